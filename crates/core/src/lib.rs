@@ -1,0 +1,3 @@
+//! simpul's domain core.
+pub mod clock;
+pub use clock::{Clock, SystemClock};
