@@ -1,0 +1,1 @@
+//! One module per command group. Each exposes `Args` (clap) and `run(args) -> ExitCode`.
