@@ -19,5 +19,26 @@ impl Clock for SystemClock {
     }
 }
 
+/// Cuts a time to whole microseconds: the precision every backend stores, so that what is written
+/// reads back equal.
+pub fn to_micros(t: OffsetDateTime) -> OffsetDateTime {
+    let micros = t.nanosecond() / 1_000 * 1_000;
+    t.replace_nanosecond(micros).unwrap_or(t)
+}
+
 /// A shared clock handle.
 pub type SharedClock = Arc<dyn Clock>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn micros_truncation() {
+        let t = time::macros::datetime!(2026-01-02 03:04:05.123456789 UTC);
+        assert_eq!(
+            to_micros(t),
+            time::macros::datetime!(2026-01-02 03:04:05.123456 UTC)
+        );
+    }
+}

@@ -1,1 +1,35 @@
 //! One module per command group. Each exposes `Args` (clap) and `run(args) -> ExitCode`.
+//!
+//! Exit codes: 0 success, 1 failure (one line on stderr naming it), 2 unusable input or configuration.
+
+use std::process::ExitCode;
+
+pub mod config;
+pub mod serve;
+
+/// Prints `simpul: error: …` with the whole cause chain on one line and returns exit code 1.
+pub fn fail(err: &anyhow::Error) -> ExitCode {
+    eprintln!("simpul: error: {}", one_line(err));
+    ExitCode::FAILURE
+}
+
+/// Prints a configuration or usage error on one line and returns exit code 2.
+pub fn usage(msg: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("simpul: error: {msg}");
+    ExitCode::from(2)
+}
+
+/// The cause chain of `err` joined on one line.
+pub fn one_line(err: &anyhow::Error) -> String {
+    err.chain()
+        .map(|e| e.to_string().replace('\n', " "))
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
+/// A tokio runtime for a command.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}

@@ -1,0 +1,367 @@
+//! The one edge error type.
+//!
+//! Policy: every failure that leaves the server is an [`ApiError`] with a stable [`ErrorCode`]; the code
+//! fixes the HTTP status. REST routes answer RFC 9457 `application/problem+json`; TAXII routes answer the
+//! TAXII 2.1 error object. Both carry the request id. Client mistakes are 4xx and say exactly what was
+//! wrong (with a JSON pointer or position where there is one); server faults are 5xx with a generic
+//! message, and their details go to the log, never to the client.
+
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use simpul_core::{CoreError, StoreError};
+
+/// Stable error codes: one table, one status each. Never renumber or rename a shipped code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    InvalidInput,
+    InvalidJson,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    NotAcceptable,
+    Conflict,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    RateLimited,
+    Internal,
+    Unavailable,
+}
+
+impl ErrorCode {
+    pub const ALL: &'static [ErrorCode] = &[
+        Self::InvalidInput,
+        Self::InvalidJson,
+        Self::Unauthenticated,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::NotAcceptable,
+        Self::Conflict,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::RateLimited,
+        Self::Internal,
+        Self::Unavailable,
+    ];
+
+    /// (code, status, title)
+    const fn row(self) -> (&'static str, StatusCode, &'static str) {
+        match self {
+            Self::InvalidInput => ("invalid_input", StatusCode::BAD_REQUEST, "Invalid input"),
+            Self::InvalidJson => ("invalid_json", StatusCode::BAD_REQUEST, "Malformed JSON"),
+            Self::Unauthenticated => (
+                "unauthenticated",
+                StatusCode::UNAUTHORIZED,
+                "Authentication required",
+            ),
+            Self::Forbidden => ("forbidden", StatusCode::FORBIDDEN, "Not allowed"),
+            Self::NotFound => ("not_found", StatusCode::NOT_FOUND, "Not found"),
+            Self::MethodNotAllowed => (
+                "method_not_allowed",
+                StatusCode::METHOD_NOT_ALLOWED,
+                "Method not allowed",
+            ),
+            Self::NotAcceptable => (
+                "not_acceptable",
+                StatusCode::NOT_ACCEPTABLE,
+                "Not acceptable",
+            ),
+            Self::Conflict => ("conflict", StatusCode::CONFLICT, "Conflict"),
+            Self::PayloadTooLarge => (
+                "payload_too_large",
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request body too large",
+            ),
+            Self::UnsupportedMediaType => (
+                "unsupported_media_type",
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Unsupported media type",
+            ),
+            Self::RateLimited => (
+                "rate_limited",
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests",
+            ),
+            Self::Internal => (
+                "internal",
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal error",
+            ),
+            Self::Unavailable => (
+                "unavailable",
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Service unavailable",
+            ),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.row().0
+    }
+
+    pub fn status(self) -> StatusCode {
+        self.row().1
+    }
+
+    pub fn title(self) -> &'static str {
+        self.row().2
+    }
+
+    /// The code for a status produced outside our handlers (framework rejections, fallbacks).
+    pub fn for_status(status: StatusCode) -> Self {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|c| c.status() == status)
+            .unwrap_or(if status.is_server_error() {
+                Self::Internal
+            } else {
+                Self::InvalidInput
+            })
+    }
+}
+
+/// One offending field: a JSON pointer (or a parameter name) and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub pointer: String,
+    pub detail: String,
+}
+
+/// An error on its way to the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub code: ErrorCode,
+    /// The status; `code.status()` unless the error came from outside our handlers.
+    pub status: StatusCode,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            status: code.status(),
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn with_field(mut self, pointer: impl Into<String>, detail: impl Into<String>) -> Self {
+        self.errors.push(FieldError {
+            pointer: pointer.into(),
+            detail: detail.into(),
+        });
+        self
+    }
+
+    /// A server fault: the cause is logged here and the client gets a generic message.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        Self::new(
+            ErrorCode::Internal,
+            "The server failed to handle this request; the request id identifies it in the log.",
+        )
+    }
+
+    pub fn not_found(what: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, what)
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::Invalid(i) => {
+                let pointer = if i.path.starts_with('/') {
+                    i.path.clone()
+                } else {
+                    format!("/{}", i.path)
+                };
+                Self::new(ErrorCode::InvalidInput, i.to_string()).with_field(pointer, i.message)
+            }
+            CoreError::NotFound(what) => {
+                Self::new(ErrorCode::NotFound, format!("{what} not found"))
+            }
+            CoreError::Conflict(msg) => Self::new(ErrorCode::Conflict, msg),
+            CoreError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(%cause, "database unavailable");
+                Self::new(
+                    ErrorCode::Unavailable,
+                    "The database is unavailable; try again shortly.",
+                )
+            }
+            StoreError::Duplicate(what) => {
+                Self::new(ErrorCode::Conflict, format!("already exists ({what})"))
+            }
+            other => Self::internal(&other),
+        }
+    }
+}
+
+/// Which error body a route answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    /// RFC 9457 problem details.
+    Problem,
+    /// The TAXII 2.1 error message.
+    Taxii,
+}
+
+impl Flavour {
+    pub fn for_path(path: &str) -> Self {
+        if path == "/taxii2" || path.starts_with("/taxii2/") {
+            Self::Taxii
+        } else {
+            Self::Problem
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'static str,
+    status: u16,
+    detail: &'a str,
+    code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [FieldError],
+}
+
+#[derive(Serialize)]
+struct TaxiiError<'a> {
+    title: &'static str,
+    description: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_id: Option<&'a str>,
+    error_code: &'static str,
+    http_status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<serde_json::Value>,
+}
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+pub const TAXII_JSON: &str = "application/taxii+json;version=2.1";
+
+impl ApiError {
+    /// The body and its media type.
+    pub fn body(&self, flavour: Flavour, request_id: Option<&str>) -> (&'static str, Vec<u8>) {
+        let bytes = match flavour {
+            Flavour::Problem => serde_json::to_vec(&Problem {
+                kind: format!("urn:simpul:problem:{}", self.code.as_str()),
+                title: self.code.title(),
+                status: self.status.as_u16(),
+                detail: &self.detail,
+                code: self.code.as_str(),
+                request_id,
+                errors: &self.errors,
+            }),
+            Flavour::Taxii => serde_json::to_vec(&TaxiiError {
+                title: self.code.title(),
+                description: &self.detail,
+                error_id: request_id,
+                error_code: self.code.as_str(),
+                http_status: self.status.as_u16().to_string(),
+                details: (!self.errors.is_empty())
+                    .then(|| serde_json::json!({ "errors": self.errors })),
+            }),
+        };
+        let media = if flavour == Flavour::Taxii {
+            TAXII_JSON
+        } else {
+            PROBLEM_JSON
+        };
+        (media, bytes.unwrap_or_default())
+    }
+
+    /// Renders into an existing response, keeping its headers (`WWW-Authenticate`, `Allow`, …).
+    pub fn render_into(
+        &self,
+        mut parts: axum::http::response::Parts,
+        flavour: Flavour,
+        request_id: Option<&str>,
+    ) -> Response {
+        let (media, body) = self.body(flavour, request_id);
+        parts.status = self.status;
+        parts
+            .headers
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+        parts.headers.remove(header::CONTENT_LENGTH);
+        parts.extensions.remove::<ApiError>();
+        Response::from_parts(parts, Body::from(body))
+    }
+}
+
+impl IntoResponse for ApiError {
+    /// Renders a problem body without a request id; the edge middleware re-renders it with the request
+    /// id and the route's flavour.
+    fn into_response(self) -> Response {
+        let (media, body) = self.body(Flavour::Problem, None);
+        let mut res = (self.status, [(header::CONTENT_TYPE, media)], body).into_response();
+        res.extensions_mut().insert(self);
+        res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_client_codes_are_4xx() {
+        let mut seen = std::collections::HashSet::new();
+        for c in ErrorCode::ALL {
+            assert!(seen.insert(c.as_str()), "duplicate {}", c.as_str());
+            let server = matches!(c, ErrorCode::Internal | ErrorCode::Unavailable);
+            assert_eq!(c.status().is_server_error(), server, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_core_error_carries_pointer() {
+        let e: ApiError =
+            CoreError::Invalid(simpul_core::Invalid::new("short_name", "too short")).into();
+        assert_eq!(e.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            e.errors,
+            vec![FieldError {
+                pointer: "/short_name".into(),
+                detail: "too short".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn unavailable_store_is_503_without_details() {
+        let e: ApiError = StoreError::Unavailable("connection refused to 10.0.0.1".into()).into();
+        assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(!e.detail.contains("10.0.0.1"));
+    }
+
+    #[test]
+    fn taxii_body_shape() {
+        let e = ApiError::new(ErrorCode::NotFound, "no such collection");
+        let (media, body) = e.body(Flavour::Taxii, Some("rid-1"));
+        assert_eq!(media, TAXII_JSON);
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["http_status"], "404");
+        assert_eq!(v["error_id"], "rid-1");
+        assert_eq!(v["title"], "Not found");
+    }
+}

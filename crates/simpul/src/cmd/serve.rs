@@ -1,0 +1,121 @@
+//! `simpul serve`: run the server.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use simpul::config::{Config, LogFormat, ServeFlags, StoreArgs};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    store: StoreArgs,
+    #[command(flatten)]
+    serve: ServeFlags,
+    /// Seed the demo data set on first start (organisations; later: users, intelligence).
+    #[arg(long)]
+    demo: bool,
+}
+
+pub fn run(args: Args) -> ExitCode {
+    let config = match Config::resolve(&args.store, Some(&args.serve)) {
+        Ok(c) => c,
+        Err(e) => return super::usage(&e),
+    };
+    if let Err(e) = init_logging(&config) {
+        return super::usage(&e);
+    }
+    let result = super::runtime().and_then(|rt| rt.block_on(serve(config, args.demo)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %super::one_line(&e), "simpul stopped");
+            super::fail(&e)
+        }
+    }
+}
+
+fn init_logging(config: &Config) -> Result<(), String> {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_new(&config.log_level)
+        .map_err(|e| format!("log_level `{}`: {e}", config.log_level))?;
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr);
+    let result = match config.log_format {
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+    result.map_err(|e| format!("cannot start logging: {e}"))
+}
+
+async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    tracing::info!(database = %config.database, listen = %config.listen, "starting simpul");
+    let store = simpul::open_store(&config.database)
+        .await
+        .with_context(|| format!("cannot open database {}", config.database))?;
+    let service = simpul::service(store);
+    if demo {
+        let report = simpul_core::demo::seed(&service)
+            .await
+            .context("cannot seed the demo data")?;
+        if report.seeded {
+            tracing::info!(
+                organisations = report.organisations_created,
+                "seeded the demo data"
+            );
+        }
+    }
+    let listener = simpul::bind(config.listen).await?;
+    let addr = listener
+        .local_addr()
+        .context("cannot read the listening address")?;
+    let app = simpul::app(service, &config);
+    println!(
+        "simpul {} is serving on http://{addr}/",
+        env!("CARGO_PKG_VERSION")
+    );
+    println!("  database: {}", config.database);
+    if demo {
+        println!("  demo data: seeded in {}", config.data_dir.display());
+    }
+    simpul_server::serve(listener, app, shutdown_signal())
+        .await
+        .context("server failed")?;
+    tracing::info!("simpul stopped cleanly");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,322 @@
+//! Configuration, layered: defaults → TOML file → `SIMPUL_*` environment → command-line flags.
+//!
+//! clap reads each flag and its `SIMPUL_*` variable (the flag wins); the TOML file fills what neither
+//! gave; defaults fill the rest. Unknown keys in the file are rejected, naming the key and its line.
+//! Secrets (the password in a database URL) are redacted in `Debug`, `Display` and logs.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Readable lines for a terminal.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The flags that locate the database; shared by `serve` and every admin command.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct StoreArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "SIMPUL_CONFIG", value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+    /// Data directory (holds the SQLite database by default).
+    #[arg(long, env = "SIMPUL_DATA", value_name = "DIR", global = true)]
+    pub data: Option<PathBuf>,
+    /// Database URL: `sqlite://PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`.
+    #[arg(long, env = "SIMPUL_DATABASE", value_name = "URL", global = true)]
+    pub database: Option<String>,
+}
+
+/// The flags of `serve` beyond [`StoreArgs`].
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeFlags {
+    /// Address to listen on.
+    #[arg(long, env = "SIMPUL_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// Log format.
+    #[arg(long, env = "SIMPUL_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Log filter (tracing `EnvFilter` syntax, e.g. `info` or `simpul=debug,info`).
+    #[arg(long, env = "SIMPUL_LOG_LEVEL", value_name = "FILTER")]
+    pub log_level: Option<String>,
+    /// Request bodies larger than this many bytes get 413.
+    #[arg(long, env = "SIMPUL_MAX_BODY_BYTES", value_name = "BYTES")]
+    pub max_body_bytes: Option<usize>,
+}
+
+/// The TOML file. Every key is optional; unknown keys are an error.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data: Option<PathBuf>,
+    database: Option<String>,
+    log_format: Option<LogFormat>,
+    log_level: Option<String>,
+    max_body_bytes: Option<usize>,
+}
+
+/// A database URL whose password never reaches a log.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    /// The URL with its secret, for the driver only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn kind(&self) -> Result<DatabaseKind, ConfigError> {
+        if self.0.starts_with("sqlite:") {
+            Ok(DatabaseKind::Sqlite)
+        } else if self.0.starts_with("postgres://") || self.0.starts_with("postgresql://") {
+            Ok(DatabaseKind::Postgres)
+        } else {
+            Err(ConfigError(format!(
+                "database URL `{self}` has an unknown scheme (expected sqlite:// or postgres://)"
+            )))
+        }
+    }
+
+    /// The URL with any password replaced by `***`.
+    pub fn redacted(&self) -> String {
+        let url = &self.0;
+        let Some(scheme_end) = url.find("://") else {
+            return url.clone();
+        };
+        let rest = &url[scheme_end + 3..];
+        let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let authority = &rest[..auth_end];
+        let mut out = url.clone();
+        if let Some(at) = authority.rfind('@')
+            && let Some(colon) = authority[..at].find(':')
+        {
+            out.replace_range(scheme_end + 3 + colon + 1..scheme_end + 3 + at, "***");
+        }
+        // `password=` in the query string too
+        if let Some(q) = out.find("password=") {
+            let end = out[q..].find('&').map_or(out.len(), |e| q + e);
+            out.replace_range(q + "password=".len()..end, "***");
+        }
+        out
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({})", self.redacted())
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseKind {
+    Sqlite,
+    Postgres,
+}
+
+/// A configuration problem: one line, exit code 2.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// The effective configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database: DatabaseUrl,
+    pub log_format: LogFormat,
+    pub log_level: String,
+    pub max_body_bytes: usize,
+}
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA: &str = "./simpul-data";
+pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+impl Config {
+    /// Resolves the layers. `serve` is `None` for admin commands (they only need the store).
+    pub fn resolve(store: &StoreArgs, serve: Option<&ServeFlags>) -> Result<Self, ConfigError> {
+        let file = match &store.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let serve = serve.cloned().unwrap_or_default();
+        let data_dir = store
+            .data
+            .clone()
+            .or(file.data)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA));
+        let database = store
+            .database
+            .clone()
+            .or(file.database)
+            .map(DatabaseUrl::new)
+            .unwrap_or_else(|| {
+                DatabaseUrl::new(format!("sqlite://{}", data_dir.join("simpul.db").display()))
+            });
+        database.kind()?;
+        let listen = match serve.listen.or(file.listen) {
+            Some(a) => a,
+            None => DEFAULT_LISTEN
+                .parse()
+                .map_err(|e| ConfigError(format!("default listen address: {e}")))?,
+        };
+        let max_body_bytes = serve
+            .max_body_bytes
+            .or(file.max_body_bytes)
+            .unwrap_or(DEFAULT_MAX_BODY_BYTES);
+        if max_body_bytes < 1024 {
+            return Err(ConfigError(format!(
+                "max_body_bytes must be at least 1024 (got {max_body_bytes})"
+            )));
+        }
+        Ok(Self {
+            listen,
+            data_dir,
+            database,
+            log_format: serve.log_format.or(file.log_format).unwrap_or_default(),
+            log_level: serve
+                .log_level
+                .or(file.log_level)
+                .unwrap_or_else(|| "info".to_owned()),
+            max_body_bytes,
+        })
+    }
+
+    /// The effective configuration as TOML, secrets redacted (what `simpul config` prints).
+    pub fn to_toml(&self) -> String {
+        let mut t = toml::Table::new();
+        t.insert("listen".into(), self.listen.to_string().into());
+        t.insert("data".into(), self.data_dir.display().to_string().into());
+        t.insert("database".into(), self.database.redacted().into());
+        t.insert(
+            "log_format".into(),
+            if self.log_format == LogFormat::Json {
+                "json"
+            } else {
+                "text"
+            }
+            .into(),
+        );
+        t.insert("log_level".into(), self.log_level.clone().into());
+        t.insert(
+            "max_body_bytes".into(),
+            i64::try_from(self.max_body_bytes)
+                .unwrap_or(i64::MAX)
+                .into(),
+        );
+        t.to_string()
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
+    toml::from_str(&text).map_err(|e| {
+        let at = e
+            .span()
+            .map(|s| {
+                let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                format!(" at line {line}")
+            })
+            .unwrap_or_default();
+        let msg = e
+            .message()
+            .lines()
+            .next()
+            .unwrap_or("invalid TOML")
+            .trim_end_matches('.');
+        let msg = msg.replace("unknown field", "unknown key");
+        ConfigError(format!("config file {}{at}: {msg}", path.display()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        let u = DatabaseUrl::new("postgres://simpul:s3cret@db.example:5432/simpul?sslmode=require");
+        assert_eq!(
+            u.redacted(),
+            "postgres://simpul:***@db.example:5432/simpul?sslmode=require"
+        );
+        assert!(!format!("{u:?}").contains("s3cret"));
+        let q = DatabaseUrl::new("postgres://db/x?user=a&password=hunter2&x=1");
+        assert_eq!(q.redacted(), "postgres://db/x?user=a&password=***&x=1");
+        let plain = DatabaseUrl::new("postgres://postgres@127.0.0.1/test");
+        assert_eq!(plain.redacted(), "postgres://postgres@127.0.0.1/test");
+    }
+
+    #[test]
+    fn unknown_scheme_rejected() {
+        let err = DatabaseUrl::new("mysql://x").kind().unwrap_err();
+        assert!(err.0.contains("unknown scheme"), "{err}");
+    }
+
+    #[test]
+    fn file_errors_name_key_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(&p, "listen = \"127.0.0.1:1\"\nlisen = 3\n").unwrap();
+        let err = read_file(&p).unwrap_err().0;
+        assert!(
+            err.contains("unknown key `lisen`") && err.contains("line 2"),
+            "{err}"
+        );
+        assert!(!err.contains('\n'));
+        std::fs::write(&p, "listen = [").unwrap();
+        let err = read_file(&p).unwrap_err().0;
+        assert!(err.contains("line 1") && !err.contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn precedence_file_then_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        std::fs::write(
+            &p,
+            "listen = \"127.0.0.1:1111\"\nmax_body_bytes = 4096\nlog_level = \"debug\"\n",
+        )
+        .unwrap();
+        let store = StoreArgs {
+            config: Some(p),
+            ..StoreArgs::default()
+        };
+        let flags = ServeFlags {
+            listen: Some("127.0.0.1:2222".parse().unwrap()),
+            ..ServeFlags::default()
+        };
+        let c = Config::resolve(&store, Some(&flags)).unwrap();
+        assert_eq!(c.listen.port(), 2222);
+        assert_eq!(c.max_body_bytes, 4096);
+        assert_eq!(c.log_level, "debug");
+        assert_eq!(
+            c.database.expose(),
+            format!(
+                "sqlite://{}",
+                Path::new(DEFAULT_DATA).join("simpul.db").display()
+            )
+        );
+    }
+}

@@ -1,0 +1,66 @@
+//! The `simpul` program as a library: configuration, opening the store chosen by URL, and booting the
+//! server. `main.rs` and the command modules are thin over this; the integration tests drive it too.
+//!
+//! Must never: hold domain logic (that is the core's), or print secrets.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use simpul_core::{Service, SharedClock, Store, StoreError, SystemClock};
+use simpul_store_postgres::PostgresStore;
+use simpul_store_sqlite::SqliteStore;
+
+pub mod config;
+
+use config::{Config, DatabaseKind, DatabaseUrl};
+
+/// Opens the store named by `url`. For SQLite, creates the database file's directory (mode 0700).
+pub async fn open_store(url: &DatabaseUrl) -> Result<Arc<dyn Store>, StoreError> {
+    match url.kind().map_err(|e| StoreError::Backend(e.0))? {
+        DatabaseKind::Sqlite => {
+            let path = simpul_store_sqlite::path_from_url(url.expose())?;
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                create_private_dir(dir).map_err(|e| {
+                    StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
+            let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
+                .await
+                .map_err(|e| StoreError::Backend(e.to_string()))??;
+            Ok(Arc::new(store))
+        }
+        DatabaseKind::Postgres => Ok(Arc::new(PostgresStore::open(url.expose()).await?)),
+    }
+}
+
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// The service over `store` with the wall clock.
+pub fn service(store: Arc<dyn Store>) -> Service {
+    let clock: SharedClock = Arc::new(SystemClock);
+    Service::new(store, clock)
+}
+
+/// The HTTP application for `service` under `config`.
+pub fn app(service: Service, config: &Config) -> simpul_server::Router {
+    let settings = simpul_server::Settings {
+        max_body_bytes: config.max_body_bytes,
+    };
+    simpul_server::app(
+        simpul_server::AppState::new(service, settings),
+        simpul_server::routes(),
+    )
+}
+
+/// Binds the listening socket, naming the address on failure.
+pub async fn bind(addr: std::net::SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
+}

@@ -1,0 +1,221 @@
+//! Test fixtures: fresh databases on either backend and a server on a random port.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use simpul::config::DatabaseUrl;
+use simpul_core::Store;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A fresh, migrated database that is removed when dropped.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    _guard: Guard,
+}
+
+enum Guard {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, schema: String },
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Guard::Postgres { admin_url, schema } = self {
+            let (admin_url, schema) = (admin_url.clone(), schema.clone());
+            // Drop runs inside the test's runtime: clean up from a thread of our own, and never wait
+            // long (a connection the blocked runtime still owns may hold a lock).
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                rt.block_on(async move {
+                    if let Ok(client) = pg_admin(&admin_url).await {
+                        let _ = client
+                            .batch_execute(&format!(
+                                "SET lock_timeout = '5s'; DROP SCHEMA IF EXISTS {schema} CASCADE"
+                            ))
+                            .await;
+                    }
+                });
+                let _ = tx.send(());
+            });
+            let _ = rx.recv_timeout(std::time::Duration::from_secs(10));
+        }
+    }
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("SIMPUL_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+async fn pg_admin(url: &str) -> Result<tokio_postgres::Client, tokio_postgres::Error> {
+    let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls).await?;
+    tokio::spawn(conn);
+    Ok(client)
+}
+
+impl TestDb {
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::new(format!(
+            "sqlite://{}",
+            dir.path().join("simpul.db").display()
+        ));
+        Self {
+            url,
+            _guard: Guard::Sqlite(dir),
+        }
+    }
+
+    /// A fresh schema in the PostgreSQL test database, or `None` (and a note) when none is configured.
+    pub async fn postgres() -> Option<Self> {
+        let Some(admin_url) = postgres_url() else {
+            eprintln!("SIMPUL_TEST_POSTGRES is not set: PostgreSQL test skipped");
+            return None;
+        };
+        let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let client = pg_admin(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("SIMPUL_TEST_POSTGRES is set but unreachable: {e}"));
+        client
+            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .unwrap();
+        let sep = if admin_url.contains('?') { '&' } else { '?' };
+        let url = DatabaseUrl::new(format!("{admin_url}{sep}options=-csearch_path%3D{schema}"));
+        Some(Self {
+            url,
+            _guard: Guard::Postgres { admin_url, schema },
+        })
+    }
+
+    pub async fn open(&self) -> Arc<dyn Store> {
+        simpul::open_store(&self.url).await.unwrap()
+    }
+}
+
+/// A running server.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Starts graceful shutdown and waits for the server to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.unwrap().unwrap();
+        }
+    }
+
+    /// Starts graceful shutdown without waiting.
+    pub fn begin_shutdown(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+
+    pub async fn join(mut self) {
+        if let Some(h) = self.handle.take() {
+            h.await.unwrap().unwrap();
+        }
+    }
+}
+
+/// Boots the app over `store` on 127.0.0.1 and a random port, with `extra` routes merged in.
+pub async fn spawn_app_with(
+    store: Arc<dyn Store>,
+    settings: simpul_server::Settings,
+    extra: simpul_server::Router<simpul_server::AppState>,
+) -> TestApp {
+    let service = simpul::service(store);
+    let state = simpul_server::AppState::new(service, settings);
+    let app = simpul_server::app(state, simpul_server::routes().merge(extra));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(simpul_server::serve(listener, app, async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        addr,
+        client: reqwest::Client::new(),
+        shutdown: Some(tx),
+        handle: Some(handle),
+    }
+}
+
+pub async fn spawn_app(store: Arc<dyn Store>) -> TestApp {
+    spawn_app_with(
+        store,
+        simpul_server::Settings::default(),
+        simpul_server::Router::new(),
+    )
+    .await
+}
+
+pub mod proxy {
+    //! A TCP forwarder that can be cut, to lose a database mid-run.
+
+    use std::net::SocketAddr;
+    use std::sync::{Arc, Mutex};
+
+    use tokio::net::{TcpListener, TcpStream};
+    use tokio::task::JoinHandle;
+
+    pub struct TcpProxy {
+        pub addr: SocketAddr,
+        tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    }
+
+    impl TcpProxy {
+        pub async fn start(target: &str) -> Self {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let tasks: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+            let target = target.to_owned();
+            let conns = Arc::clone(&tasks);
+            let acceptor = tokio::spawn(async move {
+                while let Ok((mut inbound, _)) = listener.accept().await {
+                    let target = target.clone();
+                    let task = tokio::spawn(async move {
+                        if let Ok(mut outbound) = TcpStream::connect(&target).await {
+                            let _ =
+                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        }
+                    });
+                    conns.lock().unwrap().push(task);
+                }
+            });
+            tasks.lock().unwrap().push(acceptor);
+            Self { addr, tasks }
+        }
+
+        /// Closes the listener and every forwarded connection.
+        pub fn cut(&self) {
+            for t in self.tasks.lock().unwrap().drain(..) {
+                t.abort();
+            }
+        }
+    }
+
+    impl Drop for TcpProxy {
+        fn drop(&mut self) {
+            self.cut();
+        }
+    }
+}

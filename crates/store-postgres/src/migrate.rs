@@ -1,0 +1,77 @@
+//! Schema migrations: numbered SQL files applied in order, in one transaction each, under an advisory
+//! lock so that app nodes starting together do not race.
+
+use simpul_core::store::StoreError;
+use tokio_postgres::Client;
+
+use crate::map_err;
+
+/// The migrations this binary knows, in order. Never edit one that has shipped; add a new one.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+
+/// The newest schema version this binary knows.
+pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;
+
+/// An arbitrary constant naming simpul's migration lock.
+const LOCK_KEY: i64 = 0x5349_4d50_554c_0001;
+
+pub(crate) async fn current_version(client: &Client) -> Result<i64, StoreError> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('simpul_schema') IS NOT NULL", &[])
+        .await
+        .map_err(map_err)?
+        .try_get(0)
+        .map_err(map_err)?;
+    if !exists {
+        return Ok(0);
+    }
+    client
+        .query_one("SELECT COALESCE(MAX(version), 0) FROM simpul_schema", &[])
+        .await
+        .map_err(map_err)?
+        .try_get(0)
+        .map_err(map_err)
+}
+
+/// Applies every migration newer than the database; refuses a database newer than this binary.
+pub(crate) async fn run(client: &mut Client) -> Result<(), StoreError> {
+    let tx = client.transaction().await.map_err(map_err)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
+        .await
+        .map_err(map_err)?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS simpul_schema (
+            version    BIGINT PRIMARY KEY,
+            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        )",
+    )
+    .await
+    .map_err(map_err)?;
+    let current: i64 = tx
+        .query_one("SELECT COALESCE(MAX(version), 0) FROM simpul_schema", &[])
+        .await
+        .map_err(map_err)?
+        .try_get(0)
+        .map_err(map_err)?;
+    if current > LATEST {
+        tx.rollback().await.map_err(map_err)?;
+        return Err(StoreError::TooNew {
+            found: current,
+            known: LATEST,
+        });
+    }
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        tx.batch_execute(sql)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migration {version} failed: {e}")))?;
+        tx.execute(
+            "INSERT INTO simpul_schema (version) VALUES ($1)",
+            &[version],
+        )
+        .await
+        .map_err(map_err)?;
+        tracing::info!(version, "applied postgres migration");
+    }
+    tx.commit().await.map_err(map_err)?;
+    Ok(())
+}
