@@ -26,6 +26,22 @@ pub fn to_micros(t: OffsetDateTime) -> OffsetDateTime {
     t.replace_nanosecond(micros).unwrap_or(t)
 }
 
+/// RFC 3339 in UTC with exactly six fractional digits (`2026-11-28T01:02:03.456789Z`): the stored and
+/// hashed form of every timestamp, which also sorts as text.
+pub fn rfc3339_micros(t: OffsetDateTime) -> String {
+    let t = to_micros(t.to_offset(time::UtcOffset::UTC));
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
 /// A shared clock handle.
 pub type SharedClock = Arc<dyn Clock>;
 

@@ -29,6 +29,24 @@ pub enum CoreError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// No or bad credentials; the string says which.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// Authenticated, but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many failed attempts; try again after this many seconds.
+    #[error("too many failed attempts; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<crate::access::Denied> for CoreError {
+    fn from(d: crate::access::Denied) -> Self {
+        match d {
+            crate::access::Denied::Hidden => CoreError::NotFound("resource".into()),
+            other => CoreError::Forbidden(other.to_string()),
+        }
+    }
 }

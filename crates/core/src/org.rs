@@ -1,7 +1,6 @@
 //! Organisations: who shares, who receives.
 
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -79,7 +78,7 @@ impl From<ShortName> for String {
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident, $field:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         pub enum $name {
             $(#[serde(rename = $text)] $variant),+
         }
@@ -92,18 +91,18 @@ macro_rules! string_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl FromStr for $name {
-            type Err = Invalid;
-            fn from_str(s: &str) -> Result<Self, Invalid> {
+        impl std::str::FromStr for $name {
+            type Err = $crate::error::Invalid;
+            fn from_str(s: &str) -> Result<Self, $crate::error::Invalid> {
                 match s {
                     $($text => Ok($name::$variant),)+
-                    _ => Err(Invalid::new(
+                    _ => Err($crate::error::Invalid::new(
                         $field,
                         format!(
                             "unknown {} `{}` (expected one of: {})",
@@ -117,6 +116,8 @@ macro_rules! string_enum {
         }
     };
 }
+
+pub(crate) use string_enum;
 
 string_enum!(
     /// What kind of organisation this is.

@@ -139,6 +139,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub detail: String,
     pub errors: Vec<FieldError>,
+    /// Seconds to wait, sent as `Retry-After` (rate limits).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -148,6 +150,7 @@ impl ApiError {
             status: code.status(),
             detail: detail.into(),
             errors: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -188,6 +191,15 @@ impl From<CoreError> for ApiError {
                 Self::new(ErrorCode::NotFound, format!("{what} not found"))
             }
             CoreError::Conflict(msg) => Self::new(ErrorCode::Conflict, msg),
+            CoreError::Unauthenticated(msg) => Self::new(ErrorCode::Unauthenticated, msg),
+            CoreError::Forbidden(msg) => Self::new(ErrorCode::Forbidden, msg),
+            CoreError::RateLimited { retry_after_secs } => Self {
+                retry_after: Some(retry_after_secs),
+                ..Self::new(
+                    ErrorCode::RateLimited,
+                    format!("too many failed attempts; try again in {retry_after_secs} s"),
+                )
+            },
             CoreError::Store(e) => e.into(),
         }
     }
@@ -304,6 +316,21 @@ impl ApiError {
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
         parts.headers.remove(header::CONTENT_LENGTH);
         parts.extensions.remove::<ApiError>();
+        if self.code == ErrorCode::Unauthenticated {
+            let challenge = match flavour {
+                Flavour::Taxii => r#"Basic realm="simpul", Bearer realm="simpul""#,
+                Flavour::Problem => r#"Bearer realm="simpul""#,
+            };
+            parts.headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
+        }
+        if let Some(secs) = self.retry_after {
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         Response::from_parts(parts, Body::from(body))
     }
 }

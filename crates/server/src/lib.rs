@@ -23,8 +23,11 @@ use simpul_core::Service;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
+pub mod api;
+pub mod auth;
 pub mod error;
 mod metrics;
+pub mod web;
 
 pub use axum::Router;
 pub use error::{ApiError, ErrorCode, Flavour};
@@ -35,12 +38,15 @@ pub use metrics::Metrics;
 pub struct Settings {
     /// Request bodies larger than this get 413.
     pub max_body_bytes: usize,
+    /// Mark cookies `Secure` (served over TLS, or behind a TLS-terminating proxy).
+    pub secure_cookies: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             max_body_bytes: 64 * 1024 * 1024,
+            secure_cookies: false,
         }
     }
 }
@@ -75,6 +81,8 @@ pub fn routes() -> Router<AppState> {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::render))
+        .merge(api::router())
+        .merge(web::router())
 }
 
 /// The full application: `routes` behind the edge layers.
@@ -85,6 +93,7 @@ pub fn app(state: AppState, routes: Router<AppState>) -> Router {
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(middleware::from_fn(render_errors))
+        .layer(middleware::from_fn(security_headers))
         .layer(CatchPanicLayer::custom(|_| ApiError::internal(&"handler panicked").into_response()))
         .layer(
             TraceLayer::new_for_http()
@@ -173,8 +182,29 @@ async fn render_errors(req: Request, next: Next) -> Response {
         status,
         detail,
         errors: Vec::new(),
+        retry_after: None,
     };
     err.render_into(parts, flavour, rid)
+}
+
+/// Headers every response carries.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
 }
 
 async fn fallback(req: Request) -> ApiError {

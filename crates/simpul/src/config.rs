@@ -50,6 +50,9 @@ pub struct ServeFlags {
     /// Request bodies larger than this many bytes get 413.
     #[arg(long, env = "SIMPUL_MAX_BODY_BYTES", value_name = "BYTES")]
     pub max_body_bytes: Option<usize>,
+    /// Mark cookies Secure (set when served over TLS or behind a TLS-terminating proxy).
+    #[arg(long, env = "SIMPUL_SECURE_COOKIES", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub secure_cookies: Option<bool>,
 }
 
 /// The TOML file. Every key is optional; unknown keys are an error.
@@ -62,6 +65,7 @@ struct FileConfig {
     log_format: Option<LogFormat>,
     log_level: Option<String>,
     max_body_bytes: Option<usize>,
+    secure_cookies: Option<bool>,
 }
 
 /// A database URL whose password never reaches a log.
@@ -146,6 +150,7 @@ pub struct Config {
     pub log_format: LogFormat,
     pub log_level: String,
     pub max_body_bytes: usize,
+    pub secure_cookies: bool,
 }
 
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
@@ -199,6 +204,10 @@ impl Config {
                 .or(file.log_level)
                 .unwrap_or_else(|| "info".to_owned()),
             max_body_bytes,
+            secure_cookies: serve
+                .secure_cookies
+                .or(file.secure_cookies)
+                .unwrap_or(false),
         })
     }
 

@@ -51,6 +51,7 @@ pub fn service(store: Arc<dyn Store>) -> Service {
 pub fn app(service: Service, config: &Config) -> simpul_server::Router {
     let settings = simpul_server::Settings {
         max_body_bytes: config.max_body_bytes,
+        secure_cookies: config.secure_cookies,
     };
     simpul_server::app(
         simpul_server::AppState::new(service, settings),

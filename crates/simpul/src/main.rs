@@ -24,6 +24,16 @@ enum Command {
     Serve(cmd::serve::Args),
     /// Print the effective configuration (secrets redacted) and check it.
     Config(cmd::config::Args),
+    /// Manage organisations.
+    Org(cmd::admin::OrgArgs),
+    /// Manage sharing communities.
+    Community(cmd::admin::CommunityArgs),
+    /// Manage users.
+    User(cmd::admin::UserArgs),
+    /// Manage API tokens.
+    Token(cmd::admin::TokenArgs),
+    /// Verify and read the audit log.
+    Audit(cmd::admin::AuditArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,5 +64,10 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(args) => cmd::serve::run(args),
         Command::Config(args) => cmd::config::run(args),
+        Command::Org(args) => cmd::admin::org(args),
+        Command::Community(args) => cmd::admin::community(args),
+        Command::User(args) => cmd::admin::user(args),
+        Command::Token(args) => cmd::admin::token(args),
+        Command::Audit(args) => cmd::admin::audit(args),
     }
 }

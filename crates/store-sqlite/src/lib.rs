@@ -12,12 +12,22 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
-use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params};
+use rusqlite::{
+    Connection, ErrorCode, OpenFlags, OptionalExtension, Row, Transaction, TransactionBehavior,
+    params,
+};
+use simpul_core::audit::{AuditEntry, AuditEvent};
+use simpul_core::clock::rfc3339_micros;
 use simpul_core::country::Country;
 use simpul_core::org::{OrgId, OrgKind, OrgStatus, Organisation, ShortName};
-use simpul_core::store::{PoolStatus, SchemaStatus, Store, StoreError};
+use simpul_core::store::{LoginFailures, PoolStatus, SchemaStatus, Store, StoreError};
+use simpul_core::token::{ApiToken, Scopes, Session, TokenId};
+use simpul_core::user::{
+    Community, CommunityId, CommunityName, Email, Role, User, UserId, UserStatus,
+};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use uuid::Uuid;
 
 mod migrate;
 
@@ -72,6 +82,21 @@ impl SqliteStore {
         run_blocking(move || {
             let mut conn = lock(&inner.writer);
             f(&mut conn).map_err(map_err)
+        })
+        .await
+    }
+
+    /// Runs `f` in an immediate transaction on the writer connection and commits.
+    async fn write_tx<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<R, rusqlite::Error> + Send + 'static,
+    {
+        self.write(move |c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let r = f(&tx)?;
+            tx.commit()?;
+            Ok(r)
         })
         .await
     }
@@ -175,45 +200,171 @@ fn map_err(e: rusqlite::Error) -> StoreError {
 }
 
 fn ts(t: &OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
+    rfc3339_micros(*t)
 }
 
 fn conversion_err(column: usize, what: String) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, what.into())
 }
 
-fn parse_ts(column: usize, s: &str) -> Result<OffsetDateTime, rusqlite::Error> {
-    OffsetDateTime::parse(s, &Rfc3339)
+fn get_ts(row: &Row<'_>, column: usize) -> Result<OffsetDateTime, rusqlite::Error> {
+    let s: String = row.get(column)?;
+    OffsetDateTime::parse(&s, &Rfc3339)
         .map_err(|e| conversion_err(column, format!("timestamp `{s}`: {e}")))
+}
+
+fn get_opt_ts(row: &Row<'_>, column: usize) -> Result<Option<OffsetDateTime>, rusqlite::Error> {
+    let s: Option<String> = row.get(column)?;
+    s.map(|s| {
+        OffsetDateTime::parse(&s, &Rfc3339)
+            .map_err(|e| conversion_err(column, format!("timestamp `{s}`: {e}")))
+    })
+    .transpose()
+}
+
+fn get_uuid(row: &Row<'_>, column: usize) -> Result<Uuid, rusqlite::Error> {
+    let s: String = row.get(column)?;
+    s.parse()
+        .map_err(|e| conversion_err(column, format!("uuid `{s}`: {e}")))
+}
+
+fn get_opt_uuid(row: &Row<'_>, column: usize) -> Result<Option<Uuid>, rusqlite::Error> {
+    let s: Option<String> = row.get(column)?;
+    s.map(|s| {
+        s.parse()
+            .map_err(|e| conversion_err(column, format!("uuid `{s}`: {e}")))
+    })
+    .transpose()
+}
+
+fn get_parsed<T: std::str::FromStr>(row: &Row<'_>, column: usize) -> Result<T, rusqlite::Error>
+where
+    T::Err: std::fmt::Display,
+{
+    let s: String = row.get(column)?;
+    s.parse::<T>()
+        .map_err(|e| conversion_err(column, e.to_string()))
 }
 
 const ORG_COLUMNS: &str = "id, name, short_name, kind, country, status, created_at";
 
-fn org_from_row(row: &rusqlite::Row<'_>) -> Result<Organisation, rusqlite::Error> {
-    let id: String = row.get(0)?;
+fn org_from_row(row: &Row<'_>) -> Result<Organisation, rusqlite::Error> {
     let short: String = row.get(2)?;
-    let kind: String = row.get(3)?;
     let country: Option<String> = row.get(4)?;
-    let status: String = row.get(5)?;
-    let created: String = row.get(6)?;
     Ok(Organisation {
-        id: OrgId(
-            id.parse()
-                .map_err(|e| conversion_err(0, format!("org id `{id}`: {e}")))?,
-        ),
+        id: OrgId(get_uuid(row, 0)?),
         name: row.get(1)?,
         short_name: ShortName::parse(&short).map_err(|e| conversion_err(2, e.to_string()))?,
-        kind: kind
-            .parse::<OrgKind>()
-            .map_err(|e| conversion_err(3, e.to_string()))?,
+        kind: get_parsed::<OrgKind>(row, 3)?,
         country: country
             .map(|c| Country::parse(&c))
             .transpose()
             .map_err(|e| conversion_err(4, e.to_string()))?,
-        status: status
-            .parse::<OrgStatus>()
-            .map_err(|e| conversion_err(5, e.to_string()))?,
-        created_at: parse_ts(6, &created)?,
+        status: get_parsed::<OrgStatus>(row, 5)?,
+        created_at: get_ts(row, 6)?,
+    })
+}
+
+const USER_COLUMNS: &str =
+    "id, email, display_name, org_id, role, status, created_at, password_hash";
+
+fn user_from_row(row: &Row<'_>) -> Result<User, rusqlite::Error> {
+    let email: String = row.get(1)?;
+    Ok(User {
+        id: UserId(get_uuid(row, 0)?),
+        email: Email::parse(&email).map_err(|e| conversion_err(1, e.to_string()))?,
+        display_name: row.get(2)?,
+        org_id: OrgId(get_uuid(row, 3)?),
+        role: get_parsed::<Role>(row, 4)?,
+        status: get_parsed::<UserStatus>(row, 5)?,
+        created_at: get_ts(row, 6)?,
+    })
+}
+
+const TOKEN_COLUMNS: &str =
+    "id, user_id, name, scopes, created_at, expires_at, last_used_at, revoked_at";
+
+fn token_from_row(row: &Row<'_>) -> Result<ApiToken, rusqlite::Error> {
+    let bits: i64 = row.get(3)?;
+    Ok(ApiToken {
+        id: TokenId(get_uuid(row, 0)?),
+        user_id: UserId(get_uuid(row, 1)?),
+        name: row.get(2)?,
+        scopes: Scopes::from_bits(
+            u8::try_from(bits).map_err(|e| conversion_err(3, e.to_string()))?,
+        ),
+        created_at: get_ts(row, 4)?,
+        expires_at: get_opt_ts(row, 5)?,
+        last_used_at: get_opt_ts(row, 6)?,
+        revoked_at: get_opt_ts(row, 7)?,
+    })
+}
+
+const AUDIT_COLUMNS: &str =
+    "seq, at, actor, actor_org, source, action, target, target_org, details, prev_hash, hash";
+
+fn audit_from_row(row: &Row<'_>) -> Result<AuditEntry, rusqlite::Error> {
+    Ok(AuditEntry {
+        seq: row.get(0)?,
+        at: get_ts(row, 1)?,
+        actor: row.get(2)?,
+        actor_org: get_opt_uuid(row, 3)?.map(OrgId),
+        source: row.get(4)?,
+        action: row.get(5)?,
+        target: row.get(6)?,
+        target_org: get_opt_uuid(row, 7)?.map(OrgId),
+        details: row.get(8)?,
+        prev_hash: row.get(9)?,
+        hash: row.get(10)?,
+    })
+}
+
+/// Appends `event` to the audit chain inside `tx` (the writer lock serialises appends).
+fn append_audit_tx(tx: &Transaction<'_>, event: &AuditEvent) -> Result<(), rusqlite::Error> {
+    let prev: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let e = event.into_entry(prev.as_ref().map(|(s, h)| (*s, h.as_str())));
+    tx.execute(
+        &format!("INSERT INTO audit_log ({AUDIT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"),
+        params![
+            e.seq,
+            ts(&e.at),
+            e.actor,
+            e.actor_org.map(|o| o.0.to_string()),
+            e.source,
+            e.action,
+            e.target,
+            e.target_org.map(|o| o.0.to_string()),
+            e.details,
+            e.prev_hash,
+            e.hash,
+        ],
+    )?;
+    Ok(())
+}
+
+fn load_members(c: &Connection, id: &str) -> Result<Vec<OrgId>, rusqlite::Error> {
+    let mut stmt = c.prepare_cached(
+        "SELECT org_id FROM community_members WHERE community_id = ?1 ORDER BY org_id",
+    )?;
+    let rows = stmt.query_map([id], |r| Ok(OrgId(get_uuid(r, 0)?)))?;
+    rows.collect()
+}
+
+fn community_from_row(c: &Connection, row: &Row<'_>) -> Result<Community, rusqlite::Error> {
+    let id: String = row.get(0)?;
+    let name: String = row.get(1)?;
+    Ok(Community {
+        id: CommunityId(get_uuid(row, 0)?),
+        name: CommunityName::parse(&name).map_err(|e| conversion_err(1, e.to_string()))?,
+        description: row.get(2)?,
+        members: load_members(c, &id)?,
+        created_at: get_ts(row, 3)?,
     })
 }
 
@@ -256,12 +407,15 @@ impl Store for SqliteStore {
         }
     }
 
-    async fn insert_org(&self, org: &Organisation) -> Result<(), StoreError> {
-        let org = org.clone();
-        self.write(move |c| {
-            c.execute(
-                "INSERT INTO organisations (id, name, short_name, kind, country, status, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    // ------------------------------------------------------------ organisations
+
+    async fn insert_org(&self, org: &Organisation, audit: &AuditEvent) -> Result<(), StoreError> {
+        let (org, audit) = (org.clone(), audit.clone());
+        self.write_tx(move |tx| {
+            tx.execute(
+                &format!(
+                    "INSERT INTO organisations ({ORG_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                ),
                 params![
                     org.id.0.to_string(),
                     org.name,
@@ -271,8 +425,26 @@ impl Store for SqliteStore {
                     org.status.as_str(),
                     ts(&org.created_at),
                 ],
-            )
-            .map(|_| ())
+            )?;
+            append_audit_tx(tx, &audit)
+        })
+        .await
+    }
+
+    async fn update_org(&self, org: &Organisation, audit: &AuditEvent) -> Result<(), StoreError> {
+        let (org, audit) = (org.clone(), audit.clone());
+        self.write_tx(move |tx| {
+            tx.execute(
+                "UPDATE organisations SET name = ?2, kind = ?3, country = ?4, status = ?5 WHERE id = ?1",
+                params![
+                    org.id.0.to_string(),
+                    org.name,
+                    org.kind.as_str(),
+                    org.country.map(|c| c.as_str().to_owned()),
+                    org.status.as_str(),
+                ],
+            )?;
+            append_audit_tx(tx, &audit)
         })
         .await
     }
@@ -317,6 +489,454 @@ impl Store for SqliteStore {
         })
         .await
     }
+
+    // ------------------------------------------------------------ communities
+
+    async fn insert_community(
+        &self,
+        community: &Community,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let (community, audit) = (community.clone(), audit.clone());
+        self.write_tx(move |tx| {
+            tx.execute(
+                "INSERT INTO communities (id, name, description, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    community.id.0.to_string(),
+                    community.name.as_str(),
+                    community.description,
+                    ts(&community.created_at)
+                ],
+            )?;
+            for org in &community.members {
+                tx.execute(
+                    "INSERT OR IGNORE INTO community_members (community_id, org_id) VALUES (?1, ?2)",
+                    [community.id.0.to_string(), org.0.to_string()],
+                )?;
+            }
+            append_audit_tx(tx, &audit)
+        })
+        .await
+    }
+
+    async fn add_community_members(
+        &self,
+        id: CommunityId,
+        orgs: &[OrgId],
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let (orgs, audit) = (orgs.to_vec(), audit.clone());
+        self.write_tx(move |tx| {
+            for org in &orgs {
+                tx.execute(
+                    "INSERT OR IGNORE INTO community_members (community_id, org_id) VALUES (?1, ?2)",
+                    [id.0.to_string(), org.0.to_string()],
+                )?;
+            }
+            append_audit_tx(tx, &audit)
+        })
+        .await
+    }
+
+    async fn get_community_by_name(
+        &self,
+        name: &CommunityName,
+    ) -> Result<Option<Community>, StoreError> {
+        let name = name.as_str().to_owned();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT id, name, description, created_at FROM communities WHERE name = ?1",
+                [name],
+                |row| community_from_row(c, row),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn list_communities(&self) -> Result<Vec<Community>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id, name, description, created_at FROM communities ORDER BY name",
+            )?;
+            let rows = stmt.query_map([], |row| community_from_row(c, row))?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn communities_of_org(&self, org: OrgId) -> Result<Vec<CommunityId>, StoreError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT community_id FROM community_members WHERE org_id = ?1 ORDER BY community_id",
+            )?;
+            let rows = stmt.query_map([org.0.to_string()], |r| Ok(CommunityId(get_uuid(r, 0)?)))?;
+            rows.collect()
+        })
+        .await
+    }
+
+    // ------------------------------------------------------------ users
+
+    async fn insert_user(
+        &self,
+        user: &User,
+        password_hash: &str,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let (user, hash, audit) = (user.clone(), password_hash.to_owned(), audit.clone());
+        self.write_tx(move |tx| {
+            tx.execute(
+                &format!(
+                    "INSERT INTO users ({USER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                ),
+                params![
+                    user.id.0.to_string(),
+                    user.email.as_str(),
+                    user.display_name,
+                    user.org_id.0.to_string(),
+                    user.role.as_str(),
+                    user.status.as_str(),
+                    ts(&user.created_at),
+                    hash,
+                ],
+            )?;
+            append_audit_tx(tx, &audit)
+        })
+        .await
+    }
+
+    async fn update_user(&self, user: &User, audit: &AuditEvent) -> Result<(), StoreError> {
+        let (user, audit) = (user.clone(), audit.clone());
+        self.write_tx(move |tx| {
+            tx.execute(
+                "UPDATE users SET display_name = ?2, role = ?3, status = ?4 WHERE id = ?1",
+                params![
+                    user.id.0.to_string(),
+                    user.display_name,
+                    user.role.as_str(),
+                    user.status.as_str()
+                ],
+            )?;
+            if user.status == UserStatus::Disabled {
+                tx.execute(
+                    "DELETE FROM sessions WHERE user_id = ?1",
+                    [user.id.0.to_string()],
+                )?;
+            }
+            append_audit_tx(tx, &audit)
+        })
+        .await
+    }
+
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let (hash, audit) = (password_hash.to_owned(), audit.clone());
+        self.write_tx(move |tx| {
+            tx.execute(
+                "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                [id.0.to_string(), hash],
+            )?;
+            tx.execute(
+                "DELETE FROM sessions WHERE user_id = ?1",
+                [id.0.to_string()],
+            )?;
+            append_audit_tx(tx, &audit)
+        })
+        .await
+    }
+
+    async fn get_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE id = ?1"),
+                [id.0.to_string()],
+                user_from_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn get_user_by_email(&self, email: &Email) -> Result<Option<(User, String)>, StoreError> {
+        let email = email.as_str().to_owned();
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE email = ?1"),
+                [email],
+                |row| Ok((user_from_row(row)?, row.get(7)?)),
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn list_users(&self, org: Option<OrgId>) -> Result<Vec<User>, StoreError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE ?1 IS NULL OR org_id = ?1 ORDER BY email"
+            ))?;
+            let rows = stmt.query_map([org.map(|o| o.0.to_string())], user_from_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    // ------------------------------------------------------------ API tokens
+
+    async fn insert_token(
+        &self,
+        token: &ApiToken,
+        hash: &[u8; 32],
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let (t, hash, audit) = (token.clone(), *hash, audit.clone());
+        self.write_tx(move |tx| {
+            tx.execute(
+                "INSERT INTO api_tokens (id, user_id, name, scopes, hash, created_at, expires_at, last_used_at, revoked_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![
+                    t.id.0.to_string(),
+                    t.user_id.0.to_string(),
+                    t.name,
+                    i64::from(t.scopes.bits()),
+                    hash.as_slice(),
+                    ts(&t.created_at),
+                    t.expires_at.as_ref().map(ts),
+                    t.last_used_at.as_ref().map(ts),
+                    t.revoked_at.as_ref().map(ts),
+                ],
+            )?;
+            append_audit_tx(tx, &audit)
+        })
+        .await
+    }
+
+    async fn get_token_by_hash(&self, hash: &[u8; 32]) -> Result<Option<ApiToken>, StoreError> {
+        let hash = *hash;
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE hash = ?1"),
+                [hash.as_slice()],
+                token_from_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn get_token(&self, id: TokenId) -> Result<Option<ApiToken>, StoreError> {
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id = ?1"),
+                [id.0.to_string()],
+                token_from_row,
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn list_tokens(&self, user: UserId) -> Result<Vec<ApiToken>, StoreError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = ?1 ORDER BY created_at, id"
+            ))?;
+            let rows = stmt.query_map([user.0.to_string()], token_from_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn revoke_token(
+        &self,
+        id: TokenId,
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<bool, StoreError> {
+        let audit = audit.clone();
+        self.write_tx(move |tx| {
+            let n = tx.execute(
+                "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                [id.0.to_string(), ts(&at)],
+            )?;
+            if n > 0 {
+                append_audit_tx(tx, &audit)?;
+            }
+            Ok(n > 0)
+        })
+        .await
+    }
+
+    async fn touch_token(&self, id: TokenId, at: OffsetDateTime) -> Result<(), StoreError> {
+        self.write(move |c| {
+            c.execute(
+                "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1",
+                [id.0.to_string(), ts(&at)],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    // ------------------------------------------------------------ sessions
+
+    async fn insert_session(
+        &self,
+        hash: &[u8; 32],
+        session: &Session,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let (hash, s, audit) = (*hash, session.clone(), audit.clone());
+        self.write_tx(move |tx| {
+            tx.execute(
+                "INSERT INTO sessions (hash, user_id, csrf_token, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![hash.as_slice(), s.user_id.0.to_string(), s.csrf_token, ts(&s.created_at), ts(&s.last_seen_at)],
+            )?;
+            append_audit_tx(tx, &audit)
+        })
+        .await
+    }
+
+    async fn get_session(&self, hash: &[u8; 32]) -> Result<Option<Session>, StoreError> {
+        let hash = *hash;
+        self.read(move |c| {
+            c.query_row(
+                "SELECT user_id, csrf_token, created_at, last_seen_at FROM sessions WHERE hash = ?1",
+                [hash.as_slice()],
+                |row| {
+                    Ok(Session {
+                        user_id: UserId(get_uuid(row, 0)?),
+                        csrf_token: row.get(1)?,
+                        created_at: get_ts(row, 2)?,
+                        last_seen_at: get_ts(row, 3)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn touch_session(&self, hash: &[u8; 32], at: OffsetDateTime) -> Result<(), StoreError> {
+        let hash = *hash;
+        self.write(move |c| {
+            c.execute(
+                "UPDATE sessions SET last_seen_at = ?2 WHERE hash = ?1",
+                params![hash.as_slice(), ts(&at)],
+            )
+            .map(|_| ())
+        })
+        .await
+    }
+
+    async fn delete_session(
+        &self,
+        hash: &[u8; 32],
+        audit: Option<&AuditEvent>,
+    ) -> Result<(), StoreError> {
+        let (hash, audit) = (*hash, audit.cloned());
+        self.write_tx(move |tx| {
+            tx.execute("DELETE FROM sessions WHERE hash = ?1", [hash.as_slice()])?;
+            if let Some(a) = &audit {
+                append_audit_tx(tx, a)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    // ------------------------------------------------------------ login failures
+
+    async fn login_failures(&self, key: &str) -> Result<Option<LoginFailures>, StoreError> {
+        let key = key.to_owned();
+        self.read(move |c| {
+            c.query_row(
+                "SELECT count, last_at FROM login_failures WHERE key = ?1",
+                [key],
+                |row| {
+                    let count: i64 = row.get(0)?;
+                    Ok(LoginFailures {
+                        count: u32::try_from(count).unwrap_or(u32::MAX),
+                        last: get_ts(row, 1)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
+    async fn record_login_failure(
+        &self,
+        keys: &[String],
+        at: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let (keys, audit) = (keys.to_vec(), audit.clone());
+        self.write_tx(move |tx| {
+            for key in &keys {
+                tx.execute(
+                    "INSERT INTO login_failures (key, count, last_at) VALUES (?1, 1, ?2)
+                     ON CONFLICT (key) DO UPDATE SET count = count + 1, last_at = excluded.last_at",
+                    [key.clone(), ts(&at)],
+                )?;
+            }
+            append_audit_tx(tx, &audit)
+        })
+        .await
+    }
+
+    async fn reset_login_failures(&self, key: &str) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.write(move |c| {
+            c.execute("DELETE FROM login_failures WHERE key = ?1", [key])
+                .map(|_| ())
+        })
+        .await
+    }
+
+    // ------------------------------------------------------------ audit
+
+    async fn append_audit(&self, event: &AuditEvent) -> Result<(), StoreError> {
+        let event = event.clone();
+        self.write_tx(move |tx| append_audit_tx(tx, &event)).await
+    }
+
+    async fn list_audit(
+        &self,
+        org: Option<OrgId>,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {AUDIT_COLUMNS} FROM audit_log
+                 WHERE (?1 IS NULL OR actor_org = ?1 OR target_org = ?1) AND (?2 IS NULL OR seq < ?2)
+                 ORDER BY seq DESC LIMIT ?3"
+            ))?;
+            let rows = stmt.query_map(params![org.map(|o| o.0.to_string()), before, i64::from(limit)], audit_from_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn audit_after(&self, after: i64, limit: u32) -> Result<Vec<AuditEntry>, StoreError> {
+        self.read(move |c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(params![after, i64::from(limit)], audit_from_row)?;
+            rows.collect()
+        })
+        .await
+    }
+
+    // ------------------------------------------------------------ meta
 
     async fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         let key = key.to_owned();

@@ -4,6 +4,7 @@
 
 use std::process::ExitCode;
 
+pub mod admin;
 pub mod config;
 pub mod serve;
 

@@ -60,6 +60,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot open database {}", config.database))?;
     let service = simpul::service(store);
+    let mut logins = Vec::new();
     if demo {
         let report = simpul_core::demo::seed(&service)
             .await
@@ -67,8 +68,11 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         if report.seeded {
             tracing::info!(
                 organisations = report.organisations_created,
+                users = report.logins.len(),
                 "seeded the demo data"
             );
+            write_credentials(&config.data_dir, &report.logins)?;
+            logins = report.logins;
         }
     }
     let listener = simpul::bind(config.listen).await?;
@@ -81,8 +85,35 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         env!("CARGO_PKG_VERSION")
     );
     println!("  database: {}", config.database);
-    if demo {
-        println!("  demo data: seeded in {}", config.data_dir.display());
+    let credentials = config.data_dir.join(CREDENTIALS_FILE);
+    if !logins.is_empty() {
+        println!(
+            "  demo data seeded; these passwords are shown once (also in {}):",
+            credentials.display()
+        );
+        for l in &logins {
+            println!(
+                "    {:<12} {:<10} {:<34} {}",
+                l.org,
+                l.role.as_str(),
+                l.email,
+                l.password
+            );
+        }
+        if let Some(admin) = logins
+            .iter()
+            .find(|l| l.role == simpul_core::Role::SiteAdmin)
+        {
+            println!(
+                "  sign in at http://{addr}/login as {} (site-admin)",
+                admin.email
+            );
+        }
+    } else if demo {
+        println!(
+            "  demo data already seeded; the logins are in {}",
+            credentials.display()
+        );
     }
     simpul_server::serve(listener, app, shutdown_signal())
         .await
@@ -118,4 +149,41 @@ async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+const CREDENTIALS_FILE: &str = "demo-credentials.txt";
+
+/// Writes the generated demo logins to `DATA/demo-credentials.txt`, readable only by the owner.
+fn write_credentials(
+    data_dir: &std::path::Path,
+    logins: &[simpul_core::demo::DemoLogin],
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let path = data_dir.join(CREDENTIALS_FILE);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    writeln!(
+        file,
+        "# simpul demo logins (generated at first start; delete this file once noted)"
+    )?;
+    writeln!(file, "# organisation\trole\temail\tpassword")?;
+    for l in logins {
+        writeln!(
+            file,
+            "{}\t{}\t{}\t{}",
+            l.org,
+            l.role.as_str(),
+            l.email,
+            l.password
+        )?;
+    }
+    file.sync_all()?;
+    Ok(())
 }

@@ -236,7 +236,7 @@ async fn demo_seeds_once_and_keeps_data_across_restarts() {
     let orgs = store.list_orgs().await.unwrap();
     assert_eq!(
         orgs.len(),
-        simpul_core::demo::ORGANISATIONS.len(),
+        simpul_core::demo::ORGANISATIONS.len() + simpul_core::demo::PARTNERS.len(),
         "seeded exactly once"
     );
     #[cfg(unix)]

@@ -136,13 +136,43 @@ impl TestApp {
     }
 }
 
+/// A clock the test moves by hand.
+#[derive(Debug, Clone)]
+pub struct TestClock(Arc<std::sync::Mutex<time::OffsetDateTime>>);
+
+impl TestClock {
+    pub fn new() -> Self {
+        Self(Arc::new(std::sync::Mutex::new(
+            time::macros::datetime!(2026-11-28 08:00 UTC),
+        )))
+    }
+
+    pub fn advance(&self, by: time::Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+impl simpul_core::Clock for TestClock {
+    fn now(&self) -> time::OffsetDateTime {
+        *self.0.lock().unwrap()
+    }
+}
+
 /// Boots the app over `store` on 127.0.0.1 and a random port, with `extra` routes merged in.
 pub async fn spawn_app_with(
     store: Arc<dyn Store>,
     settings: simpul_server::Settings,
     extra: simpul_server::Router<simpul_server::AppState>,
 ) -> TestApp {
-    let service = simpul::service(store);
+    spawn_app_full(simpul::service(store), settings, extra).await
+}
+
+/// Boots the app over `service` (e.g. one with a [`TestClock`]).
+pub async fn spawn_app_full(
+    service: simpul_core::Service,
+    settings: simpul_server::Settings,
+    extra: simpul_server::Router<simpul_server::AppState>,
+) -> TestApp {
     let state = simpul_server::AppState::new(service, settings);
     let app = simpul_server::app(state, simpul_server::routes().merge(extra));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

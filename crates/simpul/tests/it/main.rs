@@ -7,5 +7,6 @@
 
 mod cli;
 mod helpers;
+mod identity;
 mod server;
 mod store_story;

@@ -136,6 +136,7 @@ async fn oversize_bodies_get_413() {
         db.open().await,
         Settings {
             max_body_bytes: 1024,
+            ..Settings::default()
         },
         extra,
     )
@@ -220,7 +221,11 @@ fn orgs_route() -> Router<AppState> {
         "/test/orgs",
         get(
             |axum::extract::State(state): axum::extract::State<AppState>| async move {
-                let orgs = state.service.list_orgs().await.map_err(ApiError::from)?;
+                let orgs = state
+                    .service
+                    .list_orgs(&simpul_core::Principal::operator("test"))
+                    .await
+                    .map_err(ApiError::from)?;
                 Ok::<_, ApiError>(orgs.len().to_string())
             },
         ),

@@ -1,0 +1,343 @@
+//! Access decisions: the one module that says who may do what.
+//!
+//! Every service function takes a [`Principal`] and asks [`authorize`] for a [`Grant`] before it acts;
+//! a `Grant` can only be made here. The role × action matrix in ARCHITECTURE.md is this function.
+//! (Visibility of shared intelligence — TLP and audiences — is the sharing policy, which joins this
+//! module with P1.6.)
+
+use crate::org::{OrgId, Organisation};
+use crate::token::{Scope, Scopes, TokenId};
+use crate::user::{CommunityId, Role, User};
+
+/// How the principal proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// A web session; state-changing requests must carry its CSRF token.
+    Session { csrf_token: String },
+    /// An API token with its scopes.
+    Token { id: TokenId, scopes: Scopes },
+}
+
+/// Someone acting: a signed-in user of an organisation, or the local operator at the command line
+/// (who has the database in hand and so every right).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    User(Box<UserPrincipal>),
+    Operator { name: String },
+}
+
+/// A user acting through a session or a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserPrincipal {
+    pub user: User,
+    pub org: Organisation,
+    pub communities: Vec<CommunityId>,
+    pub method: AuthMethod,
+    /// The client address.
+    pub source: Option<String>,
+}
+
+impl Principal {
+    pub fn operator(name: impl Into<String>) -> Self {
+        Self::Operator { name: name.into() }
+    }
+
+    /// The audit actor string.
+    pub fn actor(&self) -> String {
+        match self {
+            Self::User(u) => format!("user:{}", u.user.id),
+            Self::Operator { name } => format!("cli:{name}"),
+        }
+    }
+
+    pub fn org_id(&self) -> Option<OrgId> {
+        match self {
+            Self::User(u) => Some(u.org.id),
+            Self::Operator { .. } => None,
+        }
+    }
+
+    pub fn source(&self) -> Option<String> {
+        match self {
+            Self::User(u) => u.source.clone(),
+            Self::Operator { .. } => None,
+        }
+    }
+
+    pub fn as_user(&self) -> Option<&UserPrincipal> {
+        match self {
+            Self::User(u) => Some(u),
+            Self::Operator { .. } => None,
+        }
+    }
+}
+
+/// What a principal wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// See their own account.
+    ReadSelf,
+    /// Read the directory: organisations and communities.
+    ReadDirectory,
+    /// Create organisations, change their kind or status (suspend).
+    ManageOrgs,
+    /// Change an organisation's name and country.
+    UpdateOrgProfile(OrgId),
+    /// Create communities and change their members.
+    ManageCommunities,
+    /// List, read, create and change the users of an organisation (`None`: of every organisation).
+    ManageUsers(Option<OrgId>),
+    /// Give a user this role.
+    GrantRole(Role),
+    /// Create, list and revoke one's own API tokens.
+    ManageOwnTokens,
+    /// Change one's own password.
+    ChangeOwnPassword,
+    /// Read the audit log of an organisation (`None`: all of it).
+    ReadAudit(Option<OrgId>),
+}
+
+impl Action {
+    /// The token scope the action needs.
+    pub fn scope(self) -> Scope {
+        match self {
+            Action::ReadSelf | Action::ReadDirectory => Scope::Read,
+            _ => Scope::Admin,
+        }
+    }
+}
+
+/// Why an action was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    /// The role does not allow it.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The token lacks a scope.
+    #[error("the token lacks the `{}` scope", .0.as_str())]
+    MissingScope(Scope),
+    /// The target belongs to another organisation: answer as if it did not exist.
+    #[error("not found")]
+    Hidden,
+}
+
+/// Proof that `principal` may do `action`. Only [`authorize`] makes one.
+#[derive(Debug, Clone, Copy)]
+pub struct Grant<'p> {
+    principal: &'p Principal,
+    action: Action,
+}
+
+impl<'p> Grant<'p> {
+    pub fn principal(&self) -> &'p Principal {
+        self.principal
+    }
+
+    pub fn action(&self) -> Action {
+        self.action
+    }
+}
+
+/// The role × action matrix.
+pub fn authorize(principal: &Principal, action: Action) -> Result<Grant<'_>, Denied> {
+    let p = match principal {
+        Principal::Operator { .. } => return Ok(Grant { principal, action }),
+        Principal::User(p) => p,
+    };
+    if let AuthMethod::Token { scopes, .. } = &p.method
+        && !scopes.contains(action.scope())
+    {
+        return Err(Denied::MissingScope(action.scope()));
+    }
+    let role = p.user.role;
+    let own = p.org.id;
+    let allowed = match (role, action) {
+        (
+            _,
+            Action::ReadSelf
+            | Action::ReadDirectory
+            | Action::ManageOwnTokens
+            | Action::ChangeOwnPassword,
+        ) => true,
+        (Role::SiteAdmin, _) => true,
+        (Role::OrgAdmin, Action::UpdateOrgProfile(org)) => org == own,
+        (Role::OrgAdmin, Action::ManageUsers(Some(org)) | Action::ReadAudit(Some(org))) => {
+            if org != own {
+                return Err(Denied::Hidden);
+            }
+            true
+        }
+        (Role::OrgAdmin, Action::GrantRole(r)) => r != Role::SiteAdmin,
+        _ => false,
+    };
+    if allowed {
+        Ok(Grant { principal, action })
+    } else {
+        Err(Denied::Forbidden(format!(
+            "a {} may not {}",
+            role.as_str(),
+            describe(action)
+        )))
+    }
+}
+
+fn describe(action: Action) -> &'static str {
+    match action {
+        Action::ReadSelf => "read their account",
+        Action::ReadDirectory => "read the directory",
+        Action::ManageOrgs => "manage organisations",
+        Action::UpdateOrgProfile(_) => "change this organisation's profile",
+        Action::ManageCommunities => "manage communities",
+        Action::ManageUsers(_) => "manage users",
+        Action::GrantRole(Role::SiteAdmin) => "grant the site-admin role",
+        Action::GrantRole(_) => "grant roles",
+        Action::ManageOwnTokens => "manage API tokens",
+        Action::ChangeOwnPassword => "change their password",
+        Action::ReadAudit(_) => "read the audit log",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::org::{OrgKind, OrgStatus, ShortName};
+    use crate::user::{Email, UserId, UserStatus};
+
+    fn principal(role: Role, org: OrgId, method: AuthMethod) -> Principal {
+        let t = time::OffsetDateTime::UNIX_EPOCH;
+        Principal::User(Box::new(UserPrincipal {
+            user: User {
+                id: UserId::new_random(),
+                email: Email::parse("a@b.org").unwrap(),
+                display_name: "A".into(),
+                org_id: org,
+                role,
+                status: UserStatus::Active,
+                created_at: t,
+            },
+            org: Organisation {
+                id: org,
+                name: "Org".into(),
+                short_name: ShortName::parse("Org").unwrap(),
+                kind: OrgKind::NationalCert,
+                country: None,
+                status: OrgStatus::Active,
+                created_at: t,
+            },
+            communities: vec![],
+            method,
+            source: None,
+        }))
+    }
+
+    fn session() -> AuthMethod {
+        AuthMethod::Session {
+            csrf_token: String::new(),
+        }
+    }
+
+    #[test]
+    fn matrix() {
+        let own = OrgId::new_random();
+        let other = OrgId::new_random();
+        let cases: &[(Action, [Result<(), Denied>; 4])] = &[
+            (Action::ReadDirectory, [Ok(()), Ok(()), Ok(()), Ok(())]),
+            (
+                Action::ManageOrgs,
+                [
+                    Ok(()),
+                    Err(Denied::Forbidden(String::new())),
+                    Err(Denied::Forbidden(String::new())),
+                    Err(Denied::Forbidden(String::new())),
+                ],
+            ),
+            (
+                Action::ManageUsers(Some(own)),
+                [
+                    Ok(()),
+                    Ok(()),
+                    Err(Denied::Forbidden(String::new())),
+                    Err(Denied::Forbidden(String::new())),
+                ],
+            ),
+            (
+                Action::ManageUsers(Some(other)),
+                [
+                    Ok(()),
+                    Err(Denied::Hidden),
+                    Err(Denied::Forbidden(String::new())),
+                    Err(Denied::Forbidden(String::new())),
+                ],
+            ),
+            (
+                Action::ManageUsers(None),
+                [
+                    Ok(()),
+                    Err(Denied::Forbidden(String::new())),
+                    Err(Denied::Forbidden(String::new())),
+                    Err(Denied::Forbidden(String::new())),
+                ],
+            ),
+            (
+                Action::GrantRole(Role::SiteAdmin),
+                [
+                    Ok(()),
+                    Err(Denied::Forbidden(String::new())),
+                    Err(Denied::Forbidden(String::new())),
+                    Err(Denied::Forbidden(String::new())),
+                ],
+            ),
+            (
+                Action::GrantRole(Role::Analyst),
+                [
+                    Ok(()),
+                    Ok(()),
+                    Err(Denied::Forbidden(String::new())),
+                    Err(Denied::Forbidden(String::new())),
+                ],
+            ),
+            (
+                Action::ReadAudit(Some(other)),
+                [
+                    Ok(()),
+                    Err(Denied::Hidden),
+                    Err(Denied::Forbidden(String::new())),
+                    Err(Denied::Forbidden(String::new())),
+                ],
+            ),
+            (Action::ManageOwnTokens, [Ok(()), Ok(()), Ok(()), Ok(())]),
+        ];
+        let roles = [
+            Role::SiteAdmin,
+            Role::OrgAdmin,
+            Role::Analyst,
+            Role::ReadOnly,
+        ];
+        for (action, expected) in cases {
+            for (role, want) in roles.iter().zip(expected) {
+                let p = principal(*role, own, session());
+                let got = authorize(&p, *action).map(|_| ()).map_err(|e| match e {
+                    Denied::Forbidden(_) => Denied::Forbidden(String::new()),
+                    other => other,
+                });
+                assert_eq!(&got, want, "{role:?} {action:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn token_scopes_narrow_the_role() {
+        let own = OrgId::new_random();
+        let read_only = AuthMethod::Token {
+            id: TokenId(uuid::Uuid::nil()),
+            scopes: Scopes::parse("read").unwrap(),
+        };
+        let p = principal(Role::SiteAdmin, own, read_only);
+        assert!(authorize(&p, Action::ReadDirectory).is_ok());
+        assert_eq!(
+            authorize(&p, Action::ManageOrgs).unwrap_err(),
+            Denied::MissingScope(Scope::Admin)
+        );
+        assert!(authorize(&Principal::operator("root"), Action::ManageOrgs).is_ok());
+    }
+}
