@@ -246,3 +246,389 @@ async fn demo_seeds_once_and_keeps_data_across_restarts() {
         assert_eq!(mode & 0o077, 0, "data directory is private: {mode:o}");
     }
 }
+
+/// Runs `simpul ARGS --data DIR`, optionally feeding stdin.
+fn admin(data: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
+    use std::io::Write;
+    let mut child = simpul()
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn ok_stdout(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn fails_with(out: &Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains(needle), "expected `{needle}` in: {stderr}");
+}
+
+#[test]
+fn admin_cli_manages_orgs_users_tokens_and_audit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let d = data.as_path();
+
+    let id = ok_stdout(&admin(
+        d,
+        &[
+            "org",
+            "add",
+            "--name",
+            "Test CERT",
+            "--short",
+            "T1",
+            "--kind",
+            "national-cert",
+            "--country",
+            "sg",
+        ],
+        None,
+    ));
+    uuid::Uuid::parse_str(id.trim()).unwrap();
+    fails_with(
+        &admin(
+            d,
+            &[
+                "org", "add", "--name", "Again", "--short", "t1", "--kind", "other",
+            ],
+            None,
+        ),
+        "already exists",
+    );
+    fails_with(
+        &admin(
+            d,
+            &[
+                "org", "add", "--name", "X", "--short", "X2", "--kind", "cert",
+            ],
+            None,
+        ),
+        "unknown kind `cert`",
+    );
+    fails_with(
+        &admin(
+            d,
+            &[
+                "org",
+                "add",
+                "--name",
+                "X",
+                "--short",
+                "X2",
+                "--kind",
+                "other",
+                "--country",
+                "XX",
+            ],
+            None,
+        ),
+        "ISO 3166-1",
+    );
+    fails_with(&admin(d, &["org", "show", "nope"], None), "not found");
+    assert!(ok_stdout(&admin(d, &["org", "list"], None)).contains("T1"));
+
+    ok_stdout(&admin(d, &["community", "add", "test-community"], None));
+    ok_stdout(&admin(
+        d,
+        &["community", "add-member", "test-community", "T1"],
+        None,
+    ));
+    assert!(ok_stdout(&admin(d, &["community", "list"], None)).contains("test-community: T1"));
+    fails_with(
+        &admin(d, &["community", "add", "Bad Name"], None),
+        "not a valid community name",
+    );
+
+    let out = ok_stdout(&admin(
+        d,
+        &[
+            "user",
+            "add",
+            "--org",
+            "T1",
+            "--email",
+            "Ana@T1.example",
+            "--role",
+            "analyst",
+        ],
+        None,
+    ));
+    let password = out
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .unwrap();
+    assert_eq!(password.len(), 20);
+    ok_stdout(&admin(
+        d,
+        &[
+            "user",
+            "add",
+            "--org",
+            "T1",
+            "--email",
+            "ro@t1.example",
+            "--role",
+            "read-only",
+            "--password-stdin",
+        ],
+        Some("a long enough password\n"),
+    ));
+    fails_with(
+        &admin(
+            d,
+            &[
+                "user",
+                "add",
+                "--org",
+                "T1",
+                "--email",
+                "x@t1.example",
+                "--role",
+                "analyst",
+                "--password-stdin",
+            ],
+            Some("short\n"),
+        ),
+        "at least 12 characters",
+    );
+    fails_with(
+        &admin(
+            d,
+            &[
+                "user",
+                "add",
+                "--org",
+                "T1",
+                "--email",
+                "not-an-email",
+                "--role",
+                "analyst",
+            ],
+            None,
+        ),
+        "not a valid email address",
+    );
+    fails_with(
+        &admin(
+            d,
+            &[
+                "user",
+                "add",
+                "--org",
+                "T1",
+                "--email",
+                "y@t1.example",
+                "--role",
+                "admin",
+            ],
+            None,
+        ),
+        "unknown role `admin`",
+    );
+    fails_with(
+        &admin(
+            d,
+            &[
+                "user",
+                "add",
+                "--org",
+                "T1",
+                "--email",
+                "ana@t1.example",
+                "--role",
+                "analyst",
+            ],
+            None,
+        ),
+        "already exists",
+    );
+    let users = ok_stdout(&admin(d, &["user", "list", "--org", "T1"], None));
+    assert!(
+        users.contains("ana@t1.example") && users.contains("ro@t1.example"),
+        "{users}"
+    );
+    assert!(
+        ok_stdout(&admin(
+            d,
+            &["user", "set-role", "ana@t1.example", "org-admin"],
+            None
+        ))
+        .contains("org-admin")
+    );
+
+    let token = ok_stdout(&admin(
+        d,
+        &[
+            "token",
+            "create",
+            "--user",
+            "ana@t1.example",
+            "--scopes",
+            "read,write",
+            "--expires",
+            "30",
+        ],
+        None,
+    ));
+    assert_eq!(token.lines().count(), 1, "only the token on stdout");
+    assert!(token.trim().starts_with("simpul_"));
+    fails_with(
+        &admin(
+            d,
+            &[
+                "token",
+                "create",
+                "--user",
+                "ro@t1.example",
+                "--scopes",
+                "read,write",
+            ],
+            None,
+        ),
+        "only have the `read` scope",
+    );
+    fails_with(
+        &admin(
+            d,
+            &[
+                "token",
+                "create",
+                "--user",
+                "ana@t1.example",
+                "--scopes",
+                "root",
+            ],
+            None,
+        ),
+        "unknown scope `root`",
+    );
+    let listed = ok_stdout(&admin(
+        d,
+        &["token", "list", "--user", "ana@t1.example"],
+        None,
+    ));
+    let token_id = listed.split_whitespace().next().unwrap().to_owned();
+    assert!(
+        listed.contains("read,write") && listed.contains("active"),
+        "{listed}"
+    );
+    assert!(
+        !listed.contains(token.trim()),
+        "the secret is never shown again"
+    );
+    ok_stdout(&admin(d, &["token", "revoke", &token_id], None));
+    assert!(
+        ok_stdout(&admin(
+            d,
+            &["token", "list", "--user", "ana@t1.example"],
+            None
+        ))
+        .contains("revoked")
+    );
+    fails_with(
+        &admin(d, &["token", "revoke", "nonsense"], None),
+        "not a token id",
+    );
+
+    let reset = ok_stdout(&admin(
+        d,
+        &["user", "reset-password", "ana@t1.example"],
+        None,
+    ));
+    assert!(reset.starts_with("password: "));
+    ok_stdout(&admin(d, &["user", "disable", "ro@t1.example"], None));
+    ok_stdout(&admin(d, &["org", "suspend", "T1"], None));
+
+    let verified = ok_stdout(&admin(d, &["audit", "verify"], None));
+    assert!(verified.starts_with("audit log intact: "), "{verified}");
+    let tail = ok_stdout(&admin(d, &["audit", "tail", "-n", "3"], None));
+    assert_eq!(tail.lines().count(), 3);
+    assert!(
+        tail.lines().last().unwrap().contains("org.suspend"),
+        "{tail}"
+    );
+    assert!(tail.contains("cli:"), "the operator is the actor");
+}
+
+/// Changes one stored entry directly in the database, then expects `audit verify` to name it.
+fn tamper_and_verify(data: &std::path::Path, sql: &str, expected_seq: i64) {
+    let conn = rusqlite::Connection::open(data.join("simpul.db")).unwrap();
+    conn.execute_batch(
+        "DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete;",
+    )
+    .unwrap();
+    conn.execute_batch(sql).unwrap();
+    drop(conn);
+    let out = admin(data, &["audit", "verify"], None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{sql}: {stderr}");
+    assert!(
+        stderr.contains(&format!("audit entry {expected_seq} does not verify")),
+        "{sql}: {stderr}"
+    );
+}
+
+#[test]
+fn audit_verify_names_the_tampered_entry() {
+    let cases: &[(&str, i64)] = &[
+        (
+            "UPDATE audit_log SET details = '{\"k\":1}' WHERE seq = 3",
+            3,
+        ),
+        (
+            "UPDATE audit_log SET actor = 'cli:someone-else' WHERE seq = 2",
+            2,
+        ),
+        (
+            "UPDATE audit_log SET at = '2020-01-01T00:00:00.000000Z' WHERE seq = 4",
+            4,
+        ),
+        ("UPDATE audit_log SET hash = prev_hash WHERE seq = 1", 1),
+        ("DELETE FROM audit_log WHERE seq = 3", 4),
+    ];
+    for (sql, seq) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        for short in ["A1", "A2", "A3", "A4", "A5"] {
+            ok_stdout(&admin(
+                d,
+                &[
+                    "org", "add", "--name", "Org", "--short", short, "--kind", "other",
+                ],
+                None,
+            ));
+        }
+        ok_stdout(&admin(d, &["audit", "verify"], None));
+        // The append-only triggers refuse a change made the ordinary way.
+        let conn = rusqlite::Connection::open(d.join("simpul.db")).unwrap();
+        assert!(
+            conn.execute("UPDATE audit_log SET actor = 'x' WHERE seq = 1", [])
+                .is_err()
+        );
+        assert!(
+            conn.execute("DELETE FROM audit_log WHERE seq = 1", [])
+                .is_err()
+        );
+        drop(conn);
+        tamper_and_verify(d, sql, *seq);
+    }
+}
