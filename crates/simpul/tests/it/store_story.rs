@@ -364,3 +364,37 @@ async fn postgres_nodes_migrate_concurrently() {
         assert!(s.unwrap().schema_status().await.unwrap().is_current());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_audit_tampering_is_named() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let store = db.open().await;
+    let service = simpul::service(Arc::clone(&store));
+    let op = Principal::operator("story");
+    for short in ["P1", "P2", "P3"] {
+        let new = NewOrganisation {
+            name: "Org".into(),
+            short_name: ShortName::parse(short).unwrap(),
+            kind: OrgKind::Other,
+            country: None,
+        };
+        service.create_org(&op, new).await.unwrap();
+    }
+    assert_eq!(service.verify_audit(&op).await.unwrap(), Ok(3));
+    let (client, conn) = tokio_postgres::connect(db.url.expose(), tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    // The append-only trigger refuses an ordinary change.
+    assert!(
+        client
+            .execute("UPDATE audit_log SET actor = 'x' WHERE seq = 2", &[])
+            .await
+            .is_err()
+    );
+    client.batch_execute("ALTER TABLE audit_log DISABLE TRIGGER USER; UPDATE audit_log SET details = '{}' WHERE seq = 2").await.unwrap();
+    let broken = service.verify_audit(&op).await.unwrap().unwrap_err();
+    assert_eq!(broken.seq, 2, "{broken}");
+}
