@@ -398,3 +398,52 @@ async fn postgres_audit_tampering_is_named() {
     let broken = service.verify_audit(&op).await.unwrap().unwrap_err();
     assert_eq!(broken.seq, 2, "{broken}");
 }
+
+fn event(n: usize) -> simpul_core::AuditEvent {
+    simpul_core::AuditEvent {
+        at: time::OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(n as i64),
+        actor: "cli:story".into(),
+        actor_org: None,
+        source: None,
+        action: "test.append".into(),
+        target: Some(format!("n:{n}")),
+        target_org: None,
+        details: serde_json::json!({ "n": n }),
+    }
+}
+
+/// Several app nodes (stores) append to the audit chain at once: it never forks.
+async fn concurrent_appends(stores: Vec<Arc<dyn Store>>) {
+    let mut tasks = Vec::new();
+    for (i, store) in stores.iter().enumerate() {
+        for j in 0..20 {
+            let store = Arc::clone(store);
+            tasks.push(tokio::spawn(async move {
+                store.append_audit(&event(i * 100 + j)).await
+            }));
+        }
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    let service = simpul::service(Arc::clone(&stores[0]));
+    let verified = service
+        .verify_audit(&Principal::operator("story"))
+        .await
+        .unwrap();
+    assert_eq!(verified, Ok(20 * stores.len() as i64));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_concurrent_audit_appends_never_fork() {
+    let db = TestDb::sqlite();
+    concurrent_appends(vec![db.open().await]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_concurrent_audit_appends_never_fork() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    concurrent_appends(vec![db.open().await, db.open().await, db.open().await]).await;
+}
