@@ -62,17 +62,6 @@ fn cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> He
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
-}
-
 fn login_form(state: &AppState, message: Option<&str>, status: StatusCode) -> Response {
     let csrf = simpul_core::secret::new_csrf_token();
     let msg = message
@@ -110,7 +99,7 @@ async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let expected = cookie_value(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let expected = auth::cookie_value(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !simpul_core::secret::constant_time_eq(&expected, &form.csrf_token) {
         return login_form(
             &state,

@@ -322,6 +322,16 @@ async fn add_members(
 
 // ---------------------------------------------------------------- users
 
+/// The organisation a listing is about: the one asked for, else everyone for a site-admin (and the
+/// operator), else the principal's own organisation.
+fn org_scope(p: &Principal, asked: Option<Uuid>) -> Option<OrgId> {
+    match (asked, p.as_user()) {
+        (Some(o), _) => Some(OrgId(o)),
+        (None, Some(u)) if u.user.role != Role::SiteAdmin => Some(u.org.id),
+        _ => None,
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UsersQuery {
@@ -333,14 +343,7 @@ async fn list_users(
     Auth(p): Auth,
     Query(q): Query<UsersQuery>,
 ) -> ApiResult<Json<Value>> {
-    let org = match q.org {
-        Some(o) => Some(OrgId(o)),
-        // Without a filter: everyone for a site-admin, one's own organisation for others.
-        None => match p.as_user() {
-            Some(u) if u.user.role != Role::SiteAdmin => Some(u.org.id),
-            _ => None,
-        },
-    };
+    let org = org_scope(&p, q.org);
     Ok(Json(
         json!({ "users": s.service.list_users(&p, org).await? }),
     ))
@@ -493,13 +496,7 @@ async fn list_audit(
     Auth(p): Auth,
     Query(q): Query<AuditQuery>,
 ) -> ApiResult<Json<Value>> {
-    let org = match q.org {
-        Some(o) => Some(OrgId(o)),
-        None => match p.as_user() {
-            Some(u) if u.user.role != Role::SiteAdmin => Some(u.org.id),
-            _ => None,
-        },
-    };
+    let org = org_scope(&p, q.org);
     let entries = s
         .service
         .list_audit(&p, org, q.before, q.limit.unwrap_or(100))
