@@ -323,3 +323,22 @@ pub(crate) fn payment_card(raw: &str) -> Result<Canonical, ObservableError> {
     }
     Ok(Canonical::new(ty, s))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iban_table_is_sorted_and_plausible() {
+        assert!(IBAN_LENGTHS.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(
+            IBAN_LENGTHS
+                .iter()
+                .all(|(c, l)| c.len() == 2 && (15..=34).contains(l))
+        );
+        // Every country in the table is reachable by the binary search.
+        for (c, l) in IBAN_LENGTHS {
+            assert_eq!(iban_length(c), Some(*l));
+        }
+    }
+}

@@ -287,3 +287,40 @@ pub(crate) fn wallet(net: N, raw: &str) -> Result<Canonical, ObservableError> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base58_decodes_leading_ones_as_zero_bytes() {
+        assert_eq!(base58_decode("1"), Some(vec![0]));
+        assert_eq!(base58_decode("11z"), Some(vec![0, 0, 57]));
+        assert_eq!(base58_decode("2g"), Some(vec![0x61]));
+        assert_eq!(base58_decode("0OIl"), None);
+    }
+
+    #[test]
+    fn base58check_reports_version_and_checksum() {
+        assert_eq!(
+            base58check_21("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
+            Some(Ok(0x00))
+        );
+        assert_eq!(
+            base58check_21("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb"),
+            Some(Err(()))
+        );
+        assert_eq!(base58check_21("1A1zP1"), None);
+    }
+
+    #[test]
+    fn bech32_constants() {
+        // An empty data part under HRP "a" has the well-known bech32 checksum "a12uel5l".
+        let vals: Vec<u8> = "2uel5l"
+            .bytes()
+            .map(|c| BECH32_CHARSET.iter().position(|&a| a == c).unwrap_or(0) as u8)
+            .collect();
+        let hrp = [b'a' >> 5, 0, b'a' & 31];
+        assert_eq!(bech32_polymod(hrp.into_iter().chain(vals)), 1);
+    }
+}

@@ -793,3 +793,50 @@ pub(crate) fn mac(raw: &str) -> Result<Canonical, ObservableError> {
     }
     Ok(Canonical::new(ty, out))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refang_forms() {
+        let r = |s| refang(T::Url, s).map(Cow::into_owned);
+        assert_eq!(
+            r("hxxps://a[.]b(.)c{.}d[dot]e").unwrap(),
+            "https://a.b.c.d.e"
+        );
+        assert_eq!(r("a[@]b[at]c[:]80").unwrap(), "a@b@c:80");
+        assert_eq!(r("fxp://x").unwrap(), "ftp://x");
+        assert!(matches!(
+            refang(T::Url, "example.com"),
+            Ok(Cow::Borrowed(_))
+        ));
+        assert!(matches!(refang(T::Url, "(plain)"), Ok(Cow::Borrowed(_))));
+        assert!(refang(T::Url, "a[[.]]b").is_err());
+        // Multi-byte text right after a would-be scheme prefix is not sliced mid-character.
+        assert_eq!(r("fxpé").unwrap(), "ftpé");
+        assert_eq!(r("hxxé").unwrap(), "hxxé");
+    }
+
+    #[test]
+    fn percent_normalisation() {
+        let p = |s: &str| {
+            let mut out = String::new();
+            push_percent_normalised(&mut out, s);
+            out
+        };
+        assert_eq!(p("%41%2f%7E%7e"), "A%2F~~");
+        assert_eq!(p("%zz%4"), "%25zz%254");
+        assert_eq!(p("100%"), "100%25");
+        assert_eq!(p("%e2%82%ac"), "%E2%82%AC");
+    }
+
+    #[test]
+    fn masks() {
+        assert_eq!(mask32(0), 0);
+        assert_eq!(mask32(8), 0xff00_0000);
+        assert_eq!(mask32(32), u32::MAX);
+        assert_eq!(mask128(0), 0);
+        assert_eq!(mask128(128), u128::MAX);
+    }
+}

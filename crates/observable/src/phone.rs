@@ -76,7 +76,9 @@ pub(crate) fn e164(ty: T, raw: &str, ctx: &Context) -> Result<String, Observable
             what: "extensions are not part of a phone observable",
         });
     }
-    Ok(n.format().mode(phonenumber::Mode::E164).to_string())
+    // E.164 is `+`, country code, national significant number (with its Italian-style leading
+    // zeros); written directly, as the formatter's metadata lookup costs more than the parse.
+    Ok(format!("+{}{}", n.code().value(), n.national()))
 }
 
 pub(crate) fn phone(raw: &str, ctx: &Context) -> Result<Canonical, ObservableError> {

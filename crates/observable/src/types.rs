@@ -421,6 +421,88 @@ impl Canonical {
     }
 }
 
+/// Helpers the matcher needs on keys, without re-parsing the raw value.
+impl Canonical {
+    /// For a domain: the name itself, then each parent down to the top-level label
+    /// (`a.b.example.com`, `b.example.com`, `example.com`, `com`), for suffix indexes. Empty
+    /// for other types.
+    pub fn domain_suffixes(&self) -> impl Iterator<Item = &str> {
+        let key: &str = if self.ty == ObservableType::Domain {
+            &self.key
+        } else {
+            ""
+        };
+        std::iter::successors((!key.is_empty()).then_some(key), |k| {
+            k.split_once('.').map(|(_, rest)| rest)
+        })
+    }
+
+    /// The host of a URL key or the domain of an e-mail key, as it appears in the key (a
+    /// canonical domain, an IPv4 address, or an IPv6 address in brackets); the key itself for a
+    /// domain. `None` for other types and host-less URLs.
+    #[must_use]
+    pub fn host(&self) -> Option<&str> {
+        match self.ty {
+            ObservableType::Domain => Some(&self.key),
+            ObservableType::Email => self.key.rsplit_once('@').map(|(_, h)| h),
+            ObservableType::Url => {
+                let (_, rest) = self.key.split_once("://")?;
+                let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+                let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+                let host = if hostport.starts_with('[') {
+                    &hostport[..hostport.find(']').map_or(hostport.len(), |i| i + 1)]
+                } else {
+                    hostport.split(':').next().unwrap_or_default()
+                };
+                (!host.is_empty()).then_some(host)
+            }
+            _ => None,
+        }
+    }
+
+    /// The address of an `ipv4`/`ipv6` key.
+    #[must_use]
+    pub fn ip(&self) -> Option<std::net::IpAddr> {
+        match self.ty {
+            ObservableType::Ipv4 | ObservableType::Ipv6 => self.key.parse().ok(),
+            _ => None,
+        }
+    }
+
+    /// The block of an `ipv4-cidr`/`ipv6-cidr` key, or the host block of an address key.
+    #[must_use]
+    pub fn cidr(&self) -> Option<crate::Cidr> {
+        match self.ty {
+            ObservableType::Ipv4
+            | ObservableType::Ipv6
+            | ObservableType::Ipv4Cidr
+            | ObservableType::Ipv6Cidr => crate::Cidr::parse(&self.key).ok(),
+            _ => None,
+        }
+    }
+}
+
+/// Parses the `type|key` form of [`Canonical`]'s `Display`, re-validating the key: keys are
+/// fixed points of normalisation and independent of the context, so a stored key reads back
+/// as itself and anything else is rejected.
+impl FromStr for Canonical {
+    type Err = crate::ObservableError;
+    fn from_str(s: &str) -> Result<Self, crate::ObservableError> {
+        let bad = |ty| crate::ObservableError::Malformed {
+            ty,
+            what: "not a canonical key (type|key)",
+        };
+        let (ty, key) = s.split_once('|').ok_or(bad(ObservableType::Domain))?;
+        let ty: ObservableType = ty.parse().map_err(|_| bad(ObservableType::Domain))?;
+        let c = crate::normalise(ty, key, &Context::new())?;
+        if c.ty == ty && &*c.key == key {
+            Ok(c)
+        } else {
+            Err(bad(ty))
+        }
+    }
+}
+
 /// `type|key`, e.g. `phone|+6281234567890` — unambiguous because no type name contains `|`.
 impl fmt::Display for Canonical {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

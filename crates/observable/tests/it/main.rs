@@ -3,6 +3,7 @@
 //! detection, the STIX mapping, and property tests that no normaliser panics.
 
 mod bank;
+mod canonical;
 mod crypto;
 mod detect;
 mod hashes;
