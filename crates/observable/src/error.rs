@@ -77,13 +77,14 @@ pub enum ObservableError {
         /// The code as given.
         code: Box<str>,
     },
-    /// The value is recognisable but belongs to another network or platform than the one asked for.
-    #[error("invalid {ty}: this is a {found} value")]
+    /// The value is recognisable as another type (another IP family, another platform's
+    /// account) than the one asked for.
+    #[error("invalid {ty}: the value is of type {found}")]
     WrongKind {
         /// The type asked for.
         ty: ObservableType,
-        /// What the value looks like instead.
-        found: &'static str,
+        /// The type the value is.
+        found: ObservableType,
     },
     /// Any other structural problem, named in words.
     #[error("invalid {ty}: {what}")]

@@ -96,19 +96,18 @@ pub(crate) fn tlsh(raw: &str) -> Result<Canonical, ObservableError> {
     if s.is_empty() {
         return Err(ObservableError::Empty { ty });
     }
-    let body = if s.len() == 72 && (s.starts_with("T1") || s.starts_with("t1")) {
-        &s[2..]
-    } else {
-        s
-    };
+    let body = s
+        .strip_prefix("T1")
+        .or_else(|| s.strip_prefix("t1"))
+        .unwrap_or(s);
     if let Some(c) = body.chars().find(|c| !c.is_ascii_hexdigit()) {
         return Err(ObservableError::BadChar { ty, ch: c });
     }
     if body.len() != 70 {
         return Err(ObservableError::BadLength {
             ty,
-            len: s.len(),
-            expected: "T1 + 70 hex digits, or 70 hex digits",
+            len: body.len(),
+            expected: "70 hex digits after T1",
         });
     }
     Ok(Canonical::new(

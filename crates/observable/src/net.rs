@@ -600,7 +600,7 @@ pub(crate) fn ip(ty: T, raw: &str) -> Result<Canonical, ObservableError> {
     if cidr.is_ipv4() != want_v4 {
         return Err(ObservableError::WrongKind {
             ty,
-            found: if cidr.is_ipv4() { "IPv4" } else { "IPv6" },
+            found: cidr.canonical().ty(),
         });
     }
     Ok(cidr.canonical())

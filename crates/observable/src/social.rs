@@ -170,7 +170,7 @@ pub(crate) fn social(platform: P, raw: &str, ctx: &Context) -> Result<Canonical,
         if platform != P::Other && p != platform {
             return Err(ObservableError::WrongKind {
                 ty,
-                found: p.name(),
+                found: T::SocialAccount(p),
             });
         }
         (p, h)
@@ -184,6 +184,12 @@ pub(crate) fn social(platform: P, raw: &str, ctx: &Context) -> Result<Canonical,
         .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b' ' | b'-' | b'.' | b'(' | b')'));
     match platform {
         P::WhatsApp | P::Viber => {
+            if !phone_like {
+                return Err(ObservableError::Malformed {
+                    ty,
+                    what: "a WhatsApp or Viber account is a phone number",
+                });
+            }
             // wa.me links carry the number without '+', in international form.
             let intl = if handle.starts_with('+') || handle.starts_with('0') {
                 handle.to_owned()

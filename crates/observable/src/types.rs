@@ -483,8 +483,8 @@ impl Canonical {
 }
 
 /// Parses the `type|key` form of [`Canonical`]'s `Display`, re-validating the key: keys are
-/// fixed points of normalisation and independent of the context, so a stored key reads back
-/// as itself and anything else is rejected.
+/// fixed points of normalisation without a context (property-tested), so a stored key reads
+/// back as itself and anything else is rejected.
 impl FromStr for Canonical {
     type Err = crate::ObservableError;
     fn from_str(s: &str) -> Result<Self, crate::ObservableError> {

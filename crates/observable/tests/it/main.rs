@@ -7,6 +7,7 @@ mod canonical;
 mod crypto;
 mod detect;
 mod hashes;
+mod messages;
 mod net;
 mod phone;
 mod props;

@@ -179,7 +179,7 @@ fn ip_addresses() {
     );
     assert_eq!(
         message(T::Ipv4, "2001:db8::1", &none()),
-        "invalid ipv4: this is a IPv6 value"
+        "invalid ipv4: the value is of type ipv6"
     );
 }
 

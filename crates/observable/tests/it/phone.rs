@@ -92,6 +92,31 @@ fn phone_rejects() {
     ));
 }
 
+/// The inputs of the phonenumber crate's published RFC 3966 parsing panics
+/// (GHSA-whhr-7f2w-qqj2, GHSA-mjw4-jj88-v687) are stopped by our character filter before they
+/// reach the parser.
+#[test]
+fn phonenumber_advisory_inputs_are_rejected_up_front() {
+    for raw in [
+        ".;phone-context=",
+        "+dwPAA;phone-context=AA",
+        "tel:+;phone-context=",
+        "+1;phone-context=ééé",
+        "+\u{1F4A9};phone-context=\u{1F4A9}",
+    ] {
+        let e = normalise(T::Phone, raw, &ctx("ID")).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ObservableError::BadChar { .. }
+                    | ObservableError::BadLength { .. }
+                    | ObservableError::Empty { .. }
+            ),
+            "{raw:?}: {e}"
+        );
+    }
+}
+
 #[test]
 fn sms_senders() {
     table(
@@ -119,5 +144,20 @@ fn sms_senders() {
         T::SmsSender,
         &none(),
         &["", "72345", "ABCDEFGHIJKL", "12", "bank!", "---"],
+    );
+}
+
+#[test]
+fn written_forms_seen_in_reports() {
+    same(
+        T::Phone,
+        &ctx("MY"),
+        &[
+            "+60 (0)12-345 6789",
+            "+60 12-345 6789",
+            "012-345 6789",
+            "012.345.6789",
+            "60123456789",
+        ],
     );
 }

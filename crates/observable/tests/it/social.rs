@@ -137,7 +137,7 @@ fn platform_from_url_and_mismatch() {
         matches!(
             e,
             ObservableError::WrongKind {
-                found: "telegram",
+                found: T::SocialAccount(P::Telegram),
                 ..
             }
         ),
