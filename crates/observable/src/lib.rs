@@ -15,6 +15,18 @@
 //! arbitrary strings). It knows nothing of indicators, patterns, storage or sharing rules; the
 //! matcher and the intel store build on it.
 //!
+//! ```
+//! use simpul_observable::{Context, ObservableType, Region, normalise};
+//!
+//! // Reported by Indonesia's CERT in national form, and by another CERT in international form.
+//! let indonesia = Context::with_region(Region::parse("ID")?);
+//! let a = normalise(ObservableType::Phone, "0812-3456-7890", &indonesia)?;
+//! let b = normalise(ObservableType::Phone, "+62 812 3456 7890", &Context::new())?;
+//! assert_eq!(a, b);
+//! assert_eq!(a.key(), "+6281234567890");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! ## Normalisation rules
 //!
 //! All normalisers trim surrounding white space. Those for network values also *refang*:
@@ -41,8 +53,8 @@
 //! | `crypto-wallet:bitcoin` | `1…`/`3…` as written, `bc1…` lower | base58check (version 0x00/0x05) or bech32 (v0, 20/32-byte program) / bech32m (v1–16), HRP `bc`; `bitcoin:` URIs unwrapped |
 //! | `crypto-wallet:ethereum` | `0x` + 40 lower hex | EVM chains share it; mixed case must pass EIP-55; compared case-insensitively |
 //! | `crypto-wallet:tron` | `T…` as written | base58check with version 0x41 |
-//! | `crypto-wallet` (other) | as written | recognised Bitcoin/Ethereum/TRON forms are keyed to their network (type refined); a malformed one of those forms is rejected; anything else is an opaque address of 8–128 characters of `A-Za-z0-9-_.:+/=`, case kept |
-//! | `social-account:PLATFORM` | handle | profile URLs of facebook, instagram, x/twitter, tiktok, telegram, line, whatsapp, zalo, youtube, linkedin, threads reduced to the handle; leading `@` dropped; WhatsApp/Viber → E.164; Zalo/Signal → E.164 when a phone number; handles lower-cased (YouTube channel ids kept) |
+//! | `crypto-wallet` (other) | as written | recognised Bitcoin/Ethereum/TRON forms are keyed to their network (type refined); a malformed one of those forms is rejected; anything else is an opaque address of 8–128 characters of `A-Za-z0-9-_.:+/=`, case kept, in **one key space shared by all unchecked networks**: STIX's (OpenCTI's) `cryptocurrency-wallet:value` carries no network, so a network name is not part of the key; addresses of different networks differ in form, so collisions are not expected |
+//! | `social-account:PLATFORM` | handle (platform in the type) | profile URLs of facebook, instagram, x/twitter, tiktok, telegram, line, whatsapp, zalo, youtube, linkedin, threads reduced to the handle; leading `@` dropped; WhatsApp/Viber → E.164; Zalo/Signal → E.164 when a phone number; handles lower-cased (YouTube channel ids kept) |
 //! | `app-id` | `com.example.app`, `id123456789` | Google Play / App Store URLs reduced to the id; package names case kept (Android package names are case-sensitive) |
 //! | `ewallet:PROVIDER` | `+63…` or id | phone numbers (leading `+`, or leading `0` with a region) → E.164; otherwise lower-cased id of `A-Za-z0-9._-@`, digits-only ids compacted |
 //!
