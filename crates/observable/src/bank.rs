@@ -262,8 +262,21 @@ pub(crate) fn bank_account(raw: &str, ctx: &Context) -> Result<Canonical, Observ
             max: 128,
         });
     }
-    if let Ok(c) = iban(s) {
-        return Ok(c);
+    // Anything shaped like an IBAN of an IBAN country is one: a typo in it is an error, not
+    // a national account number.
+    let squeezed: String = s
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.'))
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let b = squeezed.as_bytes();
+    if b.len() >= 15
+        && b[..2].iter().all(u8::is_ascii_uppercase)
+        && b[2..4].iter().all(u8::is_ascii_digit)
+        && b.iter().all(u8::is_ascii_alphanumeric)
+        && iban_length(&squeezed[..2]).is_some()
+    {
+        return iban(s).map_err(|e| e.retype(ty));
     }
     let parts: Vec<&str> = s.split([':', '/']).collect();
     let region = |ctx: &Context| {

@@ -93,6 +93,18 @@ fn bank_accounts() {
         &none(),
         &[("GB82 WEST 1234 5698 7654 32", "GB82WEST12345698765432")],
     );
+    // A mistyped IBAN is an error, not a national account number.
+    let e = normalise(T::BankAccount, "GB82 WEST 1234 5698 7654 33", &ctx("ID")).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            ObservableError::BadChecksum {
+                ty: T::BankAccount,
+                ..
+            }
+        ),
+        "{e}"
+    );
     rejects(
         T::BankAccount,
         &none(),
