@@ -2,9 +2,14 @@
 //!
 //! `cargo bench -p simpul-observable --bench normalise`
 //! Numbers and how to read them: BENCHMARKS.md, section "Observable normalisation".
+//!
+//! Each benchmark runs twice: `cpu/…` measures the CPU time of the benchmarking thread (the
+//! per-core cost, stable on a shared machine), `wall/…` the elapsed time.
 
 use std::hint::black_box;
+use std::time::Duration;
 
+use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use simpul_observable::{
     Context, CryptoNetwork, ObservableType as T, Region, SocialPlatform, detect_canonical,
@@ -128,7 +133,44 @@ fn corpus(n: usize) -> Vec<(T, String)> {
     out
 }
 
-fn bench(c: &mut Criterion) {
+/// Criterion measurement of the calling thread's CPU time.
+struct ThreadCpu;
+
+impl Measurement for ThreadCpu {
+    type Intermediate = cpu_time::ThreadTime;
+    type Value = Duration;
+
+    fn start(&self) -> Self::Intermediate {
+        cpu_time::ThreadTime::now()
+    }
+    fn end(&self, i: Self::Intermediate) -> Self::Value {
+        i.elapsed()
+    }
+    fn add(&self, v1: &Self::Value, v2: &Self::Value) -> Self::Value {
+        *v1 + *v2
+    }
+    fn zero(&self) -> Self::Value {
+        Duration::ZERO
+    }
+    fn to_f64(&self, value: &Self::Value) -> f64 {
+        value.as_nanos() as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        // Same unit (nanoseconds) as wall time, so its formatter applies.
+        let wall: &'static WallTime = &WallTime;
+        wall.formatter()
+    }
+}
+
+fn bench_cpu(c: &mut Criterion<ThreadCpu>) {
+    bench(c, "cpu");
+}
+
+fn bench_wall(c: &mut Criterion<WallTime>) {
+    bench(c, "wall");
+}
+
+fn bench<M: Measurement>(c: &mut Criterion<M>, clock: &str) {
     let ctx = Context::with_region(Region::parse("ID").unwrap_or_else(|_| unreachable!()));
     let items = corpus(10_000);
     // Every generated value is valid: a bench of error paths would measure something else.
@@ -139,7 +181,7 @@ fn bench(c: &mut Criterion) {
         .collect();
     assert!(bad.is_empty(), "corpus has invalid values: {bad:?}");
 
-    let mut g = c.benchmark_group("observable");
+    let mut g = c.benchmark_group(format!("observable/{clock}"));
     g.throughput(Throughput::Elements(items.len() as u64));
     g.bench_function("normalise/mixed", |b| {
         b.iter(|| {
@@ -173,5 +215,10 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+criterion_group! {
+    name = cpu;
+    config = Criterion::default().with_measurement(ThreadCpu);
+    targets = bench_cpu
+}
+criterion_group!(wall, bench_wall);
+criterion_main!(cpu, wall);
