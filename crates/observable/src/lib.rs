@@ -161,5 +161,6 @@ pub fn normalise(
 /// # Errors
 /// An [`ObservableError`] when `raw` is not an address.
 pub fn parse_ip(raw: &str) -> Result<std::net::IpAddr, ObservableError> {
-    net::parse_ip(T::Ipv4, raw)
+    let ty = if raw.contains(':') { T::Ipv6 } else { T::Ipv4 };
+    net::parse_ip(ty, raw)
 }

@@ -212,6 +212,28 @@ pub fn candidate_types(object_type: &str, path: &str) -> &'static [T] {
     }
 }
 
+/// The canonical keys of a literal compared with `object_type:path` in a STIX pattern: one
+/// per candidate type (see [`candidate_types`]) under which `value` normalises, without
+/// duplicates. Empty when the path is not normalisable or the value is valid under none of its
+/// types (the matcher then keeps the comparison as a residual, or drops it as unmatchable).
+#[must_use]
+pub fn keys_for(
+    object_type: &str,
+    path: &str,
+    value: &str,
+    ctx: &crate::Context,
+) -> Vec<crate::Canonical> {
+    let mut out: Vec<crate::Canonical> = Vec::new();
+    for &ty in candidate_types(object_type, path) {
+        if let Ok(k) = crate::normalise(ty, value, ctx)
+            && !out.contains(&k)
+        {
+            out.push(k);
+        }
+    }
+    out
+}
+
 /// The observable type of `object_type:path` when there is exactly one candidate
 /// (see [`candidate_types`]): `domain-name:value` → domain, `file:hashes.'SHA-256'` → sha256,
 /// `ipv4-addr:value` → ipv4 (whose normalisation yields `ipv4-cidr` for a block).

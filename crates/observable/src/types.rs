@@ -73,7 +73,6 @@ named_enum! {
     /// their format. `Other` means "not stated, or a network whose addresses are not checked":
     /// normalising under `Other` recognises the checked formats and keys them to their network;
     /// anything else is kept as an opaque address (see [`crate::normalise`]).
-    #[non_exhaustive]
     pub enum CryptoNetwork {
         /// Bitcoin mainnet: base58check P2PKH/P2SH or bech32/bech32m segwit (`bc1…`).
         Bitcoin = "bitcoin" | "btc",
@@ -89,7 +88,6 @@ named_enum! {
 
 named_enum! {
     /// The platform of a social-media or messaging account.
-    #[non_exhaustive]
     pub enum SocialPlatform {
         /// facebook.com, fb.com, Messenger.
         Facebook = "facebook" | "fb" | "messenger",
@@ -129,7 +127,6 @@ named_enum! {
 
 named_enum! {
     /// The provider of an e-wallet account (ASEAN's common wallets).
-    #[non_exhaustive]
     pub enum EwalletProvider {
         /// GoPay (Indonesia).
         GoPay = "gopay",
@@ -175,8 +172,10 @@ named_enum! {
 /// `asn`, `mac`, `md5`, `sha1`, `sha256`, `sha512`, `ssdeep`, `tlsh`, `phone`, `sms-sender`,
 /// `iban`, `bic`, `bank-account`, `payment-card`, `crypto-wallet[:network]`,
 /// `social-account[:platform]`, `app-id`, `ewallet[:provider]`.
+///
+/// Deliberately not `#[non_exhaustive]`: a new type must make every exhaustive `match` in the
+/// workspace (matcher, exports) fail to compile until it is handled.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
 pub enum ObservableType {
     /// A DNS name.
     Domain,

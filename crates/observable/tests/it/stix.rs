@@ -1,5 +1,5 @@
 use simpul_observable::stix::{
-    CUSTOM_SCOS, candidate_types, hash_type, observable_type, platform_of_account_type,
+    CUSTOM_SCOS, candidate_types, hash_type, keys_for, observable_type, platform_of_account_type,
     stix_property,
 };
 use simpul_observable::{
@@ -120,4 +120,43 @@ fn type_names_round_trip() {
     assert!("crypto-wallet:dogecoin".parse::<T>().is_err());
     assert!("sha256:x".parse::<T>().is_err());
     assert!("nope".parse::<T>().is_err());
+}
+
+#[test]
+fn keys_for_pattern_literals() {
+    let none = crate::none();
+    let k = keys_for("network-traffic", "dst_ref.value", "192.0.2.1", &none);
+    assert_eq!(k.len(), 1);
+    assert_eq!(k[0].ty(), T::Ipv4);
+    let k = keys_for("network-traffic", "dst_ref.value", "evil.example", &none);
+    assert_eq!(k.iter().map(|k| k.ty()).collect::<Vec<_>>(), [T::Domain]);
+    let k = keys_for("ipv4-addr", "value", "10.1.2.3/8", &none);
+    assert_eq!(k[0].to_string(), "ipv4-cidr|10.0.0.0/8");
+    let k = keys_for(
+        "cryptocurrency-wallet",
+        "value",
+        "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t",
+        &none,
+    );
+    assert_eq!(k[0].ty(), T::CryptoWallet(N::Tron));
+    assert!(keys_for("file", "hashes.MD5", "not-a-hash", &none).is_empty());
+    assert!(keys_for("process", "pid", "1", &none).is_empty());
+}
+
+#[test]
+fn parse_ip_names_the_family() {
+    assert_eq!(
+        simpul_observable::parse_ip("[2001:db8::1]")
+            .unwrap()
+            .to_string(),
+        "2001:db8::1"
+    );
+    assert_eq!(
+        simpul_observable::parse_ip("::ffff:192.0.2.1")
+            .unwrap()
+            .to_string(),
+        "192.0.2.1"
+    );
+    let e = simpul_observable::parse_ip("2001:db8:::1").unwrap_err();
+    assert_eq!(e.observable_type(), T::Ipv6);
 }
