@@ -82,7 +82,11 @@ named_enum! {
         /// TRON: base58check with version byte 0x41 (`T…`).
         Tron = "tron" | "trx",
         /// Not stated or not checked: checked formats are recognised, the rest is opaque.
-        Other = "other" | "unknown" | "any",
+        /// Names of networks whose addresses are not checked (Litecoin, Dogecoin, Solana, XRP,
+        /// TON, Monero, Bitcoin Cash, Cardano…) parse to this variant.
+        Other = "other" | "unknown" | "any" | "litecoin" | "ltc" | "dogecoin" | "doge"
+            | "solana" | "sol" | "xrp" | "ripple" | "ton" | "monero" | "xmr"
+            | "bitcoin-cash" | "bch" | "cardano" | "ada" | "polkadot" | "dot",
     }
 }
 
@@ -120,8 +124,10 @@ named_enum! {
         /// Discord.
         Discord = "discord",
         /// Not stated (e.g. a STIX `user-account:account_login` without `account_type`) or a
-        /// platform not listed: one shared key space.
-        Other = "other" | "unknown",
+        /// platform not listed (Snapchat, Reddit, KakaoTalk, VK…, which parse to this variant):
+        /// one shared key space.
+        Other = "other" | "unknown" | "snapchat" | "reddit" | "kakaotalk" | "kakao" | "vk"
+            | "pinterest" | "twitch" | "mastodon",
     }
 }
 

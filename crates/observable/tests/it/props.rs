@@ -42,3 +42,22 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// Plain words, sentences and numbers (national phone numbers, account numbers, counters)
+    /// are never auto-detected.
+    #[test]
+    fn detect_is_conservative(
+        word in "[a-zA-Z]{1,24}",
+        sentence in "[A-Za-z]{1,12}( [A-Za-z,]{1,12}){1,6}",
+        number in "[0-9]{1,24}",
+        dashed in "0[0-9]{2,4}(-[0-9]{3,4}){1,3}",
+        decimal in "[0-9]{1,6}\\.[0-9]{1,6}",
+    ) {
+        prop_assert_eq!(simpul_observable::detect(&word), None);
+        prop_assert_eq!(simpul_observable::detect(&sentence), None);
+        prop_assert_eq!(simpul_observable::detect(&number), None);
+        prop_assert_eq!(simpul_observable::detect(&dashed), None);
+        prop_assert_eq!(simpul_observable::detect(&decimal), None);
+    }
+}

@@ -117,7 +117,12 @@ fn type_names_round_trip() {
         T::CryptoWallet(N::Other)
     );
     assert_eq!("phone-number".parse::<T>().unwrap(), T::Phone);
-    assert!("crypto-wallet:dogecoin".parse::<T>().is_err());
+    assert_eq!(
+        "crypto-wallet:dogecoin".parse::<T>().unwrap(),
+        T::CryptoWallet(N::Other)
+    );
+    assert_eq!("wallet:TRX".parse::<T>().unwrap(), T::CryptoWallet(N::Tron));
+    assert!("crypto-wallet:notachain".parse::<T>().is_err());
     assert!("sha256:x".parse::<T>().is_err());
     assert!("nope".parse::<T>().is_err());
 }
