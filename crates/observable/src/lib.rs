@@ -35,7 +35,7 @@
 //! | type | canonical key | rules |
 //! |---|---|---|
 //! | `domain` | `example.com`, `xn--bcher-kva.example` | lower case; one trailing dot dropped; IDNA (UTS 46, non-transitional) to punycode; labels 1–63 bytes of `a-z0-9-_`, no hyphen first/last; ≤ 253 bytes; last label not numeric |
-//! | `url` | `http://example.com/a%2Fb?q=1` | WHATWG parsing (scheme and host lower-cased, IDNA host, default port dropped, dot segments resolved, IPv4 host forms canonicalised); fragment dropped; empty query dropped; trailing dot of the host dropped; `%XX` of unreserved characters (`A-Za-z0-9-._~`) decoded, other escapes' hex upper-cased, a stray `%` written `%25`; a value without scheme is read as `http://` |
+//! | `url` | `http://example.com/a%2Fb?q=1` | WHATWG parsing (scheme and host lower-cased, IDNA host, default port dropped, dot segments resolved, IPv4 host forms canonicalised); fragment dropped; empty query dropped (query parameters keep their order: reordering can change meaning); trailing dot of the host dropped; `%XX` of unreserved characters (`A-Za-z0-9-._~`) decoded, other escapes' hex upper-cased, a stray `%` written `%25`; a value without scheme is read as `http://` |
 //! | `ipv4`, `ipv6` | `192.0.2.1`, `2001:db8::1` | `std::net` parsing (IPv4 dotted quad only, no leading zeros), RFC 5952 text for IPv6; brackets dropped; zone ids rejected; IPv4-mapped IPv6 folds to IPv4; given a block, yields the CIDR type; a `/32` or `/128` block is the address |
 //! | `ipv4-cidr`, `ipv6-cidr` | `10.0.0.0/8` | network address (host bits cleared) `/` prefix; see [`Cidr`] for containment |
 //! | `email` | `John.Doe@example.com` | `mailto:` and `Name <…>` dropped; domain part by the domain rules (or an IP literal); **local part case kept** (RFC 5321 makes it case-sensitive, so `John@x` and `john@x` are different keys even where a provider folds them); dot-atom characters only, quoted local parts rejected |
@@ -48,7 +48,7 @@
 //! | `sms-sender` | `+65…`, `SG/72345`, `dbs bank` | a phone number (leading `+` or ≥ 9 digits) → `phone` key; a short code of 3–8 digits → `REGION/digits` (region required); an alphanumeric id of ≤ 11 characters with a letter → lower-cased |
 //! | `iban` | `GB82WEST12345698765432` | spaces/hyphens dropped, upper case, `IBAN` prefix dropped; country known, its length, mod-97 = 1 |
 //! | `bic` | `DEUTDEFF` | 8 or 11 characters, upper case; branch `XXX` dropped (primary office) |
-//! | `bank-account` | `ID/BCA/1234567890` | `COUNTRY/BANK/NUMBER` from `CC:BANK:NUMBER`, `BANK:NUMBER` or `NUMBER` (country from the context); parts compacted and upper-cased; an IBAN yields the `iban` key; see [`bank_account_key`] for structured input |
+//! | `bank-account` | `ID/BCA/1234567890` | `COUNTRY/BANK/NUMBER` from `CC:BANK:NUMBER`, `BANK:NUMBER` or `NUMBER` (country from the context); parts compacted and upper-cased; an IBAN yields the `iban` key, and an IBAN-shaped value of an IBAN country that fails its check is an error, not an account number; see [`bank_account_key`] for structured input |
 //! | `payment-card` | digits | 12–19 digits, spaces/hyphens dropped, Luhn-checked |
 //! | `crypto-wallet:bitcoin` | `1…`/`3…` as written, `bc1…` lower | base58check (version 0x00/0x05) or bech32 (v0, 20/32-byte program) / bech32m (v1–16), HRP `bc`; `bitcoin:` URIs unwrapped |
 //! | `crypto-wallet:ethereum` | `0x` + 40 lower hex | EVM chains share it; mixed case must pass EIP-55; compared case-insensitively |
@@ -56,7 +56,7 @@
 //! | `crypto-wallet` (other) | as written | recognised Bitcoin/Ethereum/TRON forms are keyed to their network (type refined); a malformed one of those forms is rejected; anything else is an opaque address of 8–128 characters of `A-Za-z0-9-_.:+/=`, case kept, in **one key space shared by all unchecked networks**: STIX's (OpenCTI's) `cryptocurrency-wallet:value` carries no network, so a network name is not part of the key; addresses of different networks differ in form, so collisions are not expected |
 //! | `social-account:PLATFORM` | handle (platform in the type) | profile URLs of facebook, instagram, x/twitter, tiktok, telegram, line, whatsapp, zalo, youtube, linkedin, threads reduced to the handle; leading `@` dropped; WhatsApp/Viber → E.164; Zalo/Signal → E.164 when a phone number; handles lower-cased (YouTube channel ids kept) |
 //! | `app-id` | `com.example.app`, `id123456789` | Google Play / App Store URLs reduced to the id; package names case kept (Android package names are case-sensitive) |
-//! | `ewallet:PROVIDER` | `+63…` or id | phone numbers (leading `+`, or leading `0` with a region) → E.164; otherwise lower-cased id of `A-Za-z0-9._-@`, digits-only ids compacted |
+//! | `ewallet:PROVIDER` | `+63…` or id | phone numbers (leading `+`; or leading `0`, ≥ 8 digits and valid in the context's region) → E.164; otherwise a lower-cased id of `A-Za-z0-9._-@`, digits-only ids compacted |
 //!
 //! The canonical type can be more specific than the type asked for ([`Canonical::ty`]): an
 //! address type given a block yields the CIDR type (and a host block the address type), a
