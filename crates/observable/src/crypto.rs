@@ -2,7 +2,8 @@
 //!
 //! Checked formats: Bitcoin base58check (P2PKH version 0x00, P2SH 0x05) and segwit bech32
 //! (v0) / bech32m (v1–v16) with HRP `bc`; Ethereum `0x` + 40 hex (EIP-55 checksum verified
-//! when the address is mixed-case; key lower-case); TRON base58check with version 0x41.
+//! when the address is mixed-case; key lower-case); TRON base58check with version 0x41;
+//! Litecoin base58check 0x30/0x32 and segwit with HRP `ltc`; Dogecoin base58check 0x1e/0x16.
 //! Everything else is an opaque address kept as written.
 
 use sha2::{Digest as _, Sha256};
@@ -76,8 +77,9 @@ enum SegwitError {
     Invalid(&'static str),
 }
 
-/// Validates a Bitcoin mainnet segwit address (BIP 173 / BIP 350); returns it lower-cased.
-fn segwit(s: &str) -> Result<String, SegwitError> {
+/// Validates a segwit address (BIP 173 / BIP 350) with human-readable part `want_hrp`
+/// (`bc` for Bitcoin, `ltc` for Litecoin mainnet); returns it lower-cased.
+fn segwit(s: &str, want_hrp: &str) -> Result<String, SegwitError> {
     if s.len() > 90 {
         return Err(SegwitError::Invalid("longer than 90 characters"));
     }
@@ -91,9 +93,9 @@ fn segwit(s: &str) -> Result<String, SegwitError> {
         return Err(SegwitError::Invalid("no separator"));
     };
     let (hrp, data) = (&s[..sep], &s[sep + 1..]);
-    if hrp != "bc" {
+    if hrp != want_hrp {
         return Err(SegwitError::Invalid(
-            "not a Bitcoin mainnet address (HRP bc)",
+            "wrong human-readable part for this network (bc1…, ltc1…)",
         ));
     }
     if data.len() < 7 {
@@ -141,6 +143,18 @@ fn segwit(s: &str) -> Result<String, SegwitError> {
         return Err(SegwitError::Invalid("witness program of the wrong length"));
     }
     Ok(s)
+}
+
+/// The key of a segwit address of `net`, or the error naming what is wrong.
+fn segwit_key(ty: T, net: N, s: &str, hrp: &str) -> Result<Canonical, ObservableError> {
+    match segwit(s, hrp) {
+        Ok(k) => Ok(Canonical::new(T::CryptoWallet(net), k)),
+        Err(SegwitError::Checksum) => Err(ObservableError::BadChecksum {
+            ty,
+            which: "bech32/bech32m",
+        }),
+        Err(SegwitError::Invalid(what)) => Err(ObservableError::Malformed { ty, what }),
+    }
 }
 
 /// Whether `s` is `0x` + 40 hex digits.
@@ -199,14 +213,7 @@ pub(crate) fn wallet(net: N, raw: &str) -> Result<Canonical, ObservableError> {
     }
     let bitcoin = |s: &str| -> Option<Result<Canonical, ObservableError>> {
         if s.len() >= 3 && s[..3].eq_ignore_ascii_case("bc1") {
-            return Some(match segwit(s) {
-                Ok(k) => Ok(Canonical::new(T::CryptoWallet(N::Bitcoin), k)),
-                Err(SegwitError::Checksum) => Err(ObservableError::BadChecksum {
-                    ty,
-                    which: "bech32/bech32m",
-                }),
-                Err(SegwitError::Invalid(what)) => Err(ObservableError::Malformed { ty, what }),
-            });
+            return Some(segwit_key(ty, N::Bitcoin, s, "bc"));
         }
         match base58check_21(s) {
             Some(Ok(0x00 | 0x05)) => Some(Ok(Canonical::new(T::CryptoWallet(N::Bitcoin), s))),
@@ -246,7 +253,38 @@ pub(crate) fn wallet(net: N, raw: &str) -> Result<Canonical, ObservableError> {
             _ => None,
         }
     };
+    let litecoin = |s: &str| -> Option<Result<Canonical, ObservableError>> {
+        if s.len() >= 4 && s[..4].eq_ignore_ascii_case("ltc1") {
+            return Some(segwit_key(ty, N::Litecoin, s, "ltc"));
+        }
+        match base58check_21(s) {
+            Some(Ok(0x30 | 0x32)) => Some(Ok(Canonical::new(T::CryptoWallet(N::Litecoin), s))),
+            Some(Err(())) if s.starts_with(['L', 'M']) => Some(Err(ObservableError::BadChecksum {
+                ty,
+                which: "base58check",
+            })),
+            _ => None,
+        }
+    };
+    let dogecoin = |s: &str| -> Option<Result<Canonical, ObservableError>> {
+        match base58check_21(s) {
+            Some(Ok(0x1e | 0x16)) => Some(Ok(Canonical::new(T::CryptoWallet(N::Dogecoin), s))),
+            Some(Err(())) if s.starts_with('D') => Some(Err(ObservableError::BadChecksum {
+                ty,
+                which: "base58check",
+            })),
+            _ => None,
+        }
+    };
     match net {
+        N::Litecoin => litecoin(s).unwrap_or(Err(ObservableError::Malformed {
+            ty,
+            what: "not a Litecoin address (base58 L…/M… or bech32 ltc1…)",
+        })),
+        N::Dogecoin => dogecoin(s).unwrap_or(Err(ObservableError::Malformed {
+            ty,
+            what: "not a Dogecoin address (base58 D…, 9…, A…)",
+        })),
         N::Bitcoin => bitcoin(s).unwrap_or(Err(ObservableError::Malformed {
             ty,
             what: "not a Bitcoin address (base58 1…/3… or bech32 bc1…)",
@@ -273,7 +311,12 @@ pub(crate) fn wallet(net: N, raw: &str) -> Result<Canonical, ObservableError> {
             what: "not a TRON address (base58check T…)",
         })),
         N::Other => {
-            if let Some(r) = ethereum(s).or_else(|| bitcoin(s)).or_else(|| tron(s)) {
+            if let Some(r) = ethereum(s)
+                .or_else(|| bitcoin(s))
+                .or_else(|| tron(s))
+                .or_else(|| litecoin(s))
+                .or_else(|| dogecoin(s))
+            {
                 return r;
             }
             if s.len() < 8 {

@@ -18,9 +18,10 @@
 //! 7. `blocksize:hash:hash` → `ssdeep`;
 //! 8. only hex digits: 32 → `md5`, 40 → `sha1`, 64 → `sha256`, 128 → `sha512`, 70 or `T1`+70 →
 //!    `tlsh`;
-//! 9. `0x` + 40 hex → Ethereum wallet; `bc1…` with a valid bech32/bech32m checksum, or base58
-//!    with a valid base58check checksum and Bitcoin (`1…`, `3…`) or TRON (`T…`) version →
-//!    the wallet of that network (a checksum makes a false positive practically impossible);
+//! 9. `0x` + 40 hex → Ethereum wallet; `bc1…`/`ltc1…` with a valid bech32/bech32m checksum,
+//!    or base58 with a valid base58check checksum and a Bitcoin (`1…`, `3…`), TRON (`T…`),
+//!    Litecoin (`L…`, `M…`) or Dogecoin (`D…`, `9…`, `A…`) version → the wallet of that
+//!    network (a checksum makes a false positive practically impossible);
 //! 10. `AS` + digits → `asn` (bare numbers are never guessed);
 //! 11. an upper-case IBAN with valid length and mod-97 → `iban`;
 //! 12. a DNS name: at least two labels, letters/digits/hyphens, a final label of at least two
@@ -147,16 +148,15 @@ pub fn detect_canonical(raw: &str) -> Option<Canonical> {
     if s.len() >= 14 && b[..3].eq_ignore_ascii_case(b"bc1") {
         return normalise(T::CryptoWallet(CryptoNetwork::Bitcoin), s, &ctx).ok();
     }
-    if (25..=35).contains(&s.len())
-        && matches!(b[0], b'1' | b'3' | b'T')
-        && b.iter().all(u8::is_ascii_alphanumeric)
+    if ((25..=35).contains(&s.len())
+        && matches!(b[0], b'1' | b'3' | b'T' | b'L' | b'M' | b'D' | b'9' | b'A')
+        && b.iter().all(u8::is_ascii_alphanumeric))
+        || (s.len() >= 15 && b[..4].eq_ignore_ascii_case(b"ltc1"))
     {
-        let net = if b[0] == b'T' {
-            CryptoNetwork::Tron
-        } else {
-            CryptoNetwork::Bitcoin
-        };
-        if let Ok(c) = normalise(T::CryptoWallet(net), s, &ctx) {
+        // Only a valid checksum of a checked network counts; `other` (opaque) never does.
+        if let Ok(c) = normalise(T::CryptoWallet(CryptoNetwork::Other), s, &ctx)
+            && c.ty() != T::CryptoWallet(CryptoNetwork::Other)
+        {
             return Some(c);
         }
     }

@@ -69,7 +69,8 @@ pub struct UnknownName {
 named_enum! {
     /// The network of a cryptocurrency wallet address.
     ///
-    /// Bitcoin, Ethereum and TRON addresses are checked (checksums) and identify their network by
+    /// Bitcoin, Ethereum, TRON, Litecoin and Dogecoin addresses are checked (checksums) and
+    /// identify their network by
     /// their format. `Other` means "not stated, or a network whose addresses are not checked":
     /// normalising under `Other` recognises the checked formats and keys them to their network;
     /// anything else is kept as an opaque address (see [`crate::normalise`]).
@@ -81,10 +82,15 @@ named_enum! {
         Ethereum = "ethereum" | "eth" | "evm" | "bsc" | "bnb" | "polygon",
         /// TRON: base58check with version byte 0x41 (`T…`).
         Tron = "tron" | "trx",
+        /// Litecoin: base58check P2PKH 0x30 (`L…`) / P2SH 0x32 (`M…`), or segwit with HRP
+        /// `ltc`. (Legacy `3…` P2SH addresses share Bitcoin's version byte and key as Bitcoin.)
+        Litecoin = "litecoin" | "ltc",
+        /// Dogecoin: base58check P2PKH 0x1e (`D…`) / P2SH 0x16 (`9…`, `A…`).
+        Dogecoin = "dogecoin" | "doge",
         /// Not stated or not checked: checked formats are recognised, the rest is opaque.
-        /// Names of networks whose addresses are not checked (Litecoin, Dogecoin, Solana, XRP,
-        /// TON, Monero, Bitcoin Cash, Cardano…) parse to this variant.
-        Other = "other" | "unknown" | "any" | "litecoin" | "ltc" | "dogecoin" | "doge"
+        /// Names of networks whose addresses are not checked (Solana, XRP, TON, Monero,
+        /// Bitcoin Cash, Cardano, Polkadot…) parse to this variant.
+        Other = "other" | "unknown" | "any"
             | "solana" | "sol" | "xrp" | "ripple" | "ton" | "monero" | "xmr"
             | "bitcoin-cash" | "bch" | "cardano" | "ada" | "polkadot" | "dot",
     }

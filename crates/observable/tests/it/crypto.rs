@@ -129,20 +129,12 @@ fn other_networks_recognise_checked_formats_and_keep_the_rest_opaque() {
         )],
     );
     table(any, T::CryptoWallet(N::Tron), &none(), &[(TRON, TRON)]);
-    // Litecoin, Solana, XRP, Monero: opaque, case kept.
+    // Solana, XRP: opaque, case kept.
     table(
         any,
         any,
         &none(),
         &[
-            (
-                "LVg2kJoFNg45Nbpy53h7Fe1wKyeXVRhMH9",
-                "LVg2kJoFNg45Nbpy53h7Fe1wKyeXVRhMH9",
-            ),
-            (
-                "ltc1qg82tk0p7ekn4l2dxs2wd4n5mhvdetvnzj6cx4h",
-                "ltc1qg82tk0p7ekn4l2dxs2wd4n5mhvdetvnzj6cx4h",
-            ),
             (
                 "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV",
                 "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV",
@@ -170,5 +162,110 @@ fn other_networks_recognise_checked_formats_and_keep_the_rest_opaque() {
     assert_eq!(
         normalise(any, BTC_V0, &none()).unwrap(),
         normalise(T::CryptoWallet(N::Bitcoin), BTC_V0, &none()).unwrap()
+    );
+}
+
+/// Base58check/bech32 encodings of one 20-byte hash under each network's version bytes and
+/// HRP (made for these tests; the algorithms are pinned by the Bitcoin vectors above — the
+/// same hash under Bitcoin's HRP must be accepted as Bitcoin).
+const HASH_LTC_P2PKH: &str = "LXmteg8PyzybHdrywScarTEfieHWJbpAHy";
+const HASH_LTC_P2SH: &str = "MLT6ctiyQMuLvW99zHHDphnEyeoPivQPBX";
+const HASH_LTC_SEGWIT: &str = "ltc1q3x4ummath24m42a64wa2hw4th24m42a68q9pmw";
+const HASH_BTC_SEGWIT: &str = "bc1q3x4ummath24m42a64wa2hw4th24m42a6rul9r7";
+const HASH_DOGE_P2PKH: &str = "DHh2vimDCkdpZqMRVtcr8CLWPZeXYBVYcL";
+const HASH_DOGE_P2SH: &str = "A4zD3rNuXJvp2NEjJXxJFCADMXayoGQfvQ";
+
+#[test]
+fn litecoin_and_dogecoin() {
+    let ltc = T::CryptoWallet(N::Litecoin);
+    let doge = T::CryptoWallet(N::Dogecoin);
+    let btc = T::CryptoWallet(N::Bitcoin);
+    table(btc, btc, &none(), &[(HASH_BTC_SEGWIT, HASH_BTC_SEGWIT)]);
+    // A Litecoin address seen in the wild.
+    table(
+        ltc,
+        ltc,
+        &none(),
+        &[(
+            "LVg2kJoFNg45Nbpy53h7Fe1wKyeXVRhMH9",
+            "LVg2kJoFNg45Nbpy53h7Fe1wKyeXVRhMH9",
+        )],
+    );
+    table(
+        ltc,
+        ltc,
+        &none(),
+        &[
+            (HASH_LTC_P2PKH, HASH_LTC_P2PKH),
+            (HASH_LTC_P2SH, HASH_LTC_P2SH),
+            (HASH_LTC_SEGWIT, HASH_LTC_SEGWIT),
+            (&HASH_LTC_SEGWIT.to_uppercase(), HASH_LTC_SEGWIT),
+        ],
+    );
+    table(
+        doge,
+        doge,
+        &none(),
+        &[
+            (HASH_DOGE_P2PKH, HASH_DOGE_P2PKH),
+            (HASH_DOGE_P2SH, HASH_DOGE_P2SH),
+        ],
+    );
+    // Recognised under `other`, and by detection.
+    let any = T::CryptoWallet(N::Other);
+    table(
+        any,
+        ltc,
+        &none(),
+        &[
+            (HASH_LTC_P2PKH, HASH_LTC_P2PKH),
+            (HASH_LTC_SEGWIT, HASH_LTC_SEGWIT),
+        ],
+    );
+    table(any, doge, &none(), &[(HASH_DOGE_P2PKH, HASH_DOGE_P2PKH)]);
+    for a in [
+        HASH_LTC_P2PKH,
+        HASH_LTC_P2SH,
+        HASH_LTC_SEGWIT,
+        HASH_DOGE_P2PKH,
+        HASH_DOGE_P2SH,
+    ] {
+        assert!(
+            matches!(
+                simpul_observable::detect(a),
+                Some(T::CryptoWallet(N::Litecoin | N::Dogecoin))
+            ),
+            "{a}"
+        );
+    }
+    // Wrong network, wrong checksum.
+    rejects(
+        ltc,
+        &none(),
+        &[
+            BTC_P2PKH,
+            HASH_DOGE_P2PKH,
+            HASH_BTC_SEGWIT,
+            "LXmteg8PyzybHdrywScarTEfieHWJbpAHz",
+            "ltc1q3x4ummath24m42a64wa2hw4th24m42a68q9pmq",
+        ],
+    );
+    rejects(
+        doge,
+        &none(),
+        &[
+            BTC_P2PKH,
+            HASH_LTC_P2PKH,
+            "DHh2vimDCkdpZqMRVtcr8CLWPZeXYBVYcM",
+        ],
+    );
+    rejects(btc, &none(), &[HASH_LTC_SEGWIT, HASH_LTC_P2PKH]);
+    rejects(
+        any,
+        &none(),
+        &[
+            "DHh2vimDCkdpZqMRVtcr8CLWPZeXYBVYcM",
+            "LXmteg8PyzybHdrywScarTEfieHWJbpAHz",
+        ],
     );
 }

@@ -118,7 +118,7 @@ fn type_names_round_trip() {
     );
     assert_eq!("phone-number".parse::<T>().unwrap(), T::Phone);
     assert_eq!(
-        "crypto-wallet:dogecoin".parse::<T>().unwrap(),
+        "crypto-wallet:solana".parse::<T>().unwrap(),
         T::CryptoWallet(N::Other)
     );
     assert_eq!("wallet:TRX".parse::<T>().unwrap(), T::CryptoWallet(N::Tron));
