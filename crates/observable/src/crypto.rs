@@ -3,7 +3,8 @@
 //! Checked formats: Bitcoin base58check (P2PKH version 0x00, P2SH 0x05) and segwit bech32
 //! (v0) / bech32m (v1–v16) with HRP `bc`; Ethereum `0x` + 40 hex (EIP-55 checksum verified
 //! when the address is mixed-case; key lower-case); TRON base58check with version 0x41;
-//! Litecoin base58check 0x30/0x32 and segwit with HRP `ltc`; Dogecoin base58check 0x1e/0x16.
+//! Litecoin base58check 0x30/0x32 and segwit with HRP `ltc`; Dogecoin base58check 0x1e/0x16;
+//! XRP Ledger base58check in the XRP alphabet, version 0x00 (`r…`).
 //! Everything else is an opaque address kept as written.
 
 use sha2::{Digest as _, Sha256};
@@ -11,13 +12,17 @@ use sha3::Keccak256;
 
 use crate::{Canonical, CryptoNetwork as N, ObservableError, ObservableType as T};
 
+/// The Bitcoin base58 alphabet (also Litecoin, Dogecoin, TRON).
 const B58: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+/// The XRP Ledger's base58 alphabet.
+const B58_XRP: &[u8; 58] = b"rpshnaf39wBUDNEGHJKLM4PQRST7VWXYZ2bcdeCg65jkm8oFqi1tuvAxyz";
 
-/// Decodes base58 (Bitcoin alphabet); `None` on a character outside the alphabet.
-fn base58_decode(s: &str) -> Option<Vec<u8>> {
+/// Decodes base58 in `alphabet` (whose first character stands for a leading zero byte);
+/// `None` on a character outside the alphabet.
+fn base58_decode(s: &str, alphabet: &[u8; 58]) -> Option<Vec<u8>> {
     let mut out: Vec<u8> = Vec::with_capacity(s.len());
     for c in s.bytes() {
-        let mut carry = u32::try_from(B58.iter().position(|&a| a == c)?).ok()?;
+        let mut carry = u32::try_from(alphabet.iter().position(|&a| a == c)?).ok()?;
         for b in out.iter_mut().rev() {
             carry += u32::from(*b) * 58;
             *b = (carry & 0xff) as u8;
@@ -28,7 +33,7 @@ fn base58_decode(s: &str) -> Option<Vec<u8>> {
             carry >>= 8;
         }
     }
-    let zeros = s.bytes().take_while(|&c| c == b'1').count();
+    let zeros = s.bytes().take_while(|&c| c == alphabet[0]).count();
     let mut v = vec![0u8; zeros];
     v.extend_from_slice(&out);
     Some(v)
@@ -36,11 +41,11 @@ fn base58_decode(s: &str) -> Option<Vec<u8>> {
 
 /// A base58check payload of 21 bytes (version + 20-byte hash): `Some(Ok(version))` when the
 /// checksum matches, `Some(Err(()))` when it does not, `None` when it is not 25 base58 bytes.
-fn base58check_21(s: &str) -> Option<Result<u8, ()>> {
+fn base58check_21(s: &str, alphabet: &[u8; 58]) -> Option<Result<u8, ()>> {
     if !(25..=35).contains(&s.len()) {
         return None;
     }
-    let v = base58_decode(s)?;
+    let v = base58_decode(s, alphabet)?;
     if v.len() != 25 {
         return None;
     }
@@ -192,6 +197,89 @@ fn strip_uri(s: &str) -> &str {
     s
 }
 
+/// An address with its base58check decodings, computed once for all networks tried.
+struct Address<'a> {
+    s: &'a str,
+    /// Base58check in the Bitcoin alphabet.
+    b58: Option<Result<u8, ()>>,
+    /// Base58check in the XRP alphabet (only for `r…`).
+    xrp: Option<Result<u8, ()>>,
+}
+
+/// Whether `a` is an address of the checked network `net`: `None` when it does not have the
+/// network's form at all, `Some(Err)` when it has the form but fails its check.
+fn check(ty: T, net: N, a: &Address<'_>) -> Option<Result<Canonical, ObservableError>> {
+    let s = a.s;
+    let key = |k: &str| Some(Ok(Canonical::new(T::CryptoWallet(net), k)));
+    let bad_b58 = || {
+        Some(Err(ObservableError::BadChecksum {
+            ty,
+            which: "base58check",
+        }))
+    };
+    match net {
+        N::Bitcoin => {
+            if s.len() >= 3 && s[..3].eq_ignore_ascii_case("bc1") {
+                return Some(segwit_key(ty, net, s, "bc"));
+            }
+            match a.b58 {
+                Some(Ok(0x00 | 0x05)) => key(s),
+                Some(Err(())) if s.starts_with(['1', '3']) => bad_b58(),
+                _ => None,
+            }
+        }
+        N::Ethereum => {
+            if !eth_shape(s) {
+                return None;
+            }
+            Some(if eth_checksum_ok(s) {
+                Ok(Canonical::new(T::CryptoWallet(net), s.to_ascii_lowercase()))
+            } else {
+                Err(ObservableError::BadChecksum {
+                    ty,
+                    which: "EIP-55",
+                })
+            })
+        }
+        N::Tron => match a.b58 {
+            Some(Ok(0x41)) if s.starts_with('T') => key(s),
+            Some(Err(())) if s.starts_with('T') => bad_b58(),
+            _ => None,
+        },
+        N::Litecoin => {
+            if s.len() >= 4 && s[..4].eq_ignore_ascii_case("ltc1") {
+                return Some(segwit_key(ty, net, s, "ltc"));
+            }
+            match a.b58 {
+                Some(Ok(0x30 | 0x32)) => key(s),
+                Some(Err(())) if s.starts_with(['L', 'M']) => bad_b58(),
+                _ => None,
+            }
+        }
+        N::Dogecoin => match a.b58 {
+            Some(Ok(0x1e | 0x16)) => key(s),
+            Some(Err(())) if s.starts_with('D') => bad_b58(),
+            _ => None,
+        },
+        N::Xrp => match a.xrp {
+            Some(Ok(0x00)) => key(s),
+            Some(Err(())) => bad_b58(),
+            _ => None,
+        },
+        N::Other => None,
+    }
+}
+
+/// The checked networks, in the order `other` tries them.
+const CHECKED: [N; 6] = [
+    N::Ethereum,
+    N::Bitcoin,
+    N::Tron,
+    N::Litecoin,
+    N::Dogecoin,
+    N::Xrp,
+];
+
 pub(crate) fn wallet(net: N, raw: &str) -> Result<Canonical, ObservableError> {
     let ty = T::CryptoWallet(net);
     let s = strip_uri(raw.trim());
@@ -211,124 +299,47 @@ pub(crate) fn wallet(net: N, raw: &str) -> Result<Canonical, ObservableError> {
     {
         return Err(ObservableError::BadChar { ty, ch: c });
     }
-    let bitcoin = |s: &str| -> Option<Result<Canonical, ObservableError>> {
-        if s.len() >= 3 && s[..3].eq_ignore_ascii_case("bc1") {
-            return Some(segwit_key(ty, N::Bitcoin, s, "bc"));
-        }
-        match base58check_21(s) {
-            Some(Ok(0x00 | 0x05)) => Some(Ok(Canonical::new(T::CryptoWallet(N::Bitcoin), s))),
-            Some(Err(())) if s.starts_with(['1', '3']) => Some(Err(ObservableError::BadChecksum {
-                ty,
-                which: "base58check",
-            })),
-            _ => None,
-        }
+    // "0X…" is a typo often seen for "0x…"; the hex is what matters.
+    let fixed;
+    let s = if s.len() == 42 && s.starts_with("0X") {
+        fixed = format!("0x{}", &s[2..]);
+        fixed.as_str()
+    } else {
+        s
     };
-    let ethereum = |s: &str| -> Option<Result<Canonical, ObservableError>> {
-        if !eth_shape(s) {
-            return None;
-        }
-        Some(if eth_checksum_ok(s) {
-            Ok(Canonical::new(
-                T::CryptoWallet(N::Ethereum),
-                s.to_ascii_lowercase(),
-            ))
+    let a = Address {
+        s,
+        b58: base58check_21(s, B58),
+        xrp: if s.starts_with('r') {
+            base58check_21(s, B58_XRP)
         } else {
-            Err(ObservableError::BadChecksum {
-                ty,
-                which: "EIP-55",
-            })
-        })
+            None
+        },
     };
-    let tron = |s: &str| -> Option<Result<Canonical, ObservableError>> {
-        if !s.starts_with('T') {
-            return None;
-        }
-        match base58check_21(s) {
-            Some(Ok(0x41)) => Some(Ok(Canonical::new(T::CryptoWallet(N::Tron), s))),
-            Some(Err(())) => Some(Err(ObservableError::BadChecksum {
-                ty,
-                which: "base58check",
-            })),
-            _ => None,
-        }
-    };
-    let litecoin = |s: &str| -> Option<Result<Canonical, ObservableError>> {
-        if s.len() >= 4 && s[..4].eq_ignore_ascii_case("ltc1") {
-            return Some(segwit_key(ty, N::Litecoin, s, "ltc"));
-        }
-        match base58check_21(s) {
-            Some(Ok(0x30 | 0x32)) => Some(Ok(Canonical::new(T::CryptoWallet(N::Litecoin), s))),
-            Some(Err(())) if s.starts_with(['L', 'M']) => Some(Err(ObservableError::BadChecksum {
-                ty,
-                which: "base58check",
-            })),
-            _ => None,
-        }
-    };
-    let dogecoin = |s: &str| -> Option<Result<Canonical, ObservableError>> {
-        match base58check_21(s) {
-            Some(Ok(0x1e | 0x16)) => Some(Ok(Canonical::new(T::CryptoWallet(N::Dogecoin), s))),
-            Some(Err(())) if s.starts_with('D') => Some(Err(ObservableError::BadChecksum {
-                ty,
-                which: "base58check",
-            })),
-            _ => None,
-        }
-    };
-    match net {
-        N::Litecoin => litecoin(s).unwrap_or(Err(ObservableError::Malformed {
+    if net != N::Other {
+        return check(ty, net, &a).unwrap_or(Err(ObservableError::Malformed {
             ty,
-            what: "not a Litecoin address (base58 L…/M… or bech32 ltc1…)",
-        })),
-        N::Dogecoin => dogecoin(s).unwrap_or(Err(ObservableError::Malformed {
-            ty,
-            what: "not a Dogecoin address (base58 D…, 9…, A…)",
-        })),
-        N::Bitcoin => bitcoin(s).unwrap_or(Err(ObservableError::Malformed {
-            ty,
-            what: "not a Bitcoin address (base58 1…/3… or bech32 bc1…)",
-        })),
-        N::Ethereum => {
-            let s = if s.len() == 42 && s.starts_with("0X") {
-                // "0X" prefix is a typo often seen; the hex is what matters.
-                return ethereum(&format!("0x{}", &s[2..])).unwrap_or(Err(
-                    ObservableError::Malformed {
-                        ty,
-                        what: "not an Ethereum address (0x + 40 hex digits)",
-                    },
-                ));
-            } else {
-                s
-            };
-            ethereum(s).unwrap_or(Err(ObservableError::Malformed {
-                ty,
-                what: "not an Ethereum address (0x + 40 hex digits)",
-            }))
-        }
-        N::Tron => tron(s).unwrap_or(Err(ObservableError::Malformed {
-            ty,
-            what: "not a TRON address (base58check T…)",
-        })),
-        N::Other => {
-            if let Some(r) = ethereum(s)
-                .or_else(|| bitcoin(s))
-                .or_else(|| tron(s))
-                .or_else(|| litecoin(s))
-                .or_else(|| dogecoin(s))
-            {
-                return r;
-            }
-            if s.len() < 8 {
-                return Err(ObservableError::BadLength {
-                    ty,
-                    len: s.len(),
-                    expected: "at least 8 characters for an address",
-                });
-            }
-            Ok(Canonical::new(ty, s))
-        }
+            what: match net {
+                N::Bitcoin => "not a Bitcoin address (base58 1…/3… or bech32 bc1…)",
+                N::Ethereum => "not an Ethereum address (0x + 40 hex digits)",
+                N::Tron => "not a TRON address (base58check T…)",
+                N::Litecoin => "not a Litecoin address (base58 L…/M… or bech32 ltc1…)",
+                N::Dogecoin => "not a Dogecoin address (base58 D…, 9…, A…)",
+                N::Xrp | N::Other => "not an XRP Ledger address (base58check r…)",
+            },
+        }));
     }
+    if let Some(r) = CHECKED.iter().find_map(|&n| check(ty, n, &a)) {
+        return r;
+    }
+    if s.len() < 8 {
+        return Err(ObservableError::BadLength {
+            ty,
+            len: s.len(),
+            expected: "at least 8 characters for an address",
+        });
+    }
+    Ok(Canonical::new(ty, s))
 }
 
 #[cfg(test)]
@@ -337,23 +348,23 @@ mod tests {
 
     #[test]
     fn base58_decodes_leading_ones_as_zero_bytes() {
-        assert_eq!(base58_decode("1"), Some(vec![0]));
-        assert_eq!(base58_decode("11z"), Some(vec![0, 0, 57]));
-        assert_eq!(base58_decode("2g"), Some(vec![0x61]));
-        assert_eq!(base58_decode("0OIl"), None);
+        assert_eq!(base58_decode("1", B58), Some(vec![0]));
+        assert_eq!(base58_decode("11z", B58), Some(vec![0, 0, 57]));
+        assert_eq!(base58_decode("2g", B58), Some(vec![0x61]));
+        assert_eq!(base58_decode("0OIl", B58), None);
     }
 
     #[test]
     fn base58check_reports_version_and_checksum() {
         assert_eq!(
-            base58check_21("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
+            base58check_21("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", B58),
             Some(Ok(0x00))
         );
         assert_eq!(
-            base58check_21("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb"),
+            base58check_21("1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb", B58),
             Some(Err(()))
         );
-        assert_eq!(base58check_21("1A1zP1"), None);
+        assert_eq!(base58check_21("1A1zP1", B58), None);
     }
 
     #[test]

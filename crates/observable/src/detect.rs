@@ -20,8 +20,9 @@
 //!    `tlsh`;
 //! 9. `0x` + 40 hex → Ethereum wallet; `bc1…`/`ltc1…` with a valid bech32/bech32m checksum,
 //!    or base58 with a valid base58check checksum and a Bitcoin (`1…`, `3…`), TRON (`T…`),
-//!    Litecoin (`L…`, `M…`) or Dogecoin (`D…`, `9…`, `A…`) version → the wallet of that
-//!    network (a checksum makes a false positive practically impossible);
+//!    Litecoin (`L…`, `M…`), Dogecoin (`D…`, `9…`, `A…`) or XRP (`r…`, XRP alphabet) version
+//!    → the wallet of that network (a 32-bit checksum makes a false positive practically
+//!    impossible);
 //! 10. `AS` + digits → `asn` (bare numbers are never guessed);
 //! 11. an upper-case IBAN with valid length and mod-97 → `iban`;
 //! 12. a DNS name: at least two labels, letters/digits/hyphens, a final label of at least two
@@ -149,7 +150,10 @@ pub fn detect_canonical(raw: &str) -> Option<Canonical> {
         return normalise(T::CryptoWallet(CryptoNetwork::Bitcoin), s, &ctx).ok();
     }
     if ((25..=35).contains(&s.len())
-        && matches!(b[0], b'1' | b'3' | b'T' | b'L' | b'M' | b'D' | b'9' | b'A')
+        && matches!(
+            b[0],
+            b'1' | b'3' | b'T' | b'L' | b'M' | b'D' | b'9' | b'A' | b'r'
+        )
         && b.iter().all(u8::is_ascii_alphanumeric))
         || (s.len() >= 15 && b[..4].eq_ignore_ascii_case(b"ltc1"))
     {

@@ -69,7 +69,7 @@ pub struct UnknownName {
 named_enum! {
     /// The network of a cryptocurrency wallet address.
     ///
-    /// Bitcoin, Ethereum, TRON, Litecoin and Dogecoin addresses are checked (checksums) and
+    /// Bitcoin, Ethereum, TRON, Litecoin, Dogecoin and XRP addresses are checked (checksums) and
     /// identify their network by
     /// their format. `Other` means "not stated, or a network whose addresses are not checked":
     /// normalising under `Other` recognises the checked formats and keys them to their network;
@@ -87,11 +87,14 @@ named_enum! {
         Litecoin = "litecoin" | "ltc",
         /// Dogecoin: base58check P2PKH 0x1e (`D…`) / P2SH 0x16 (`9…`, `A…`).
         Dogecoin = "dogecoin" | "doge",
+        /// XRP Ledger: base58check in the XRP alphabet, version 0x00 (`r…`). A destination tag
+        /// is not part of the address.
+        Xrp = "xrp" | "ripple",
         /// Not stated or not checked: checked formats are recognised, the rest is opaque.
-        /// Names of networks whose addresses are not checked (Solana, XRP, TON, Monero,
+        /// Names of networks whose addresses are not checked (Solana, TON, Monero,
         /// Bitcoin Cash, Cardano, Polkadot…) parse to this variant.
         Other = "other" | "unknown" | "any"
-            | "solana" | "sol" | "xrp" | "ripple" | "ton" | "monero" | "xmr"
+            | "solana" | "sol" | "ton" | "monero" | "xmr"
             | "bitcoin-cash" | "bch" | "cardano" | "ada" | "polkadot" | "dot",
     }
 }

@@ -129,21 +129,15 @@ fn other_networks_recognise_checked_formats_and_keep_the_rest_opaque() {
         )],
     );
     table(any, T::CryptoWallet(N::Tron), &none(), &[(TRON, TRON)]);
-    // Solana, XRP: opaque, case kept.
+    // Solana: opaque, case kept.
     table(
         any,
         any,
         &none(),
-        &[
-            (
-                "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV",
-                "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV",
-            ),
-            (
-                "rEb8TK3gBgk5auZkwc6sHnwrGVJH8DuaLh",
-                "rEb8TK3gBgk5auZkwc6sHnwrGVJH8DuaLh",
-            ),
-        ],
+        &[(
+            "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV",
+            "7EcDhSYGxXyscszYEp35KHN8vvw3svAuLKTzXwCFLtV",
+        )],
     );
     // A malformed checked form is not silently opaque.
     rejects(
@@ -268,4 +262,24 @@ fn litecoin_and_dogecoin() {
             "LXmteg8PyzybHdrywScarTEfieHWJbpAHz",
         ],
     );
+}
+
+#[test]
+fn xrp_ledger() {
+    let xrp = T::CryptoWallet(N::Xrp);
+    // The genesis account and an address seen in the wild.
+    for a in [
+        "rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTh",
+        "rEb8TK3gBgk5auZkwc6sHnwrGVJH8DuaLh",
+    ] {
+        table(xrp, xrp, &none(), &[(a, a)]);
+        table(T::CryptoWallet(N::Other), xrp, &none(), &[(a, a)]);
+        assert_eq!(simpul_observable::detect(a), Some(xrp));
+    }
+    let errs = rejects(
+        xrp,
+        &none(),
+        &["rHb9CJAWyB4rj91VRWn96DkukG4bwdtyTi", BTC_P2PKH, "r123"],
+    );
+    assert!(matches!(errs[0], ObservableError::BadChecksum { .. }));
 }
