@@ -28,7 +28,9 @@
 //! 12. a DNS name: at least two labels, letters/digits/hyphens, a final label of at least two
 //!     letters (or `xn--…`) that is not a common file extension (`txt`, `exe`, `json`, `zip`,
 //!     `py`, `sh`, `md`, `rs`…: a `.zip` or `.mov` domain is typed only when given explicitly),
-//!     and not mixed case (`Mr.Smith`) → `domain`.
+//!     not mixed case (`Mr.Smith`), and not a reverse-DNS identifier (three or more labels
+//!     starting with `com`, `org`, `net`, `io`, `edu` or `gov`, as Android package names and
+//!     Java classes are) → `domain`.
 //!
 //! Never guessed: national phone numbers, SMS sender ids, bank account numbers, payment cards,
 //! social handles, app ids, e-wallet ids, opaque wallet addresses — their forms collide with
@@ -201,6 +203,10 @@ fn detect_domain(s: &str) -> Option<Canonical> {
     } else {
         tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_lowercase()) && !NOT_TLDS.contains(&tld)
     };
-    // Labels made only of underscores-and-digits are not names people type.
-    (tld_ok && !c.key().starts_with('-')).then_some(c)
+    // Reverse-DNS identifiers (Android packages, Java classes: `com.example.app`) read like
+    // names but are not; a real name rarely starts with a generic top-level label.
+    let labels = c.key().split('.').count();
+    let first = c.key().split('.').next().unwrap_or_default();
+    let reverse_dns = labels >= 3 && matches!(first, "com" | "org" | "net" | "io" | "edu" | "gov");
+    (tld_ok && !reverse_dns).then_some(c)
 }

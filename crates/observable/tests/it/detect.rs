@@ -111,6 +111,9 @@ fn no_false_positives_on_ordinary_text() {
         "+abc",
         "AS",
         "GB00WEST12345698765432",
+        "com.example.app",
+        "org.apache.commons.io",
+        "java.lang.String",
     ] {
         assert_eq!(detect(raw), None, "{raw:?} detected as {:?}", detect(raw));
     }
