@@ -632,3 +632,45 @@ fn audit_verify_names_the_tampered_entry() {
         tamper_and_verify(d, sql, *seq);
     }
 }
+
+#[tokio::test]
+async fn json_logs_carry_the_request_id() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut child = simpul()
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--data",
+        ])
+        .arg(tmp.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first.split("serving on ").nth(1).unwrap().trim().to_owned();
+    let client = reqwest::Client::new();
+    let res = client
+        .get(format!("{url}healthz"))
+        .header("x-request-id", "trace-json-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let stderr = child.stderr.take().unwrap();
+    assert!(terminate(child).success());
+    let logs: Vec<serde_json::Value> = BufReader::new(stderr)
+        .lines()
+        .map(|l| serde_json::from_str(&l.unwrap()).expect("every log line is JSON"))
+        .collect();
+    let answered = logs
+        .iter()
+        .find(|l| l["message"] == "answered")
+        .unwrap_or_else(|| panic!("no request log line in {logs:?}"));
+    assert_eq!(answered["span"]["request_id"], "trace-json-1", "{answered}");
+    assert_eq!(answered["status"], 200);
+}
