@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 mod cmd;
 
 #[derive(Debug, Parser)]
-#[command(name = "simpul", version, about = "simpul: the ASEAN Regional CERT exchange")]
+#[command(
+    name = "simpul",
+    version,
+    about = "simpul: the ASEAN Regional CERT exchange"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
