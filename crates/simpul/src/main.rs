@@ -18,9 +18,14 @@ struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-enum Command {}
+enum Command {
+    /// STIX patterns: check syntax, match observations.
+    Pattern(cmd::pattern::Args),
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Pattern(args) => cmd::pattern::run(args),
+    }
 }
