@@ -42,6 +42,18 @@ enum Command {
         #[arg(long, value_parser = ["2.0", "2.1"])]
         stix_version: Option<String>,
     },
+    /// Match every pattern against every observation set; print one line per
+    /// match (`{"pattern":i,"observed":j}`, 0-based line numbers) and a summary
+    /// on stderr. Exit 0 if anything matched, 1 if nothing did, 2 on bad input.
+    Batch {
+        /// Patterns, one per line (a JSON string or the bare pattern).
+        patterns: std::path::PathBuf,
+        /// Observation sets, one JSON document per line (a bundle or a list).
+        observations: std::path::PathBuf,
+        /// Observation layout: 2.0 or 2.1; detected per line when omitted.
+        #[arg(long, value_parser = ["2.0", "2.1"])]
+        stix_version: Option<String>,
+    },
 }
 
 fn version_of(v: Option<&str>, observed: &[Value]) -> StixVersion {
@@ -135,6 +147,105 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
         Command::Match { stix_version, .. } => match_jsonl(stix_version.as_deref()),
+        Command::Batch {
+            patterns,
+            observations,
+            stix_version,
+        } => batch(&patterns, &observations, stix_version.as_deref()),
+    }
+}
+
+fn batch(
+    patterns: &std::path::Path,
+    observations: &std::path::Path,
+    version: Option<&str>,
+) -> ExitCode {
+    let read = |p: &std::path::Path| {
+        std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+    };
+    let (ptext, otext) = match (read(patterns), read(observations)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut pats = Vec::new();
+    for (i, line) in ptext
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let text = match serde_json::from_str::<Value>(line) {
+            Ok(Value::String(s)) => s,
+            _ => line.to_owned(),
+        };
+        match simpul_pattern::parse_syntax(&text) {
+            Ok(p) => pats.push((i, p)),
+            Err(e) => {
+                eprintln!(
+                    "{}:{}: invalid pattern at byte {}: {}",
+                    patterns.display(),
+                    i + 1,
+                    e.offset,
+                    e.message
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let mut docs = Vec::new();
+    for (i, line) in otext
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        match serde_json::from_str::<Value>(line) {
+            Ok(v) => docs.push((i, as_list(v))),
+            Err(e) => {
+                eprintln!("{}:{}: {e}", observations.display(), i + 1);
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let (mut evaluations, mut matches, mut errors) = (0u64, 0u64, 0u64);
+    for (oi, doc) in &docs {
+        let set = match ObservationSet::from_json(doc, version_of(version, doc)) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("{}:{}: {e}", observations.display(), oi + 1);
+                errors += 1;
+                continue;
+            }
+        };
+        for (pi, p) in &pats {
+            evaluations += 1;
+            match p.matches_set(&set) {
+                Ok(r) if r.matched => {
+                    matches += 1;
+                    if writeln!(out, "{{\"pattern\":{pi},\"observed\":{oi}}}").is_err() {
+                        return ExitCode::from(2);
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => errors += 1,
+            }
+        }
+    }
+    if out.flush().is_err() {
+        return ExitCode::from(2);
+    }
+    eprintln!(
+        "{} patterns x {} observation sets: {evaluations} evaluations, {matches} matches, {errors} errors",
+        pats.len(),
+        docs.len()
+    );
+    if matches > 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 
