@@ -148,7 +148,7 @@ pub struct ObservationSet<'a> {
     version: StixVersion,
     obs: Vec<Obs<'a>>,
     /// object type → (observation, root) pairs, in observation order.
-    by_type: HashMap<&'a str, Vec<(u32, u32)>>,
+    by_type: Vec<(&'a str, Vec<(u32, u32)>)>,
 }
 
 fn ts_of(v: Option<&Value>, what: &str) -> Result<i64, MatchError> {
@@ -326,11 +326,16 @@ impl<'a> ObservationSet<'a> {
                 }
             }
         }
-        let mut by_type: HashMap<&'a str, Vec<(u32, u32)>> = HashMap::new();
+        // Few distinct types per set: a short list beats hashing.
+        let mut by_type: Vec<(&'a str, Vec<(u32, u32)>)> = Vec::new();
         for (i, o) in obs.iter().enumerate() {
             for (j, r) in o.roots.iter().enumerate() {
                 if let Some(t) = r.get("type").and_then(Value::as_str) {
-                    by_type.entry(t).or_default().push((i as u32, j as u32));
+                    let pair = (i as u32, j as u32);
+                    match by_type.iter_mut().find(|(k, _)| *k == t) {
+                        Some((_, v)) => v.push(pair),
+                        None => by_type.push((t, vec![pair])),
+                    }
                 }
             }
         }
@@ -383,7 +388,10 @@ enum Test {
     },
     Matches {
         re: Regex,
-        bytes: Option<regex::bytes::Regex>,
+        /// The pattern for binary values, compiled on first use (`None` when
+        /// the expression has code points above 255 or does not compile).
+        bytes: std::sync::OnceLock<Option<regex::bytes::Regex>>,
+        source: Rc<str>,
     },
     Subset(String),
     Superset(String),
@@ -398,6 +406,9 @@ struct Leaf {
     op: Operator,
     test: Test,
     sdo_type: bool,
+    /// Every step is a plain key (no list, reference or binary suffix): at
+    /// most one value is selected, found by a direct walk.
+    plain: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -474,7 +485,11 @@ fn glob_match(g: &[Glob], s: &[char]) -> bool {
 }
 
 fn like_match(g: &[Glob], value: &str) -> bool {
-    let chars: Vec<char> = value.nfc().collect();
+    let chars: Vec<char> = if value.is_ascii() {
+        value.chars().collect()
+    } else {
+        value.nfc().collect()
+    };
     if glob_match(g, &chars) {
         return true;
     }
@@ -684,14 +699,11 @@ impl Compiled {
             Operator::Matches => {
                 let norm: String = s.nfc().collect();
                 match Regex::new(&translate_regex(&norm, false)) {
-                    Ok(re) => {
-                        let bytes = if norm.chars().all(|c| (c as u32) < 256) {
-                            regex::bytes::Regex::new(&translate_regex(&norm, true)).ok()
-                        } else {
-                            None
-                        };
-                        Test::Matches { re, bytes }
-                    }
+                    Ok(re) => Test::Matches {
+                        re,
+                        bytes: std::sync::OnceLock::new(),
+                        source: norm.into(),
+                    },
                     Err(e) => {
                         self.set_error(format!(
                             "invalid regular expression: {}",
@@ -712,6 +724,15 @@ impl Compiled {
             op: c.operator,
             test,
             sdo_type: SDO_TYPES_V21.contains(&c.object_type.as_str()),
+            plain: c.path.iter().all(|s| match s {
+                PathStep::Key(k) => {
+                    !(k.ends_with("_ref")
+                        || k.ends_with("_refs")
+                        || k.ends_with("_hex")
+                        || k.ends_with("_bin"))
+                }
+                _ => false,
+            }),
         }
     }
 
@@ -733,13 +754,33 @@ impl Compiled {
             .simples
             .iter()
             .map(|ce| {
-                let r = combine(ce, &leaf_results);
+                let r = combine(ce, &mut leaf_results);
                 r.into_iter()
                     .filter(|(_, roots)| !roots.is_empty())
                     .map(|(o, _)| o)
                     .collect()
             })
             .collect();
+        // Fast path: a single bracketed expression (or an OR of them) matches
+        // when any observation satisfies one.
+        if let Some(root) = &self.root {
+            let direct = match root {
+                Node::Simple(k) => Some(simple_obs.get(*k).and_then(|v| v.first().copied())),
+                Node::Or(v) if v.iter().all(|n| matches!(n, Node::Simple(_))) => {
+                    Some(v.iter().find_map(|n| match n {
+                        Node::Simple(k) => simple_obs.get(*k).and_then(|v| v.first().copied()),
+                        _ => None,
+                    }))
+                }
+                _ => None,
+            };
+            if let Some(found) = direct {
+                return Ok(MatchResult {
+                    matched: found.is_some(),
+                    observations: found.map(|o| vec![o as usize]).unwrap_or_default(),
+                });
+            }
+        }
         let ctx = Ctx {
             set,
             simple_obs,
@@ -1193,12 +1234,22 @@ fn test_value(leaf: &Leaf, v: &V<'_>) -> Result<bool, MatchError> {
             },
             _ => false,
         },
-        Test::Matches { re, bytes } => match v {
+        Test::Matches { re, bytes, source } => match v {
+            V::J(Value::String(s)) if s.is_ascii() => re.is_match(s),
             V::J(Value::String(s)) => {
                 let n: String = s.nfc().collect();
                 re.is_match(&n)
             }
-            V::B(b) => bytes.as_ref().is_some_and(|r| r.is_match(b)),
+            V::B(b) => bytes
+                .get_or_init(|| {
+                    source
+                        .chars()
+                        .all(|c| (c as u32) < 256)
+                        .then(|| regex::bytes::Regex::new(&translate_regex(source, true)).ok())
+                        .flatten()
+                })
+                .as_ref()
+                .is_some_and(|r| r.is_match(b)),
             _ => false,
         },
         Test::Subset(net) => match v {
@@ -1227,12 +1278,37 @@ fn eval_leaf(leaf: &Leaf, set: &ObservationSet<'_>) -> Result<Vec<(u32, Vec<u32>
     if set.version == StixVersion::V21 && set.obs.iter().any(|o| o.missing_id) {
         return merr("object without id");
     }
-    let Some(cands) = set.by_type.get(leaf.object_type.as_str()) else {
+    let Some((_, cands)) = set
+        .by_type
+        .iter()
+        .find(|(t, _)| *t == leaf.object_type.as_str())
+    else {
         return Ok(out);
     };
     for &(oi, ri) in cands {
         let o = &set.obs[oi as usize];
         let root = o.roots[ri as usize];
+        if leaf.plain {
+            let mut cur = Some(root);
+            for step in &leaf.path {
+                cur = match (cur, step) {
+                    (Some(Value::Object(m)), PathStep::Key(k)) => m.get(k.as_str()),
+                    _ => None,
+                };
+            }
+            let pass = match cur {
+                None => leaf.op == Operator::Exists && leaf.negated,
+                Some(_) if leaf.op == Operator::Exists => !leaf.negated,
+                Some(v) => test_value(leaf, &V::J(v))?,
+            };
+            if pass {
+                match out.last_mut() {
+                    Some((last, roots)) if *last == oi => roots.push(ri),
+                    _ => out.push((oi, vec![ri])),
+                }
+            }
+            continue;
+        }
         let vals = select(set, o, root, &leaf.path)?;
         let pass = if leaf.op == Operator::Exists {
             vals.is_empty() == leaf.negated
@@ -1256,43 +1332,73 @@ fn eval_leaf(leaf: &Leaf, set: &ObservationSet<'_>) -> Result<Vec<(u32, Vec<u32>
     Ok(out)
 }
 
-fn combine(ce: &CExpr, leaves: &[Vec<(u32, Vec<u32>)>]) -> Vec<(u32, Vec<u32>)> {
+fn combine(ce: &CExpr, leaves: &mut [Vec<(u32, Vec<u32>)>]) -> Vec<(u32, Vec<u32>)> {
+    // Leaf results are sorted by observation; AND/OR are merge joins.
     match ce {
-        CExpr::Leaf(i) => leaves.get(*i).cloned().unwrap_or_default(),
+        CExpr::Leaf(i) => leaves.get_mut(*i).map(std::mem::take).unwrap_or_default(),
         CExpr::And(v) => {
-            let mut it = v.iter().map(|c| combine(c, leaves));
-            let mut acc = it.next().unwrap_or_default();
-            for next in it {
-                let map: HashMap<u32, &Vec<u32>> = next.iter().map(|(o, r)| (*o, r)).collect();
-                acc = acc
-                    .into_iter()
-                    .filter_map(|(o, roots)| {
-                        let other = map.get(&o)?;
-                        let kept: Vec<u32> =
-                            roots.into_iter().filter(|r| other.contains(r)).collect();
-                        (!kept.is_empty()).then_some((o, kept))
-                    })
-                    .collect();
+            let mut acc: Option<Vec<(u32, Vec<u32>)>> = None;
+            for c in v {
+                let next = combine(c, leaves);
+                acc = Some(match acc {
+                    None => next,
+                    Some(prev) => {
+                        let mut out = Vec::new();
+                        let mut it = next.into_iter().peekable();
+                        for (o, roots) in prev {
+                            while it.peek().is_some_and(|(x, _)| *x < o) {
+                                it.next();
+                            }
+                            if let Some((x, other)) = it.peek()
+                                && *x == o
+                            {
+                                let kept: Vec<u32> =
+                                    roots.into_iter().filter(|r| other.contains(r)).collect();
+                                if !kept.is_empty() {
+                                    out.push((o, kept));
+                                }
+                            }
+                        }
+                        out
+                    }
+                });
             }
-            acc
+            acc.unwrap_or_default()
         }
         CExpr::Or(v) => {
             let mut acc: Vec<(u32, Vec<u32>)> = Vec::new();
             for c in v {
-                for (o, roots) in combine(c, leaves) {
-                    match acc.iter_mut().find(|(x, _)| *x == o) {
-                        Some((_, existing)) => {
-                            for r in roots {
-                                if !existing.contains(&r) {
-                                    existing.push(r);
+                let next = combine(c, leaves);
+                if acc.is_empty() {
+                    acc = next;
+                    continue;
+                }
+                let mut out = Vec::with_capacity(acc.len() + next.len());
+                let mut a = std::mem::take(&mut acc).into_iter().peekable();
+                let mut b = next.into_iter().peekable();
+                loop {
+                    match (a.peek(), b.peek()) {
+                        (Some((x, _)), Some((y, _))) if x == y => {
+                            let (o, mut roots) = a.next().unwrap_or_default();
+                            let (_, more) = b.next().unwrap_or_default();
+                            for r in more {
+                                if !roots.contains(&r) {
+                                    roots.push(r);
                                 }
                             }
+                            out.push((o, roots));
                         }
-                        None => acc.push((o, roots)),
+                        (Some((x, _)), Some((y, _))) => {
+                            let take_a = x < y;
+                            out.extend(if take_a { a.next() } else { b.next() });
+                        }
+                        (Some(_), None) => out.extend(a.next()),
+                        (None, Some(_)) => out.extend(b.next()),
+                        (None, None) => break,
                     }
                 }
+                acc = out;
             }
-            acc.sort_by_key(|(o, _)| *o);
             acc
         }
     }

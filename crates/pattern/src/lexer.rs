@@ -296,15 +296,19 @@ pub(crate) fn tokenize(src: &str) -> Vec<Token> {
         if at(i, b'\'') {
             offer(string_end(b, i + 1), Tok::Str);
         }
-        if src[i..].starts_with("false") {
-            offer(Some(i + 5), Tok::Bool);
-        }
         if at(i, b't') && at(i + 1, b'\'') {
             offer(timestamp_end(b, i + 2), Tok::Timestamp);
         }
-        for (kw, kind) in KEYWORDS {
-            if src[i..].starts_with(kw) {
-                offer(Some(i + kw.len()), kind);
+        // Keywords and booleans are identifiers of exactly their length, so
+        // the keyword wins only when the identifier is not longer.
+        if let Some(end) = ident_end(b, i, false) {
+            let word = &src[i..end];
+            let kind = match word {
+                "true" | "false" => Some(Tok::Bool),
+                _ => KEYWORDS.iter().find(|(kw, _)| *kw == word).map(|(_, k)| *k),
+            };
+            if let Some(kind) = kind {
+                offer(Some(end), kind);
             }
         }
         offer(ident_end(b, i, false), Tok::Ident);

@@ -103,7 +103,8 @@ pub struct PatternError {
 #[derive(Debug, Clone)]
 pub struct Pattern {
     root: ObservationExpr,
-    compiled: eval::Compiled,
+    /// Built on first match (regexes are compiled then, not when validating).
+    compiled: std::sync::OnceLock<eval::Compiled>,
 }
 
 /// Parse and check a pattern the way the OASIS reference validator does
@@ -224,8 +225,10 @@ pub(crate) fn visit_comparisons<'a>(e: &'a ObservationExpr, f: &mut dyn FnMut(&'
 
 impl Pattern {
     fn build(root: ObservationExpr) -> Pattern {
-        let compiled = eval::Compiled::new(&root);
-        Pattern { root, compiled }
+        Pattern {
+            root,
+            compiled: std::sync::OnceLock::new(),
+        }
     }
 
     /// The syntax tree.
@@ -254,7 +257,9 @@ impl Pattern {
     /// Match against a pre-resolved observation set (parse the observations
     /// once, match many patterns).
     pub fn matches_set(&self, set: &ObservationSet<'_>) -> Result<MatchResult, MatchError> {
-        self.compiled.evaluate(&self.root, set)
+        self.compiled
+            .get_or_init(|| eval::Compiled::new(&self.root))
+            .evaluate(&self.root, set)
     }
 
     /// Specification checks beyond the reference validator (see crate docs).

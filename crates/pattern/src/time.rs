@@ -49,15 +49,35 @@ enum Field {
     Second,
 }
 
+/// Up to three candidate readings without allocating.
+#[derive(Default)]
+struct Readings {
+    items: [(usize, i64); 3],
+    len: usize,
+}
+
+impl Readings {
+    fn push(&mut self, r: (usize, i64)) {
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = r;
+            self.len += 1;
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (usize, i64)> + '_ {
+        self.items.iter().take(self.len).copied()
+    }
+}
+
 /// Candidate (length, value) readings of a field at `s`, in the order the
 /// reference regex alternatives try them.
-fn readings(f: Field, s: &[u8]) -> Vec<(usize, i64)> {
+fn readings(f: Field, s: &[u8]) -> Readings {
     let dig = |i: usize| {
         s.get(i)
             .filter(|c| c.is_ascii_digit())
             .map(|c| i64::from(c - b'0'))
     };
-    let mut out = Vec::new();
+    let mut out = Readings::default();
     match f {
         Field::Year => {
             if let (Some(a), Some(b), Some(c), Some(d)) = (dig(0), dig(1), dig(2), dig(3)) {
@@ -130,7 +150,7 @@ fn read_fields(s: &[u8], k: usize, vals: &mut [i64; 7], fraction: bool) -> bool 
         return &s[p..] == b"Z";
     }
     let (field, sep) = LAYOUT[k];
-    for (len, v) in readings(field, s) {
+    for (len, v) in readings(field, s).iter() {
         let rest = &s[len..];
         let rest = if sep == 0 {
             rest

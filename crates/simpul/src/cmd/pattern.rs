@@ -53,6 +53,10 @@ enum Command {
         /// Observation layout: 2.0 or 2.1; detected per line when omitted.
         #[arg(long, value_parser = ["2.0", "2.1"])]
         stix_version: Option<String>,
+        /// Parse the pattern and resolve the observations again for every
+        /// pair, as a one-off caller would (for benchmarks).
+        #[arg(long)]
+        per_pair: bool,
     },
 }
 
@@ -151,7 +155,8 @@ pub fn run(args: Args) -> ExitCode {
             patterns,
             observations,
             stix_version,
-        } => batch(&patterns, &observations, stix_version.as_deref()),
+            per_pair,
+        } => batch(&patterns, &observations, stix_version.as_deref(), per_pair),
     }
 }
 
@@ -159,6 +164,7 @@ fn batch(
     patterns: &std::path::Path,
     observations: &std::path::Path,
     version: Option<&str>,
+    per_pair: bool,
 ) -> ExitCode {
     let read = |p: &std::path::Path| {
         std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
@@ -181,7 +187,7 @@ fn batch(
             _ => line.to_owned(),
         };
         match simpul_pattern::parse_syntax(&text) {
-            Ok(p) => pats.push((i, p)),
+            Ok(p) => pats.push((i, p, text)),
             Err(e) => {
                 eprintln!(
                     "{}:{}: invalid pattern at byte {}: {}",
@@ -220,9 +226,19 @@ fn batch(
                 continue;
             }
         };
-        for (pi, p) in &pats {
+        for (pi, p, text) in &pats {
             evaluations += 1;
-            match p.matches_set(&set) {
+            let result = if per_pair {
+                simpul_pattern::parse_syntax(text)
+                    .map_err(|e| simpul_pattern::MatchError(e.message))
+                    .and_then(|p| {
+                        let fresh = ObservationSet::from_json(doc, version_of(version, doc))?;
+                        p.matches_set(&fresh)
+                    })
+            } else {
+                p.matches_set(&set)
+            };
+            match result {
                 Ok(r) if r.matched => {
                     matches += 1;
                     if writeln!(out, "{{\"pattern\":{pi},\"observed\":{oi}}}").is_err() {
