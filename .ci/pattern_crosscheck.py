@@ -136,7 +136,12 @@ def derived_pattern(rng, objects):
         elif op == "LIKE":
             lit = quote(v[: rng.randint(0, len(v))].replace("%", "").replace("_", "") + "%")
         elif op == "MATCHES":
-            lit = quote("^" + "".join(c if c.isalnum() else "." for c in v[: rng.randint(0, len(v))]))
+            prefix = v[: rng.randint(0, len(v))]
+            if rng.random() < 0.5:  # literal-and-dot expressions (simpul's direct matcher)
+                lit = quote("^" + "".join(c if c.isalnum() else "." for c in prefix))
+            else:  # classes, repetition, anchors (the regex engine)
+                lit = quote("".join("\\d" if c.isdigit() else "[A-Za-z]" if c.isalpha() else "\\" + c
+                                    if c in ".-/@:" else "." for c in prefix) + rng.choice(["", ".*", "$", "+?"]))
         return "%s:%s %s%s %s" % (o["type"], path, neg, op, lit)
 
     def observation():

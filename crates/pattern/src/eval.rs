@@ -297,22 +297,33 @@ impl<'a> ObservationSet<'a> {
                     );
                     // Iteration order of a map keyed by id: first position, last value.
                     let mut missing_id = false;
-                    let mut order: Vec<&'a str> = Vec::new();
-                    let mut latest: HashMap<&'a str, &'a Value> = HashMap::new();
+                    // (id, object) in first-seen order, the last object per id.
+                    let mut roots_by_id: Vec<(&'a str, &'a Value)> = Vec::with_capacity(list.len());
+                    let mut index: HashMap<&'a str, usize> = HashMap::new();
                     for o in &list {
                         match o.get("id") {
                             Some(Value::String(id)) => {
-                                if latest.insert(id.as_str(), o).is_none() {
-                                    order.push(id.as_str());
+                                let id = id.as_str();
+                                // Small lists: a scan is cheaper than hashing.
+                                let pos = if list.len() <= 16 {
+                                    roots_by_id.iter().position(|(k, _)| *k == id)
+                                } else {
+                                    index.get(id).copied()
+                                };
+                                match pos {
+                                    Some(p) => roots_by_id[p].1 = o,
+                                    None => {
+                                        if list.len() > 16 {
+                                            index.insert(id, roots_by_id.len());
+                                        }
+                                        roots_by_id.push((id, o));
+                                    }
                                 }
                             }
                             _ => missing_id = true,
                         }
                     }
-                    let roots = order
-                        .iter()
-                        .filter_map(|id| latest.get(id).copied())
-                        .collect();
+                    let roots = roots_by_id.into_iter().map(|(_, o)| o).collect();
                     obs.push(Obs {
                         sdo: od,
                         first,
@@ -387,7 +398,10 @@ enum Test {
         binary_ok: bool,
     },
     Matches {
-        re: Regex,
+        /// A literal-and-dot expression, matched without compiling a regex.
+        simple: Option<SimpleRe>,
+        /// The compiled expression (`None` exactly when `simple` is set).
+        re: Option<Regex>,
         /// The pattern for binary values, compiled on first use (`None` when
         /// the expression has code points above 255 or does not compile).
         bytes: std::sync::OnceLock<Option<regex::bytes::Regex>>,
@@ -495,6 +509,77 @@ fn like_match(g: &[Glob], value: &str) -> bool {
     }
     // Python's `$` also matches before a final newline.
     chars.last() == Some(&'\n') && glob_match(g, &chars[..chars.len() - 1])
+}
+
+/// A regular expression made only of literal characters, `.`, and an
+/// optional leading `^` / trailing `$`: common in indicators, and matched
+/// directly with Python `re` semantics (`.` is not a newline; `$` is the end
+/// or just before a final newline).
+#[derive(Debug, Clone)]
+struct SimpleRe {
+    start: bool,
+    end: bool,
+    /// `None` is `.`.
+    items: Vec<Option<char>>,
+}
+
+impl SimpleRe {
+    fn parse(src: &str) -> Option<SimpleRe> {
+        let mut chars: Vec<char> = src.chars().collect();
+        let start = chars.first() == Some(&'^');
+        if start {
+            chars.remove(0);
+        }
+        let mut items = Vec::with_capacity(chars.len());
+        let mut end = false;
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            match c {
+                '\\' => {
+                    let n = *chars.get(i + 1)?;
+                    // Only escaped ASCII punctuation is a plain literal.
+                    if !n.is_ascii_punctuation() {
+                        return None;
+                    }
+                    items.push(Some(n));
+                    i += 2;
+                    continue;
+                }
+                '.' => items.push(None),
+                '$' if i + 1 == chars.len() => end = true,
+                '^' | '$' | '*' | '+' | '?' | '{' | '}' | '[' | ']' | '|' | '(' | ')' => {
+                    return None;
+                }
+                c => items.push(Some(c)),
+            }
+            i += 1;
+        }
+        Some(SimpleRe { start, end, items })
+    }
+
+    fn matches_at(&self, s: &[char], at: usize) -> bool {
+        if at + self.items.len() > s.len() {
+            return false;
+        }
+        let fits = self.items.iter().zip(&s[at..]).all(|(item, c)| match item {
+            Some(x) => x == c,
+            None => *c != '\n',
+        });
+        if !fits {
+            return false;
+        }
+        let q = at + self.items.len();
+        !self.end || q == s.len() || (q + 1 == s.len() && s[q] == '\n')
+    }
+
+    fn search(&self, value: &str) -> bool {
+        let s: Vec<char> = value.chars().collect();
+        if self.start {
+            return self.matches_at(&s, 0);
+        }
+        (0..=s.len()).any(|at| self.matches_at(&s, at))
+    }
 }
 
 /// Rewrite a Python `re` pattern into the `regex` crate's dialect for the
@@ -698,18 +783,28 @@ impl Compiled {
             }
             Operator::Matches => {
                 let norm: String = s.nfc().collect();
-                match Regex::new(&translate_regex(&norm, false)) {
-                    Ok(re) => Test::Matches {
-                        re,
+                if let Some(simple) = SimpleRe::parse(&norm) {
+                    Test::Matches {
+                        simple: Some(simple),
+                        re: None,
                         bytes: std::sync::OnceLock::new(),
                         source: norm.into(),
-                    },
-                    Err(e) => {
-                        self.set_error(format!(
-                            "invalid regular expression: {}",
-                            e.to_string().lines().last().unwrap_or("")
-                        ));
-                        Test::Exists
+                    }
+                } else {
+                    match Regex::new(&translate_regex(&norm, false)) {
+                        Ok(re) => Test::Matches {
+                            simple: None,
+                            re: Some(re),
+                            bytes: std::sync::OnceLock::new(),
+                            source: norm.into(),
+                        },
+                        Err(e) => {
+                            self.set_error(format!(
+                                "invalid regular expression: {}",
+                                e.to_string().lines().last().unwrap_or("")
+                            ));
+                            Test::Exists
+                        }
                     }
                 }
             }
@@ -1234,11 +1329,23 @@ fn test_value(leaf: &Leaf, v: &V<'_>) -> Result<bool, MatchError> {
             },
             _ => false,
         },
-        Test::Matches { re, bytes, source } => match v {
-            V::J(Value::String(s)) if s.is_ascii() => re.is_match(s),
+        Test::Matches {
+            simple,
+            re,
+            bytes,
+            source,
+        } => match v {
             V::J(Value::String(s)) => {
-                let n: String = s.nfc().collect();
-                re.is_match(&n)
+                let normalized: std::borrow::Cow<'_, str> = if s.is_ascii() {
+                    std::borrow::Cow::Borrowed(s.as_str())
+                } else {
+                    std::borrow::Cow::Owned(s.nfc().collect())
+                };
+                match (simple, re) {
+                    (Some(simple), _) => simple.search(&normalized),
+                    (None, Some(re)) => re.is_match(&normalized),
+                    (None, None) => false,
+                }
             }
             V::B(b) => bytes
                 .get_or_init(|| {
@@ -1619,6 +1726,19 @@ mod tests {
         assert_eq!(inet_aton("::1"), None);
         assert!(in_subnet("11.22.33.44", "11.22.33.0/24").unwrap());
         assert!(!in_subnet("11.22.33.0/20", "11.22.33.0/24").unwrap());
+    }
+
+    #[test]
+    fn simple_regexes_match_like_python() {
+        let m = |re: &str, s: &str| SimpleRe::parse(re).map(|r| r.search(s));
+        assert_eq!(m("^ab.d$", "abcd"), Some(true));
+        assert_eq!(m("^ab.d$", "abcd\n"), Some(true));
+        assert_eq!(m("^ab.d$", "ab\nd"), Some(false));
+        assert_eq!(m("b\\.c", "ab.cd"), Some(true));
+        assert_eq!(m("b\\.c", "abxcd"), Some(false));
+        assert_eq!(m("", "x"), Some(true));
+        assert_eq!(m("a+", "aa"), None);
+        assert_eq!(m("\\d", "1"), None);
     }
 
     #[test]
