@@ -451,6 +451,26 @@ pub(crate) struct Compiled {
     root: Option<Node>,
     /// A pattern-level error the reference matcher raises whatever the input.
     error: Option<String>,
+    /// The most observation instances one binding can use: instances of one
+    /// observed-data are interchangeable, so expanding `number_observed`
+    /// beyond this never finds a binding that was not already there.
+    max_binding: u64,
+}
+
+/// Observation expressions one pattern may contain and still be evaluated
+/// (each nests one more lazy join; far above any real indicator).
+const MAX_OBSERVATION_EXPRESSIONS: usize = 1000;
+
+fn binding_size(n: &Node) -> u64 {
+    match n {
+        Node::Simple(_) => 1,
+        Node::And(v) | Node::FollowedBy(v) => {
+            v.iter().map(binding_size).fold(0, u64::saturating_add)
+        }
+        Node::Or(v) => v.iter().map(binding_size).max().unwrap_or(0),
+        Node::Within(i, _) | Node::StartStop(i, _, _) => binding_size(i),
+        Node::Repeats(i, n) => binding_size(i).saturating_mul(*n as u64),
+    }
 }
 
 fn like_glob(s: &str) -> Vec<Glob> {
@@ -672,8 +692,16 @@ impl Compiled {
             simples: Vec::new(),
             root: None,
             error: None,
+            max_binding: 0,
         };
         let node = c.node(root);
+        c.max_binding = binding_size(&node);
+        if c.simples.len() > MAX_OBSERVATION_EXPRESSIONS {
+            c.set_error(format!(
+                "pattern has {} observation expressions; at most {MAX_OBSERVATION_EXPRESSIONS} are evaluated",
+                c.simples.len()
+            ));
+        }
         c.root = Some(node);
         c
     }
@@ -880,6 +908,7 @@ impl Compiled {
             set,
             simple_obs,
             error: std::cell::RefCell::new(None),
+            max_binding: self.max_binding,
         };
         let Some(root) = &self.root else {
             return Ok(MatchResult {
@@ -1523,6 +1552,7 @@ struct Ctx<'s, 'a> {
     set: &'s ObservationSet<'a>,
     simple_obs: Vec<Vec<u32>>,
     error: std::cell::RefCell<Option<MatchError>>,
+    max_binding: u64,
 }
 
 impl Ctx<'_, '_> {
@@ -1546,7 +1576,7 @@ fn bindings<'c>(n: &'c Node, ctx: &'c Ctx<'_, '_>) -> BIter<'c> {
         Node::Simple(k) => {
             let obs = ctx.simple_obs.get(*k).map(Vec::as_slice).unwrap_or(&[]);
             Box::new(obs.iter().flat_map(move |&o| {
-                let count = ctx.set.obs[o as usize].count;
+                let count = ctx.set.obs[o as usize].count.min(ctx.max_binding);
                 (0..count).map(move |i| vec![(u64::from(o) << 32) | (i & 0xffff_ffff)])
             }))
         }

@@ -79,3 +79,28 @@ fn references_lists_and_followedby() {
         .unwrap();
     assert_eq!(r.observations, vec![1]);
 }
+
+#[test]
+fn huge_number_observed_is_not_expanded() {
+    let obs = bundle(json!([
+        {"type": "observed-data", "id": "observed-data--1", "number_observed": 4_000_000_000u64,
+         "first_observed": "2020-01-01T00:01:00Z", "last_observed": "2020-01-01T00:01:00Z", "object_refs": ["domain-name--1"]},
+        {"type": "domain-name", "id": "domain-name--1", "value": "evil.example"}
+    ]));
+    let m = |p: &str| parse(p).unwrap().matches(&obs).unwrap().matched;
+    // Would enumerate billions of instances without the per-binding cap.
+    assert!(!m(
+        "[domain-name:value = 'x'] FOLLOWEDBY [domain-name:value = 'evil.example']"
+    ));
+    assert!(m("[domain-name:value = 'evil.example'] REPEATS 3 TIMES"));
+    assert!(m(
+        "[domain-name:value = 'evil.example'] AND [domain-name:value = 'evil.example']"
+    ));
+}
+
+#[test]
+fn very_long_chains_are_refused_not_overflowed() {
+    let long = vec!["[a:b = 1]"; 5000].join(" AND ");
+    let p = simpul_pattern::parse_syntax(&long).unwrap();
+    assert!(p.matches(&bundle(json!([]))).is_err());
+}
