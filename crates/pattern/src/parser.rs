@@ -511,6 +511,22 @@ impl<'s> Parser<'s> {
                 decode_hex(text.get(2..text.len() - 1).unwrap_or("")).unwrap_or_default(),
             ),
             Tok::Timestamp => Constant::Timestamp(self.timestamp(t)),
+            Tok::Ident
+                if matches!(text, "t" | "h" | "b")
+                    && self
+                        .toks
+                        .get(self.pos + 1)
+                        .is_some_and(|n| n.kind == Tok::Str && n.start == t.end) =>
+            {
+                let what = match text {
+                    "t" => {
+                        "timestamp t'yyyy-MM-ddTHH:mm:ss[.s]Z' (month 01-12, day 01-31, hour 00-23, minute 00-59, second 00-60)"
+                    }
+                    "h" => "hex constant h'…' (an even number of hex digits)",
+                    _ => "binary constant b'…' (padded base64, not empty)",
+                };
+                return Err(err(t.start, format!("malformed {what}")));
+            }
             _ => {
                 return Err(self.unexpected(if allow_bool {
                     "a constant (string, number, boolean, t'…', h'…' or b'…')"

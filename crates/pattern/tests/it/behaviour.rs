@@ -104,3 +104,44 @@ fn very_long_chains_are_refused_not_overflowed() {
     let p = simpul_pattern::parse_syntax(&long).unwrap();
     assert!(p.matches(&bundle(json!([]))).is_err());
 }
+
+/// The error messages users see, reviewed as a whole.
+#[test]
+fn error_messages_snapshot() {
+    let cases = [
+        "",
+        "file:size = 1280",
+        "[file:size = ]",
+        "[file:hashes.MD5 = cead3f77f6cda6ec00f57d76c9a6879f]",
+        "[file.size = 1280]",
+        "[file:name MATCHES /.*\\.dll/]",
+        "[a:b = 1] WITHIN ]",
+        "[a:b = 1] WITHIN 5 HOURS",
+        "[a:b = 1] WITHIN -5 SECONDS",
+        "[network-traffic:dst_ref.value ISSUBSET ]",
+        "[file:hashes.MD5 =? 'x']",
+        "[x:created = t'2024-13-01T12:00:00Z']",
+        "[foo:bar=1] within 2 seconds",
+        "[file:hashes.'SHA-256' = 'f00']",
+        "[a:b = 1] WITHIN 5 SECONDS WITHIN 6 SECONDS",
+        "[a:b = 1] START t'2016-06-01T01:30:00Z' STOP t'2016-06-01T02:20:00Z' START t'2016-06-01T01:30:00Z' STOP t'2016-06-01T02:20:00Z'",
+        "[a:b NOT EXISTS]",
+        "[a:b-c = 1]",
+        "[a:b = 1",
+        "([a:b = 1]",
+        "[a:b[x] = 1]",
+        "[a:b IN (1, 2]",
+    ];
+    let out: Vec<String> = cases
+        .iter()
+        .map(|c| match parse(c) {
+            Ok(_) => format!("    {c}\n    valid"),
+            Err(e) => format!(
+                "    {c}\n    {}^ {}",
+                " ".repeat(c[..e.offset].chars().count()),
+                e.message
+            ),
+        })
+        .collect();
+    insta::assert_snapshot!(out.join("\n"));
+}
