@@ -657,6 +657,36 @@ fn translate_regex(src: &str, bytes: bool) -> String {
                 }
             }
             '$' => out.push_str("(?:\\n?\\z)"),
+            '{' => {
+                // Python reads `{lo,hi}` as a repetition only in these shapes
+                // and a literal `{` otherwise; `{,n}` means `{0,n}`.
+                let rest: String = chars.clone().collect();
+                let lo: String = rest.chars().take_while(char::is_ascii_digit).collect();
+                let after_lo = &rest[lo.len()..];
+                let (hi, comma, tail) = match after_lo.strip_prefix(',') {
+                    Some(t) => {
+                        let hi: String = t.chars().take_while(char::is_ascii_digit).collect();
+                        let tail = &t[hi.len()..];
+                        (hi, true, tail)
+                    }
+                    None => (String::new(), false, after_lo),
+                };
+                if tail.starts_with('}') && !(lo.is_empty() && !comma) {
+                    let lo_out = if lo.is_empty() { "0" } else { lo.as_str() };
+                    if comma {
+                        out.push_str(&format!("{{{lo_out},{hi}}}"));
+                    } else {
+                        out.push_str(&format!("{{{lo_out}}}"));
+                    }
+                    let consumed = lo.len() + usize::from(comma) + hi.len() + 1;
+                    for _ in 0..consumed {
+                        chars.next();
+                    }
+                } else {
+                    out.push_str("\\{");
+                }
+            }
+            '}' => out.push_str("\\}"),
             _ => out.push(c),
         }
     }
@@ -1775,6 +1805,10 @@ mod tests {
     fn regex_translation() {
         assert_eq!(translate_regex("a$", false), "a(?:\\n?\\z)");
         assert_eq!(translate_regex("[[a]", false), "[\\[a]");
+        assert_eq!(
+            translate_regex("a{,2}b{3}c{2,}d{}e{x", false),
+            "a{0,2}b{3}c{2,}d\\{\\}e\\{x"
+        );
         assert_eq!(translate_regex("[]a]", false), "[\\]a]");
         assert_eq!(translate_regex("\\xd4", true), "(?-u)\\xd4");
     }
