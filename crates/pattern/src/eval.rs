@@ -671,7 +671,7 @@ fn translate_regex(src: &str, bytes: bool) -> String {
                     }
                     None => (String::new(), false, after_lo),
                 };
-                if tail.starts_with('}') && !(lo.is_empty() && !comma) {
+                if (comma || !lo.is_empty()) && tail.starts_with('}') {
                     let lo_out = if lo.is_empty() { "0" } else { lo.as_str() };
                     if comma {
                         out.push_str(&format!("{{{lo_out},{hi}}}"));
