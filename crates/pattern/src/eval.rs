@@ -400,8 +400,10 @@ enum Test {
     Matches {
         /// A literal-and-dot expression, matched without compiling a regex.
         simple: Option<SimpleRe>,
-        /// The compiled expression (`None` exactly when `simple` is set).
-        re: Option<Regex>,
+        /// The expression in the `regex` crate's dialect (syntax checked when
+        /// the pattern is prepared, compiled on first use).
+        translated: Rc<str>,
+        re: std::sync::OnceLock<Option<Regex>>,
         /// The pattern for binary values, compiled on first use (`None` when
         /// the expression has code points above 255 or does not compile).
         bytes: std::sync::OnceLock<Option<regex::bytes::Regex>>,
@@ -841,28 +843,30 @@ impl Compiled {
             }
             Operator::Matches => {
                 let norm: String = s.nfc().collect();
-                if let Some(simple) = SimpleRe::parse(&norm) {
-                    Test::Matches {
-                        simple: Some(simple),
-                        re: None,
+                let translated = translate_regex(&norm, false);
+                let simple = SimpleRe::parse(&norm);
+                let syntax = if simple.is_some() {
+                    Ok(())
+                } else {
+                    regex_syntax::ParserBuilder::new()
+                        .build()
+                        .parse(&translated)
+                        .map(|_| ())
+                };
+                match syntax {
+                    Ok(()) => Test::Matches {
+                        simple,
+                        translated: translated.into(),
+                        re: std::sync::OnceLock::new(),
                         bytes: std::sync::OnceLock::new(),
                         source: norm.into(),
-                    }
-                } else {
-                    match Regex::new(&translate_regex(&norm, false)) {
-                        Ok(re) => Test::Matches {
-                            simple: None,
-                            re: Some(re),
-                            bytes: std::sync::OnceLock::new(),
-                            source: norm.into(),
-                        },
-                        Err(e) => {
-                            self.set_error(format!(
-                                "invalid regular expression: {}",
-                                e.to_string().lines().last().unwrap_or("")
-                            ));
-                            Test::Exists
-                        }
+                    },
+                    Err(e) => {
+                        self.set_error(format!(
+                            "invalid regular expression: {}",
+                            e.to_string().lines().last().unwrap_or("")
+                        ));
+                        Test::Exists
                     }
                 }
             }
@@ -1390,6 +1394,7 @@ fn test_value(leaf: &Leaf, v: &V<'_>) -> Result<bool, MatchError> {
         },
         Test::Matches {
             simple,
+            translated,
             re,
             bytes,
             source,
@@ -1400,10 +1405,12 @@ fn test_value(leaf: &Leaf, v: &V<'_>) -> Result<bool, MatchError> {
                 } else {
                     std::borrow::Cow::Owned(s.nfc().collect())
                 };
-                match (simple, re) {
-                    (Some(simple), _) => simple.search(&normalized),
-                    (None, Some(re)) => re.is_match(&normalized),
-                    (None, None) => false,
+                match simple {
+                    Some(simple) => simple.search(&normalized),
+                    None => match re.get_or_init(|| Regex::new(translated).ok()) {
+                        Some(re) => re.is_match(&normalized),
+                        None => return merr("regular expression too large to compile"),
+                    },
                 }
             }
             V::B(b) => bytes
