@@ -604,6 +604,32 @@ impl SimpleRe {
     }
 }
 
+/// Compiled expressions shared by all patterns, as Python's `re` module
+/// shares them: one-off callers (parse, match, drop) would otherwise compile
+/// the same indicator expression on every call. Bounded; cleared when full.
+static REGEX_CACHE: std::sync::Mutex<Option<HashMap<SharedStr, Regex>>> =
+    std::sync::Mutex::new(None);
+const REGEX_CACHE_MAX: usize = 512;
+type SharedStr = std::sync::Arc<str>;
+
+fn cached_regex(source: &str) -> Option<Regex> {
+    if let Ok(guard) = REGEX_CACHE.lock()
+        && let Some(re) = guard.as_ref().and_then(|m| m.get(source))
+    {
+        return Some(re.clone());
+    }
+    // Compile outside the lock: other threads keep matching meanwhile.
+    let re = Regex::new(source).ok()?;
+    if let Ok(mut guard) = REGEX_CACHE.lock() {
+        let map = guard.get_or_insert_with(HashMap::new);
+        if map.len() >= REGEX_CACHE_MAX {
+            map.clear();
+        }
+        map.insert(source.into(), re.clone());
+    }
+    Some(re)
+}
+
 /// Rewrite a Python `re` pattern into the `regex` crate's dialect for the
 /// constructs whose meaning differs (see conformance-differences.md).
 fn translate_regex(src: &str, bytes: bool) -> String {
@@ -1407,7 +1433,7 @@ fn test_value(leaf: &Leaf, v: &V<'_>) -> Result<bool, MatchError> {
                 };
                 match simple {
                     Some(simple) => simple.search(&normalized),
-                    None => match re.get_or_init(|| Regex::new(translated).ok()) {
+                    None => match re.get_or_init(|| cached_regex(translated)) {
                         Some(re) => re.is_match(&normalized),
                         None => return merr("regular expression too large to compile"),
                     },

@@ -4,7 +4,8 @@
 //! section 9): turning pattern text into a syntax tree with precise errors,
 //! the checks the specification adds on top of the grammar, and deciding
 //! whether a set of observations (`observed-data` with its cyber-observable
-//! objects) matches a pattern. It is pure: no I/O, no clock, no global state,
+//! objects) matches a pattern. It is pure: no I/O, no clock, no global state
+//! (save a bounded cache of compiled regular expressions, as Python's `re` keeps),
 //! and it never panics on any input (a property test and a fuzz target hold
 //! it to that). It must never depend on the STIX object model crate
 //! (`simpul-stix` depends on this crate, not the other way round):
