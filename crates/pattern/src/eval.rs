@@ -612,6 +612,13 @@ static REGEX_CACHE: std::sync::Mutex<Option<HashMap<SharedStr, Regex>>> =
 const REGEX_CACHE_MAX: usize = 512;
 type SharedStr = std::sync::Arc<str>;
 
+/// Whether an expression is already compiled (so its syntax is known good).
+fn regex_is_cached(source: &str) -> bool {
+    REGEX_CACHE
+        .lock()
+        .is_ok_and(|g| g.as_ref().is_some_and(|m| m.contains_key(source)))
+}
+
 fn cached_regex(source: &str) -> Option<Regex> {
     if let Ok(guard) = REGEX_CACHE.lock()
         && let Some(re) = guard.as_ref().and_then(|m| m.get(source))
@@ -871,7 +878,7 @@ impl Compiled {
                 let norm: String = s.nfc().collect();
                 let translated = translate_regex(&norm, false);
                 let simple = SimpleRe::parse(&norm);
-                let syntax = if simple.is_some() {
+                let syntax = if simple.is_some() || regex_is_cached(&translated) {
                     Ok(())
                 } else {
                     regex_syntax::ParserBuilder::new()

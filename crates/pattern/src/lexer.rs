@@ -62,27 +62,6 @@ pub(crate) struct Token {
     pub end: usize,
 }
 
-const KEYWORDS: [(&str, Tok); 18] = [
-    ("AND", Tok::And),
-    ("OR", Tok::Or),
-    ("NOT", Tok::Not),
-    ("FOLLOWEDBY", Tok::FollowedBy),
-    ("LIKE", Tok::Like),
-    ("MATCHES", Tok::Matches),
-    ("ISSUPERSET", Tok::IsSuperset),
-    ("ISSUBSET", Tok::IsSubset),
-    ("EXISTS", Tok::Exists),
-    ("LAST", Tok::Last),
-    ("IN", Tok::In),
-    ("START", Tok::Start),
-    ("STOP", Tok::Stop),
-    ("SECONDS", Tok::Seconds),
-    ("WITHIN", Tok::Within),
-    ("REPEATS", Tok::Repeats),
-    ("TIMES", Tok::Times),
-    ("true", Tok::Bool),
-];
-
 /// The grammar's whitespace set.
 fn is_ws(c: char) -> bool {
     matches!(
@@ -259,16 +238,19 @@ pub(crate) fn tokenize(src: &str) -> Vec<Token> {
             }
         };
         let at = |p: usize, ch: u8| b.get(p) == Some(&ch);
+        let c0 = b[i];
         // Number literals.
-        if at(i, b'-') {
-            offer(unsigned_int(b, i + 1), Tok::IntNeg);
+        if c0.is_ascii_digit() || matches!(c0, b'+' | b'-' | b'.') {
+            if at(i, b'-') {
+                offer(unsigned_int(b, i + 1), Tok::IntNeg);
+            }
+            let sign = usize::from(at(i, b'+'));
+            offer(unsigned_int(b, i + sign), Tok::IntPos);
+            if at(i, b'-') {
+                offer(unsigned_float(b, i + 1), Tok::FloatNeg);
+            }
+            offer(unsigned_float(b, i + sign), Tok::FloatPos);
         }
-        let sign = usize::from(at(i, b'+'));
-        offer(unsigned_int(b, i + sign), Tok::IntPos);
-        if at(i, b'-') {
-            offer(unsigned_float(b, i + 1), Tok::FloatNeg);
-        }
-        offer(unsigned_float(b, i + sign), Tok::FloatPos);
         // Hex and binary.
         if at(i, b'h') && at(i + 1, b'\'') {
             let mut j = i + 2;
@@ -302,17 +284,35 @@ pub(crate) fn tokenize(src: &str) -> Vec<Token> {
         // Keywords and booleans are identifiers of exactly their length, so
         // the keyword wins only when the identifier is not longer.
         if let Some(end) = ident_end(b, i, false) {
-            let word = &src[i..end];
-            let kind = match word {
+            let kind = match &src[i..end] {
                 "true" | "false" => Some(Tok::Bool),
-                _ => KEYWORDS.iter().find(|(kw, _)| *kw == word).map(|(_, k)| *k),
+                "AND" => Some(Tok::And),
+                "OR" => Some(Tok::Or),
+                "NOT" => Some(Tok::Not),
+                "FOLLOWEDBY" => Some(Tok::FollowedBy),
+                "LIKE" => Some(Tok::Like),
+                "MATCHES" => Some(Tok::Matches),
+                "ISSUPERSET" => Some(Tok::IsSuperset),
+                "ISSUBSET" => Some(Tok::IsSubset),
+                "EXISTS" => Some(Tok::Exists),
+                "LAST" => Some(Tok::Last),
+                "IN" => Some(Tok::In),
+                "START" => Some(Tok::Start),
+                "STOP" => Some(Tok::Stop),
+                "SECONDS" => Some(Tok::Seconds),
+                "WITHIN" => Some(Tok::Within),
+                "REPEATS" => Some(Tok::Repeats),
+                "TIMES" => Some(Tok::Times),
+                _ => None,
             };
             if let Some(kind) = kind {
                 offer(Some(end), kind);
             }
+            offer(Some(end), Tok::Ident);
+            if at(end, b'-') {
+                offer(ident_end(b, i, true), Tok::IdentHyphen);
+            }
         }
-        offer(ident_end(b, i, false), Tok::Ident);
-        offer(ident_end(b, i, true), Tok::IdentHyphen);
         let (op_end, op) = match (b[i], b.get(i + 1)) {
             (b'=', Some(b'=')) => (2, Tok::Eq),
             (b'=', _) => (1, Tok::Eq),
