@@ -637,19 +637,147 @@ fn cached_regex(source: &str) -> Option<Regex> {
     Some(re)
 }
 
+/// One member of a Python character class.
+enum ClassItem {
+    Char(char),
+    /// `\d`, `\w`, `\s` and their negations, passed through.
+    Set(char),
+}
+
+fn class_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<ClassItem> {
+    let e = chars.next()?;
+    let hex =
+        |chars: &mut std::iter::Peekable<std::str::Chars<'_>>, n: usize| -> Option<ClassItem> {
+            let mut v = 0u32;
+            for _ in 0..n {
+                v = v * 16 + chars.next()?.to_digit(16)?;
+            }
+            char::from_u32(v).map(ClassItem::Char)
+        };
+    Some(match e {
+        'd' | 'D' | 's' | 'S' | 'w' | 'W' => ClassItem::Set(e),
+        'n' => ClassItem::Char('\n'),
+        't' => ClassItem::Char('\t'),
+        'r' => ClassItem::Char('\r'),
+        'f' => ClassItem::Char('\u{0c}'),
+        'v' => ClassItem::Char('\u{0b}'),
+        'a' => ClassItem::Char('\u{07}'),
+        'b' => ClassItem::Char('\u{08}'),
+        'x' => return hex(chars, 2),
+        'u' => return hex(chars, 4),
+        'U' => return hex(chars, 8),
+        '0'..='7' => {
+            let mut v = e.to_digit(8)?;
+            for _ in 0..2 {
+                match chars.peek().and_then(|c| c.to_digit(8)) {
+                    Some(d) => {
+                        v = v * 8 + d;
+                        chars.next();
+                    }
+                    None => break,
+                }
+            }
+            if v > 0o377 {
+                return None;
+            }
+            ClassItem::Char(char::from_u32(v)?)
+        }
+        // Other letters and digits are errors in Python (`\N{…}` is not supported here).
+        c if c.is_ascii_alphanumeric() => return None,
+        c => ClassItem::Char(c),
+    })
+}
+
+fn class_char(c: char, out: &mut String) {
+    if c.is_ascii_alphanumeric() {
+        out.push(c);
+    } else {
+        out.push_str(&format!("\\x{{{:X}}}", c as u32));
+    }
+}
+
+/// Translate a Python character class (after its `[`), every member spelled
+/// unambiguously for the `regex` crate. `None` where Python raises.
+fn translate_class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<String> {
+    let mut out = String::from("[");
+    if chars.peek() == Some(&'^') {
+        chars.next();
+        out.push('^');
+    }
+    let mut first = true;
+    loop {
+        let c = chars.next()?;
+        if c == ']' && !first {
+            out.push(']');
+            return Some(out);
+        }
+        first = false;
+        let item = if c == '\\' {
+            class_escape(chars)?
+        } else {
+            ClassItem::Char(c)
+        };
+        if chars.peek() == Some(&'-') {
+            chars.next();
+            let that = chars.next()?;
+            if that == ']' {
+                match item {
+                    ClassItem::Char(a) => class_char(a, &mut out),
+                    ClassItem::Set(s) => out.push_str(&format!("\\{s}")),
+                }
+                class_char('-', &mut out);
+                out.push(']');
+                return Some(out);
+            }
+            let hi = if that == '\\' {
+                class_escape(chars)?
+            } else {
+                ClassItem::Char(that)
+            };
+            match (item, hi) {
+                (ClassItem::Char(a), ClassItem::Char(b)) if a <= b => {
+                    class_char(a, &mut out);
+                    out.push('-');
+                    class_char(b, &mut out);
+                }
+                _ => return None,
+            }
+        } else {
+            match item {
+                ClassItem::Char(a) => class_char(a, &mut out),
+                ClassItem::Set(s) => out.push_str(&format!("\\{s}")),
+            }
+        }
+    }
+}
+
 /// Rewrite a Python `re` pattern into the `regex` crate's dialect for the
 /// constructs whose meaning differs (see conformance-differences.md).
-fn translate_regex(src: &str, bytes: bool) -> String {
+fn translate_regex(src: &str, bytes: bool) -> Option<String> {
     let mut out = String::with_capacity(src.len() + 8);
     if bytes {
         out.push_str("(?-u)");
     }
     let mut chars = src.chars().peekable();
-    let mut in_class = false;
+    // Python rejects a quantifier on a quantifier ("multiple repeat"); the
+    // `regex` crate would nest them. 0: no quantifier before, 1: after one,
+    // 2: after a lazy one (`*?`). Possessive forms (`*+`) are not supported.
+    let mut quant = 0u8;
+    let mut after_open = false;
     while let Some(c) = chars.next() {
+        let was_open = std::mem::replace(&mut after_open, c == '(');
+        match c {
+            '*' | '+' | '?' if !(was_open && c == '?') => match (quant, c) {
+                (1, '?') => quant = 2,
+                (0, _) => quant = 1,
+                _ => return None,
+            },
+            '{' => {}
+            _ => quant = 0,
+        }
         if c == '\\' {
             match chars.next() {
-                Some('Z') if !in_class => out.push_str("\\z"),
+                Some('Z') => out.push_str("\\z"),
                 Some(n) => {
                     out.push('\\');
                     if bytes && (n as u32) >= 0x80 {
@@ -667,30 +795,8 @@ fn translate_regex(src: &str, bytes: bool) -> String {
             out.push_str(&format!("\\x{:02X}", c as u32));
             continue;
         }
-        if in_class {
-            match c {
-                ']' => in_class = false,
-                '[' | '&' | '~' => out.push('\\'),
-                '-' if chars.peek() == Some(&'-') => out.push('\\'),
-                _ => {}
-            }
-            out.push(c);
-            continue;
-        }
         match c {
-            '[' => {
-                in_class = true;
-                out.push('[');
-                if chars.peek() == Some(&'^') {
-                    out.push('^');
-                    chars.next();
-                }
-                // A ']' right after '[' or '[^' is literal in Python.
-                if chars.peek() == Some(&']') {
-                    out.push_str("\\]");
-                    chars.next();
-                }
-            }
+            '[' => out.push_str(&translate_class(&mut chars)?),
             '$' => out.push_str("(?:\\n?\\z)"),
             '{' => {
                 // Python reads `{lo,hi}` as a repetition only in these shapes
@@ -707,6 +813,10 @@ fn translate_regex(src: &str, bytes: bool) -> String {
                     None => (String::new(), false, after_lo),
                 };
                 if (comma || !lo.is_empty()) && tail.starts_with('}') {
+                    if quant != 0 {
+                        return None;
+                    }
+                    quant = 1;
                     let lo_out = if lo.is_empty() { "0" } else { lo.as_str() };
                     if comma {
                         out.push_str(&format!("{{{lo_out},{hi}}}"));
@@ -718,6 +828,7 @@ fn translate_regex(src: &str, bytes: bool) -> String {
                         chars.next();
                     }
                 } else {
+                    quant = 0;
                     out.push_str("\\{");
                 }
             }
@@ -725,7 +836,7 @@ fn translate_regex(src: &str, bytes: bool) -> String {
             _ => out.push(c),
         }
     }
-    out
+    Some(out)
 }
 
 fn constant_kind(c: &Constant) -> u8 {
@@ -876,15 +987,18 @@ impl Compiled {
             }
             Operator::Matches => {
                 let norm: String = s.nfc().collect();
-                let translated = translate_regex(&norm, false);
+                let translated = translate_regex(&norm, false).unwrap_or_default();
                 let simple = SimpleRe::parse(&norm);
-                let syntax = if simple.is_some() || regex_is_cached(&translated) {
+                let syntax = if translated.is_empty() && !norm.is_empty() {
+                    Err("bad escape or character class".to_owned())
+                } else if simple.is_some() || regex_is_cached(&translated) {
                     Ok(())
                 } else {
                     regex_syntax::ParserBuilder::new()
                         .build()
                         .parse(&translated)
                         .map(|_| ())
+                        .map_err(|e| e.to_string().lines().last().unwrap_or("").to_owned())
                 };
                 match syntax {
                     Ok(()) => Test::Matches {
@@ -895,10 +1009,7 @@ impl Compiled {
                         source: norm.into(),
                     },
                     Err(e) => {
-                        self.set_error(format!(
-                            "invalid regular expression: {}",
-                            e.to_string().lines().last().unwrap_or("")
-                        ));
+                        self.set_error(format!("invalid regular expression: {e}"));
                         Test::Exists
                     }
                 }
@@ -1451,7 +1562,10 @@ fn test_value(leaf: &Leaf, v: &V<'_>) -> Result<bool, MatchError> {
                     source
                         .chars()
                         .all(|c| (c as u32) < 256)
-                        .then(|| regex::bytes::Regex::new(&translate_regex(source, true)).ok())
+                        .then(|| {
+                            translate_regex(source, true)
+                                .and_then(|t| regex::bytes::Regex::new(&t).ok())
+                        })
                         .flatten()
                 })
                 .as_ref()
@@ -1843,13 +1957,26 @@ mod tests {
 
     #[test]
     fn regex_translation() {
-        assert_eq!(translate_regex("a$", false), "a(?:\\n?\\z)");
-        assert_eq!(translate_regex("[[a]", false), "[\\[a]");
+        let t = |s: &str| translate_regex(s, false);
+        assert_eq!(t("a$").as_deref(), Some("a(?:\\n?\\z)"));
+        assert_eq!(t("[[a]").as_deref(), Some("[\\x{5B}a]"));
+        assert_eq!(t("[a-z\\d-]").as_deref(), Some("[a-z\\d\\x{2D}]"));
+        assert_eq!(t("[Za--]"), None);
+        assert_eq!(t("[z-a]"), None);
+        assert_eq!(t("a+?*"), None);
+        assert_eq!(t("a**"), None);
+        assert_eq!(t("a{2}*"), None);
+        assert_eq!(t("(?:a)*?").as_deref(), Some("(?:a)*?"));
+        assert_eq!(t("a*?b+c?").as_deref(), Some("a*?b+c?"));
+        assert_eq!(t("[\\d-z]"), None);
         assert_eq!(
-            translate_regex("a{,2}b{3}c{2,}d{}e{x", false),
-            "a{0,2}b{3}c{2,}d\\{\\}e\\{x"
+            t("a{,2}b{3}c{2,}d{}e{x").as_deref(),
+            Some("a{0,2}b{3}c{2,}d\\{\\}e\\{x")
         );
-        assert_eq!(translate_regex("[]a]", false), "[\\]a]");
-        assert_eq!(translate_regex("\\xd4", true), "(?-u)\\xd4");
+        assert_eq!(t("[]a]").as_deref(), Some("[\\x{5D}a]"));
+        assert_eq!(
+            translate_regex("\\xd4", true).as_deref(),
+            Some("(?-u)\\xd4")
+        );
     }
 }
