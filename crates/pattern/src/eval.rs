@@ -97,6 +97,38 @@ impl StixVersion {
     }
 }
 
+/// Objects by id: a scan while small (most bundles), a hash map beyond.
+#[derive(Default)]
+struct IdMap<'a> {
+    small: Vec<(&'a str, &'a Value)>,
+    big: Option<HashMap<&'a str, &'a Value>>,
+}
+
+impl<'a> IdMap<'a> {
+    const SMALL: usize = 16;
+
+    fn insert(&mut self, id: &'a str, o: &'a Value) {
+        if let Some(big) = &mut self.big {
+            big.insert(id, o);
+        } else if let Some(slot) = self.small.iter_mut().find(|(k, _)| *k == id) {
+            slot.1 = o;
+        } else if self.small.len() < Self::SMALL {
+            self.small.push((id, o));
+        } else {
+            let mut big: HashMap<&'a str, &'a Value> = self.small.drain(..).collect();
+            big.insert(id, o);
+            self.big = Some(big);
+        }
+    }
+
+    fn get(&self, id: &str) -> Option<&&'a Value> {
+        match &self.big {
+            Some(big) => big.get(id),
+            None => self.small.iter().find(|(k, _)| *k == id).map(|(_, v)| v),
+        }
+    }
+}
+
 /// SDO types: in 2.1 form a pattern's object type never selects these.
 const SDO_TYPES_V21: [&str; 25] = [
     "attack-pattern",
@@ -232,7 +264,7 @@ impl<'a> ObservationSet<'a> {
                 if !any {
                     return merr("STIX 2.1 bundle object must have 'objects' key");
                 }
-                let mut scos: HashMap<&'a str, &'a Value> = HashMap::new();
+                let mut scos = IdMap::default();
                 let mut ods = Vec::new();
                 for o in &objects {
                     let Some(t) = o.get("type") else {
@@ -1920,6 +1952,19 @@ impl Iterator for Combos {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn id_map_keeps_the_last_object_per_id_when_it_grows() {
+        let vals: Vec<Value> = (0..40).map(|i| serde_json::json!(i)).collect();
+        let ids: Vec<String> = (0..20).map(|i| format!("x--{i}")).collect();
+        let mut m = IdMap::default();
+        for (i, v) in vals.iter().enumerate() {
+            m.insert(&ids[i % 20], v);
+        }
+        assert!(m.big.is_some());
+        assert_eq!(m.get("x--3").map(|v| **v), Some(&vals[23]));
+        assert!(m.get("x--20").is_none());
+    }
 
     #[test]
     fn like_follows_python_re() {
