@@ -1962,7 +1962,7 @@ mod tests {
             m.insert(&ids[i % 20], v);
         }
         assert!(m.big.is_some());
-        assert_eq!(m.get("x--3").map(|v| **v), Some(&vals[23]));
+        assert_eq!(m.get("x--3").copied(), Some(&vals[23]));
         assert!(m.get("x--20").is_none());
     }
 
