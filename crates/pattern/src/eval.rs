@@ -426,7 +426,7 @@ enum Test {
     Order(Operator, Constant),
     In(Vec<Constant>, bool),
     Like {
-        glob: Rc<[Glob]>,
+        glob: std::sync::Arc<[Glob]>,
         binary_ok: bool,
     },
     Matches {
@@ -434,12 +434,12 @@ enum Test {
         simple: Option<SimpleRe>,
         /// The expression in the `regex` crate's dialect (syntax checked when
         /// the pattern is prepared, compiled on first use).
-        translated: Rc<str>,
+        translated: std::sync::Arc<str>,
         re: std::sync::OnceLock<Option<Regex>>,
         /// The pattern for binary values, compiled on first use (`None` when
         /// the expression has code points above 255 or does not compile).
         bytes: std::sync::OnceLock<Option<regex::bytes::Regex>>,
-        source: Rc<str>,
+        source: std::sync::Arc<str>,
     },
     Subset(String),
     Superset(String),
