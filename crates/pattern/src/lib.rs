@@ -269,6 +269,14 @@ impl Pattern {
     }
 }
 
+// Patterns are shared across threads (server, matcher index): checked at compile time.
+const _: () = {
+    const fn is_send_sync<T: Send + Sync>() {}
+    is_send_sync::<Pattern>();
+    is_send_sync::<PatternError>();
+    is_send_sync::<ObservationSet<'static>>();
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,11 +306,3 @@ mod tests {
         assert_eq!(e.offset, 12);
     }
 }
-
-// Patterns are shared across threads (server, matcher index): checked at compile time.
-const _: () = {
-    const fn is_send_sync<T: Send + Sync>() {}
-    is_send_sync::<Pattern>();
-    is_send_sync::<PatternError>();
-    is_send_sync::<ObservationSet<'static>>();
-};
