@@ -1,7 +1,7 @@
 """Live cross-check of `simpul pattern` against the OASIS reference tools.
 
-Fresh input every run (seeded; the seed is printed, SIMPUL_PATTERN_SEED
-replays one):
+Fresh input every run (seeded; the seed is printed, and SIMPUL_PATTERN_SEED
+with PYTHONHASHSEED=0 replays a run up to the generator's uuid4 object ids):
 
 1. validity: patterns from stix2-generator, plus character-level mutations
    of them, through stix2-patterns (2.1) and `simpul pattern check --jsonl`;
@@ -20,6 +20,7 @@ import random
 import subprocess
 import sys
 
+import faker
 import stix2generator
 from stix2generator.generation.pattern_generator import PatternGenerator
 from stix2matcher.matcher import match as ref_match
@@ -263,6 +264,7 @@ def main():
     seed = int(os.environ.get("SIMPUL_PATTERN_SEED", random.SystemRandom().randrange(2**31)))
     rng = random.Random(seed)
     random.seed(seed)  # the generators use the global RNG
+    faker.Faker.seed(seed)  # and the faker's shared one for values
     og = stix2generator.create_object_generator(stix_version="2.1")
     pg = PatternGenerator(og, "2.1")
 

@@ -6,4 +6,4 @@ source "$(dirname "$0")/../.ci/lib.sh"
 cd "$SIMPUL_ROOT"
 ci_venv stix2-patterns==2.1.2 stix2-matcher==3.0.0 stix2-generator==0.2.0
 cargo build --quiet --release -p simpul
-"$CI_PY" bench/pattern_bench.py "$SIMPUL_ROOT/target/release/simpul" "$SIMPUL_ROOT/bench/out/pattern"
+PYTHONHASHSEED=0 "$CI_PY" -W ignore bench/pattern_bench.py "$SIMPUL_ROOT/target/release/simpul" "$SIMPUL_ROOT/bench/out/pattern"

@@ -14,6 +14,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".ci"))
 import pattern_crosscheck as cc  # noqa: E402
 
+import faker  # noqa: E402
 import stix2generator  # noqa: E402
 from stix2generator.generation.pattern_generator import PatternGenerator  # noqa: E402
 from stix2matcher.matcher import Pattern, match  # noqa: E402
@@ -49,6 +50,7 @@ def generated_cases(n_obs=40, n_pat=50, seed=7):
     """stix2-generator SCOs in 1-4 observed-data per bundle; generated and derived patterns."""
     rng = random.Random(seed)
     random.seed(seed)
+    faker.Faker.seed(seed)
     og = stix2generator.create_object_generator(stix_version="2.1")
     pg = PatternGenerator(og, "2.1")
     bundles, objects = [], []

@@ -15,4 +15,4 @@ echo "$out" | grep -oE 'pattern (validator|matcher) conformance: [0-9]+ cases, [
 
 ci_venv stix2-patterns==2.1.2 stix2-matcher==3.0.0 stix2-generator==0.2.0
 ci_simpul
-"$CI_PY" -W ignore "$SIMPUL_ROOT/.ci/pattern_crosscheck.py" "$SIMPUL_BIN" "${SIMPUL_PATTERN_CASES:-500}"
+PYTHONHASHSEED=0 "$CI_PY" -W ignore "$SIMPUL_ROOT/.ci/pattern_crosscheck.py" "$SIMPUL_BIN" "${SIMPUL_PATTERN_CASES:-500}"
