@@ -75,6 +75,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             logins = report.logins;
         }
     }
+    let shutdown = shutdown_signal()?;
     let listener = simpul::bind(config.listen).await?;
     let addr = listener
         .local_addr()
@@ -115,40 +116,35 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             credentials.display()
         );
     }
-    simpul_server::serve(listener, app, shutdown_signal())
+    simpul_server::serve(listener, app, shutdown)
         .await
         .context("server failed")?;
     tracing::info!("simpul stopped cleanly");
     Ok(())
 }
 
-/// Resolves on SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
+/// A future that resolves on SIGINT or SIGTERM. The handlers are installed here, before the server
+/// announces itself, so a signal that arrives right after the URL is printed is never missed.
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    let mut int = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
         }
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!("shutting down: finishing requests in flight");
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()> + Send + 'static> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }
 
 const CREDENTIALS_FILE: &str = "demo-credentials.txt";

@@ -8,5 +8,6 @@
 mod cli;
 mod helpers;
 mod identity;
+mod pattern;
 mod server;
 mod store_story;
