@@ -1,0 +1,343 @@
+//! A JSON value that keeps what STIX needs for an exact round trip: property order, every
+//! unknown property, and numbers as written (integers stay integers). Duplicate keys are
+//! rejected while parsing (serde_json's own `Value` silently keeps the last one).
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A JSON object: its members in document order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Map {
+    entries: Vec<(String, Json)>,
+}
+
+/// A JSON value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Json {
+    /// `null`
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// A number as serde_json reads it (u64, i64 or f64).
+    Number(serde_json::Number),
+    /// A string.
+    String(String),
+    /// An array.
+    Array(Vec<Json>),
+    /// An object, members in document order.
+    Object(Map),
+}
+
+impl Map {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The value of `key`, if present.
+    pub fn get(&self, key: &str) -> Option<&Json> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// True when `key` is present.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The members in document order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Json)> {
+        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// The keys in document order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(k, _)| k.as_str())
+    }
+
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there are no members.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Sets `key` to `value`, replacing an existing member in place or appending a new one.
+    pub fn insert(&mut self, key: impl Into<String>, value: Json) {
+        let key = key.into();
+        if let Some(slot) = self.entries.iter_mut().find(|(k, _)| *k == key) {
+            slot.1 = value;
+        } else {
+            self.entries.push((key, value));
+        }
+    }
+
+    /// Inserts `key` at `index` (clamped), or replaces it in place if present.
+    pub fn insert_at(&mut self, index: usize, key: impl Into<String>, value: Json) {
+        let key = key.into();
+        if let Some(slot) = self.entries.iter_mut().find(|(k, _)| *k == key) {
+            slot.1 = value;
+        } else {
+            let i = index.min(self.entries.len());
+            self.entries.insert(i, (key, value));
+        }
+    }
+
+    /// Removes `key`, returning its value.
+    pub fn remove(&mut self, key: &str) -> Option<Json> {
+        let i = self.entries.iter().position(|(k, _)| k == key)?;
+        Some(self.entries.remove(i).1)
+    }
+
+    fn from_entries(entries: Vec<(String, Json)>) -> Self {
+        Self { entries }
+    }
+}
+
+impl FromIterator<(String, Json)> for Map {
+    fn from_iter<T: IntoIterator<Item = (String, Json)>>(iter: T) -> Self {
+        let mut m = Map::new();
+        for (k, v) in iter {
+            m.insert(k, v);
+        }
+        m
+    }
+}
+
+impl Json {
+    /// The string, if this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Json::String(s) => Some(s),
+            _ => None,
+        }
+    }
+    /// The map, if this is an object.
+    pub fn as_object(&self) -> Option<&Map> {
+        match self {
+            Json::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+    /// The elements, if this is an array.
+    pub fn as_array(&self) -> Option<&[Json]> {
+        match self {
+            Json::Array(a) => Some(a),
+            _ => None,
+        }
+    }
+    /// The boolean, if this is a boolean.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Json::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+    /// The number as i64 if it is an integer that fits.
+    pub fn as_i64(&self) -> Option<i64> {
+        match self {
+            Json::Number(n) => n.as_i64(),
+            _ => None,
+        }
+    }
+    /// True for integers (including u64 beyond i64).
+    pub fn is_integer(&self) -> bool {
+        matches!(self, Json::Number(n) if n.is_i64() || n.is_u64())
+    }
+    /// The number as f64.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Json::Number(n) => n.as_f64(),
+            _ => None,
+        }
+    }
+    /// The JSON type name, for messages.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Json::Null => "null",
+            Json::Bool(_) => "boolean",
+            Json::Number(n) if n.is_f64() => "number",
+            Json::Number(_) => "integer",
+            Json::String(_) => "string",
+            Json::Array(_) => "array",
+            Json::Object(_) => "object",
+        }
+    }
+    /// Serialises to compact JSON text.
+    pub fn to_json_string(&self) -> String {
+        // Serialising our own value type cannot fail (no non-string keys, no I/O).
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl From<&str> for Json {
+    fn from(s: &str) -> Self {
+        Json::String(s.to_owned())
+    }
+}
+impl From<String> for Json {
+    fn from(s: String) -> Self {
+        Json::String(s)
+    }
+}
+
+impl Serialize for Json {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Json::Null => s.serialize_unit(),
+            Json::Bool(b) => s.serialize_bool(*b),
+            Json::Number(n) => n.serialize(s),
+            Json::String(v) => s.serialize_str(v),
+            Json::Array(a) => {
+                let mut seq = s.serialize_seq(Some(a.len()))?;
+                for v in a {
+                    seq.serialize_element(v)?;
+                }
+                seq.end()
+            }
+            Json::Object(m) => m.serialize(s),
+        }
+    }
+}
+
+impl Serialize for Map {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.entries.len()))?;
+        for (k, v) in &self.entries {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+struct JsonVisitor;
+
+impl<'de> Visitor<'de> for JsonVisitor {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
+        Ok(Json::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
+        Ok(Json::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
+        Ok(Json::Number(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
+        serde_json::Number::from_f64(v)
+            .map(Json::Number)
+            .ok_or_else(|| E::custom("number out of range"))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Json, E> {
+        Ok(Json::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Json, E> {
+        Ok(Json::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_none<E>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        Json::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+        let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(e) = seq.next_element()? {
+            v.push(e);
+        }
+        Ok(Json::Array(v))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Json, A::Error> {
+        read_map(map, |_, _| Ok(())).map(Json::Object)
+    }
+}
+
+/// Reads a JSON object's members, rejecting duplicate keys. `on_member` sees each member as it is read.
+pub(crate) fn read_map<'de, A: MapAccess<'de>>(
+    mut map: A,
+    mut on_member: impl FnMut(&str, &Json) -> Result<(), A::Error>,
+) -> Result<Map, A::Error> {
+    let mut entries: Vec<(String, Json)> = Vec::with_capacity(16);
+    let mut seen: Option<std::collections::HashSet<String>> = None;
+    while let Some(key) = map.next_key::<String>()? {
+        if is_duplicate(&entries, &mut seen, &key) {
+            return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
+        }
+        let value: Json = map.next_value()?;
+        on_member(&key, &value)?;
+        entries.push((key, value));
+    }
+    Ok(Map::from_entries(entries))
+}
+
+/// Small objects are scanned linearly; past 32 members a hash set keeps the check linear overall.
+fn is_duplicate(
+    entries: &[(String, Json)],
+    seen: &mut Option<std::collections::HashSet<String>>,
+    key: &str,
+) -> bool {
+    const LINEAR: usize = 32;
+    if entries.len() < LINEAR {
+        return entries.iter().any(|(k, _)| k == key);
+    }
+    let set = seen.get_or_insert_with(|| entries.iter().map(|(k, _)| k.clone()).collect());
+    !set.insert(key.to_owned())
+}
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+}
+
+/// A seed that deserialises a [`Json`]; lets streaming code reuse the visitor.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct JsonSeed;
+
+impl<'de> DeserializeSeed<'de> for JsonSeed {
+    type Value = Json;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+        d.deserialize_any(JsonVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_order_and_numbers() {
+        let text = r#"{"z":1,"a":[1.5,-2,true,null],"m":{"y":"x"}}"#;
+        let v: Json = serde_json::from_str(text).unwrap();
+        assert_eq!(v.to_json_string(), text);
+    }
+
+    #[test]
+    fn rejects_duplicate_keys_with_position() {
+        let err = serde_json::from_str::<Json>("{\"a\":1,\n \"a\":2}").unwrap_err();
+        assert!(err.to_string().contains("duplicate key `a`"), "{err}");
+        assert_eq!(err.line(), 2);
+    }
+
+    #[test]
+    fn rejects_duplicate_keys_in_large_objects() {
+        let mut s = String::from("{");
+        for i in 0..40 {
+            s.push_str(&format!("\"k{i}\":{i},"));
+        }
+        s.push_str("\"k3\":0}");
+        assert!(serde_json::from_str::<Json>(&s).is_err());
+    }
+}

@@ -1,0 +1,305 @@
+//! Streaming reader: a bundle, a single object, a JSON array of objects, or JSON lines (any
+//! sequence of JSON values), read from `impl Read` one object at a time so that a bundle of any
+//! size is validated in bounded memory.
+//!
+//! A bundle's `objects` are streamed when `type: "bundle"` comes before `objects` (as every
+//! producer we know writes it); otherwise the array is buffered until the type is known.
+
+use std::fmt;
+use std::io::Read;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::json::{Json, JsonSeed, Map};
+use crate::object::{ParseError, StixObject};
+
+/// One unit read from the stream.
+#[derive(Debug)]
+pub enum Unit {
+    /// A top-level object that is not a bundle, or an element of a top-level array.
+    Object(StixObject),
+    /// An object inside a bundle, with its index in `objects`.
+    BundleObject {
+        /// Position in the bundle's `objects`.
+        index: usize,
+        /// The object.
+        object: StixObject,
+    },
+    /// The bundle's own properties (without `objects`), after its objects; `objects_len` counts them.
+    BundleEnd {
+        /// The envelope properties, in order, with `objects` removed.
+        envelope: Map,
+        /// How many elements `objects` had (`None` if absent or not an array).
+        objects_len: Option<usize>,
+    },
+    /// A value where an object was expected (top level, array element or bundle element).
+    NotAnObject {
+        /// JSON type found.
+        found: &'static str,
+        /// Index in the enclosing array or bundle, if any.
+        index: Option<usize>,
+    },
+}
+
+/// Reads every unit from `reader`, calling `on_unit` for each. Stops at the first syntax error,
+/// which is returned with its position (units before it have been delivered).
+pub fn read_units<R: Read>(reader: R, mut on_unit: impl FnMut(Unit)) -> Result<(), ParseError> {
+    let mut de =
+        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, reader));
+    loop {
+        if de.end().is_ok() {
+            return Ok(());
+        }
+        TopSeed {
+            on_unit: &mut on_unit,
+        }
+        .deserialize(&mut de)
+        .map_err(|e| ParseError::from_json(&e))?;
+    }
+}
+
+struct TopSeed<'f, F> {
+    on_unit: &'f mut F,
+}
+
+impl<'de, F: FnMut(Unit)> DeserializeSeed<'de> for TopSeed<'_, F> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(TopVisitor {
+            on_unit: self.on_unit,
+        })
+    }
+}
+
+struct TopVisitor<'f, F> {
+    on_unit: &'f mut F,
+}
+
+fn not_object(v: &Json) -> &'static str {
+    v.kind()
+}
+
+impl<'de, F: FnMut(Unit)> Visitor<'de> for TopVisitor<'_, F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a STIX object, a bundle, or an array of objects")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        (self.on_unit)(Unit::NotAnObject {
+            found: "boolean",
+            index: None,
+        });
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        (self.on_unit)(Unit::NotAnObject {
+            found: "integer",
+            index: None,
+        });
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        (self.on_unit)(Unit::NotAnObject {
+            found: "integer",
+            index: None,
+        });
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        (self.on_unit)(Unit::NotAnObject {
+            found: "number",
+            index: None,
+        });
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        (self.on_unit)(Unit::NotAnObject {
+            found: "string",
+            index: None,
+        });
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        (self.on_unit)(Unit::NotAnObject {
+            found: "null",
+            index: None,
+        });
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0usize;
+        while let Some(v) = seq.next_element_seed(JsonSeed)? {
+            match v {
+                Json::Object(m) => (self.on_unit)(Unit::Object(StixObject::from_map(m))),
+                other => (self.on_unit)(Unit::NotAnObject {
+                    found: not_object(&other),
+                    index: Some(i),
+                }),
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut envelope = Map::new();
+        let mut is_bundle: Option<bool> = None;
+        let mut streamed_len: Option<usize> = None;
+        let mut buffered_objects: Option<Json> = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if envelope.contains_key(&key)
+                || (key == "objects" && (streamed_len.is_some() || buffered_objects.is_some()))
+            {
+                return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
+            }
+            if key == "objects" && is_bundle == Some(true) {
+                let n = map.next_value_seed(ObjectsSeed {
+                    on_unit: &mut *self.on_unit,
+                })?;
+                streamed_len = Some(n);
+                continue;
+            }
+            let v: Json = map.next_value_seed(JsonSeed)?;
+            if key == "type" {
+                is_bundle = Some(v.as_str() == Some("bundle"));
+            }
+            if key == "objects" {
+                buffered_objects = Some(v);
+            } else {
+                envelope.insert(key, v);
+            }
+        }
+        if is_bundle == Some(true) {
+            let mut objects_len = streamed_len;
+            if let Some(objs) = buffered_objects {
+                match objs {
+                    Json::Array(a) => {
+                        objects_len = Some(a.len());
+                        for (index, o) in a.into_iter().enumerate() {
+                            match o {
+                                Json::Object(m) => (self.on_unit)(Unit::BundleObject {
+                                    index,
+                                    object: StixObject::from_map(m),
+                                }),
+                                other => (self.on_unit)(Unit::NotAnObject {
+                                    found: not_object(&other),
+                                    index: Some(index),
+                                }),
+                            }
+                        }
+                    }
+                    other => {
+                        // Not an array: keep it in the envelope so validation reports it.
+                        envelope.insert("objects", other);
+                    }
+                }
+            }
+            (self.on_unit)(Unit::BundleEnd {
+                envelope,
+                objects_len,
+            });
+        } else {
+            if let Some(objs) = buffered_objects {
+                envelope.insert("objects", objs);
+            }
+            (self.on_unit)(Unit::Object(StixObject::from_map(envelope)));
+        }
+        Ok(())
+    }
+}
+
+struct ObjectsSeed<'f, F> {
+    on_unit: &'f mut F,
+}
+
+impl<'de, F: FnMut(Unit)> DeserializeSeed<'de> for ObjectsSeed<'_, F> {
+    type Value = usize;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_any(ObjectsVisitor {
+            on_unit: self.on_unit,
+        })
+    }
+}
+
+struct ObjectsVisitor<'f, F> {
+    on_unit: &'f mut F,
+}
+
+impl<'de, F: FnMut(Unit)> Visitor<'de> for ObjectsVisitor<'_, F> {
+    type Value = usize;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of STIX objects")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
+        let mut index = 0usize;
+        while let Some(v) = seq.next_element_seed(JsonSeed)? {
+            match v {
+                Json::Object(m) => (self.on_unit)(Unit::BundleObject {
+                    index,
+                    object: StixObject::from_map(m),
+                }),
+                other => (self.on_unit)(Unit::NotAnObject {
+                    found: not_object(&other),
+                    index: Some(index),
+                }),
+            }
+            index += 1;
+        }
+        Ok(index)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn units(text: &str) -> Result<Vec<String>, ParseError> {
+        let mut out = Vec::new();
+        read_units(text.as_bytes(), |u| {
+            out.push(match u {
+                Unit::Object(o) => format!("obj {}", o.type_name().unwrap_or("?")),
+                Unit::BundleObject { index, object } => {
+                    format!("b{index} {}", object.type_name().unwrap_or("?"))
+                }
+                Unit::BundleEnd {
+                    envelope,
+                    objects_len,
+                } => format!("end {} {objects_len:?}", envelope.len()),
+                Unit::NotAnObject { found, index } => format!("not {found} {index:?}"),
+            })
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn reads_all_shapes() {
+        assert_eq!(
+            units(r#"{"type":"bundle","id":"b","objects":[{"type":"x"},3]}"#).unwrap(),
+            ["b0 x", "not integer Some(1)", "end 2 Some(2)"]
+        );
+        assert_eq!(
+            units(r#"{"objects":[{"type":"y"}],"type":"bundle","id":"b"}"#).unwrap(),
+            ["b0 y", "end 2 Some(1)"]
+        );
+        assert_eq!(
+            units("{\"type\":\"a\"}\n{\"type\":\"b\"}\n").unwrap(),
+            ["obj a", "obj b"]
+        );
+        assert_eq!(
+            units(r#"[{"type":"a"},{"type":"b"}]"#).unwrap(),
+            ["obj a", "obj b"]
+        );
+        assert_eq!(units("").unwrap(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn errors_carry_positions() {
+        let e = units("{\"type\":\"a\"}\n{\"type\":}").unwrap_err();
+        assert_eq!(e.line, 2);
+        let e = units(r#"{"type":"bundle","objects":[],"objects":[]}"#).unwrap_err();
+        assert!(e.message.contains("duplicate key"), "{e}");
+    }
+}
