@@ -502,7 +502,7 @@ fn custom_property(k: &str, v: &Json, cx: &mut Ctx, toplevel_ext: bool, ty: &str
     if !toplevel_ext {
         cx.warn(k, "custom-property", format!("custom property '{k}' on {ty} should be defined by an extension (property-extension or toplevel-property-extension)"));
     }
-    if !k.starts_with("x_") && !toplevel_ext {
+    if !k.starts_with("x_") {
         cx.warn(k, "custom-prefix", format!("custom property '{k}' should start with 'x_' followed by a source-unique identifier"));
     }
 }
@@ -2295,11 +2295,10 @@ fn marking_definition(m: &Map, cx: &mut Ctx) {
             | crate::tlp::TLP1_RED
     ) && dt.and_then(Json::as_str) != Some("tlp")
     {
-        cx.err(
-            "",
+        cx.warn(
+            "id",
             "tlp-marking",
-            "TLP marking definitions must be exactly those defined in the STIX specification"
-                .into(),
+            format!("'{id}' is the id of a TLP 1.0 marking definition; a different marking should not reuse it"),
         );
     }
     if let Some(tlp) = crate::Tlp::from_marking_id(id)
