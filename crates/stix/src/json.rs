@@ -2,7 +2,9 @@
 //! unknown property, and numbers as written (integers stay integers). Duplicate keys are
 //! rejected while parsing (serde_json's own `Value` silently keeps the last one).
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::OnceLock;
 
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -11,7 +13,31 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// A JSON object: its members in document order.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Map {
-    entries: Vec<(String, Json)>,
+    entries: Vec<(Key, Json)>,
+}
+
+/// A member name: property names STIX defines are shared `'static` strings (no allocation per
+/// object), any other name is owned.
+type Key = Cow<'static, str>;
+
+/// All property names the STIX 2.1 model defines, for interning keys while parsing.
+fn known_names() -> &'static KnownNames {
+    static NAMES: OnceLock<KnownNames> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut set =
+            std::collections::HashSet::with_capacity_and_hasher(512, crate::fnv::FnvBuild);
+        set.extend(crate::schema::all_property_names());
+        set
+    })
+}
+
+type KnownNames = std::collections::HashSet<&'static str, crate::fnv::FnvBuild>;
+
+fn intern(s: &str) -> Key {
+    match known_names().get(s) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(s.to_owned()),
+    }
 }
 
 /// A JSON value.
@@ -49,12 +75,12 @@ impl Map {
 
     /// The members in document order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Json)> {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
     /// The keys in document order.
     pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.entries.iter().map(|(k, _)| k.as_str())
+        self.entries.iter().map(|(k, _)| k.as_ref())
     }
 
     /// Number of members.
@@ -69,7 +95,7 @@ impl Map {
 
     /// Sets `key` to `value`, replacing an existing member in place or appending a new one.
     pub fn insert(&mut self, key: impl Into<String>, value: Json) {
-        let key = key.into();
+        let key: Key = Cow::Owned(key.into());
         if let Some(slot) = self.entries.iter_mut().find(|(k, _)| *k == key) {
             slot.1 = value;
         } else {
@@ -79,7 +105,7 @@ impl Map {
 
     /// Inserts `key` at `index` (clamped), or replaces it in place if present.
     pub fn insert_at(&mut self, index: usize, key: impl Into<String>, value: Json) {
-        let key = key.into();
+        let key: Key = Cow::Owned(key.into());
         if let Some(slot) = self.entries.iter_mut().find(|(k, _)| *k == key) {
             slot.1 = value;
         } else {
@@ -94,7 +120,7 @@ impl Map {
         Some(self.entries.remove(i).1)
     }
 
-    fn from_entries(entries: Vec<(String, Json)>) -> Self {
+    fn from_entries(entries: Vec<(Key, Json)>) -> Self {
         Self { entries }
     }
 }
@@ -269,9 +295,9 @@ pub(crate) fn read_map<'de, A: MapAccess<'de>>(
     mut map: A,
     mut on_member: impl FnMut(&str, &Json) -> Result<(), A::Error>,
 ) -> Result<Map, A::Error> {
-    let mut entries: Vec<(String, Json)> = Vec::with_capacity(16);
-    let mut seen: Option<std::collections::HashSet<String>> = None;
-    while let Some(key) = map.next_key::<String>()? {
+    let mut entries: Vec<(Key, Json)> = Vec::with_capacity(16);
+    let mut seen: Option<std::collections::HashSet<Key>> = None;
+    while let Some(key) = map.next_key_seed(KeySeed)? {
         if is_duplicate(&entries, &mut seen, &key) {
             return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
         }
@@ -284,16 +310,37 @@ pub(crate) fn read_map<'de, A: MapAccess<'de>>(
 
 /// Small objects are scanned linearly; past 32 members a hash set keeps the check linear overall.
 fn is_duplicate(
-    entries: &[(String, Json)],
-    seen: &mut Option<std::collections::HashSet<String>>,
-    key: &str,
+    entries: &[(Key, Json)],
+    seen: &mut Option<std::collections::HashSet<Key>>,
+    key: &Key,
 ) -> bool {
     const LINEAR: usize = 32;
     if entries.len() < LINEAR {
         return entries.iter().any(|(k, _)| k == key);
     }
     let set = seen.get_or_insert_with(|| entries.iter().map(|(k, _)| k.clone()).collect());
-    !set.insert(key.to_owned())
+    !set.insert(key.clone())
+}
+
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a member name")
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Key, E> {
+        Ok(intern(v))
+    }
 }
 
 impl<'de> Deserialize<'de> for Json {

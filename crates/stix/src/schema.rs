@@ -2,6 +2,10 @@
 //! their kinds, and which are required. Validation walks these tables; typed accessors in
 //! [`crate::object`] read the common properties.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use crate::fnv::FnvBuild;
 use crate::vocab::{self, Vocab};
 
 /// Which family an object type belongs to.
@@ -1135,7 +1139,42 @@ pub static TYPES: &[TypeSpec] = &[
 
 /// The model of a STIX 2.1 type, or `None` for a custom type.
 pub fn type_spec(name: &str) -> Option<&'static TypeSpec> {
-    TYPES.iter().find(|t| t.name == name)
+    static BY_NAME: OnceLock<HashMap<&'static str, &'static TypeSpec, FnvBuild>> = OnceLock::new();
+    BY_NAME
+        .get_or_init(|| TYPES.iter().map(|t| (t.name, t)).collect())
+        .get(name)
+        .copied()
+}
+
+pub(crate) type PropIndex = HashMap<&'static str, &'static K, FnvBuild>;
+
+/// The kinds of every property an object may have: its category's common properties plus its
+/// type's own (built once per type).
+pub(crate) fn property_index(
+    spec: Option<&'static TypeSpec>,
+    common: &'static [(&'static str, K)],
+) -> &'static PropIndex {
+    static BY_TYPE: OnceLock<HashMap<(&'static str, usize), PropIndex, FnvBuild>> = OnceLock::new();
+    let all = BY_TYPE.get_or_init(|| {
+        let mut all = HashMap::default();
+        let commons: [&'static [(&'static str, K)]; 3] = [SDO_COMMON, SCO_COMMON, MARKING_COMMON];
+        for c in commons {
+            let base: PropIndex = c.iter().map(|(n, k)| (*n, k)).collect();
+            all.insert(("", c.as_ptr() as usize), base.clone());
+            for t in TYPES {
+                let mut idx = base.clone();
+                for (n, k) in t.props {
+                    idx.entry(*n).or_insert(k);
+                }
+                all.insert((t.name, c.as_ptr() as usize), idx);
+            }
+        }
+        all
+    });
+    let key = (spec.map_or("", |s| s.name), common.as_ptr() as usize);
+    static EMPTY: OnceLock<PropIndex> = OnceLock::new();
+    all.get(&key)
+        .unwrap_or_else(|| EMPTY.get_or_init(PropIndex::default))
 }
 
 /// The category of a type name; custom types are guessed from their shape by the caller.
@@ -1154,4 +1193,54 @@ pub fn is_sco_type(name: &str) -> bool {
 /// True for the 19 SDO types.
 pub fn is_sdo_type(name: &str) -> bool {
     SDO_TYPES.contains(&name)
+}
+
+/// Every property name the model defines (common properties, type properties, embedded types and
+/// extensions), unsorted, with repetitions.
+pub(crate) fn all_property_names() -> Vec<&'static str> {
+    fn sub_names(k: &'static K, out: &mut Vec<&'static str>) {
+        if let K::Obj(s) | K::ObjList(s) = k {
+            for (n, kk) in s.props {
+                out.push(n);
+                sub_names(kk, out);
+            }
+        }
+    }
+    let mut out: Vec<&'static str> = Vec::new();
+    let tables: [&'static [(&'static str, K)]; 3] = [SDO_COMMON, SCO_COMMON, MARKING_COMMON];
+    for t in tables {
+        out.extend(t.iter().map(|(n, _)| *n));
+    }
+    for t in TYPES {
+        for (n, k) in t.props {
+            out.push(n);
+            sub_names(k, &mut out);
+        }
+        for e in t.extensions {
+            out.push(e.name);
+            for (n, k) in e.props {
+                out.push(n);
+                sub_names(k, &mut out);
+            }
+        }
+    }
+    out.extend([
+        "objects",
+        "source_name",
+        "external_id",
+        "url",
+        "hashes",
+        "kill_chain_name",
+        "phase_name",
+        "selectors",
+        "marking_ref",
+        "extension_type",
+        "statement",
+        "tlp",
+        "MD5",
+        "SHA-1",
+        "SHA-256",
+        "SHA-512",
+    ]);
+    out
 }

@@ -1,7 +1,6 @@
 //! Validation against the STIX 2.1 specification: every MUST is an error, every SHOULD a warning.
 //! Each issue names the JSON pointer of the offending value, a stable code and a message.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -95,7 +94,8 @@ pub fn validate(obj: &StixObject, opts: &ValidateOptions) -> Vec<Issue> {
     if m.get("type").and_then(Json::as_str) == Some("bundle") {
         bundle_envelope(m, &mut cx, true);
         if let Some(objs) = m.get("objects").and_then(Json::as_array) {
-            let mut seen: HashMap<(&str, &str), ()> = HashMap::new();
+            let mut seen: std::collections::HashSet<(&str, &str)> =
+                std::collections::HashSet::new();
             for (i, o) in objs.iter().enumerate() {
                 cx.enter_index("objects", i);
                 match o {
@@ -104,7 +104,7 @@ pub fn validate(obj: &StixObject, opts: &ValidateOptions) -> Vec<Issue> {
                         if let (Some(id), Some(md)) = (
                             om.get("id").and_then(Json::as_str),
                             om.get("modified").and_then(Json::as_str),
-                        ) && seen.insert((id, md), ()).is_some()
+                        ) && !seen.insert((id, md))
                         {
                             cx.warn("", "duplicate-version", format!("duplicate id `{id}` with identical `modified` {md}; versions of an object must differ in `modified`"));
                         }
@@ -349,12 +349,9 @@ fn object(m: &Map, cx: &mut Ctx) {
         }
     }
     let toplevel_ext = has_extension_type(m, "toplevel-property-extension");
+    let index = schema::property_index(spec, common);
     for (k, v) in m.iter() {
-        let kind = common
-            .iter()
-            .find(|(n, _)| *n == k)
-            .map(|(_, kd)| kd)
-            .or_else(|| spec.and_then(|s| s.prop(k)));
+        let kind = index.get(k).copied();
         match kind {
             Some(K::Str) if matches!(k, "type" | "id" | "spec_version") => {}
             Some(K::Extensions) => extensions(v, spec, m, cx),
@@ -1263,10 +1260,15 @@ fn language_tag(s: &str, cx: &mut Ctx, name: &str) {
         );
         return;
     }
-    let p = primary.to_ascii_lowercase();
+    let mut buf = [0u8; 8];
+    let n = primary.len().min(8);
+    for (d, c) in buf.iter_mut().zip(primary.bytes()) {
+        *d = c.to_ascii_lowercase();
+    }
+    let p = std::str::from_utf8(&buf[..n]).unwrap_or("");
     let known = match p.len() {
-        2 => ISO_639_1.contains(&p.as_str()),
-        3 => ISO_639_2_COMMON.contains(&p.as_str()),
+        2 => ISO_639_1.binary_search(&p).is_ok(),
+        3 => ISO_639_2_COMMON.contains(&p),
         _ => false,
     };
     if !known {

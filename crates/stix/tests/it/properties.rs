@@ -47,9 +47,23 @@ fn arb_json() -> impl Strategy<Value = serde_json::Value> {
 }
 
 const TYPES: &[&str] = &[
-    "bundle", "indicator", "malware", "relationship", "sighting", "observed-data", "marking-definition", "file",
-    "network-traffic", "artifact", "process", "x509-certificate", "extension-definition", "language-content",
-    "location", "report", "x-custom",
+    "bundle",
+    "indicator",
+    "malware",
+    "relationship",
+    "sighting",
+    "observed-data",
+    "marking-definition",
+    "file",
+    "network-traffic",
+    "artifact",
+    "process",
+    "x509-certificate",
+    "extension-definition",
+    "language-content",
+    "location",
+    "report",
+    "x-custom",
 ];
 
 proptest! {
@@ -89,7 +103,14 @@ fn deep_nesting_and_huge_strings_are_errors_or_fine_never_panics() {
     let deep = format!("{}{}", "{\"a\":".repeat(100_000), "1");
     let e = parse_object(deep.as_bytes()).unwrap_err();
     assert!(e.message.contains("recursion limit"), "{e}");
-    let huge = format!("{{\"type\":\"note\",\"content\":\"{}\"}}", "x".repeat(8 << 20));
+    let huge = format!(
+        "{{\"type\":\"note\",\"content\":\"{}\"}}",
+        "x".repeat(8 << 20)
+    );
     let o = parse_object(huge.as_bytes()).unwrap();
-    assert!(validate(&o, &ValidateOptions::default()).iter().any(|i| i.code == "required"));
+    assert!(
+        validate(&o, &ValidateOptions::default())
+            .iter()
+            .any(|i| i.code == "required")
+    );
 }

@@ -8,30 +8,43 @@ const BAD: &str = r#"{"type":"identity","spec_version":"2.1","id":"malware--311b
 
 fn run(input: &str) -> (Vec<Report>, simpul_stix::report::Summary) {
     let mut out = Vec::new();
-    let s = validate_reader(input.as_bytes(), &ValidateOptions::default(), |r| out.push(r)).unwrap();
+    let s = validate_reader(input.as_bytes(), &ValidateOptions::default(), |r| {
+        out.push(r)
+    })
+    .unwrap();
     (out, s)
 }
 
 #[test]
 fn bundle_array_and_json_lines() {
-    let bundle = format!(r#"{{"type":"bundle","id":"bundle--44af6c39-c09b-49c5-9de2-394224b04982","objects":[{GOOD},{BAD}]}}"#);
+    let bundle = format!(
+        r#"{{"type":"bundle","id":"bundle--44af6c39-c09b-49c5-9de2-394224b04982","objects":[{GOOD},{BAD}]}}"#
+    );
     let (r, s) = run(&bundle);
     assert_eq!(r.len(), 3);
     assert!(r[0].valid && !r[1].valid && r[2].valid);
-    assert_eq!(r[2].id.as_deref(), Some("bundle--44af6c39-c09b-49c5-9de2-394224b04982"));
+    assert_eq!(
+        r[2].id.as_deref(),
+        Some("bundle--44af6c39-c09b-49c5-9de2-394224b04982")
+    );
     assert_eq!(s.invalid, 1);
     assert_eq!(r[1].errors[0].path, "/id");
     assert_eq!(r[1].errors[0].code, "id-type");
 
     let (r, _) = run(&format!("[{GOOD},{BAD},7]"));
-    assert_eq!(r.iter().map(|x| x.valid).collect::<Vec<_>>(), [true, false, false]);
+    assert_eq!(
+        r.iter().map(|x| x.valid).collect::<Vec<_>>(),
+        [true, false, false]
+    );
     let (r, _) = run(&format!("{GOOD}\n{BAD}\n"));
     assert_eq!(r.len(), 2);
 }
 
 #[test]
 fn duplicate_versions_in_a_bundle_warn() {
-    let bundle = format!(r#"{{"type":"bundle","id":"bundle--44af6c39-c09b-49c5-9de2-394224b04982","objects":[{GOOD},{GOOD}]}}"#);
+    let bundle = format!(
+        r#"{{"type":"bundle","id":"bundle--44af6c39-c09b-49c5-9de2-394224b04982","objects":[{GOOD},{GOOD}]}}"#
+    );
     let (r, _) = run(&bundle);
     assert!(r[1].errors.iter().any(|i| i.code == "duplicate-version"));
 }
