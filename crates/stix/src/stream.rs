@@ -41,19 +41,60 @@ pub enum Unit {
     },
 }
 
+/// Inputs up to this size are read whole and parsed from memory (about twice as fast as
+/// parsing through `Read`); larger ones are streamed.
+pub const IN_MEMORY_LIMIT: usize = 64 << 20;
+
 /// Reads every unit from `reader`, calling `on_unit` for each. Stops at the first syntax error,
-/// which is returned with its position (units before it have been delivered).
-pub fn read_units<R: Read>(reader: R, mut on_unit: impl FnMut(Unit)) -> Result<(), ParseError> {
-    let mut de =
-        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 16, reader));
+/// which is returned with its position (units before it have been delivered). Memory is bounded by
+/// [`IN_MEMORY_LIMIT`] plus the largest single object.
+pub fn read_units<R: Read>(reader: R, on_unit: impl FnMut(Unit)) -> Result<(), ParseError> {
+    read_units_limit(reader, IN_MEMORY_LIMIT, on_unit)
+}
+
+fn read_units_limit<R: Read>(
+    mut reader: R,
+    in_memory: usize,
+    mut on_unit: impl FnMut(Unit),
+) -> Result<(), ParseError> {
+    let mut buf = Vec::new();
+    let limit = u64::try_from(in_memory).unwrap_or(u64::MAX);
+    let n = (&mut reader)
+        .take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| ParseError {
+            line: 0,
+            column: 0,
+            message: format!("read error: {e}"),
+        })?;
+    if n <= in_memory {
+        return units_from(
+            &mut serde_json::Deserializer::from_slice(&buf),
+            &mut on_unit,
+        );
+    }
+    let rest = std::io::Cursor::new(buf).chain(reader);
+    units_from(
+        &mut serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(
+            1 << 16,
+            rest,
+        )),
+        &mut on_unit,
+    )
+}
+
+fn units_from<'de, R: serde_json::de::Read<'de>, F: FnMut(Unit)>(
+    de: &mut serde_json::Deserializer<R>,
+    on_unit: &mut F,
+) -> Result<(), ParseError> {
     loop {
         if de.end().is_ok() {
             return Ok(());
         }
         TopSeed {
-            on_unit: &mut on_unit,
+            on_unit: &mut *on_unit,
         }
-        .deserialize(&mut de)
+        .deserialize(&mut *de)
         .map_err(|e| ParseError::from_json(&e))?;
     }
 }
@@ -257,8 +298,16 @@ mod tests {
     use super::*;
 
     fn units(text: &str) -> Result<Vec<String>, ParseError> {
+        let in_memory = units_limit(text, IN_MEMORY_LIMIT)?;
+        // The streaming path (input larger than the in-memory limit) must give the same units.
+        let streamed = units_limit(text, 7)?;
+        assert_eq!(in_memory, streamed);
+        Ok(in_memory)
+    }
+
+    fn units_limit(text: &str, limit: usize) -> Result<Vec<String>, ParseError> {
         let mut out = Vec::new();
-        read_units(text.as_bytes(), |u| {
+        read_units_limit(text.as_bytes(), limit, |u| {
             out.push(match u {
                 Unit::Object(o) => format!("obj {}", o.type_name().unwrap_or("?")),
                 Unit::BundleObject { index, object } => {
@@ -298,6 +347,8 @@ mod tests {
     #[test]
     fn errors_carry_positions() {
         let e = units("{\"type\":\"a\"}\n{\"type\":}").unwrap_err();
+        assert_eq!(e.line, 2);
+        let e = units_limit("{\"type\":\"a\"}\n{\"type\":}", 3).unwrap_err();
         assert_eq!(e.line, 2);
         let e = units(r#"{"type":"bundle","objects":[],"objects":[]}"#).unwrap_err();
         assert!(e.message.contains("duplicate key"), "{e}");
