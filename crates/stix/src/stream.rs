@@ -42,8 +42,8 @@ pub enum Unit {
 }
 
 /// Inputs up to this size are read whole and parsed from memory (about twice as fast as
-/// parsing through `Read`); larger ones are streamed.
-pub const IN_MEMORY_LIMIT: usize = 64 << 20;
+/// parsing through `Read`); larger ones are streamed object by object.
+pub const IN_MEMORY_LIMIT: usize = 16 << 20;
 
 /// Reads every unit from `reader`, calling `on_unit` for each. Stops at the first syntax error,
 /// which is returned with its position (units before it have been delivered). Memory is bounded by
@@ -68,10 +68,12 @@ fn read_units_limit<R: Read>(
             message: format!("read error: {e}"),
         })?;
     if n <= in_memory {
-        return units_from(
-            &mut serde_json::Deserializer::from_slice(&buf),
-            &mut on_unit,
-        );
+        // A StreamDeserializer tracks its offset; `Deserializer::end` on a slice would compute a
+        // line/column from the start of the input after every value (quadratic).
+        for v in serde_json::Deserializer::from_slice(&buf).into_iter::<Json>() {
+            emit_value(v.map_err(|e| ParseError::from_json(&e))?, &mut on_unit);
+        }
+        return Ok(());
     }
     let rest = std::io::Cursor::new(buf).chain(reader);
     units_from(
@@ -81,6 +83,54 @@ fn read_units_limit<R: Read>(
         )),
         &mut on_unit,
     )
+}
+
+/// Delivers one whole top-level value as units (same units as the streaming path).
+fn emit_value(v: Json, on_unit: &mut impl FnMut(Unit)) {
+    match v {
+        Json::Array(a) => {
+            for (i, e) in a.into_iter().enumerate() {
+                match e {
+                    Json::Object(m) => on_unit(Unit::Object(StixObject::from_map(m))),
+                    other => on_unit(Unit::NotAnObject {
+                        found: not_object(&other),
+                        index: Some(i),
+                    }),
+                }
+            }
+        }
+        Json::Object(mut m) if m.get("type").and_then(Json::as_str) == Some("bundle") => {
+            let mut objects_len = None;
+            match m.remove("objects") {
+                Some(Json::Array(a)) => {
+                    objects_len = Some(a.len());
+                    for (index, o) in a.into_iter().enumerate() {
+                        match o {
+                            Json::Object(om) => on_unit(Unit::BundleObject {
+                                index,
+                                object: StixObject::from_map(om),
+                            }),
+                            other => on_unit(Unit::NotAnObject {
+                                found: not_object(&other),
+                                index: Some(index),
+                            }),
+                        }
+                    }
+                }
+                Some(other) => m.insert("objects", other),
+                None => {}
+            }
+            on_unit(Unit::BundleEnd {
+                envelope: m,
+                objects_len,
+            });
+        }
+        Json::Object(m) => on_unit(Unit::Object(StixObject::from_map(m))),
+        other => on_unit(Unit::NotAnObject {
+            found: not_object(&other),
+            index: None,
+        }),
+    }
 }
 
 fn units_from<'de, R: serde_json::de::Read<'de>, F: FnMut(Unit)>(
