@@ -298,7 +298,14 @@ fn object(m: &Map, cx: &mut Ctx) {
         custom_type(ty, m, category, cx);
     }
     match m.get("id") {
-        None => cx.err("id", "required", "'id' is a required property".into()),
+        None => match crate::sco_id::deterministic_sco_id(ty, m) {
+            Some(det) => cx.err(
+                "id",
+                "required",
+                format!("'id' is a required property; this object's deterministic id is {det}"),
+            ),
+            None => cx.err("id", "required", "'id' is a required property".into()),
+        },
         Some(v) => check_own_id(v, ty, category, cx),
     }
     // spec_version: required except on SCOs.
@@ -2490,6 +2497,28 @@ mod tests {
         assert_eq!(
             is[0].path, "/objects/0/kill_chain_phases/0/phase_name",
             "{is:?}"
+        );
+    }
+
+    #[test]
+    fn sco_without_id_gets_its_deterministic_id_in_the_message() {
+        let is = issues(r#"{"type":"domain-name","spec_version":"2.1","value":"example.com"}"#);
+        assert_eq!(is.len(), 1, "{is:?}");
+        assert_eq!((is[0].path.as_str(), is[0].code), ("/id", "required"));
+        assert!(
+            is[0]
+                .message
+                .contains("domain-name--bedb4899-d24b-5401-bc86-8f6b4cc18ec7"),
+            "{}",
+            is[0].message
+        );
+        // A supplied id that is not the deterministic one is a warning, not an error.
+        let is = issues(
+            r#"{"type":"domain-name","spec_version":"2.1","id":"domain-name--bedb4899-d24b-5401-bc86-8f6b4cc18ec8","value":"example.com"}"#,
+        );
+        assert_eq!(
+            is.iter().map(|i| (i.code, i.severity)).collect::<Vec<_>>(),
+            [("sco-id", Severity::Warning)]
         );
     }
 
