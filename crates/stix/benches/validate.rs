@@ -35,6 +35,9 @@ fn bench(c: &mut Criterion) {
                 black_box(validate(&o, &opts))
             })
         });
+        g.bench_function("validate", |b| {
+            b.iter(|| black_box(validate(black_box(&obj), &opts)))
+        });
         g.bench_function("parse", |b| {
             b.iter(|| black_box(parse_object(black_box(text.as_bytes()))))
         });

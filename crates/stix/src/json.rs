@@ -20,21 +20,72 @@ pub struct Map {
 /// object), any other name is owned.
 type Key = Cow<'static, str>;
 
-/// All property names the STIX 2.1 model defines, for interning keys while parsing.
-fn known_names() -> &'static KnownNames {
-    static NAMES: OnceLock<KnownNames> = OnceLock::new();
-    NAMES.get_or_init(|| {
-        let mut set =
-            std::collections::HashSet::with_capacity_and_hasher(512, crate::fnv::FnvBuild);
-        set.extend(crate::schema::all_property_names());
-        set
-    })
+/// All property names the STIX 2.1 model defines, in an open-addressing table keyed by a cheap
+/// signature (length, first and last 8 bytes), for interning keys while parsing.
+struct Interner {
+    slots: Vec<Option<(u64, &'static str)>>,
+    mask: usize,
 }
 
-type KnownNames = std::collections::HashSet<&'static str, crate::fnv::FnvBuild>;
+fn load8(b: &[u8]) -> u64 {
+    let mut x = [0u8; 8];
+    let n = b.len().min(8);
+    x[..n].copy_from_slice(&b[..n]);
+    u64::from_le_bytes(x)
+}
+
+fn signature(s: &str) -> u64 {
+    let b = s.as_bytes();
+    let first = load8(b);
+    let last = load8(&b[b.len().saturating_sub(8)..]);
+    (first.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ last.rotate_left(29).wrapping_mul(0xC2B2_AE3D_27D4_EB4F))
+        ^ (b.len() as u64).wrapping_mul(0x1656_67B1_9E37_79F9)
+}
+
+impl Interner {
+    fn new(names: Vec<&'static str>) -> Self {
+        let size = (names.len() * 4).next_power_of_two().max(64);
+        let mut t = Self {
+            slots: vec![None; size],
+            mask: size - 1,
+        };
+        for n in names {
+            if t.get(n).is_none() {
+                let sig = signature(n);
+                let mut i = (sig as usize) & t.mask;
+                while t.slots[i].is_some() {
+                    i = (i + 1) & t.mask;
+                }
+                t.slots[i] = Some((sig, n));
+            }
+        }
+        t
+    }
+
+    fn get(&self, s: &str) -> Option<&'static str> {
+        let sig = signature(s);
+        let mut i = (sig as usize) & self.mask;
+        while let Some((g, n)) = self.slots[i] {
+            if g == sig && n == s {
+                return Some(n);
+            }
+            i = (i + 1) & self.mask;
+        }
+        None
+    }
+}
+
+fn interner() -> &'static Interner {
+    static NAMES: OnceLock<Interner> = OnceLock::new();
+    NAMES.get_or_init(|| Interner::new(crate::schema::all_property_names()))
+}
 
 fn intern(s: &str) -> Key {
-    match known_names().get(s) {
+    if s.len() > 64 {
+        return Cow::Owned(s.to_owned());
+    }
+    match interner().get(s) {
         Some(k) => Cow::Borrowed(k),
         None => Cow::Owned(s.to_owned()),
     }
@@ -369,6 +420,19 @@ mod tests {
         let text = r#"{"z":1,"a":[1.5,-2,true,null],"m":{"y":"x"}}"#;
         let v: Json = serde_json::from_str(text).unwrap();
         assert_eq!(v.to_json_string(), text);
+    }
+
+    #[test]
+    fn interns_model_names_only() {
+        assert!(matches!(
+            intern("created_by_ref"),
+            Cow::Borrowed("created_by_ref")
+        ));
+        assert!(matches!(intern("x_acme_score"), Cow::Owned(_)));
+        assert!(matches!(intern(""), Cow::Owned(_)));
+        for name in crate::schema::all_property_names() {
+            assert!(matches!(intern(name), Cow::Borrowed(_)), "{name}");
+        }
     }
 
     #[test]

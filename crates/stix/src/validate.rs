@@ -166,6 +166,10 @@ impl<'o> Ctx<'o> {
     fn enter(&mut self, key: &str) {
         self.marks.push(self.path.len());
         self.path.push('/');
+        if !key.bytes().any(|b| b == b'~' || b == b'/') {
+            self.path.push_str(key);
+            return;
+        }
         for c in key.chars() {
             match c {
                 '~' => self.path.push_str("~0"),
@@ -177,13 +181,13 @@ impl<'o> Ctx<'o> {
     fn enter_i(&mut self, i: usize) {
         self.marks.push(self.path.len());
         self.path.push('/');
-        self.path.push_str(itoa(i).as_str());
+        let _ = std::fmt::Write::write_fmt(&mut self.path, format_args!("{i}"));
     }
     fn enter_index(&mut self, key: &str, i: usize) {
         self.enter(key);
         let outer = self.marks.pop().unwrap_or(0);
         self.path.push('/');
-        self.path.push_str(itoa(i).as_str());
+        let _ = std::fmt::Write::write_fmt(&mut self.path, format_args!("{i}"));
         self.marks.push(outer);
     }
     fn leave(&mut self) {
@@ -210,10 +214,6 @@ impl<'o> Ctx<'o> {
     fn warn(&mut self, rel: &str, code: &'static str, message: String) {
         self.push(rel, Severity::Warning, code, message);
     }
-}
-
-fn itoa(i: usize) -> String {
-    i.to_string()
 }
 
 const RESERVED_PROPERTIES: &[&str] = &["severity", "action", "username", "phone_numbers"];
