@@ -81,6 +81,19 @@ fn interner() -> &'static Interner {
     NAMES.get_or_init(|| Interner::new(crate::schema::all_property_names()))
 }
 
+/// The interned `'static` instance of a property name the model defines. Every key of a [`Map`]
+/// that names a defined property is this very instance, so tables may look keys up by address.
+pub(crate) fn canonical_name(s: &str) -> Option<&'static str> {
+    interner().get(s)
+}
+
+fn intern_owned(s: String) -> Key {
+    match interner().get(&s) {
+        Some(k) => Cow::Borrowed(k),
+        None => Cow::Owned(s),
+    }
+}
+
 fn intern(s: &str) -> Key {
     if s.len() > 64 {
         return Cow::Owned(s.to_owned());
@@ -146,7 +159,7 @@ impl Map {
 
     /// Sets `key` to `value`, replacing an existing member in place or appending a new one.
     pub fn insert(&mut self, key: impl Into<String>, value: Json) {
-        let key: Key = Cow::Owned(key.into());
+        let key: Key = intern_owned(key.into());
         if let Some(slot) = self.entries.iter_mut().find(|(k, _)| *k == key) {
             slot.1 = value;
         } else {
@@ -156,7 +169,7 @@ impl Map {
 
     /// Inserts `key` at `index` (clamped), or replaces it in place if present.
     pub fn insert_at(&mut self, index: usize, key: impl Into<String>, value: Json) {
-        let key: Key = Cow::Owned(key.into());
+        let key: Key = intern_owned(key.into());
         if let Some(slot) = self.entries.iter_mut().find(|(k, _)| *k == key) {
             slot.1 = value;
         } else {

@@ -1146,7 +1146,24 @@ pub fn type_spec(name: &str) -> Option<&'static TypeSpec> {
         .copied()
 }
 
-pub(crate) type PropIndex = HashMap<&'static str, &'static K, FnvBuild>;
+/// Property kinds by the address and length of the interned property name (see
+/// [`crate::json::canonical_name`]): a lookup is one multiply and one probe, no string hashing.
+pub(crate) type PropIndex = HashMap<(usize, usize), &'static K, AddrBuild>;
+
+/// The lookup key of a map key in a [`PropIndex`].
+pub(crate) fn addr_key(name: &str) -> (usize, usize) {
+    (name.as_ptr() as usize, name.len())
+}
+
+fn index_of(props: impl IntoIterator<Item = (&'static str, &'static K)>) -> PropIndex {
+    let mut idx = PropIndex::default();
+    for (n, k) in props {
+        if let Some(c) = crate::json::canonical_name(n) {
+            idx.entry(addr_key(c)).or_insert(k);
+        }
+    }
+    idx
+}
 
 /// The kinds of every property an object may have: its category's common properties plus its
 /// type's own (built once per type).
@@ -1159,14 +1176,14 @@ pub(crate) fn property_index(
         let mut all = HashMap::default();
         let commons: [&'static [(&'static str, K)]; 3] = [SDO_COMMON, SCO_COMMON, MARKING_COMMON];
         for c in commons {
-            let base: PropIndex = c.iter().map(|(n, k)| (*n, k)).collect();
-            all.insert(("", c.as_ptr() as usize), base.clone());
+            let base = c.iter().map(|(n, k)| (*n, k));
+            all.insert(("", c.as_ptr() as usize), index_of(base.clone()));
             for t in TYPES {
-                let mut idx = base.clone();
-                for (n, k) in t.props {
-                    idx.entry(*n).or_insert(k);
-                }
-                all.insert((t.name, c.as_ptr() as usize), idx);
+                let own = t.props.iter().map(|(n, k)| (*n, k));
+                all.insert(
+                    (t.name, c.as_ptr() as usize),
+                    index_of(base.clone().chain(own)),
+                );
             }
         }
         all
@@ -1175,6 +1192,38 @@ pub(crate) fn property_index(
     static EMPTY: OnceLock<PropIndex> = OnceLock::new();
     all.get(&key)
         .unwrap_or_else(|| EMPTY.get_or_init(PropIndex::default))
+}
+
+/// Hashes (address, length) pairs.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct AddrBuild;
+
+/// A multiply-rotate hasher for machine words.
+#[derive(Debug)]
+pub(crate) struct AddrHasher(u64);
+
+impl std::hash::BuildHasher for AddrBuild {
+    type Hasher = AddrHasher;
+    fn build_hasher(&self) -> AddrHasher {
+        AddrHasher(0)
+    }
+}
+
+impl std::hash::Hasher for AddrHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(26) ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 /// The category of a type name; custom types are guessed from their shape by the caller.

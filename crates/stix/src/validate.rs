@@ -357,11 +357,23 @@ fn object(m: &Map, cx: &mut Ctx) {
     }
     let toplevel_ext = has_extension_type(m, "toplevel-property-extension");
     let index = schema::property_index(spec, common);
+    let (mut created, mut modified) = (None, None);
     for (k, v) in m.iter() {
-        let kind = index.get(k).copied();
+        let kind = index.get(&schema::addr_key(k)).copied();
         match kind {
             Some(K::Str) if matches!(k, "type" | "id" | "spec_version") => {}
             Some(K::Extensions) => extensions(v, spec, m, cx),
+            Some(K::TsMs) => {
+                // created / modified: checked here once, kept for the ordering rule below.
+                cx.enter(k);
+                let t = timestamp_value(v, cx, k, true);
+                cx.leave();
+                match k {
+                    "created" => created = t,
+                    "modified" => modified = t,
+                    _ => {}
+                }
+            }
             Some(kd) => {
                 cx.enter(k);
                 value(kd, v, cx, k);
@@ -381,7 +393,7 @@ fn object(m: &Map, cx: &mut Ctx) {
         }
     }
     // modified >= created
-    if let (Some(c), Some(md)) = (ts(m, "created"), ts(m, "modified"))
+    if let (Some(c), Some(md)) = (created, modified)
         && md < c
     {
         cx.err(
@@ -566,7 +578,14 @@ fn value(kind: &K, v: &Json, cx: &mut Ctx, name: &str) {
             } else {
                 match v.as_i64() {
                     Some(n) if n >= *lo && n <= *hi => {}
-                    _ => cx.err("", "range", format!("'{name}' must be between {lo} and {hi}, found {}", v.to_json_string())),
+                    _ => cx.err(
+                        "",
+                        "range",
+                        format!(
+                            "'{name}' must be between {lo} and {hi}, found {}",
+                            v.to_json_string()
+                        ),
+                    ),
                 }
             }
         }
@@ -577,24 +596,23 @@ fn value(kind: &K, v: &Json, cx: &mut Ctx, name: &str) {
         }
         K::NumR(lo, hi) => match v.as_f64() {
             None => kind_err(cx, name, "a number", v),
-            Some(n) if n < *lo || n > *hi => cx.err("", "range", format!("'{name}' must be between {lo} and {hi}, found {n}")),
+            Some(n) if n < *lo || n > *hi => cx.err(
+                "",
+                "range",
+                format!("'{name}' must be between {lo} and {hi}, found {n}"),
+            ),
             Some(_) => {}
         },
-        K::Ts | K::TsMs => match v.as_str() {
-            None => kind_err(cx, name, "a timestamp string", v),
-            Some(s) => match Timestamp::parse(s) {
-                Err(TimestampError::Format) => cx.err("", "timestamp", format!("'{name}': '{s}' does not match the timestamp format YYYY-MM-DDTHH:mm:ss[.s+]Z")),
-                Err(TimestampError::Range) => cx.err("", "timestamp", format!("'{name}': '{s}' is not a valid timestamp (a field is out of range)")),
-                Ok(t) => {
-                    if matches!(kind, K::TsMs) && t.fraction_digits() < 3 {
-                        cx.err("", "timestamp-precision", format!("'{name}': '{s}' must be precise to at least the millisecond (YYYY-MM-DDTHH:mm:ss.sssZ)"));
-                    }
-                }
-            },
-        },
+        K::Ts | K::TsMs => {
+            timestamp_value(v, cx, name, matches!(kind, K::TsMs));
+        }
         K::Ref(allowed) => reference(v, allowed, cx, name),
         K::Refs(allowed) => match v {
-            Json::Array(a) if a.is_empty() => cx.err("", "empty-list", format!("'{name}' must not be an empty list")),
+            Json::Array(a) if a.is_empty() => cx.err(
+                "",
+                "empty-list",
+                format!("'{name}' must not be an empty list"),
+            ),
             Json::Array(a) => {
                 for (i, r) in a.iter().enumerate() {
                     cx.enter_i(i);
@@ -605,7 +623,11 @@ fn value(kind: &K, v: &Json, cx: &mut Ctx, name: &str) {
             other => kind_err(cx, name, "a list of identifiers", other),
         },
         K::StrList | K::StrList0 => match v {
-            Json::Array(a) if a.is_empty() && matches!(kind, K::StrList) => cx.err("", "empty-list", format!("'{name}' must not be an empty list")),
+            Json::Array(a) if a.is_empty() && matches!(kind, K::StrList) => cx.err(
+                "",
+                "empty-list",
+                format!("'{name}' must not be an empty list"),
+            ),
             Json::Array(a) => {
                 for (i, s) in a.iter().enumerate() {
                     if s.as_str().is_none() {
@@ -619,7 +641,15 @@ fn value(kind: &K, v: &Json, cx: &mut Ctx, name: &str) {
         },
         K::Enum(voc) => match v.as_str() {
             None => kind_err(cx, name, "a string", v),
-            Some(s) if !voc.contains(s) => cx.err("", "enum", format!("'{name}': '{s}' is not one of {} ({})", quote_list(voc.values), voc.name)),
+            Some(s) if !voc.contains(s) => cx.err(
+                "",
+                "enum",
+                format!(
+                    "'{name}': '{s}' is not one of {} ({})",
+                    quote_list(voc.values),
+                    voc.name
+                ),
+            ),
             Some(_) => {}
         },
         K::Ov(voc) => match v.as_str() {
@@ -627,7 +657,11 @@ fn value(kind: &K, v: &Json, cx: &mut Ctx, name: &str) {
             Some(s) => open_vocab(s, voc, cx, name),
         },
         K::OvList(voc) => match v {
-            Json::Array(a) if a.is_empty() => cx.err("", "empty-list", format!("'{name}' must not be an empty list")),
+            Json::Array(a) if a.is_empty() => cx.err(
+                "",
+                "empty-list",
+                format!("'{name}' must not be an empty list"),
+            ),
             Json::Array(a) => {
                 for (i, s) in a.iter().enumerate() {
                     cx.enter_i(i);
@@ -647,17 +681,29 @@ fn value(kind: &K, v: &Json, cx: &mut Ctx, name: &str) {
         K::Dict => dictionary(v, cx, name),
         K::Bin => match v.as_str() {
             Some(s) if is_base64(s) => {}
-            Some(_) => cx.err("", "binary", format!("'{name}' must be a base64-encoded string")),
+            Some(_) => cx.err(
+                "",
+                "binary",
+                format!("'{name}' must be a base64-encoded string"),
+            ),
             None => kind_err(cx, name, "a base64 string", v),
         },
         K::Hex => match v.as_str() {
             Some(s) if is_hex(s) => {}
-            Some(_) => cx.err("", "hex", format!("'{name}' must be a hex string (an even number of 0-9a-fA-F)")),
+            Some(_) => cx.err(
+                "",
+                "hex",
+                format!("'{name}' must be a hex string (an even number of 0-9a-fA-F)"),
+            ),
             None => kind_err(cx, name, "a hex string", v),
         },
         K::Url => match v.as_str() {
             Some(s) if is_uri(s) => {}
-            Some(s) => cx.err("", "url", format!("'{name}': '{s}' is not a URL (RFC 3986, with a scheme)")),
+            Some(s) => cx.err(
+                "",
+                "url",
+                format!("'{name}': '{s}' is not a URL (RFC 3986, with a scheme)"),
+            ),
             None => kind_err(cx, name, "a string", v),
         },
         K::Lang => match v.as_str() {
@@ -666,7 +712,11 @@ fn value(kind: &K, v: &Json, cx: &mut Ctx, name: &str) {
         },
         K::Obj(sub) => sub_object(sub, v, cx),
         K::ObjList(sub) => match v {
-            Json::Array(a) if a.is_empty() => cx.err("", "empty-list", format!("'{name}' must not be an empty list")),
+            Json::Array(a) if a.is_empty() => cx.err(
+                "",
+                "empty-list",
+                format!("'{name}' must not be an empty list"),
+            ),
             Json::Array(a) => {
                 for (i, o) in a.iter().enumerate() {
                     cx.enter_i(i);
@@ -677,6 +727,40 @@ fn value(kind: &K, v: &Json, cx: &mut Ctx, name: &str) {
             other => kind_err(cx, name, "a list of objects", other),
         },
         K::Extensions | K::Any => {}
+    }
+}
+
+/// Checks a timestamp value (and millisecond precision when `millis`), returning it when it parses.
+fn timestamp_value(v: &Json, cx: &mut Ctx, name: &str, millis: bool) -> Option<Timestamp> {
+    let Some(s) = v.as_str() else {
+        kind_err(cx, name, "a timestamp string", v);
+        return None;
+    };
+    match Timestamp::parse(s) {
+        Err(TimestampError::Format) => {
+            cx.err(
+                "",
+                "timestamp",
+                format!(
+                    "'{name}': '{s}' does not match the timestamp format YYYY-MM-DDTHH:mm:ss[.s+]Z"
+                ),
+            );
+            None
+        }
+        Err(TimestampError::Range) => {
+            cx.err(
+                "",
+                "timestamp",
+                format!("'{name}': '{s}' is not a valid timestamp (a field is out of range)"),
+            );
+            None
+        }
+        Ok(t) => {
+            if millis && t.fraction_digits() < 3 {
+                cx.err("", "timestamp-precision", format!("'{name}': '{s}' must be precise to at least the millisecond (YYYY-MM-DDTHH:mm:ss.sssZ)"));
+            }
+            Some(t)
+        }
     }
 }
 
@@ -2520,6 +2604,16 @@ mod tests {
             is.iter().map(|i| (i.code, i.severity)).collect::<Vec<_>>(),
             [("sco-id", Severity::Warning)]
         );
+    }
+
+    #[test]
+    fn maps_built_in_code_validate_like_parsed_ones() {
+        let parsed = parse_object(IND.as_bytes()).unwrap();
+        let mut built = Map::new();
+        for (k, v) in parsed.properties().iter() {
+            built.insert(k.to_owned(), v.clone());
+        }
+        assert_eq!(validate_map(&built, &ValidateOptions::default()), vec![]);
     }
 
     struct RejectAll;
