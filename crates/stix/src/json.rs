@@ -12,13 +12,13 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A JSON object: its members in document order.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct Map {
-    entries: Vec<(Key, Json)>,
+pub struct Map<'a> {
+    entries: Vec<(Key<'a>, Json<'a>)>,
 }
 
-/// A member name: property names STIX defines are shared `'static` strings (no allocation per
-/// object), any other name is owned.
-type Key = Cow<'static, str>;
+/// A member name: property names STIX defines are shared `'static` strings, other names are
+/// borrowed from the input when it has no escapes, else owned.
+type Key<'a> = Cow<'a, str>;
 
 /// All property names the STIX 2.1 model defines, in an open-addressing table keyed by a cheap
 /// signature (length, first and last 8 bytes), for interning keys while parsing.
@@ -87,14 +87,22 @@ pub(crate) fn canonical_name(s: &str) -> Option<&'static str> {
     interner().get(s)
 }
 
-fn intern_owned(s: String) -> Key {
+/// An owned key, re-pointed at the interned instance when it names a defined property.
+fn reintern(k: Cow<'static, str>) -> Cow<'static, str> {
+    match canonical_name(&k) {
+        Some(c) => Cow::Borrowed(c),
+        None => k,
+    }
+}
+
+fn intern_owned(s: String) -> Key<'static> {
     match interner().get(&s) {
         Some(k) => Cow::Borrowed(k),
         None => Cow::Owned(s),
     }
 }
 
-fn intern(s: &str) -> Key {
+fn intern(s: &str) -> Key<'static> {
     if s.len() > 64 {
         return Cow::Owned(s.to_owned());
     }
@@ -106,29 +114,29 @@ fn intern(s: &str) -> Key {
 
 /// A JSON value.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Json {
+pub enum Json<'a> {
     /// `null`
     Null,
     /// `true` / `false`
     Bool(bool),
     /// A number as serde_json reads it (u64, i64 or f64).
     Number(serde_json::Number),
-    /// A string.
-    String(String),
+    /// A string: borrowed from the input when it has no escapes, else owned.
+    String(Cow<'a, str>),
     /// An array.
-    Array(Vec<Json>),
+    Array(Vec<Json<'a>>),
     /// An object, members in document order.
-    Object(Map),
+    Object(Map<'a>),
 }
 
-impl Map {
+impl<'a> Map<'a> {
     /// An empty map.
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The value of `key`, if present.
-    pub fn get(&self, key: &str) -> Option<&Json> {
+    pub fn get(&self, key: &str) -> Option<&Json<'a>> {
         self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 
@@ -138,7 +146,7 @@ impl Map {
     }
 
     /// The members in document order.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Json)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Json<'a>)> {
         self.entries.iter().map(|(k, v)| (k.as_ref(), v))
     }
 
@@ -158,7 +166,7 @@ impl Map {
     }
 
     /// Sets `key` to `value`, replacing an existing member in place or appending a new one.
-    pub fn insert(&mut self, key: impl Into<String>, value: Json) {
+    pub fn insert(&mut self, key: impl Into<String>, value: Json<'a>) {
         let key: Key = intern_owned(key.into());
         if let Some(slot) = self.entries.iter_mut().find(|(k, _)| *k == key) {
             slot.1 = value;
@@ -168,7 +176,7 @@ impl Map {
     }
 
     /// Inserts `key` at `index` (clamped), or replaces it in place if present.
-    pub fn insert_at(&mut self, index: usize, key: impl Into<String>, value: Json) {
+    pub fn insert_at(&mut self, index: usize, key: impl Into<String>, value: Json<'a>) {
         let key: Key = intern_owned(key.into());
         if let Some(slot) = self.entries.iter_mut().find(|(k, _)| *k == key) {
             slot.1 = value;
@@ -179,18 +187,30 @@ impl Map {
     }
 
     /// Removes `key`, returning its value.
-    pub fn remove(&mut self, key: &str) -> Option<Json> {
+    pub fn remove(&mut self, key: &str) -> Option<Json<'a>> {
         let i = self.entries.iter().position(|(k, _)| k == key)?;
         Some(self.entries.remove(i).1)
     }
 
-    fn from_entries(entries: Vec<(Key, Json)>) -> Self {
+    fn from_entries(entries: Vec<(Key<'a>, Json<'a>)>) -> Self {
         Self { entries }
+    }
+
+    /// The same map with nothing borrowed from the input.
+    pub fn into_owned(self) -> Map<'static> {
+        Map {
+            entries: self
+                .entries
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
+                .map(|(k, v): (Cow<'static, str>, Json<'static>)| (reintern(k), v))
+                .collect(),
+        }
     }
 }
 
-impl FromIterator<(String, Json)> for Map {
-    fn from_iter<T: IntoIterator<Item = (String, Json)>>(iter: T) -> Self {
+impl<'a> FromIterator<(String, Json<'a>)> for Map<'a> {
+    fn from_iter<T: IntoIterator<Item = (String, Json<'a>)>>(iter: T) -> Self {
         let mut m = Map::new();
         for (k, v) in iter {
             m.insert(k, v);
@@ -199,7 +219,18 @@ impl FromIterator<(String, Json)> for Map {
     }
 }
 
-impl Json {
+impl<'a> Json<'a> {
+    /// The same value with nothing borrowed from the input.
+    pub fn into_owned(self) -> Json<'static> {
+        match self {
+            Json::Null => Json::Null,
+            Json::Bool(b) => Json::Bool(b),
+            Json::Number(n) => Json::Number(n),
+            Json::String(s) => Json::String(Cow::Owned(s.into_owned())),
+            Json::Array(a) => Json::Array(a.into_iter().map(Json::into_owned).collect()),
+            Json::Object(m) => Json::Object(m.into_owned()),
+        }
+    }
     /// The string, if this is a string.
     pub fn as_str(&self) -> Option<&str> {
         match self {
@@ -208,14 +239,14 @@ impl Json {
         }
     }
     /// The map, if this is an object.
-    pub fn as_object(&self) -> Option<&Map> {
+    pub fn as_object(&self) -> Option<&Map<'a>> {
         match self {
             Json::Object(m) => Some(m),
             _ => None,
         }
     }
     /// The elements, if this is an array.
-    pub fn as_array(&self) -> Option<&[Json]> {
+    pub fn as_array(&self) -> Option<&[Json<'a>]> {
         match self {
             Json::Array(a) => Some(a),
             _ => None,
@@ -265,18 +296,18 @@ impl Json {
     }
 }
 
-impl From<&str> for Json {
+impl From<&str> for Json<'_> {
     fn from(s: &str) -> Self {
-        Json::String(s.to_owned())
+        Json::String(Cow::Owned(s.to_owned()))
     }
 }
-impl From<String> for Json {
+impl From<String> for Json<'_> {
     fn from(s: String) -> Self {
-        Json::String(s)
+        Json::String(Cow::Owned(s))
     }
 }
 
-impl Serialize for Json {
+impl Serialize for Json<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
             Json::Null => s.serialize_unit(),
@@ -295,7 +326,7 @@ impl Serialize for Json {
     }
 }
 
-impl Serialize for Map {
+impl Serialize for Map<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut map = s.serialize_map(Some(self.entries.len()))?;
         for (k, v) in &self.entries {
@@ -305,78 +336,77 @@ impl Serialize for Map {
     }
 }
 
-struct JsonVisitor;
+struct JsonVisitor<'de>(std::marker::PhantomData<&'de ()>);
 
-impl<'de> Visitor<'de> for JsonVisitor {
-    type Value = Json;
+impl<'de> Visitor<'de> for JsonVisitor<'de> {
+    type Value = Json<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
-    fn visit_bool<E>(self, v: bool) -> Result<Json, E> {
+    fn visit_bool<E>(self, v: bool) -> Result<Json<'de>, E> {
         Ok(Json::Bool(v))
     }
-    fn visit_i64<E>(self, v: i64) -> Result<Json, E> {
+    fn visit_i64<E>(self, v: i64) -> Result<Json<'de>, E> {
         Ok(Json::Number(v.into()))
     }
-    fn visit_u64<E>(self, v: u64) -> Result<Json, E> {
+    fn visit_u64<E>(self, v: u64) -> Result<Json<'de>, E> {
         Ok(Json::Number(v.into()))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json, E> {
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Json<'de>, E> {
         serde_json::Number::from_f64(v)
             .map(Json::Number)
             .ok_or_else(|| E::custom("number out of range"))
     }
-    fn visit_str<E>(self, v: &str) -> Result<Json, E> {
-        Ok(Json::String(v.to_owned()))
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Borrowed(v)))
     }
-    fn visit_string<E>(self, v: String) -> Result<Json, E> {
-        Ok(Json::String(v))
+    fn visit_str<E>(self, v: &str) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Owned(v.to_owned())))
     }
-    fn visit_unit<E>(self) -> Result<Json, E> {
+    fn visit_string<E>(self, v: String) -> Result<Json<'de>, E> {
+        Ok(Json::String(Cow::Owned(v)))
+    }
+    fn visit_unit<E>(self) -> Result<Json<'de>, E> {
         Ok(Json::Null)
     }
-    fn visit_none<E>(self) -> Result<Json, E> {
+    fn visit_none<E>(self) -> Result<Json<'de>, E> {
         Ok(Json::Null)
     }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Json<'de>, D::Error> {
         Json::deserialize(d)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
         let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
         while let Some(e) = seq.next_element()? {
             v.push(e);
         }
         Ok(Json::Array(v))
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Json, A::Error> {
-        read_map(map, |_, _| Ok(())).map(Json::Object)
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Json<'de>, A::Error> {
+        read_map(map).map(Json::Object)
     }
 }
 
-/// Reads a JSON object's members, rejecting duplicate keys. `on_member` sees each member as it is read.
-pub(crate) fn read_map<'de, A: MapAccess<'de>>(
-    mut map: A,
-    mut on_member: impl FnMut(&str, &Json) -> Result<(), A::Error>,
-) -> Result<Map, A::Error> {
-    let mut entries: Vec<(Key, Json)> = Vec::with_capacity(16);
-    let mut seen: Option<std::collections::HashSet<Key>> = None;
-    while let Some(key) = map.next_key_seed(KeySeed)? {
+/// Reads a JSON object's members, rejecting duplicate keys.
+pub(crate) fn read_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Map<'de>, A::Error> {
+    let mut entries: Vec<(Key<'de>, Json<'de>)> = Vec::with_capacity(16);
+    let mut seen: Option<std::collections::HashSet<Key<'de>>> = None;
+    while let Some(key) = map.next_key_seed(KeySeed(std::marker::PhantomData))? {
         if is_duplicate(&entries, &mut seen, &key) {
             return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
         }
-        let value: Json = map.next_value()?;
-        on_member(&key, &value)?;
+        let value: Json<'de> = map.next_value()?;
         entries.push((key, value));
     }
     Ok(Map::from_entries(entries))
 }
 
 /// Small objects are scanned linearly; past 32 members a hash set keeps the check linear overall.
-fn is_duplicate(
-    entries: &[(Key, Json)],
-    seen: &mut Option<std::collections::HashSet<Key>>,
-    key: &Key,
+fn is_duplicate<'de>(
+    entries: &[(Key<'de>, Json<'de>)],
+    seen: &mut Option<std::collections::HashSet<Key<'de>>>,
+    key: &Key<'de>,
 ) -> bool {
     const LINEAR: usize = 32;
     if entries.len() < LINEAR {
@@ -386,41 +416,47 @@ fn is_duplicate(
     !set.insert(key.clone())
 }
 
-struct KeySeed;
+struct KeySeed<'de>(std::marker::PhantomData<&'de ()>);
 
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Key;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
-        d.deserialize_str(KeyVisitor)
+impl<'de> DeserializeSeed<'de> for KeySeed<'de> {
+    type Value = Key<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key<'de>, D::Error> {
+        d.deserialize_str(KeyVisitor(std::marker::PhantomData))
     }
 }
 
-struct KeyVisitor;
+struct KeyVisitor<'de>(std::marker::PhantomData<&'de ()>);
 
-impl<'de> Visitor<'de> for KeyVisitor {
-    type Value = Key;
+impl<'de> Visitor<'de> for KeyVisitor<'de> {
+    type Value = Key<'de>;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a member name")
     }
-    fn visit_str<E>(self, v: &str) -> Result<Key, E> {
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+        Ok(match canonical_name(v) {
+            Some(k) => Cow::Borrowed(k),
+            None => Cow::Borrowed(v),
+        })
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
         Ok(intern(v))
     }
 }
 
-impl<'de> Deserialize<'de> for Json {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json, D::Error> {
-        d.deserialize_any(JsonVisitor)
+impl<'de> Deserialize<'de> for Json<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json<'de>, D::Error> {
+        d.deserialize_any(JsonVisitor(std::marker::PhantomData))
     }
 }
 
 /// A seed that deserialises a [`Json`]; lets streaming code reuse the visitor.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct JsonSeed;
+pub(crate) struct JsonSeed<'de>(pub(crate) std::marker::PhantomData<&'de ()>);
 
-impl<'de> DeserializeSeed<'de> for JsonSeed {
-    type Value = Json;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json, D::Error> {
-        d.deserialize_any(JsonVisitor)
+impl<'de> DeserializeSeed<'de> for JsonSeed<'de> {
+    type Value = Json<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json<'de>, D::Error> {
+        d.deserialize_any(JsonVisitor(std::marker::PhantomData))
     }
 }
 

@@ -35,19 +35,21 @@ impl ParseError {
 
 /// One STIX object, bundle or custom object: every property in document order, so that
 /// serialising it gives back exactly what was parsed (unknown and custom properties included).
+/// Strings are borrowed from the parsed input where possible (`'a`); [`StixObject::into_owned`]
+/// detaches it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct StixObject {
-    props: Map,
+pub struct StixObject<'a> {
+    props: Map<'a>,
 }
 
-impl StixObject {
+impl<'a> StixObject<'a> {
     /// Wraps a JSON object (no checks: run [`crate::validate`] for that).
-    pub fn from_map(props: Map) -> Self {
+    pub fn from_map(props: Map<'a>) -> Self {
         Self { props }
     }
 
     /// Wraps a JSON value that must be an object.
-    pub fn from_json(value: Json) -> Result<Self, ParseError> {
+    pub fn from_json(value: Json<'a>) -> Result<Self, ParseError> {
         match value {
             Json::Object(m) => Ok(Self { props: m }),
             other => Err(ParseError {
@@ -62,19 +64,19 @@ impl StixObject {
     }
 
     /// All properties.
-    pub fn properties(&self) -> &Map {
+    pub fn properties(&self) -> &Map<'a> {
         &self.props
     }
     /// All properties, mutable (e.g. to set a computed `id`).
-    pub fn properties_mut(&mut self) -> &mut Map {
+    pub fn properties_mut(&mut self) -> &mut Map<'a> {
         &mut self.props
     }
     /// Consumes the object, giving its properties.
-    pub fn into_properties(self) -> Map {
+    pub fn into_properties(self) -> Map<'a> {
         self.props
     }
     /// A property.
-    pub fn get(&self, name: &str) -> Option<&Json> {
+    pub fn get(&self, name: &str) -> Option<&Json<'a>> {
         self.props.get(name)
     }
     /// A string property.
@@ -142,7 +144,7 @@ impl StixObject {
         crate::Tlp::most_restrictive(self.object_marking_refs())
     }
     /// The objects of a bundle (empty for other objects).
-    pub fn bundle_objects(&self) -> impl Iterator<Item = &Map> {
+    pub fn bundle_objects(&self) -> impl Iterator<Item = &Map<'a>> {
         let objs = if self.type_name() == Some("bundle") {
             self.props
                 .get("objects")
@@ -153,6 +155,12 @@ impl StixObject {
         };
         objs.iter().filter_map(Json::as_object)
     }
+    /// The same object with nothing borrowed from the input (to keep it past the input buffer).
+    pub fn into_owned(self) -> StixObject<'static> {
+        StixObject {
+            props: self.props.into_owned(),
+        }
+    }
     /// Serialises to compact JSON, properties in their original order.
     pub fn to_json_string(&self) -> String {
         // Serialising a Map of our own values cannot fail.
@@ -160,7 +168,7 @@ impl StixObject {
     }
 }
 
-impl serde::Serialize for StixObject {
+impl serde::Serialize for StixObject<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.props.serialize(s)
     }
@@ -169,13 +177,13 @@ impl serde::Serialize for StixObject {
 /// Parses one JSON object (a STIX object, a custom object or a bundle) from bytes.
 /// Invalid JSON, duplicate keys, nesting deeper than 128 and a non-object top level are errors
 /// with a position; this never panics.
-pub fn parse_object(bytes: &[u8]) -> Result<StixObject, ParseError> {
+pub fn parse_object(bytes: &[u8]) -> Result<StixObject<'_>, ParseError> {
     let value: Json = serde_json::from_slice(bytes).map_err(|e| ParseError::from_json(&e))?;
     StixObject::from_json(value)
 }
 
 /// Parses any JSON value with the same guarantees as [`parse_object`].
-pub fn parse_json(bytes: &[u8]) -> Result<Json, ParseError> {
+pub fn parse_json(bytes: &[u8]) -> Result<Json<'_>, ParseError> {
     serde_json::from_slice(bytes).map_err(|e| ParseError::from_json(&e))
 }
 
@@ -188,6 +196,23 @@ mod tests {
         let text = r#"{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z","x_acme_score":7.5,"pattern":"[file:name = 'x']","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z","x_nested":{"b":[1,2,{"c":null}],"a":false}}"#;
         let obj = parse_object(text.as_bytes()).unwrap();
         assert_eq!(obj.to_json_string(), text);
+    }
+
+    #[test]
+    fn into_owned_outlives_the_input_and_validates_the_same() {
+        let text = String::from(
+            r#"{"type":"identity","spec_version":"2.1","id":"identity--311b2d2d-f010-4473-83ec-1edf84858f4c","created":"2015-12-21T19:59:11.000Z","modified":"2015-12-21T19:59:11.000Z","name":"ACME \"Widgets\"","x_acme_tier":"gold","identity_class":"organization"}"#,
+        );
+        let borrowed = parse_object(text.as_bytes()).unwrap();
+        let expected = crate::validate(&borrowed, &crate::ValidateOptions::default());
+        let owned = borrowed.clone().into_owned();
+        drop(borrowed);
+        drop(text);
+        assert_eq!(
+            crate::validate(&owned, &crate::ValidateOptions::default()),
+            expected
+        );
+        assert_eq!(owned.get_str("name"), Some("ACME \"Widgets\""));
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub fn deterministic_sco_id(ty: &str, m: &Map) -> Option<String> {
     deterministic_uuid(ty, m).map(|u| format!("{ty}--{u}"))
 }
 
-fn choose_one_hash(v: &Json) -> Option<Json> {
+fn choose_one_hash<'a>(v: &Json<'a>) -> Option<Json<'a>> {
     let h = v.as_object()?;
     let pick = HASH_PREFERENCE
         .iter()
@@ -131,7 +131,7 @@ pub fn assign_sco_id(m: &mut Map, random_v4: impl FnOnce() -> uuid::Uuid) -> Opt
     }
     let id = deterministic_sco_id(&ty, m).unwrap_or_else(|| format!("{ty}--{}", random_v4()));
     let at = m.keys().position(|k| k == "type").map_or(0, |i| i + 1);
-    m.insert_at(at, "id", Json::String(id.clone()));
+    m.insert_at(at, "id", Json::from(id.clone()));
     Some(id)
 }
 

@@ -15,20 +15,20 @@ use crate::object::{ParseError, StixObject};
 
 /// One unit read from the stream.
 #[derive(Debug)]
-pub enum Unit {
+pub enum Unit<'a> {
     /// A top-level object that is not a bundle, or an element of a top-level array.
-    Object(StixObject),
+    Object(StixObject<'a>),
     /// An object inside a bundle, with its index in `objects`.
     BundleObject {
         /// Position in the bundle's `objects`.
         index: usize,
         /// The object.
-        object: StixObject,
+        object: StixObject<'a>,
     },
     /// The bundle's own properties (without `objects`), after its objects; `objects_len` counts them.
     BundleEnd {
         /// The envelope properties, in order, with `objects` removed.
-        envelope: Map,
+        envelope: Map<'a>,
         /// How many elements `objects` had (`None` if absent or not an array).
         objects_len: Option<usize>,
     },
@@ -86,7 +86,7 @@ fn read_units_limit<R: Read>(
 }
 
 /// Delivers one whole top-level value as units (same units as the streaming path).
-fn emit_value(v: Json, on_unit: &mut impl FnMut(Unit)) {
+fn emit_value<'b>(v: Json<'b>, on_unit: &mut impl FnMut(Unit<'b>)) {
     match v {
         Json::Array(a) => {
             for (i, e) in a.into_iter().enumerate() {
@@ -133,7 +133,7 @@ fn emit_value(v: Json, on_unit: &mut impl FnMut(Unit)) {
     }
 }
 
-fn units_from<'de, R: serde_json::de::Read<'de>, F: FnMut(Unit)>(
+fn units_from<'de, R: serde_json::de::Read<'de>, F: FnMut(Unit<'de>)>(
     de: &mut serde_json::Deserializer<R>,
     on_unit: &mut F,
 ) -> Result<(), ParseError> {
@@ -153,7 +153,7 @@ struct TopSeed<'f, F> {
     on_unit: &'f mut F,
 }
 
-impl<'de, F: FnMut(Unit)> DeserializeSeed<'de> for TopSeed<'_, F> {
+impl<'de, F: FnMut(Unit<'de>)> DeserializeSeed<'de> for TopSeed<'_, F> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(TopVisitor {
@@ -170,7 +170,7 @@ fn not_object(v: &Json) -> &'static str {
     v.kind()
 }
 
-impl<'de, F: FnMut(Unit)> Visitor<'de> for TopVisitor<'_, F> {
+impl<'de, F: FnMut(Unit<'de>)> Visitor<'de> for TopVisitor<'_, F> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -222,7 +222,7 @@ impl<'de, F: FnMut(Unit)> Visitor<'de> for TopVisitor<'_, F> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut i = 0usize;
-        while let Some(v) = seq.next_element_seed(JsonSeed)? {
+        while let Some(v) = seq.next_element_seed(JsonSeed(std::marker::PhantomData))? {
             match v {
                 Json::Object(m) => (self.on_unit)(Unit::Object(StixObject::from_map(m))),
                 other => (self.on_unit)(Unit::NotAnObject {
@@ -253,7 +253,7 @@ impl<'de, F: FnMut(Unit)> Visitor<'de> for TopVisitor<'_, F> {
                 streamed_len = Some(n);
                 continue;
             }
-            let v: Json = map.next_value_seed(JsonSeed)?;
+            let v: Json<'de> = map.next_value_seed(JsonSeed(std::marker::PhantomData))?;
             if key == "type" {
                 is_bundle = Some(v.as_str() == Some("bundle"));
             }
@@ -306,7 +306,7 @@ struct ObjectsSeed<'f, F> {
     on_unit: &'f mut F,
 }
 
-impl<'de, F: FnMut(Unit)> DeserializeSeed<'de> for ObjectsSeed<'_, F> {
+impl<'de, F: FnMut(Unit<'de>)> DeserializeSeed<'de> for ObjectsSeed<'_, F> {
     type Value = usize;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
         d.deserialize_any(ObjectsVisitor {
@@ -319,14 +319,14 @@ struct ObjectsVisitor<'f, F> {
     on_unit: &'f mut F,
 }
 
-impl<'de, F: FnMut(Unit)> Visitor<'de> for ObjectsVisitor<'_, F> {
+impl<'de, F: FnMut(Unit<'de>)> Visitor<'de> for ObjectsVisitor<'_, F> {
     type Value = usize;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an array of STIX objects")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<usize, A::Error> {
         let mut index = 0usize;
-        while let Some(v) = seq.next_element_seed(JsonSeed)? {
+        while let Some(v) = seq.next_element_seed(JsonSeed(std::marker::PhantomData))? {
             match v {
                 Json::Object(m) => (self.on_unit)(Unit::BundleObject {
                     index,

@@ -179,7 +179,8 @@ mod tests {
     #[test]
     fn marking_definitions_are_valid_stix() {
         for t in Tlp::ALL {
-            let obj = crate::parse_object(t.marking_definition_json().as_bytes()).unwrap();
+            let text = t.marking_definition_json();
+            let obj = crate::parse_object(text.as_bytes()).unwrap();
             let issues = crate::validate(&obj, &crate::ValidateOptions::default());
             assert!(
                 issues.iter().all(|i| i.severity != crate::Severity::Error),

@@ -266,7 +266,7 @@ fn object(m: &Map, cx: &mut Ctx) {
             cx.err("type", "required", "'type' is a required property".into());
             return;
         }
-        Some(Json::String(s)) => s.as_str(),
+        Some(Json::String(s)) => s.as_ref(),
         Some(other) => {
             cx.err(
                 "type",
@@ -523,7 +523,7 @@ fn custom_property(k: &str, v: &Json, cx: &mut Ctx, toplevel_ext: bool, ty: &str
     }
 }
 
-impl Json {
+impl Json<'_> {
     fn is_null(&self) -> bool {
         matches!(self, Json::Null)
     }
@@ -984,7 +984,7 @@ fn external_reference(r: &Json, cx: &mut Ctx) {
             );
             None
         }
-        Some(Json::String(s)) => Some(s.as_str()),
+        Some(Json::String(s)) => Some(s.as_ref()),
         Some(o) => {
             cx.err(
                 "source_name",

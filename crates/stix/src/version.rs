@@ -25,8 +25,10 @@ pub fn version_key(obj: &StixObject) -> Option<VersionKey> {
 }
 
 /// The newest of several versions of the same object (greatest `modified`; ties keep the first seen).
-pub fn newest<'a>(versions: impl IntoIterator<Item = &'a StixObject>) -> Option<&'a StixObject> {
-    let mut best: Option<(&StixObject, Option<Timestamp>)> = None;
+pub fn newest<'a, 'b>(
+    versions: impl IntoIterator<Item = &'a StixObject<'b>>,
+) -> Option<&'a StixObject<'b>> {
+    let mut best: Option<(&StixObject<'b>, Option<Timestamp>)> = None;
     for v in versions {
         let m = v.modified().or_else(|| v.created());
         match &best {
@@ -104,11 +106,11 @@ mod tests {
     use super::*;
     use crate::parse_object;
 
-    fn obj(modified: &str, extra: &str) -> StixObject {
-        parse_object(
-            format!(r#"{{"type":"malware","spec_version":"2.1","id":"malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2016-01-01T00:00:00.000Z","modified":"{modified}","is_family":false{extra}}}"#).as_bytes(),
-        )
-        .unwrap()
+    fn obj(modified: &str, extra: &str) -> StixObject<'static> {
+        let text = format!(
+            r#"{{"type":"malware","spec_version":"2.1","id":"malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2016-01-01T00:00:00.000Z","modified":"{modified}","is_family":false{extra}}}"#
+        );
+        parse_object(text.as_bytes()).unwrap().into_owned()
     }
 
     #[test]
