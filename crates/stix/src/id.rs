@@ -49,7 +49,24 @@ impl fmt::Display for StixId {
 
 /// Splits `type--uuid` and checks both parts; returns (type, uuid).
 pub fn split_id(s: &str) -> Result<(&str, &str), IdError> {
-    let (t, u) = s.split_once("--").ok_or(IdError::Format)?;
+    let b = s.as_bytes();
+    // Type names contain no "--", so the separator is the first "--"; for a well-formed id it sits
+    // 38 bytes from the end, which is checked first (the common case, no search).
+    let n = b.len();
+    let at = if n >= 41 && b[n - 38] == b'-' && b[n - 37] == b'-' && b[n - 39] != b'-' {
+        n - 38
+    } else {
+        b.windows(2)
+            .position(|w| w == b"--")
+            .ok_or(IdError::Format)?
+    };
+    let (t, u) = (
+        s.get(..at).ok_or(IdError::Format)?,
+        s.get(at + 2..).ok_or(IdError::Format)?,
+    );
+    if t.contains("--") {
+        return Err(IdError::Format);
+    }
     if !is_type_name(t) {
         return Err(IdError::Format);
     }
@@ -116,5 +133,20 @@ mod tests {
             Err(IdError::Format)
         );
         assert!(StixId::parse("indicator--a932fcc6-e032-176c-126f-cb970a5a1adf").is_err()); // variant 1
+        assert_eq!(
+            StixId::parse("abc---8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"),
+            Err(IdError::Uuid)
+        );
+        assert_eq!(
+            StixId::parse("a--b--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"),
+            Err(IdError::Format)
+        );
+        assert_eq!(
+            StixId::parse("x-acme-widget--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f")
+                .unwrap()
+                .object_type(),
+            "x-acme-widget"
+        );
+        assert_eq!(StixId::parse("--"), Err(IdError::Format));
     }
 }

@@ -181,13 +181,13 @@ impl<'o> Ctx<'o> {
     fn enter_i(&mut self, i: usize) {
         self.marks.push(self.path.len());
         self.path.push('/');
-        let _ = std::fmt::Write::write_fmt(&mut self.path, format_args!("{i}"));
+        push_index(&mut self.path, i);
     }
     fn enter_index(&mut self, key: &str, i: usize) {
         self.enter(key);
         let outer = self.marks.pop().unwrap_or(0);
         self.path.push('/');
-        let _ = std::fmt::Write::write_fmt(&mut self.path, format_args!("{i}"));
+        push_index(&mut self.path, i);
         self.marks.push(outer);
     }
     fn leave(&mut self) {
@@ -214,6 +214,22 @@ impl<'o> Ctx<'o> {
     fn warn(&mut self, rel: &str, code: &'static str, message: String) {
         self.push(rel, Severity::Warning, code, message);
     }
+}
+
+/// Appends the decimal digits of `i` (no formatting machinery on the hot path).
+fn push_index(path: &mut String, i: usize) {
+    let mut buf = [0u8; 20];
+    let mut n = i;
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    path.push_str(std::str::from_utf8(&buf[at..]).unwrap_or("0"));
 }
 
 const RESERVED_PROPERTIES: &[&str] = &["severity", "action", "username", "phone_numbers"];

@@ -114,3 +114,23 @@ fn deep_nesting_and_huge_strings_are_errors_or_fine_never_panics() {
             .any(|i| i.code == "required")
     );
 }
+
+/// The straightforward definition `split_id` must agree with: split at the first `--`.
+fn split_id_reference(s: &str) -> Option<(&str, &str)> {
+    let (t, u) = s.split_once("--")?;
+    (simpul_stix::id::is_type_name(t) && simpul_stix::id::is_uuid(u)).then_some((t, u))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2048))]
+
+    #[test]
+    fn split_id_agrees_with_its_definition(
+        t in "[a-z][a-z0-9-]{0,10}",
+        sep in prop::sample::select(vec!["--", "---", "-", "----", "--x--"]),
+        u in prop_oneof!["[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", "[0-9a-f-]{30,40}"],
+    ) {
+        let s = format!("{t}{sep}{u}");
+        prop_assert_eq!(simpul_stix::id::split_id(&s).ok(), split_id_reference(&s));
+    }
+}
