@@ -390,7 +390,7 @@ impl<'de> Visitor<'de> for JsonVisitor<'de> {
 
 /// Reads a JSON object's members, rejecting duplicate keys.
 pub(crate) fn read_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Map<'de>, A::Error> {
-    let mut entries: Vec<(Key<'de>, Json<'de>)> = Vec::with_capacity(16);
+    let mut entries: Vec<(Key<'de>, Json<'de>)> = Vec::with_capacity(8);
     let mut seen: Option<std::collections::HashSet<Key<'de>>> = None;
     while let Some(key) = map.next_key_seed(KeySeed(std::marker::PhantomData))? {
         if is_duplicate(&entries, &mut seen, &key) {
