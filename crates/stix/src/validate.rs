@@ -531,6 +531,16 @@ fn custom_property(k: &str, v: &Json, cx: &mut Ctx, toplevel_ext: bool, ty: &str
     if v.is_null() {
         cx.err(k, "null", format!("'{k}' must not be null"));
     }
+    // Spec §2.7/§11: a property whose name ends in `_ref` holds an identifier, `_refs` a list of them.
+    if k.ends_with("_ref") {
+        cx.enter(k);
+        reference(v, &[], cx, k);
+        cx.leave();
+    } else if k.ends_with("_refs") {
+        cx.enter(k);
+        value(&K::Refs(&[]), v, cx, k);
+        cx.leave();
+    }
     if !toplevel_ext {
         cx.warn(k, "custom-property", format!("custom property '{k}' on {ty} should be defined by an extension (property-extension or toplevel-property-extension)"));
     }
@@ -2630,6 +2640,17 @@ mod tests {
             built.insert(k.to_owned(), v.clone());
         }
         assert_eq!(validate_map(&built, &ValidateOptions::default()), vec![]);
+    }
+
+    #[test]
+    fn custom_ref_properties_must_hold_identifiers() {
+        let base = IND.replace("\"name\":\"bad\",", "\"name\":\"bad\",\"x_acme_owner_ref\":\"acme\",\"x_acme_seen_refs\":[\"identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f\",3],");
+        let errors: Vec<_> = issues(&base)
+            .into_iter()
+            .filter(|i| i.severity == Severity::Error)
+            .map(|i| i.path)
+            .collect();
+        assert_eq!(errors, ["/x_acme_owner_ref", "/x_acme_seen_refs/1"]);
     }
 
     struct RejectAll;
