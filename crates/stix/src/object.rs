@@ -43,7 +43,7 @@ pub struct StixObject<'a> {
 }
 
 impl<'a> StixObject<'a> {
-    /// Wraps a JSON object (no checks: run [`crate::validate`] for that).
+    /// Wraps a JSON object (no checks: run [`crate::validate()`] for that).
     pub fn from_map(props: Map<'a>) -> Self {
         Self { props }
     }
