@@ -84,8 +84,14 @@ fn interner() -> &'static Interner {
 /// The interned `'static` instance of a property name the model defines. Every key of a [`Map`]
 /// that names a defined property is this very instance, so tables may look keys up by address.
 pub(crate) fn canonical_name(s: &str) -> Option<&'static str> {
+    if s.len() > MAX_INTERNED {
+        return None;
+    }
     interner().get(s)
 }
+
+/// Longer names are never interned (no STIX name comes close).
+const MAX_INTERNED: usize = 64;
 
 /// An owned key, re-pointed at the interned instance when it names a defined property.
 fn reintern(k: Cow<'static, str>) -> Cow<'static, str> {
@@ -96,17 +102,14 @@ fn reintern(k: Cow<'static, str>) -> Cow<'static, str> {
 }
 
 fn intern_owned(s: String) -> Key<'static> {
-    match interner().get(&s) {
+    match canonical_name(&s) {
         Some(k) => Cow::Borrowed(k),
         None => Cow::Owned(s),
     }
 }
 
 fn intern(s: &str) -> Key<'static> {
-    if s.len() > 64 {
-        return Cow::Owned(s.to_owned());
-    }
-    match interner().get(s) {
+    match canonical_name(s) {
         Some(k) => Cow::Borrowed(k),
         None => Cow::Owned(s.to_owned()),
     }
@@ -480,6 +483,7 @@ mod tests {
         assert!(matches!(intern("x_acme_score"), Cow::Owned(_)));
         assert!(matches!(intern(""), Cow::Owned(_)));
         for name in crate::schema::all_property_names() {
+            assert!(name.len() <= MAX_INTERNED, "{name}");
             assert!(matches!(intern(name), Cow::Borrowed(_)), "{name}");
         }
     }
