@@ -34,6 +34,8 @@ enum Command {
     Token(cmd::admin::TokenArgs),
     /// Verify and read the audit log.
     Audit(cmd::admin::AuditArgs),
+    /// STIX 2.1 objects: validate.
+    Stix(cmd::stix::Args),
     /// STIX patterns: check syntax, match observations.
     Pattern(cmd::pattern::Args),
 }
@@ -71,6 +73,7 @@ fn main() -> ExitCode {
         Command::User(args) => cmd::admin::user(args),
         Command::Token(args) => cmd::admin::token(args),
         Command::Audit(args) => cmd::admin::audit(args),
+        Command::Stix(args) => cmd::stix::run(args),
         Command::Pattern(args) => cmd::pattern::run(args),
     }
 }

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 pub mod admin;
 pub mod config;
+pub mod pattern;
 pub mod serve;
+pub mod stix;
 
 /// Prints `simpul: error: …` with the whole cause chain on one line and returns exit code 1.
 pub fn fail(err: &anyhow::Error) -> ExitCode {
@@ -34,5 +36,3 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()?)
 }
-
-pub mod pattern;

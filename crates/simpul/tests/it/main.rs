@@ -10,4 +10,5 @@ mod helpers;
 mod identity;
 mod pattern;
 mod server;
+mod stix;
 mod store_story;

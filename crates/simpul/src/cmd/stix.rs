@@ -1,0 +1,116 @@
+//! `simpul stix …`: STIX 2.1 tools. The logic lives in `simpul-stix`; this file only reads files and prints.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use simpul_stix::ValidateOptions;
+use simpul_stix::report::{Report, validate_reader};
+
+/// STIX 2.1 tools.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate STIX 2.1 content: a bundle, a single object, a JSON array of objects, or JSON lines.
+    ///
+    /// Exit status: 0 all valid (warnings allowed), 1 some object invalid, 2 unreadable input.
+    Validate {
+        /// Files to validate; `-` reads standard input.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Print one JSON report per object and line: {"id","valid","errors":[{"path","message","severity","code"}]}.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Runs `simpul stix`.
+pub fn run(args: Args) -> ExitCode {
+    match args.command {
+        Command::Validate { files, json } => validate(&files, json),
+    }
+}
+
+fn validate(files: &[PathBuf], json: bool) -> ExitCode {
+    let opts = ValidateOptions::default();
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let (mut unreadable, mut invalid) = (false, false);
+    for path in files {
+        let name = path.display().to_string();
+        let reader: Box<dyn Read> = if name == "-" {
+            Box::new(io::stdin().lock())
+        } else {
+            match File::open(path) {
+                Ok(f) => Box::new(f),
+                Err(e) => {
+                    eprintln!("simpul stix validate: cannot read {name}: {e}");
+                    unreadable = true;
+                    continue;
+                }
+            }
+        };
+        let mut write_failed = false;
+        let result = validate_reader(reader, &opts, |r| {
+            if !write_failed && print_report(&mut out, &name, &r, json).is_err() {
+                write_failed = true;
+            }
+        });
+        match result {
+            Ok(s) => {
+                invalid |= s.invalid > 0;
+                if !json {
+                    let _ = writeln!(
+                        out,
+                        "{name}: {} objects, {} invalid, {} warnings",
+                        s.objects, s.invalid, s.warnings
+                    );
+                }
+            }
+            Err(e) => {
+                let _ = out.flush();
+                eprintln!("simpul stix validate: {name}: not readable as JSON: {e}");
+                unreadable = true;
+            }
+        }
+    }
+    let _ = out.flush();
+    if unreadable {
+        ExitCode::from(2)
+    } else if invalid {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn print_report(out: &mut impl Write, file: &str, r: &Report, json: bool) -> io::Result<()> {
+    if json {
+        serde_json::to_writer(&mut *out, r).map_err(io::Error::other)?;
+        return writeln!(out);
+    }
+    if r.errors.is_empty() {
+        return Ok(());
+    }
+    let id = r.id.as_deref().unwrap_or("(no id)");
+    writeln!(
+        out,
+        "{file}: {id}: {}",
+        if r.valid {
+            "valid, with warnings"
+        } else {
+            "INVALID"
+        }
+    )?;
+    for i in &r.errors {
+        writeln!(out, "  {i}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,69 @@
+//! `simpul stix validate`: exit codes 0/1/2, JSON lines, stdin, one-line errors on stderr.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const GOOD: &str = r#"{"type":"identity","spec_version":"2.1","id":"identity--311b2d2d-f010-4473-83ec-1edf84858f4c","created":"2015-12-21T19:59:11.000Z","modified":"2015-12-21T19:59:11.000Z","name":"ACME","identity_class":"organization"}"#;
+const BAD: &str = r#"{"type":"identity","spec_version":"2.1","id":"identity--311b2d2d-f010-4473-83ec-1edf84858f4c","created":"2015-12-21T19:59:11.000Z","modified":"2014-12-21T19:59:11.000Z","name":"ACME"}"#;
+
+fn simpul(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_simpul"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn valid_input_exits_zero() {
+    let out = simpul(&["stix", "validate", "-"], GOOD);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn invalid_object_exits_one_with_json_report() {
+    let out = simpul(
+        &["stix", "validate", "--json", "-"],
+        &format!("{GOOD}\n{BAD}\n"),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["valid"], true);
+    assert_eq!(lines[1]["valid"], false);
+    assert_eq!(
+        lines[1]["id"],
+        "identity--311b2d2d-f010-4473-83ec-1edf84858f4c"
+    );
+    assert_eq!(lines[1]["errors"][0]["path"], "/modified");
+    assert_eq!(lines[1]["errors"][0]["severity"], "error");
+}
+
+#[test]
+fn unreadable_input_exits_two_with_one_line() {
+    let out = simpul(&["stix", "validate", "-"], "{\"type\": ");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("line 1"), "{err}");
+    let out = simpul(&["stix", "validate", "/nonexistent/file.json"], "");
+    assert_eq!(out.status.code(), Some(2));
+}
