@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use simpul_stix::ValidateOptions;
 use simpul_stix::report::{Report, validate_reader};
 
 /// STIX 2.1 tools.
@@ -39,7 +38,7 @@ pub fn run(args: Args) -> ExitCode {
 }
 
 fn validate(files: &[PathBuf], json: bool) -> ExitCode {
-    let opts = ValidateOptions::default();
+    let opts = simpul::stix_validate_options();
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let (mut unreadable, mut invalid) = (false, false);

@@ -67,3 +67,39 @@ fn unreadable_input_exits_two_with_one_line() {
     let out = simpul(&["stix", "validate", "/nonexistent/file.json"], "");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn indicator_patterns_are_checked() {
+    let indicator = |pattern: &str| {
+        serde_json::json!({
+            "type": "indicator", "spec_version": "2.1",
+            "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+            "created": "2026-11-28T00:00:00.000Z", "modified": "2026-11-28T00:00:00.000Z",
+            "pattern": pattern, "pattern_type": "stix", "valid_from": "2026-11-28T00:00:00Z"
+        })
+        .to_string()
+    };
+    let ok = simpul(
+        &["stix", "validate", "--json", "-"],
+        &indicator("[domain-name:value = 'scam.example']"),
+    );
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    let bad = simpul(
+        &["stix", "validate", "--json", "-"],
+        &indicator("[domain-name:value = 'scam.example'"),
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&bad.stdout).unwrap();
+    let errors = report["errors"].as_array().unwrap();
+    let err = errors.iter().find(|e| e["severity"] == "error").unwrap();
+    assert_eq!(err["path"], "/pattern", "{report}");
+    assert!(
+        err["message"].as_str().unwrap().contains("byte 35"),
+        "{report}"
+    );
+}
