@@ -960,3 +960,168 @@ async fn openapi_documents_exactly_the_routes() {
     }
     w.app.shutdown().await;
 }
+
+#[tokio::test]
+async fn account_page_manages_own_tokens_and_password() {
+    let w = world().await;
+    let client = no_redirects();
+    // Not signed in: sent to the sign-in page.
+    let res = client.get(w.app.url("/account")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let res = web_login(&w.app, "an@own.example", "correct horse battery staple").await;
+    let session = set_cookie(&res, "simpul_session")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let page = client
+        .get(w.app.url("/account"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("API tokens") && html.contains("Change password"));
+    let csrf = html
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    // Without the CSRF token nothing happens.
+    let form = [
+        ("name", "siem"),
+        ("scope_read", "on"),
+        ("scope_sync", "on"),
+        ("expires_in_days", "30"),
+    ];
+    let res = client
+        .post(w.app.url("/account/tokens"))
+        .header("cookie", &session)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        422,
+        "the form without csrf_token does not even parse"
+    );
+    let mut with_csrf = form.to_vec();
+    with_csrf.push(("csrf_token", "wrong"));
+    let res = client
+        .post(w.app.url("/account/tokens"))
+        .header("cookie", &session)
+        .form(&with_csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    // Create: the secret is shown once and works.
+    with_csrf.pop();
+    with_csrf.push(("csrf_token", &csrf));
+    let res = client
+        .post(w.app.url("/account/tokens"))
+        .header("cookie", &session)
+        .form(&with_csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let html = res.text().await.unwrap();
+    let secret = html
+        .split("<code>")
+        .nth(1)
+        .unwrap()
+        .split("</code>")
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(secret.starts_with("simpul_"));
+    let me = call(&w.app, Method::GET, "/api/v1/me", Some(&secret), None).await;
+    assert_eq!(me.status(), 200);
+    let page = client
+        .get(w.app.url("/account"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains(&secret), "shown only once");
+    assert!(page.contains("read,sync"));
+
+    // Revoke it from the page.
+    let op = Principal::operator("test");
+    let id = w
+        .service
+        .list_tokens_of(&op, "an@own.example")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name == "siem")
+        .unwrap()
+        .id;
+    let res = client
+        .post(w.app.url(&format!("/account/tokens/{id}/revoke")))
+        .header("cookie", &session)
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        call(&w.app, Method::GET, "/api/v1/me", Some(&secret), None)
+            .await
+            .status(),
+        401
+    );
+
+    // Password: the wrong current one is refused; the right one ends the session.
+    let bad = [
+        ("csrf_token", csrf.as_str()),
+        ("current_password", "not my password"),
+        ("new_password", "a brand new passphrase"),
+    ];
+    let res = client
+        .post(w.app.url("/account/password"))
+        .header("cookie", &session)
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let good = [
+        ("csrf_token", csrf.as_str()),
+        ("current_password", "correct horse battery staple"),
+        ("new_password", "a brand new passphrase"),
+    ];
+    let res = client
+        .post(w.app.url("/account/password"))
+        .header("cookie", &session)
+        .form(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        client
+            .get(w.app.url("/account"))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
+    let res = web_login(&w.app, "an@own.example", "a brand new passphrase").await;
+    assert_eq!(res.status(), 303);
+    w.app.shutdown().await;
+}
