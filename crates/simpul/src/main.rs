@@ -34,6 +34,8 @@ enum Command {
     Token(cmd::admin::TokenArgs),
     /// Verify and read the audit log.
     Audit(cmd::admin::AuditArgs),
+    /// STIX patterns: check syntax, match observations.
+    Pattern(cmd::pattern::Args),
 }
 
 fn main() -> ExitCode {
@@ -69,5 +71,6 @@ fn main() -> ExitCode {
         Command::User(args) => cmd::admin::user(args),
         Command::Token(args) => cmd::admin::token(args),
         Command::Audit(args) => cmd::admin::audit(args),
+        Command::Pattern(args) => cmd::pattern::run(args),
     }
 }
