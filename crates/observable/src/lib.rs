@@ -45,7 +45,7 @@
 //! | `ssdeep` | `96:abc…:def…` | `blocksize:h1:h2`, block size 3·2ⁿ, base64 parts ≤ 64; case kept; trailing `,"file"` dropped |
 //! | `tlsh` | `T1` + 70 upper-case hex | `T1`+70 hex, or the older 70 hex without prefix (same digest) |
 //! | `phone` | `+6281234567890` | E.164 via libphonenumber metadata (the `phonenumber` crate); digits, leading `+` and separators ` -./()` only; a national number is read in the context's region ([`Context`]) and rejected without one; must be valid in its numbering plan |
-//! | `sms-sender` | `+65…`, `SG/72345`, `dbs bank` | a phone number (leading `+` or ≥ 9 digits) → `phone` key; a short code of 3–8 digits → `REGION/digits` (region required); an alphanumeric id of ≤ 11 characters with a letter → lower-cased |
+//! | `sms-sender` | `+65…`, `SG/72345`, `dbs bank` | a phone number (leading `+` or ≥ 9 digits) → `phone` key; a short code of 3–8 digits → `REGION/digits` (region required); an alphanumeric id of ≤ 11 characters with a letter → lower-cased, runs of spaces collapsed |
 //! | `iban` | `GB82WEST12345698765432` | spaces/hyphens dropped, upper case, `IBAN` prefix dropped; country known, its length, mod-97 = 1 |
 //! | `bic` | `DEUTDEFF` | 8 or 11 characters, upper case; branch `XXX` dropped (primary office) |
 //! | `bank-account` | `ID/BCA/1234567890` | `COUNTRY/BANK/NUMBER` from `CC:BANK:NUMBER`, `BANK:NUMBER` or `NUMBER` (country from the context); parts compacted and upper-cased; an IBAN yields the `iban` key, and an IBAN-shaped value of an IBAN country that fails its check is an error, not an account number; see [`bank_account_key`] for structured input |

@@ -90,8 +90,8 @@ pub(crate) fn phone(raw: &str, ctx: &Context) -> Result<Canonical, ObservableErr
 /// - a national short code (3–8 digits) → `REGION/digits`, region from the context (required),
 ///   or given in that form;
 /// - an alphanumeric sender id (1–11 of letters, digits, space, `.`, `-`, `_`, `&`, `+`, with
-///   at least one letter) → lower-cased, inner spaces kept, as networks display them case-folded
-///   differently and spoofers vary case.
+///   at least one letter) → lower-cased, runs of spaces collapsed to one, as networks display
+///   them case-folded differently and spoofers vary case.
 pub(crate) fn sms_sender(raw: &str, ctx: &Context) -> Result<Canonical, ObservableError> {
     let ty = T::SmsSender;
     let s = raw.trim();
@@ -155,5 +155,12 @@ pub(crate) fn sms_sender(raw: &str, ctx: &Context) -> Result<Canonical, Observab
             what: "an alphanumeric sender id needs a letter",
         });
     }
-    Ok(Canonical::new(ty, s.to_ascii_lowercase()))
+    // Runs of spaces collapse to one: "DBS  Bank" and "DBS Bank" display alike.
+    let key = s
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
+    Ok(Canonical::new(ty, key))
 }

@@ -75,6 +75,7 @@ fn ethereum_is_compared_case_insensitively_with_eip55() {
                 addr,
                 &lower,
                 &format!("0x{}", addr[2..].to_ascii_uppercase()),
+                &format!("0X{}", addr[2..].to_ascii_uppercase()),
             ],
         );
     }

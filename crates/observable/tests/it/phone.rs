@@ -125,6 +125,7 @@ fn sms_senders() {
         &ctx("SG"),
         &[
             ("DBS Bank", "dbs bank"),
+            ("DBS  Bank", "dbs bank"),
             ("DBS-SG", "dbs-sg"),
             ("72345", "SG/72345"),
             ("GoTo", "goto"),
