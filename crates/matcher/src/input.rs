@@ -25,7 +25,7 @@ use serde_json::Value;
 use simpul_observable::{Canonical, Context, ObservableType, detect_canonical, normalise};
 use time::OffsetDateTime;
 
-use crate::{Index, Slot, hit_json};
+use crate::{Hit, Index, Slot};
 
 /// How many malformed line numbers a [`Summary`] keeps.
 pub const MAX_REPORTED: usize = 20;
@@ -508,9 +508,8 @@ impl<'a> Matching<'a> {
         }
     }
 
-    /// Reads and matches one line (`line_no` 1-based, for the report); `emit` receives each hit
-    /// as JSON ([`hit_json`]).
-    pub fn line(&mut self, line_no: u64, line: &str, emit: &mut dyn FnMut(Value)) {
+    /// Reads and matches one line (`line_no` 1-based, for the report); `emit` receives each hit.
+    pub fn line(&mut self, line_no: u64, line: &str, emit: &mut dyn FnMut(&Hit<'_>)) {
         self.summary.lines += 1;
         if let Err(e) = self.reader.line(line, &mut self.raws) {
             self.summary.malformed(line_no, e.to_string());
@@ -537,7 +536,7 @@ impl<'a> Matching<'a> {
             for &s in &self.slots {
                 if let Some(ind) = self.index.indicator(s) {
                     self.summary.hits += 1;
-                    emit(hit_json(&raw.value, &c, ind));
+                    emit(&Hit::new(&raw.value, &c, ind));
                 }
             }
         }

@@ -4,8 +4,8 @@
 //! `stix`) are compiled once into hash and prefix structures keyed by the canonical keys of
 //! `simpul-observable`, so that matching one observable costs a few hash lookups instead of one
 //! pattern evaluation per indicator. It also owns reading observables out of log lines
-//! ([`input`]: plain lines, JSON lines, CSV, Zeek `dns`/`http`/`conn` logs) and the JSON form of
-//! a hit ([`hit_json`]), so the `simpul match` command stays a thin loop.
+//! ([`input`]: plain lines, JSON lines, CSV, Zeek `dns`/`http`/`conn` logs), loading indicator
+//! files ([`load`]) and the output form of a hit ([`Hit`]), so the `simpul match` command stays a thin loop.
 //!
 //! It must never do I/O, read the clock (every time-dependent call takes `now`), or panic on
 //! any indicator or input line; it never decides who may see an indicator — callers hand it only
@@ -85,6 +85,7 @@ pub mod compile;
 mod index;
 mod indicator;
 pub mod input;
+pub mod load;
 pub mod sco;
 
 pub use compile::{Entry, Never, Plan};
@@ -93,19 +94,49 @@ pub use indicator::{IndicatorError, Tlp};
 
 use simpul_observable::Canonical;
 
-/// One hit as a JSON object (one line of `simpul match` output): `observable` (as read),
-/// `type`, `canonical`, `indicator_id`, `indicator_name`, `tlp`, `created_by_ref`,
-/// `valid_until` (absent values are `null`).
+/// One hit: one line of `simpul match` output, serialised with its fields in this order:
+/// `observable` (as read), `type`, `canonical`, `indicator_id`, `indicator_name`, `tlp`,
+/// `created_by_ref`, `valid_until` (absent values are `null`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Hit<'a> {
+    /// The value as read.
+    pub observable: &'a str,
+    /// Its canonical type name.
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// Its canonical key.
+    pub canonical: &'a str,
+    /// The indicator's STIX id.
+    pub indicator_id: &'a str,
+    /// Its name.
+    pub indicator_name: Option<&'a str>,
+    /// Its TLP (`TLP:GREEN`…).
+    pub tlp: Option<&'static str>,
+    /// Its creator.
+    pub created_by_ref: Option<&'a str>,
+    /// Its `valid_until` (RFC 3339, UTC).
+    pub valid_until: Option<String>,
+}
+
+impl<'a> Hit<'a> {
+    /// The hit of `observable` (canonical `c`) on `ind`.
+    #[must_use]
+    pub fn new(observable: &'a str, c: &'a Canonical, ind: &'a Indicator) -> Self {
+        Self {
+            observable,
+            ty: c.ty().to_string(),
+            canonical: c.key(),
+            indicator_id: ind.id(),
+            indicator_name: ind.name(),
+            tlp: ind.tlp().map(Tlp::as_str),
+            created_by_ref: ind.created_by_ref(),
+            valid_until: ind.valid_until(),
+        }
+    }
+}
+
+/// A hit as a JSON value (see [`Hit`]).
 #[must_use]
 pub fn hit_json(observable: &str, c: &Canonical, ind: &Indicator) -> serde_json::Value {
-    serde_json::json!({
-        "observable": observable,
-        "type": c.ty().to_string(),
-        "canonical": c.key(),
-        "indicator_id": ind.id(),
-        "indicator_name": ind.name(),
-        "tlp": ind.tlp().map(Tlp::as_str),
-        "created_by_ref": ind.created_by_ref(),
-        "valid_until": ind.valid_until(),
-    })
+    serde_json::to_value(Hit::new(observable, c, ind)).unwrap_or_default()
 }

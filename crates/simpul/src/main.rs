@@ -36,6 +36,8 @@ enum Command {
     Audit(cmd::admin::AuditArgs),
     /// STIX patterns: check syntax, match observations.
     Pattern(cmd::pattern::Args),
+    /// Match observables from logs and lists against indicators.
+    Match(cmd::match_::Args),
 }
 
 fn main() -> ExitCode {
@@ -72,5 +74,6 @@ fn main() -> ExitCode {
         Command::Token(args) => cmd::admin::token(args),
         Command::Audit(args) => cmd::admin::audit(args),
         Command::Pattern(args) => cmd::pattern::run(args),
+        Command::Match(args) => cmd::match_::run(args),
     }
 }

@@ -92,7 +92,9 @@ fn matching_counts_and_reports_lines() {
     let mut hits = Vec::new();
     let input = "{\"type\":\"domain\",\"value\":\"EVIL.example\"}\n{\"value\":\"hello\"}\n{\"type\":\"ipv4\",\"value\":\"999.1.1.1\"}\n{oops\n";
     for (i, l) in input.lines().enumerate() {
-        m.line(i as u64 + 1, l, &mut |h| hits.push(h));
+        m.line(i as u64 + 1, l, &mut |h| {
+            hits.push(serde_json::to_value(h).unwrap())
+        });
     }
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0]["canonical"], "evil.example");

@@ -36,3 +36,5 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 pub mod pattern;
+
+pub mod match_;

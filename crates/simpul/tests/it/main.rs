@@ -8,5 +8,6 @@
 mod cli;
 mod helpers;
 mod identity;
+mod matching;
 mod server;
 mod store_story;
