@@ -63,10 +63,15 @@ fn objects_of(v: Value, out: &mut Vec<Value>) {
 /// [`LoadError`] when the text is not JSON (nor JSON lines) or holds no object; the index may
 /// then hold the objects of the lines before the bad one.
 pub fn load(text: &str, index: &mut Index, now: OffsetDateTime) -> Result<Loaded, LoadError> {
+    let mut r = Loaded::default();
     let mut objects = Vec::new();
     match serde_json::from_str::<Value>(text) {
-        Ok(v) => objects_of(v, &mut objects),
+        Ok(v) => {
+            objects_of(v, &mut objects);
+            offer_all(&objects, index, now, &mut r);
+        }
         Err(whole) => {
+            // JSON lines: offered line by line, so a large file is never held as one tree.
             let mut any = false;
             for (i, line) in text.lines().enumerate() {
                 if line.trim().is_empty() {
@@ -81,18 +86,21 @@ pub fn load(text: &str, index: &mut Index, now: OffsetDateTime) -> Result<Loaded
                     },
                 })?;
                 any = true;
+                objects.clear();
                 objects_of(v, &mut objects);
+                offer_all(&objects, index, now, &mut r);
             }
         }
     }
-    if objects.is_empty() {
+    if r.objects == 0 {
         return Err(LoadError::NoObjects);
     }
-    let mut r = Loaded {
-        objects: objects.len(),
-        ..Loaded::default()
-    };
-    for o in &objects {
+    Ok(r)
+}
+
+fn offer_all(objects: &[Value], index: &mut Index, now: OffsetDateTime, r: &mut Loaded) {
+    r.objects += objects.len();
+    for o in objects {
         if o.get("type").and_then(Value::as_str) != Some("indicator") {
             r.other_objects += 1;
             continue;
@@ -113,5 +121,4 @@ pub fn load(text: &str, index: &mut Index, now: OffsetDateTime) -> Result<Loaded
             }
         }
     }
-    Ok(r)
 }
