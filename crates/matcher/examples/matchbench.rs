@@ -4,7 +4,8 @@
 //! the growth of resident memory from /proc/self/statm), then matches M generated observables
 //! at hit rate RATE on one thread (CPU time of the thread and wall clock), as plain values
 //! typed by `detect_canonical` and looked up, and again as pre-normalised keys (lookup only).
-//! Prints one JSON object.
+//! Prints one JSON object. `MATCH_RESIDUALS=K` adds K residual (evaluator-decided) patterns
+//! on domain names.
 //!
 //! `matchbench write DIR N M RATE [SUBSET_INDICATORS SUBSET_OBSERVABLES]`: writes the same
 //! data for whole-process comparisons: DIR/indicators.jsonl, DIR/observables.txt,
@@ -74,6 +75,20 @@ fn measure(n: u64, m: u64, rate: f64) {
     for i in 0..n {
         let g = generate::indicator(&mut r, i);
         ix.offer(&g.indicator, now).unwrap();
+    }
+    // MATCH_RESIDUALS=K adds K residual patterns on domain names (`LIKE '%word%'`), each
+    // evaluated for every domain observable.
+    let residuals: u64 = std::env::var("MATCH_RESIDUALS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    for k in 0..residuals {
+        let v = serde_json::json!({
+            "type": "indicator", "id": format!("indicator--ffffffff-0000-4000-8000-{k:012x}"),
+            "pattern_type": "stix", "modified": "2026-01-01T00:00:00Z",
+            "pattern": format!("[domain-name:value LIKE '%zq{k}x%']"),
+        });
+        ix.offer(&v, now).unwrap();
     }
     let build_cpu = thread_cpu() - c;
     let build_wall = t.elapsed();

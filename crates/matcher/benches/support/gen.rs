@@ -70,7 +70,13 @@ fn domain(r: &mut Rng, hit: bool) -> String {
     } else {
         "test"
     };
-    format!("{}{}.{tld}", r.letters(5, 12), r.below(1000))
+    // simpul-observable refangs a leading `fxp`/`hxxp` even without `://` (reported as a
+    // bug): such names would not be canonical, so they are not generated.
+    let mut label = r.letters(5, 12);
+    while label.starts_with("fxp") || label.starts_with("hxxp") {
+        label = r.letters(5, 12);
+    }
+    format!("{label}{}.{tld}", r.below(1000))
 }
 
 fn ipv4(r: &mut Rng, hit: bool) -> [u8; 4] {
