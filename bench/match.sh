@@ -17,7 +17,8 @@ SUB_O=${MATCH_SUBSET_OBSERVABLES:-2000}
 OUT=${MATCH_OUT:-$SIMPUL_ROOT/bench/out/match}
 mkdir -p "$OUT"
 ci_venv stix2-matcher==3.0.0
-cargo build --quiet --release -p simpul -p simpul-matcher --example matchbench
+cargo build --quiet --release -p simpul
+cargo build --quiet --release -p simpul-matcher --example matchbench
 BIN="$SIMPUL_ROOT/target/release"
 
 echo "== in process, one thread: build $N indicators, match $M observables (hit rate $RATE)"
@@ -26,25 +27,28 @@ cat "$OUT/measure.json"
 echo "== writing the same data to $OUT"
 "$BIN/examples/matchbench" write "$OUT" "$N" "$M" "$RATE" "$SUB_I" "$SUB_O"
 echo "== simpul match (whole process): loading only, then loading + matching"
-/usr/bin/time -f '%e %M' -o "$OUT/load.time" "$BIN/simpul" match --indicators "$OUT/indicators.jsonl" /dev/null
-/usr/bin/time -f '%e %M' -o "$OUT/full.time" "$BIN/simpul" match --indicators "$OUT/indicators.jsonl" \
+/usr/bin/time -f '%e %U %S %M' -o "$OUT/load.time" "$BIN/simpul" match --indicators "$OUT/indicators.jsonl" /dev/null
+/usr/bin/time -f '%e %U %S %M' -o "$OUT/full.time" "$BIN/simpul" match --indicators "$OUT/indicators.jsonl" \
   "$OUT/observables.txt" --summary > "$OUT/hits.jsonl" 2> "$OUT/summary.txt"
 echo "== grep -F -x -f (exact strings only)"
-/usr/bin/time -f '%e %M' -o "$OUT/grep.time" grep -F -x -f "$OUT/exact.txt" "$OUT/observables.txt" > "$OUT/grep.out" || true
+/usr/bin/time -f '%e %U %S %M' -o "$OUT/grep.time" grep -F -x -f "$OUT/exact.txt" "$OUT/observables.txt" > "$OUT/grep.out" || true
 echo "== stix2-matcher on $SUB_I indicators x $SUB_O observables"
 "$CI_PY" bench/match_peer.py "$OUT" > "$OUT/peer.json"
 cat "$OUT/peer.json"
-/usr/bin/time -f '%e %M' -o "$OUT/sub.time" "$BIN/simpul" match --indicators "$OUT/subset_indicators.jsonl" \
+/usr/bin/time -f '%e %U %S %M' -o "$OUT/sub.time" "$BIN/simpul" match --indicators "$OUT/subset_indicators.jsonl" \
   "$OUT/subset_observables.txt" > "$OUT/sub_hits.jsonl"
 
 "$CI_PY" - "$OUT" "$N" "$M" <<'PY'
 import json, sys
 out, n, m = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 meas = json.load(open(f"{out}/measure.json"))
-t = lambda f: [float(x) for x in open(f"{out}/{f}").read().split()[-2:]]
-load_s, load_kib = t("load.time")
-full_s, full_kib = t("full.time")
-grep_s, grep_kib = t("grep.time")
+def t(f):
+    # /usr/bin/time: wall, user, system seconds, peak RSS KiB (last line; grep may add others)
+    e, u, s, k = open(f"{out}/{f}").read().split()[-4:]
+    return float(e), float(u) + float(s), float(k)
+load_w, load_s, load_kib = t("load.time")
+full_w, full_s, full_kib = t("full.time")
+grep_w, grep_s, grep_kib = t("grep.time")
 summary = json.loads(open(f"{out}/summary.txt").read().strip().splitlines()[-1])
 peer = json.load(open(f"{out}/peer.json"))
 sub_hits = sum(1 for _ in open(f"{out}/sub_hits.jsonl"))
@@ -57,11 +61,13 @@ print(f"index build (in process): {meas['build_cpu_s']:.2f} s CPU for {n} indica
 print(f"match, in process, 1 thread: detect+lookup {meas['detect_and_match_cpu_per_s']:,.0f} obs/s CPU "
       f"({meas['detect_and_match_wall_per_s']:,.0f} wall); lookup only {meas['lookup_only_cpu_per_s']:,.0f} obs/s CPU; "
       f"hit rate {meas['hit_rate']:.4f}")
-print(f"simpul match (process): load {load_s:.1f} s (peak RSS {load_kib/1024:.0f} MiB), "
-      f"load+match {full_s:.1f} s (peak RSS {full_kib/1024:.0f} MiB) -> match {simpul_ops:,.0f} obs/s incl. reading and writing; "
-      f"{summary['hits']} hits")
-print(f"grep -F -x -f: {grep_s:.1f} s (peak RSS {grep_kib/1024:.0f} MiB), {m/grep_s:,.0f} lines/s, {grep_hits} exact-string hits")
-print(f"  ratio simpul match (load+match) / grep: {grep_s/full_s:.2f}x faster; matching alone: {grep_s/match_s:.2f}x")
+print(f"simpul match (process, CPU seconds): load {load_s:.1f} s (peak RSS {load_kib/1024:.0f} MiB), "
+      f"load+match {full_s:.1f} s (wall {full_w:.1f} s, peak RSS {full_kib/1024:.0f} MiB) -> matching {simpul_ops:,.0f} obs/s "
+      f"incl. reading lines and writing hits; {summary['hits']} hits")
+print(f"grep -F -x -f (CPU seconds): {grep_s:.1f} s (wall {grep_w:.1f} s, peak RSS {grep_kib/1024:.0f} MiB), "
+      f"{m/grep_s:,.0f} lines/s incl. building its automaton, {grep_hits} exact-string hits")
+print(f"  speed of simpul match relative to grep (grep time / simpul time): whole run {grep_s/full_s:.2f}x, "
+      f"matching part only {grep_s/match_s:.2f}x")
 peer_at_n = peer['observations_per_s'] * peer['patterns'] / n
 print(f"stix2-matcher: {peer['observations_per_s']:,.1f} obs/s against {peer['patterns']} patterns "
       f"(linear in patterns: {peer_at_n:.3f} obs/s against {n})")

@@ -54,6 +54,12 @@
 //! simpul writes that type ([`sco::sco`]). So `REPEATS 2 TIMES` never fires, `START … STOP`
 //! fires when `now` is inside it, and `WITHIN` always holds for one observation.
 //!
+//! Cost: an indexed lookup is one hash probe per key (plus one per parent domain when suffix
+//! entries exist, and one per CIDR prefix length in use for addresses); a residual costs, per
+//! observable of its object type, building that observation once and one evaluation per
+//! residual pattern — microseconds, not nanoseconds — so residuals are the slow path and
+//! their count per object type is what to watch (`Stats`, `simpul match --summary`).
+//!
 //! Agreement with the evaluator (property-tested in `tests/it/agree.rs`): for canonical
 //! literals and observables on an object's own path, the index answers exactly what the
 //! evaluator answers on that observation. The index is deliberately **wider** in three ways:
