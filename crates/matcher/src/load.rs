@@ -98,6 +98,32 @@ pub fn load(text: &str, index: &mut Index, now: OffsetDateTime) -> Result<Loaded
     Ok(r)
 }
 
+/// Offers the objects of one line of a JSON-lines indicator file (an object, a bundle or a
+/// list; empty lines are skipped), for callers that read the file line by line. `line_no` is
+/// 1-based, for the error.
+///
+/// # Errors
+/// [`LoadError::Json`] when the line is not JSON.
+pub fn load_line(
+    line_no: usize,
+    line: &str,
+    index: &mut Index,
+    now: OffsetDateTime,
+    r: &mut Loaded,
+) -> Result<(), LoadError> {
+    if line.trim().is_empty() {
+        return Ok(());
+    }
+    let v: Value = serde_json::from_str(line).map_err(|e| LoadError::Json {
+        line: line_no,
+        message: e.to_string(),
+    })?;
+    let mut objects = Vec::new();
+    objects_of(v, &mut objects);
+    offer_all(&objects, index, now, r);
+    Ok(())
+}
+
 fn offer_all(objects: &[Value], index: &mut Index, now: OffsetDateTime, r: &mut Loaded) {
     r.objects += objects.len();
     for o in objects {

@@ -50,17 +50,8 @@ pub fn run(args: Args) -> ExitCode {
         return super::usage(&"--format csv needs --column NAME");
     }
     let now = SystemClock.now();
-    let text = match std::fs::read_to_string(&args.indicators) {
-        Ok(t) => t,
-        Err(e) => {
-            return super::usage(&format!(
-                "indicators file {}: {e}",
-                args.indicators.display()
-            ));
-        }
-    };
     let mut index = Index::new(Context::new());
-    let loaded = match load::load(&text, &mut index, now) {
+    let loaded = match load_indicators(&args.indicators, &mut index, now) {
         Ok(l) => l,
         Err(e) => {
             return super::usage(&format!(
@@ -69,7 +60,6 @@ pub fn run(args: Args) -> ExitCode {
             ));
         }
     };
-    drop(text);
     for r in &loaded.reasons {
         eprintln!("simpul: warning: {r}");
     }
@@ -173,6 +163,47 @@ pub fn run(args: Args) -> ExitCode {
         eprintln!("{j}");
     }
     ExitCode::SUCCESS
+}
+
+/// Loads an indicators file. JSON lines (the first non-empty line is a whole JSON value) are
+/// read and indexed line by line, so a large feed is never held in memory as text; anything
+/// else (a pretty-printed bundle) is read whole.
+fn load_indicators(
+    path: &std::path::Path,
+    index: &mut Index,
+    now: time::OffsetDateTime,
+) -> anyhow::Result<load::Loaded> {
+    let mut lines = BufReader::new(std::fs::File::open(path)?);
+    let mut first = String::new();
+    let mut first_no = 0;
+    while first.trim().is_empty() {
+        first.clear();
+        if lines.read_line(&mut first)? == 0 {
+            break;
+        }
+        first_no += 1;
+    }
+    if serde_json::from_str::<serde_json::Value>(&first).is_err() {
+        let mut text = first;
+        lines.read_to_string(&mut text)?;
+        return Ok(load::load(&text, index, now)?);
+    }
+    let mut r = load::Loaded::default();
+    load::load_line(first_no, &first, index, now, &mut r)?;
+    let mut n = first_no;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if lines.read_line(&mut line)? == 0 {
+            break;
+        }
+        n += 1;
+        load::load_line(n, &line, index, now, &mut r)?;
+    }
+    if r.objects == 0 {
+        return Err(load::LoadError::NoObjects.into());
+    }
+    Ok(r)
 }
 
 fn add(total: &mut Summary, s: &Summary) {

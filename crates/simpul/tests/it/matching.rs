@@ -223,3 +223,34 @@ fn unusable_input_exits_2_with_one_line() {
     let out = run(&ind, &["--region", "Indonesia"], "");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn indicators_as_pretty_bundle_or_json_lines() {
+    let (d, ind) = setup();
+    let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&ind).unwrap()).unwrap();
+    let pretty = d.path().join("pretty.json");
+    std::fs::write(&pretty, serde_json::to_string_pretty(&bundle).unwrap()).unwrap();
+    let jsonl = d.path().join("feed.jsonl");
+    let lines: Vec<String> = bundle["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(Value::to_string)
+        .collect();
+    std::fs::write(&jsonl, format!("\n{}\n", lines.join("\n"))).unwrap();
+    for f in [&pretty, &jsonl] {
+        let out = run(f, &[], "a.evil.example\n");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(hit_ids(&out), [("a.evil.example".into(), "evil".into())]);
+    }
+    // A bad line in a feed is unusable input, named by its line.
+    std::fs::write(&jsonl, format!("{}\n{{oops\n", lines[0])).unwrap();
+    let out = run(&jsonl, &[], "a.evil.example\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: not JSON"));
+}
