@@ -25,6 +25,7 @@ pub struct Indicator {
     name: Option<Box<str>>,
     tlp: Option<Tlp>,
     created_by_ref: Option<Arc<str>>,
+    valid_from: i64,
     valid_until: Option<i64>,
     modified: i64,
 }
@@ -55,8 +56,9 @@ impl Indicator {
     pub fn valid_until(&self) -> Option<String> {
         self.valid_until.map(format_micros)
     }
+    /// `valid_from` ≤ `now` < `valid_until`.
     fn live(&self, now: i64) -> bool {
-        self.valid_until.is_none_or(|u| now < u)
+        self.valid_from <= now && self.valid_until.is_none_or(|u| now < u)
     }
 }
 
@@ -340,6 +342,7 @@ impl Index {
             name: p.name.map(Box::from),
             tlp: p.tlp,
             created_by_ref,
+            valid_from: p.valid_from,
             valid_until: p.valid_until,
             modified: p.modified,
         };

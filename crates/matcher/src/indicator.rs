@@ -120,6 +120,7 @@ pub(crate) struct Parsed<'a> {
     pub name: Option<&'a str>,
     pub pattern: &'a str,
     pub modified: i64,
+    pub valid_from: i64,
     pub valid_until: Option<i64>,
     pub revoked: bool,
     pub created_by_ref: Option<&'a str>,
@@ -174,6 +175,7 @@ pub(crate) fn read(v: &Value) -> Result<Parsed<'_>, IndicatorError> {
         }
     };
     let modified = ts("modified")?.or(ts("created")?).unwrap_or(i64::MIN);
+    let valid_from = ts("valid_from")?.unwrap_or(i64::MIN);
     let valid_until = ts("valid_until")?;
     let revoked = v.get("revoked").and_then(Value::as_bool).unwrap_or(false);
     let tlp = v
@@ -189,6 +191,7 @@ pub(crate) fn read(v: &Value) -> Result<Parsed<'_>, IndicatorError> {
         name: v.get("name").and_then(Value::as_str),
         pattern,
         modified,
+        valid_from,
         valid_until,
         revoked,
         created_by_ref: v.get("created_by_ref").and_then(Value::as_str),

@@ -42,8 +42,8 @@
 //!
 //! ## Matching an observable
 //!
-//! [`Index::lookup`] takes one canonical key and returns the live indicators (`valid_until`
-//! after `now`) it satisfies: the exact map for its type (social accounts and e-wallets are
+//! [`Index::lookup`] takes one canonical key and returns the live indicators (`valid_from`
+//! not after `now`, `valid_until` after it) it satisfies: the exact map for its type (social accounts and e-wallets are
 //! keyed without platform/provider, as `user-account:account_login` carries none), for a domain
 //! each proper parent in the suffix map, for an address or block each CIDR containing it (one
 //! hash probe per prefix length in use). Residual indicators are pre-filtered by STIX object
@@ -79,7 +79,7 @@
 //! id; [`Index::expire`] drops everything whose `valid_until` has passed (a sorted set of
 //! expiry times, so it costs only what it removes). Each update touches only the entries of the
 //! indicator concerned; nothing is rebuilt. Lookups skip expired indicators even before
-//! `expire` runs. `valid_from` is not checked.
+//! `expire` runs, and indicators whose `valid_from` is still to come.
 //!
 //! ## Memory
 //!

@@ -275,3 +275,16 @@ fn other_objects_are_refused_with_a_reason() {
     assert!(e.to_string().contains("not an indicator"), "{e}");
     assert!(ix.is_empty());
 }
+
+#[test]
+fn not_yet_valid_indicators_do_not_fire() {
+    let mut ix = Index::default();
+    let mut v = ind(1, "[domain-name:value = 'soon.example']");
+    v["valid_from"] = json!("2026-09-01T00:00:00Z");
+    ix.offer(&v, NOW).unwrap();
+    assert!(hits(&ix, "soon.example").is_empty());
+    assert_eq!(
+        hits_at(&ix, "soon.example", datetime!(2026-09-01 00:00 UTC)),
+        [id(1)]
+    );
+}
