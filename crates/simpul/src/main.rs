@@ -38,6 +38,8 @@ enum Command {
     Stix(cmd::stix::Args),
     /// STIX patterns: check syntax, match observations.
     Pattern(cmd::pattern::Args),
+    /// Match observables from logs and lists against indicators.
+    Match(cmd::match_::Args),
 }
 
 fn main() -> ExitCode {
@@ -75,5 +77,6 @@ fn main() -> ExitCode {
         Command::Audit(args) => cmd::admin::audit(args),
         Command::Stix(args) => cmd::stix::run(args),
         Command::Pattern(args) => cmd::pattern::run(args),
+        Command::Match(args) => cmd::match_::run(args),
     }
 }

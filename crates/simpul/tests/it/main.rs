@@ -8,6 +8,7 @@
 mod cli;
 mod helpers;
 mod identity;
+mod matching;
 mod pattern;
 mod server;
 mod stix;

@@ -1,0 +1,632 @@
+//! The compiled indicator index.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
+
+use serde_json::Value;
+use simpul_observable::{Canonical, Context, ObservableType as T};
+use simpul_pattern::Pattern;
+use time::OffsetDateTime;
+
+use crate::compile::{Entry, Never, Plan, plan};
+use crate::indicator::{IndicatorError, Tlp, format_micros, micros, read};
+
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+type Set<K> = HashSet<K, foldhash::fast::RandomState>;
+
+/// A handle to an indicator in the index, valid until the index is next changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Slot(u32);
+
+/// What an indicator hit reports.
+#[derive(Debug, Clone)]
+pub struct Indicator {
+    id: Arc<str>,
+    name: Option<Box<str>>,
+    tlp: Option<Tlp>,
+    created_by_ref: Option<Arc<str>>,
+    valid_from: i64,
+    valid_until: Option<i64>,
+    modified: i64,
+}
+
+impl Indicator {
+    /// The STIX id.
+    #[must_use]
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// The `name`, if any.
+    #[must_use]
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+    /// The TLP level from `object_marking_refs` (the most restrictive if several).
+    #[must_use]
+    pub fn tlp(&self) -> Option<Tlp> {
+        self.tlp
+    }
+    /// The `created_by_ref`, if any.
+    #[must_use]
+    pub fn created_by_ref(&self) -> Option<&str> {
+        self.created_by_ref.as_deref()
+    }
+    /// `valid_until` as RFC 3339 (UTC), if set.
+    #[must_use]
+    pub fn valid_until(&self) -> Option<String> {
+        self.valid_until.map(format_micros)
+    }
+    /// `valid_from` ≤ `now` < `valid_until`.
+    fn live(&self, now: i64) -> bool {
+        self.valid_from <= now && self.valid_until.is_none_or(|u| now < u)
+    }
+}
+
+#[derive(Debug)]
+enum Kind {
+    Indexed(Box<[Entry]>),
+    Residual(Box<Pattern>, Box<[Box<str>]>),
+    Never,
+}
+
+#[derive(Debug)]
+struct Record {
+    meta: Indicator,
+    kind: Kind,
+}
+
+/// Slot lists: almost every key names one indicator.
+#[derive(Debug, Clone)]
+enum Slots {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl Slots {
+    fn push(&mut self, s: u32) {
+        match self {
+            Slots::One(a) if *a != s => *self = Slots::Many(vec![*a, s]),
+            Slots::One(_) => {}
+            Slots::Many(v) => {
+                if !v.contains(&s) {
+                    v.push(s);
+                }
+            }
+        }
+    }
+    /// Removes `s`; `true` when empty afterwards.
+    fn remove(&mut self, s: u32) -> bool {
+        match self {
+            Slots::One(a) => *a == s,
+            Slots::Many(v) => {
+                v.retain(|x| *x != s);
+                match v.as_slice() {
+                    [] => true,
+                    [one] => {
+                        *self = Slots::One(*one);
+                        false
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
+    fn as_slice(&self) -> &[u32] {
+        match self {
+            Slots::One(a) => std::slice::from_ref(a),
+            Slots::Many(v) => v,
+        }
+    }
+}
+
+fn add_to<K: std::hash::Hash + Eq>(m: &mut Map<K, Slots>, k: K, s: u32) {
+    m.entry(k)
+        .and_modify(|e| e.push(s))
+        .or_insert(Slots::One(s));
+}
+
+fn remove_from<K, Q>(m: &mut Map<K, Slots>, k: &Q, s: u32)
+where
+    K: std::hash::Hash + Eq + std::borrow::Borrow<Q>,
+    Q: std::hash::Hash + Eq + ?Sized,
+{
+    if m.get_mut(k).is_some_and(|e| e.remove(s)) {
+        m.remove(k);
+    }
+}
+
+/// CIDR blocks by prefix length: one hash map per length, keyed by the network address, and the
+/// sorted list of lengths in use. A point query masks the address once per length in use
+/// (at most 33 for IPv4, 129 for IPv6; a few in practice) — a level-per-length prefix table,
+/// updated in place.
+#[derive(Debug)]
+struct CidrTable {
+    width: u8,
+    by_len: Vec<Map<u128, Slots>>,
+    lens: Vec<u8>,
+}
+
+impl CidrTable {
+    fn new(width: u8) -> Self {
+        Self {
+            width,
+            by_len: (0..=width).map(|_| Map::default()).collect(),
+            lens: Vec::new(),
+        }
+    }
+    fn net(&self, addr: u128, len: u8) -> u128 {
+        let host = u32::from(self.width - len);
+        if host >= 128 { 0 } else { addr >> host << host }
+    }
+    fn insert(&mut self, net: u128, len: u8, s: u32) {
+        if let Some(m) = self.by_len.get_mut(usize::from(len)) {
+            add_to(m, net, s);
+            if let Err(i) = self.lens.binary_search(&len) {
+                self.lens.insert(i, len);
+            }
+        }
+    }
+    fn remove(&mut self, net: u128, len: u8, s: u32) {
+        if let Some(m) = self.by_len.get_mut(usize::from(len)) {
+            remove_from(m, &net, s);
+            if m.is_empty() {
+                self.lens.retain(|l| *l != len);
+            }
+        }
+    }
+    /// Blocks containing the block `addr/len` (an address is a full-length block).
+    fn lookup(&self, addr: u128, len: u8, out: &mut Vec<Slot>) {
+        for &l in &self.lens {
+            if l > len {
+                break;
+            }
+            if let Some(s) = self
+                .by_len
+                .get(usize::from(l))
+                .and_then(|m| m.get(&self.net(addr, l)))
+            {
+                out.extend(s.as_slice().iter().map(|&s| Slot(s)));
+            }
+        }
+    }
+}
+
+/// The result of offering an indicator to the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// A new indicator, indexed.
+    Added(Route),
+    /// A newer version (later `modified`) replaced the one indexed.
+    Replaced(Route),
+    /// The same or an older version than the one indexed: nothing changed.
+    Stale,
+    /// `revoked: true`: the indicator was removed (if present) and its id is refused from now on.
+    Revoked,
+    /// The id was revoked earlier: refused.
+    AlreadyRevoked,
+    /// `valid_until` is not after `now`: removed (if present), not indexed.
+    Expired,
+}
+
+/// Where an indicator went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// Exact, suffix or CIDR entries.
+    Indexed,
+    /// The residual set (evaluated by the pattern evaluator).
+    Residual,
+    /// Kept (for replace and revoke) but can never match one observable.
+    Never(Never),
+}
+
+/// Counts of what the index holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Indicators held.
+    pub indicators: usize,
+    /// Of which compiled to index entries.
+    pub indexed: usize,
+    /// Of which in the residual set.
+    pub residual: usize,
+    /// Of which can never match a single observable.
+    pub never: usize,
+    /// Exact-key entries.
+    pub exact_keys: usize,
+    /// Domain-suffix entries.
+    pub suffixes: usize,
+    /// CIDR entries (IPv4 + IPv6).
+    pub cidrs: usize,
+    /// Revoked ids remembered.
+    pub revoked_ids: usize,
+}
+
+/// A compiled index of STIX indicators: see the crate docs.
+#[derive(Debug)]
+pub struct Index {
+    ctx: Context,
+    records: Vec<Option<Record>>,
+    free: Vec<u32>,
+    by_id: Map<Arc<str>, u32>,
+    revoked: Set<Box<str>>,
+    identities: Set<Arc<str>>,
+    exact: Map<T, Map<Box<str>, Slots>>,
+    suffix: Map<Box<str>, Slots>,
+    cidr4: CidrTable,
+    cidr6: CidrTable,
+    residual: Map<Box<str>, Slots>,
+    expiry: BTreeSet<(i64, u32)>,
+}
+
+impl Default for Index {
+    fn default() -> Self {
+        Self::new(Context::new())
+    }
+}
+
+/// Parameterised types whose patterns cannot name the parameter in a simple comparison
+/// (`user-account:account_login` has no platform): keyed under the `Other` parameter.
+fn key_type(t: T) -> T {
+    use simpul_observable::{EwalletProvider, SocialPlatform};
+    match t {
+        T::SocialAccount(_) => T::SocialAccount(SocialPlatform::Other),
+        T::Ewallet(_) => T::Ewallet(EwalletProvider::Other),
+        t => t,
+    }
+}
+
+impl Index {
+    /// An empty index; `ctx` normalises pattern literals (a default region for national phone
+    /// numbers written in patterns; usually [`Context::new`]).
+    #[must_use]
+    pub fn new(ctx: Context) -> Self {
+        Self {
+            ctx,
+            records: Vec::new(),
+            free: Vec::new(),
+            by_id: Map::default(),
+            revoked: Set::default(),
+            identities: Set::default(),
+            exact: Map::default(),
+            suffix: Map::default(),
+            cidr4: CidrTable::new(32),
+            cidr6: CidrTable::new(128),
+            residual: Map::default(),
+            expiry: BTreeSet::new(),
+        }
+    }
+
+    /// Offers one STIX object: an `indicator` with `pattern_type` `stix` is added, replaces an
+    /// older version of itself (same id, later `modified`), is revoked or is dropped as
+    /// expired (`valid_until` ≤ `now`).
+    ///
+    /// # Errors
+    /// An [`IndicatorError`] when the object is not an indicator, has another pattern type, a
+    /// pattern that does not parse, or bad properties; the index is unchanged.
+    pub fn offer(&mut self, v: &Value, now: OffsetDateTime) -> Result<Outcome, IndicatorError> {
+        let p = read(v)?;
+        if self.revoked.contains(p.id) {
+            return Ok(Outcome::AlreadyRevoked);
+        }
+        let existing = self.by_id.get(p.id).copied();
+        if let Some(s) = existing
+            && let Some(Some(r)) = self.records.get(s as usize)
+            && r.meta.modified >= p.modified
+            && !p.revoked
+        {
+            return Ok(Outcome::Stale);
+        }
+        if p.revoked {
+            self.revoke(p.id);
+            return Ok(Outcome::Revoked);
+        }
+        if p.valid_until.is_some_and(|u| u <= micros(now)) {
+            self.remove(p.id);
+            return Ok(Outcome::Expired);
+        }
+        let pattern = simpul_pattern::parse(p.pattern).map_err(|e| IndicatorError::Pattern {
+            id: p.id.to_owned(),
+            message: e.to_string(),
+        })?;
+        self.remove(p.id);
+        let id: Arc<str> = Arc::from(p.id);
+        let created_by_ref = p.created_by_ref.map(|c| match self.identities.get(c) {
+            Some(a) => a.clone(),
+            None => {
+                let a: Arc<str> = Arc::from(c);
+                self.identities.insert(a.clone());
+                a
+            }
+        });
+        let meta = Indicator {
+            id: id.clone(),
+            name: p.name.map(Box::from),
+            tlp: p.tlp,
+            created_by_ref,
+            valid_from: p.valid_from,
+            valid_until: p.valid_until,
+            modified: p.modified,
+        };
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => u32::try_from(self.records.len()).unwrap_or(u32::MAX),
+        };
+        let (kind, route) = match plan(pattern.root(), &self.ctx) {
+            Plan::Indexed(entries) => {
+                for e in &entries {
+                    self.insert_entry(e, slot);
+                }
+                (Kind::Indexed(entries.into()), Route::Indexed)
+            }
+            Plan::Residual(types) => {
+                let types: Box<[Box<str>]> = types.into_iter().map(Box::from).collect();
+                for t in &types {
+                    add_to(&mut self.residual, t.clone(), slot);
+                }
+                (Kind::Residual(Box::new(pattern), types), Route::Residual)
+            }
+            Plan::Never(n) => (Kind::Never, Route::Never(n)),
+        };
+        if let Some(u) = p.valid_until {
+            self.expiry.insert((u, slot));
+        }
+        let rec = Record { meta, kind };
+        match self.records.get_mut(slot as usize) {
+            Some(r) => *r = Some(rec),
+            None => self.records.push(Some(rec)),
+        }
+        self.by_id.insert(id, slot);
+        Ok(if existing.is_some() {
+            Outcome::Replaced(route)
+        } else {
+            Outcome::Added(route)
+        })
+    }
+
+    fn insert_entry(&mut self, e: &Entry, slot: u32) {
+        match e {
+            Entry::Exact(c) => add_to(
+                self.exact.entry(key_type(c.ty())).or_default(),
+                Box::from(c.key()),
+                slot,
+            ),
+            Entry::Suffix(d) => add_to(&mut self.suffix, d.clone(), slot),
+            Entry::Cidr(c) => {
+                let t = if c.is_ipv4() {
+                    &mut self.cidr4
+                } else {
+                    &mut self.cidr6
+                };
+                t.insert(c.range().0, c.prefix(), slot);
+            }
+        }
+    }
+
+    fn remove_entry(&mut self, e: &Entry, slot: u32) {
+        match e {
+            Entry::Exact(c) => {
+                let t = key_type(c.ty());
+                if let Some(m) = self.exact.get_mut(&t) {
+                    remove_from(m, c.key(), slot);
+                    if m.is_empty() {
+                        self.exact.remove(&t);
+                    }
+                }
+            }
+            Entry::Suffix(d) => remove_from(&mut self.suffix, &**d, slot),
+            Entry::Cidr(c) => {
+                let t = if c.is_ipv4() {
+                    &mut self.cidr4
+                } else {
+                    &mut self.cidr6
+                };
+                t.remove(c.range().0, c.prefix(), slot);
+            }
+        }
+    }
+
+    /// Removes the indicator `id` (any version); `true` if it was present.
+    pub fn remove(&mut self, id: &str) -> bool {
+        let Some(slot) = self.by_id.remove(id) else {
+            return false;
+        };
+        let Some(rec) = self.records.get_mut(slot as usize).and_then(Option::take) else {
+            return false;
+        };
+        match &rec.kind {
+            Kind::Indexed(entries) => {
+                for e in entries {
+                    self.remove_entry(e, slot);
+                }
+            }
+            Kind::Residual(_, types) => {
+                for t in types {
+                    remove_from(&mut self.residual, &**t, slot);
+                }
+            }
+            Kind::Never => {}
+        }
+        if let Some(u) = rec.meta.valid_until {
+            self.expiry.remove(&(u, slot));
+        }
+        if let Some(c) = &rec.meta.created_by_ref
+            && Arc::strong_count(c) == 2
+        {
+            self.identities.remove(&**c);
+        }
+        self.free.push(slot);
+        true
+    }
+
+    /// Revokes `id`: removes it and refuses every later version (STIX revocation is final).
+    /// `true` if it was present.
+    pub fn revoke(&mut self, id: &str) -> bool {
+        self.revoked.insert(Box::from(id));
+        self.remove(id)
+    }
+
+    /// Removes every indicator whose `valid_until` is not after `now`; returns how many.
+    /// (Lookups already skip them; this frees their memory.)
+    pub fn expire(&mut self, now: OffsetDateTime) -> usize {
+        let now = micros(now);
+        let mut n = 0;
+        while let Some(&(u, slot)) = self.expiry.first() {
+            if u > now {
+                break;
+            }
+            let id = self
+                .records
+                .get(slot as usize)
+                .and_then(Option::as_ref)
+                .map(|r| r.meta.id.clone());
+            match id {
+                Some(id) => {
+                    self.remove(&id);
+                }
+                None => {
+                    self.expiry.remove(&(u, slot));
+                }
+            }
+            n += 1;
+        }
+        n
+    }
+
+    /// The indicator at `slot`.
+    #[must_use]
+    pub fn indicator(&self, slot: Slot) -> Option<&Indicator> {
+        self.records
+            .get(slot.0 as usize)
+            .and_then(Option::as_ref)
+            .map(|r| &r.meta)
+    }
+
+    /// The indicator with STIX id `id`.
+    #[must_use]
+    pub fn get(&self, id: &str) -> Option<&Indicator> {
+        self.indicator(Slot(*self.by_id.get(id)?))
+    }
+
+    /// Appends to `out` the indicators that the observable `c` satisfies at `now`, each once,
+    /// in no particular order. `out` is cleared first.
+    pub fn lookup(&self, c: &Canonical, now: OffsetDateTime, out: &mut Vec<Slot>) {
+        out.clear();
+        self.candidates(c, out);
+        let now_us = micros(now);
+        if out.len() > 1 {
+            out.sort_unstable();
+            out.dedup();
+        }
+        if !out.is_empty() {
+            out.retain(|s| {
+                self.records
+                    .get(s.0 as usize)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|r| r.meta.live(now_us))
+            });
+        }
+        if !self.residual.is_empty() {
+            self.residual_hits(c, now_us, out);
+        }
+    }
+
+    /// Like [`Index::lookup`], into a new vector.
+    #[must_use]
+    pub fn matches(&self, c: &Canonical, now: OffsetDateTime) -> Vec<Slot> {
+        let mut out = Vec::new();
+        self.lookup(c, now, &mut out);
+        out
+    }
+
+    fn candidates(&self, c: &Canonical, raw: &mut Vec<Slot>) {
+        let ty = c.ty();
+        if let Some(s) = self.exact.get(&key_type(ty)).and_then(|m| m.get(c.key())) {
+            raw.extend(s.as_slice().iter().map(|&s| Slot(s)));
+        }
+        match ty {
+            T::Domain if !self.suffix.is_empty() => {
+                for parent in c.domain_suffixes().skip(1) {
+                    if let Some(s) = self.suffix.get(parent) {
+                        raw.extend(s.as_slice().iter().map(|&s| Slot(s)));
+                    }
+                }
+            }
+            T::Ipv4 | T::Ipv4Cidr if !self.cidr4.lens.is_empty() => {
+                if let Some(b) = c.cidr() {
+                    self.cidr4.lookup(b.range().0, b.prefix(), raw);
+                }
+            }
+            T::Ipv6 | T::Ipv6Cidr if !self.cidr6.lens.is_empty() => {
+                if let Some(b) = c.cidr() {
+                    self.cidr6.lookup(b.range().0, b.prefix(), raw);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn residual_hits(&self, c: &Canonical, now_us: i64, out: &mut Vec<Slot>) {
+        let Some(slots) = self.residual.get(crate::sco::object_type(c.ty())) else {
+            return;
+        };
+        let at = format_micros(now_us);
+        let observation = [crate::sco::observation(c, &at)];
+        let Ok(set) = simpul_pattern::ObservationSet::from_json(
+            &observation,
+            simpul_pattern::StixVersion::V21,
+        ) else {
+            return;
+        };
+        for &s in slots.as_slice() {
+            if let Some(Some(Record {
+                meta,
+                kind: Kind::Residual(p, _),
+            })) = self.records.get(s as usize)
+                && meta.live(now_us)
+                // An evaluation error (e.g. an invalid CIDR literal) is no match.
+                && p.matches_set(&set).is_ok_and(|r| r.matched)
+                && !out.contains(&Slot(s))
+            {
+                out.push(Slot(s));
+            }
+        }
+    }
+
+    /// What the index holds.
+    #[must_use]
+    pub fn stats(&self) -> Stats {
+        let mut st = Stats {
+            revoked_ids: self.revoked.len(),
+            suffixes: self.suffix.len(),
+            exact_keys: self.exact.values().map(HashMap::len).sum(),
+            cidrs: self
+                .cidr4
+                .by_len
+                .iter()
+                .chain(&self.cidr6.by_len)
+                .map(HashMap::len)
+                .sum(),
+            ..Stats::default()
+        };
+        for r in self.records.iter().flatten() {
+            st.indicators += 1;
+            match r.kind {
+                Kind::Indexed(_) => st.indexed += 1,
+                Kind::Residual(..) => st.residual += 1,
+                Kind::Never => st.never += 1,
+            }
+        }
+        st
+    }
+
+    /// Number of indicators held.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// Whether the index holds no indicator.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
+    }
+}
