@@ -17,7 +17,8 @@
 //!    guessed);
 //! 7. `blocksize:hash:hash` → `ssdeep`;
 //! 8. only hex digits: 32 → `md5`, 40 → `sha1`, 64 → `sha256`, 128 → `sha512`, 70 or `T1`+70 →
-//!    `tlsh`;
+//!    `tlsh`; another length that starts with two upper-case letters is tried as an IBAN (some
+//!    are all hex characters, such as German ones); anything else all-hex → nothing;
 //! 9. `0x` + 40 hex → Ethereum wallet; `bc1…`/`ltc1…` with a valid bech32/bech32m checksum,
 //!    or base58 with a valid base58check checksum and a Bitcoin (`1…`, `3…`), TRON (`T…`),
 //!    Litecoin (`L…`, `M…`), Dogecoin (`D…`, `9…`, `A…`) or XRP (`r…`, XRP alphabet) version
@@ -138,6 +139,14 @@ pub fn detect_canonical(raw: &str) -> Option<Canonical> {
             64 => T::Sha256,
             128 => T::Sha512,
             70 => T::Tlsh,
+            // Not a hash length. An IBAN can be all hex characters (`DE89370400440532013000`):
+            // give it its check below; anything else all-hex is not guessed.
+            _ if s.len() >= 15
+                && s.len() <= 34
+                && s.as_bytes()[..2].iter().all(u8::is_ascii_uppercase) =>
+            {
+                return normalise(T::Iban, s, &ctx).ok();
+            }
             _ => return None,
         };
         return normalise(ty, s, &ctx).ok();

@@ -31,8 +31,16 @@ pub(crate) fn refang(ty: T, s: &str) -> Result<Cow<'_, str>, ObservableError> {
 
 fn refang_once(s: &str) -> Cow<'_, str> {
     let b = s.as_bytes();
-    let scheme = b.len() >= 4
-        && (b[..4].eq_ignore_ascii_case(b"hxxp") || b[..3].eq_ignore_ascii_case(b"fxp"));
+    // A defanged scheme only where a scheme can be: `hxxp`/`hxxps`/`fxp` followed by `://` (or
+    // `[:]//`). A name such as `fxpfs285.org` or `hxxpool.net` is left alone.
+    let after = |n: usize| {
+        let r = &b[n.min(b.len())..];
+        r.starts_with(b"://") || r.starts_with(b"[:]//")
+    };
+    let hxxp = b.len() >= 4 && b[..4].eq_ignore_ascii_case(b"hxxp");
+    let scheme = (hxxp
+        && (after(4) || (b.len() >= 5 && b[4].eq_ignore_ascii_case(&b's') && after(5))))
+        || (b.len() >= 3 && b[..3].eq_ignore_ascii_case(b"fxp") && after(3));
     if !scheme && !b.iter().any(|&c| matches!(c, b'[' | b'(' | b'{')) {
         return Cow::Borrowed(s);
     }
@@ -814,8 +822,17 @@ mod tests {
         assert!(matches!(refang(T::Url, "(plain)"), Ok(Cow::Borrowed(_))));
         assert!(refang(T::Url, "a[[.]]b").is_err());
         // Multi-byte text right after a would-be scheme prefix is not sliced mid-character.
-        assert_eq!(r("fxpé").unwrap(), "ftpé");
+        assert_eq!(r("fxpé").unwrap(), "fxpé");
         assert_eq!(r("hxxé").unwrap(), "hxxé");
+        // Only a scheme is refanged, not a name that starts with the same letters.
+        assert_eq!(r("fxpfs285.org").unwrap(), "fxpfs285.org");
+        assert_eq!(r("hxxpool.net").unwrap(), "hxxpool.net");
+        assert_eq!(r("hxxp[:]//a[.]b").unwrap(), "http://a.b");
+        assert_eq!(
+            r("HXXPS://a.b").unwrap(),
+            "httpS://a.b",
+            "the URL normaliser lowercases the scheme"
+        );
     }
 
     #[test]

@@ -9,6 +9,11 @@ fn detects_confident_types() {
         ("xn--bcher-kva.example", T::Domain),
         ("http://example.com/x", T::Url),
         ("hxxps://evil[.]example/login", T::Url),
+        // Names that merely start like a defanged scheme are domains, keyed as written.
+        ("fxpfs285.org", T::Domain),
+        ("hxxpool.net", T::Domain),
+        // An IBAN made only of hex characters is still an IBAN, not a hash of an odd length.
+        ("DE89370400440532013000", T::Iban),
         ("alice@example.com", T::Email),
         ("192.0.2.1", T::Ipv4),
         ("10.0.0.0/8", T::Ipv4Cidr),
@@ -117,4 +122,19 @@ fn no_false_positives_on_ordinary_text() {
     ] {
         assert_eq!(detect(raw), None, "{raw:?} detected as {:?}", detect(raw));
     }
+}
+
+#[test]
+fn lookalikes_keep_their_own_keys() {
+    assert_eq!(
+        detect_canonical("fxpfs285.org").unwrap().key(),
+        "fxpfs285.org"
+    );
+    assert_eq!(
+        detect_canonical("DE89370400440532013000").unwrap().key(),
+        "DE89370400440532013000"
+    );
+    // All-hex of a non-hash length that is not a valid IBAN is still not guessed.
+    assert_eq!(detect("DE89370400440532013001"), None);
+    assert_eq!(detect("deadbeefdeadbeefdeadbee"), None);
 }
