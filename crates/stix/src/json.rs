@@ -23,24 +23,43 @@ type Key<'a> = Cow<'a, str>;
 /// All property names the STIX 2.1 model defines, in an open-addressing table keyed by a cheap
 /// signature (length, first and last 8 bytes), for interning keys while parsing.
 struct Interner {
-    slots: Vec<Option<(u64, &'static str)>>,
+    slots: Vec<Option<(Words, &'static str)>>,
     mask: usize,
 }
 
-fn load8(b: &[u8]) -> u64 {
-    let mut x = [0u8; 8];
-    let n = b.len().min(8);
-    x[..n].copy_from_slice(&b[..n]);
-    u64::from_le_bytes(x)
+/// A name's length with its first and last 8 bytes (zero-padded when shorter). For names of at
+/// most 16 bytes these cover every byte, so equal words mean equal names; longer names are
+/// also compared in full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Words {
+    len: usize,
+    first: u64,
+    last: u64,
 }
 
-fn signature(s: &str) -> u64 {
+/// Up to 8 bytes as a little-endian word, zero-padded (no `memcpy` call for short slices).
+fn load8(b: &[u8]) -> u64 {
+    if let Some(w) = b.first_chunk::<8>() {
+        return u64::from_le_bytes(*w);
+    }
+    b.iter()
+        .rev()
+        .fold(0u64, |acc, &c| (acc << 8) | u64::from(c))
+}
+
+fn words(s: &str) -> Words {
     let b = s.as_bytes();
-    let first = load8(b);
-    let last = load8(&b[b.len().saturating_sub(8)..]);
-    (first.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ last.rotate_left(29).wrapping_mul(0xC2B2_AE3D_27D4_EB4F))
-        ^ (b.len() as u64).wrapping_mul(0x1656_67B1_9E37_79F9)
+    Words {
+        len: b.len(),
+        first: load8(b),
+        last: b.last_chunk::<8>().map_or(0, |w| u64::from_le_bytes(*w)),
+    }
+}
+
+fn signature(w: &Words) -> u64 {
+    (w.first.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ w.last.rotate_left(29).wrapping_mul(0xC2B2_AE3D_27D4_EB4F))
+        ^ (w.len as u64).wrapping_mul(0x1656_67B1_9E37_79F9)
 }
 
 impl Interner {
@@ -52,22 +71,22 @@ impl Interner {
         };
         for n in names {
             if t.get(n).is_none() {
-                let sig = signature(n);
-                let mut i = (sig as usize) & t.mask;
+                let w = words(n);
+                let mut i = (signature(&w) as usize) & t.mask;
                 while t.slots[i].is_some() {
                     i = (i + 1) & t.mask;
                 }
-                t.slots[i] = Some((sig, n));
+                t.slots[i] = Some((w, n));
             }
         }
         t
     }
 
     fn get(&self, s: &str) -> Option<&'static str> {
-        let sig = signature(s);
-        let mut i = (sig as usize) & self.mask;
+        let w = words(s);
+        let mut i = (signature(&w) as usize) & self.mask;
         while let Some((g, n)) = self.slots[i] {
-            if g == sig && n == s {
+            if g == w && (w.len <= 16 || n == s) {
                 return Some(n);
             }
             i = (i + 1) & self.mask;
@@ -108,6 +127,7 @@ fn intern_owned(s: String) -> Key<'static> {
     }
 }
 
+#[cfg(test)]
 fn intern(s: &str) -> Key<'static> {
     match canonical_name(s) {
         Some(k) => Cow::Borrowed(k),
@@ -339,7 +359,27 @@ impl Serialize for Map<'_> {
     }
 }
 
-struct JsonVisitor<'de>(std::marker::PhantomData<&'de ()>);
+/// Members reserved up front for a nested object (most are small).
+const NESTED_MAP_CAPACITY: usize = 8;
+/// Members reserved up front for a STIX object (a top-level value, or an element of a bundle
+/// being streamed): typical objects have 10–25 properties, so this avoids growing the vector
+/// (each growth copies every member so far).
+const OBJECT_MAP_CAPACITY: usize = 32;
+
+struct JsonVisitor<'de> {
+    /// Members to reserve when the value is an object.
+    map_capacity: usize,
+    _input: std::marker::PhantomData<&'de ()>,
+}
+
+impl JsonVisitor<'_> {
+    fn with_map_capacity(map_capacity: usize) -> Self {
+        Self {
+            map_capacity,
+            _input: std::marker::PhantomData,
+        }
+    }
+}
 
 impl<'de> Visitor<'de> for JsonVisitor<'de> {
     type Value = Json<'de>;
@@ -387,16 +427,19 @@ impl<'de> Visitor<'de> for JsonVisitor<'de> {
         Ok(Json::Array(v))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Json<'de>, A::Error> {
-        read_map(map).map(Json::Object)
+        read_map(map, self.map_capacity).map(Json::Object)
     }
 }
 
 /// Reads a JSON object's members, rejecting duplicate keys.
-pub(crate) fn read_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Map<'de>, A::Error> {
-    let mut entries: Vec<(Key<'de>, Json<'de>)> = Vec::with_capacity(8);
+pub(crate) fn read_map<'de, A: MapAccess<'de>>(
+    mut map: A,
+    capacity: usize,
+) -> Result<Map<'de>, A::Error> {
+    let mut entries: Vec<(Key<'de>, Json<'de>)> = Vec::with_capacity(capacity);
     let mut seen: Option<std::collections::HashSet<Key<'de>>> = None;
-    while let Some(key) = map.next_key_seed(KeySeed(std::marker::PhantomData))? {
-        if is_duplicate(&entries, &mut seen, &key) {
+    while let Some((key, interned)) = map.next_key_seed(KeySeed(std::marker::PhantomData))? {
+        if is_duplicate(&entries, &mut seen, &key, interned) {
             return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
         }
         let value: Json<'de> = map.next_value()?;
@@ -406,13 +449,22 @@ pub(crate) fn read_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Map<'de>, A
 }
 
 /// Small objects are scanned linearly; past 32 members a hash set keeps the check linear overall.
+/// An `interned` key (the one instance of a model name) can only equal another interned key, which
+/// is then the very same instance, so it is compared by address and length alone.
 fn is_duplicate<'de>(
     entries: &[(Key<'de>, Json<'de>)],
     seen: &mut Option<std::collections::HashSet<Key<'de>>>,
     key: &Key<'de>,
+    interned: bool,
 ) -> bool {
     const LINEAR: usize = 32;
     if entries.len() < LINEAR {
+        if interned {
+            let (p, n) = (key.as_ptr(), key.len());
+            return entries
+                .iter()
+                .any(|(k, _)| std::ptr::eq(k.as_ptr(), p) && k.len() == n);
+        }
         return entries.iter().any(|(k, _)| k == key);
     }
     let set = seen.get_or_insert_with(|| entries.iter().map(|(k, _)| k.clone()).collect());
@@ -421,9 +473,10 @@ fn is_duplicate<'de>(
 
 struct KeySeed<'de>(std::marker::PhantomData<&'de ()>);
 
+/// A member name, and whether it is the interned instance of a model name.
 impl<'de> DeserializeSeed<'de> for KeySeed<'de> {
-    type Value = Key<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key<'de>, D::Error> {
+    type Value = (Key<'de>, bool);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(Key<'de>, bool), D::Error> {
         d.deserialize_str(KeyVisitor(std::marker::PhantomData))
     }
 }
@@ -431,35 +484,39 @@ impl<'de> DeserializeSeed<'de> for KeySeed<'de> {
 struct KeyVisitor<'de>(std::marker::PhantomData<&'de ()>);
 
 impl<'de> Visitor<'de> for KeyVisitor<'de> {
-    type Value = Key<'de>;
+    type Value = (Key<'de>, bool);
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a member name")
     }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<(Key<'de>, bool), E> {
         Ok(match canonical_name(v) {
-            Some(k) => Cow::Borrowed(k),
-            None => Cow::Borrowed(v),
+            Some(k) => (Cow::Borrowed(k), true),
+            None => (Cow::Borrowed(v), false),
         })
     }
-    fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-        Ok(intern(v))
+    fn visit_str<E>(self, v: &str) -> Result<(Key<'de>, bool), E> {
+        Ok(match canonical_name(v) {
+            Some(k) => (Cow::Borrowed(k), true),
+            None => (Cow::Owned(v.to_owned()), false),
+        })
     }
 }
 
 impl<'de> Deserialize<'de> for Json<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json<'de>, D::Error> {
-        d.deserialize_any(JsonVisitor(std::marker::PhantomData))
+        d.deserialize_any(JsonVisitor::with_map_capacity(NESTED_MAP_CAPACITY))
     }
 }
 
-/// A seed that deserialises a [`Json`]; lets streaming code reuse the visitor.
+/// A seed that deserialises a [`Json`] expected to be a whole STIX object (a top-level value,
+/// or an element of a streamed array or bundle); lets streaming code reuse the visitor.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct JsonSeed<'de>(pub(crate) std::marker::PhantomData<&'de ()>);
 
 impl<'de> DeserializeSeed<'de> for JsonSeed<'de> {
     type Value = Json<'de>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json<'de>, D::Error> {
-        d.deserialize_any(JsonVisitor(std::marker::PhantomData))
+        d.deserialize_any(JsonVisitor::with_map_capacity(OBJECT_MAP_CAPACITY))
     }
 }
 
@@ -482,6 +539,13 @@ mod tests {
         ));
         assert!(matches!(intern("x_acme_score"), Cow::Owned(_)));
         assert!(matches!(intern(""), Cow::Owned(_)));
+        // Same length, first and last 8 bytes as a model name, different middle.
+        assert!(matches!(intern("externalXXXferences"), Cow::Owned(_)));
+        assert!(matches!(intern("external_references"), Cow::Borrowed(_)));
+        // One byte off, at each end and in the middle, for short names.
+        for near in ["typf", "uype", "tyqe", "created_by_reg", "dreated_by_ref"] {
+            assert!(matches!(intern(near), Cow::Owned(_)), "{near}");
+        }
         for name in crate::schema::all_property_names() {
             assert!(name.len() <= MAX_INTERNED, "{name}");
             assert!(matches!(intern(name), Cow::Borrowed(_)), "{name}");
