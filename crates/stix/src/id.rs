@@ -64,9 +64,7 @@ pub fn split_id(s: &str) -> Result<(&str, &str), IdError> {
         s.get(..at).ok_or(IdError::Format)?,
         s.get(at + 2..).ok_or(IdError::Format)?,
     );
-    if t.contains("--") {
-        return Err(IdError::Format);
-    }
+    // `is_type_name` also rejects a `--` inside the type part.
     if !is_type_name(t) {
         return Err(IdError::Format);
     }
