@@ -83,11 +83,16 @@ impl Interner {
     }
 
     fn get(&self, s: &str) -> Option<&'static str> {
+        self.get_slot(s).map(|(_, n)| n)
+    }
+
+    /// The interned name and the index of its slot (distinct names have distinct slots).
+    fn get_slot(&self, s: &str) -> Option<(usize, &'static str)> {
         let w = words(s);
         let mut i = (signature(&w) as usize) & self.mask;
         while let Some((g, n)) = self.slots[i] {
             if g == w && (w.len <= 16 || n == s) {
-                return Some(n);
+                return Some((i, n));
             }
             i = (i + 1) & self.mask;
         }
@@ -107,6 +112,14 @@ pub(crate) fn canonical_name(s: &str) -> Option<&'static str> {
         return None;
     }
     interner().get(s)
+}
+
+/// [`canonical_name`] with the name's slot in the interning table.
+fn canonical_slot(s: &str) -> Option<(usize, &'static str)> {
+    if s.len() > MAX_INTERNED {
+        return None;
+    }
+    interner().get_slot(s)
 }
 
 /// Longer names are never interned (no STIX name comes close).
@@ -438,8 +451,21 @@ pub(crate) fn read_map<'de, A: MapAccess<'de>>(
 ) -> Result<Map<'de>, A::Error> {
     let mut entries: Vec<(Key<'de>, Json<'de>)> = Vec::with_capacity(capacity);
     let mut seen: Option<std::collections::HashSet<Key<'de>>> = None;
-    while let Some((key, interned)) = map.next_key_seed(KeySeed(std::marker::PhantomData))? {
-        if is_duplicate(&entries, &mut seen, &key, interned) {
+    // One bit per interned name seen so far (by slot, modulo 128): a model name whose bit is
+    // clear cannot be a duplicate, so most keys skip the scan. Only while the scan is linear:
+    // past that every key must reach the hash set.
+    let mut slots_seen: u128 = 0;
+    while let Some((key, slot)) = map.next_key_seed(KeySeed(std::marker::PhantomData))? {
+        let maybe_seen = match slot {
+            Some(i) if entries.len() < LINEAR => {
+                let bit = 1u128 << (i % 128);
+                let hit = slots_seen & bit != 0;
+                slots_seen |= bit;
+                hit
+            }
+            _ => true,
+        };
+        if maybe_seen && is_duplicate(&entries, &mut seen, &key, slot.is_some()) {
             return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
         }
         let value: Json<'de> = map.next_value()?;
@@ -447,6 +473,9 @@ pub(crate) fn read_map<'de, A: MapAccess<'de>>(
     }
     Ok(Map::from_entries(entries))
 }
+
+/// Members scanned linearly for a duplicate; past this a hash set keeps the check linear overall.
+const LINEAR: usize = 32;
 
 /// Small objects are scanned linearly; past 32 members a hash set keeps the check linear overall.
 /// An `interned` key (the one instance of a model name) can only equal another interned key, which
@@ -457,7 +486,6 @@ fn is_duplicate<'de>(
     key: &Key<'de>,
     interned: bool,
 ) -> bool {
-    const LINEAR: usize = 32;
     if entries.len() < LINEAR {
         if interned {
             let (p, n) = (key.as_ptr(), key.len());
@@ -473,10 +501,11 @@ fn is_duplicate<'de>(
 
 struct KeySeed<'de>(std::marker::PhantomData<&'de ()>);
 
-/// A member name, and whether it is the interned instance of a model name.
+/// A member name, and its slot in the interning table when it is (the interned instance of) a
+/// model name.
 impl<'de> DeserializeSeed<'de> for KeySeed<'de> {
-    type Value = (Key<'de>, bool);
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(Key<'de>, bool), D::Error> {
+    type Value = (Key<'de>, Option<usize>);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_str(KeyVisitor(std::marker::PhantomData))
     }
 }
@@ -484,20 +513,20 @@ impl<'de> DeserializeSeed<'de> for KeySeed<'de> {
 struct KeyVisitor<'de>(std::marker::PhantomData<&'de ()>);
 
 impl<'de> Visitor<'de> for KeyVisitor<'de> {
-    type Value = (Key<'de>, bool);
+    type Value = (Key<'de>, Option<usize>);
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a member name")
     }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<(Key<'de>, bool), E> {
-        Ok(match canonical_name(v) {
-            Some(k) => (Cow::Borrowed(k), true),
-            None => (Cow::Borrowed(v), false),
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(match canonical_slot(v) {
+            Some((i, k)) => (Cow::Borrowed(k), Some(i)),
+            None => (Cow::Borrowed(v), None),
         })
     }
-    fn visit_str<E>(self, v: &str) -> Result<(Key<'de>, bool), E> {
-        Ok(match canonical_name(v) {
-            Some(k) => (Cow::Borrowed(k), true),
-            None => (Cow::Owned(v.to_owned()), false),
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(match canonical_slot(v) {
+            Some((i, k)) => (Cow::Borrowed(k), Some(i)),
+            None => (Cow::Owned(v.to_owned()), None),
         })
     }
 }
@@ -557,6 +586,40 @@ mod tests {
         let err = serde_json::from_str::<Json>("{\"a\":1,\n \"a\":2}").unwrap_err();
         assert!(err.to_string().contains("duplicate key `a`"), "{err}");
         assert_eq!(err.line(), 2);
+    }
+
+    #[test]
+    fn rejects_duplicate_model_names_escaped_or_not() {
+        for text in [
+            r#"{"type":"a","id":"b","type":"c"}"#,
+            r#"{"type":"a","id":"b","typ\u0065":"c"}"#,
+            r#"{"x_a":1,"name":2,"description":3,"x_a":4}"#,
+        ] {
+            let err = serde_json::from_str::<Json>(text).unwrap_err();
+            assert!(err.to_string().contains("duplicate key"), "{text}: {err}");
+        }
+        // Every model name once, then each again: all present, then each one a duplicate.
+        let names = crate::schema::all_property_names();
+        let mut body: Vec<String> = names.iter().map(|n| format!("\"{n}\":0")).collect();
+        body.sort();
+        body.dedup();
+        let once = format!("{{{}}}", body.join(","));
+        assert!(serde_json::from_str::<Json>(&once).is_ok());
+        for (i, extra) in body.iter().enumerate().step_by(7) {
+            for take in [3, 40, body.len()] {
+                let mut members: Vec<&str> = body
+                    .iter()
+                    .take(take.max(i + 1))
+                    .map(String::as_str)
+                    .collect();
+                members.push(extra);
+                let text = format!("{{{}}}", members.join(","));
+                assert!(
+                    serde_json::from_str::<Json>(&text).is_err(),
+                    "{extra} after {take}"
+                );
+            }
+        }
     }
 
     #[test]
