@@ -1094,27 +1094,19 @@ fn is_selector(s: &str) -> bool {
     if s == "id" {
         return true;
     }
-    let mut first = true;
-    for seg in s.split('.') {
-        if first {
-            first = false;
-            if !(3..=249).contains(&seg.len())
-                || !seg
-                    .bytes()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-')
-            {
+    // Segments split on '.' byte by byte (selectors are short: no searcher set-up).
+    let name_byte =
+        |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-';
+    for (i, seg) in s.as_bytes().split(|&c| c == b'.').enumerate() {
+        if i == 0 {
+            if !(3..=249).contains(&seg.len()) || !seg.iter().all(name_byte) {
                 return false;
             }
-        } else if let Some(n) = seg.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
-            if n.is_empty() || !n.bytes().all(|c| c.is_ascii_digit()) {
+        } else if let Some(n) = seg.strip_prefix(b"[").and_then(|x| x.strip_suffix(b"]")) {
+            if n.is_empty() || !n.iter().all(u8::is_ascii_digit) {
                 return false;
             }
-        } else if seg.is_empty()
-            || seg.len() > 250
-            || !seg
-                .bytes()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-')
-        {
+        } else if seg.is_empty() || seg.len() > 250 || !seg.iter().all(name_byte) {
             return false;
         }
     }
@@ -2603,6 +2595,57 @@ mod tests {
     }
 
     const IND: &str = r#"{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z","name":"bad","description":"d","indicator_types":["malicious-activity"],"pattern":"[file:name = 'x']","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z"}"#;
+
+    /// The byte-wise selector check agrees with the rule read off `str::split`.
+    #[test]
+    fn selector_check_matches_the_rule() {
+        fn rule(s: &str) -> bool {
+            let name = |x: &str| {
+                x.bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-')
+            };
+            s == "id"
+                || s.split('.').enumerate().all(|(i, seg)| {
+                    if i == 0 {
+                        (3..=249).contains(&seg.len()) && name(seg)
+                    } else if let Some(n) = seg.strip_prefix('[').and_then(|x| x.strip_suffix(']'))
+                    {
+                        !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit())
+                    } else {
+                        !seg.is_empty() && seg.len() <= 250 && name(seg)
+                    }
+                })
+        }
+        let long = "a".repeat(251);
+        let cases = [
+            "",
+            "id",
+            "ab",
+            "abc",
+            "description",
+            "aliases.[0]",
+            "aliases.[]",
+            "aliases.[",
+            "aliases.]",
+            "aliases.[1a]",
+            "aliases..x",
+            "aliases.",
+            ".aliases",
+            "a.b.c",
+            "external_references.[1].hashes.SHA-256",
+            "x_y.z-w",
+            "Abc",
+            "abc.[0].[12]",
+            "abc.[[0]]",
+            "abc.é",
+            "abc.[٣]",
+            &long,
+            &format!("abc.{long}"),
+        ];
+        for c in cases {
+            assert_eq!(is_selector(c), rule(c), "{c:?}");
+        }
+    }
 
     #[test]
     fn a_good_indicator_is_clean() {
