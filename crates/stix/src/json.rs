@@ -18,7 +18,7 @@ pub struct Map<'a> {
 
 /// A member name: property names STIX defines are shared `'static` strings, other names are
 /// borrowed from the input when it has no escapes, else owned.
-type Key<'a> = Cow<'a, str>;
+pub(crate) type Key<'a> = Cow<'a, str>;
 
 /// All property names the STIX 2.1 model defines, in an open-addressing table keyed by a cheap
 /// signature (length, first and last 8 bytes), for interning keys while parsing.
@@ -115,7 +115,7 @@ pub(crate) fn canonical_name(s: &str) -> Option<&'static str> {
 }
 
 /// [`canonical_name`] with the name's slot in the interning table.
-fn canonical_slot(s: &str) -> Option<(usize, &'static str)> {
+pub(crate) fn canonical_slot(s: &str) -> Option<(usize, &'static str)> {
     if s.len() > MAX_INTERNED {
         return None;
     }
@@ -228,7 +228,7 @@ impl<'a> Map<'a> {
         Some(self.entries.remove(i).1)
     }
 
-    fn from_entries(entries: Vec<(Key<'a>, Json<'a>)>) -> Self {
+    pub(crate) fn from_entries(entries: Vec<(Key<'a>, Json<'a>)>) -> Self {
         Self { entries }
     }
 
@@ -373,11 +373,11 @@ impl Serialize for Map<'_> {
 }
 
 /// Members reserved up front for a nested object (most are small).
-const NESTED_MAP_CAPACITY: usize = 8;
+pub(crate) const NESTED_MAP_CAPACITY: usize = 8;
 /// Members reserved up front for a STIX object (a top-level value, or an element of a bundle
 /// being streamed): typical objects have 10–25 properties, so this avoids growing the vector
 /// (each growth copies every member so far).
-const OBJECT_MAP_CAPACITY: usize = 32;
+pub(crate) const OBJECT_MAP_CAPACITY: usize = 32;
 
 struct JsonVisitor<'de> {
     /// Members to reserve when the value is an object.

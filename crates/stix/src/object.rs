@@ -190,9 +190,9 @@ pub fn parse_json(bytes: &[u8]) -> Result<Json<'_>, ParseError> {
 
 /// Deserialises one JSON value from bytes (trailing non-whitespace is an error, as with
 /// `serde_json::from_slice`). Input that is valid UTF-8 as a whole (checked once, in one pass)
-/// is parsed as `&str`, so serde_json does not re-check the UTF-8 of every string; other input
-/// goes through serde_json's byte reader, which reports the invalid byte's position exactly as
-/// before.
+/// goes through the fast reader of [`crate::fastjson`] and, when that declines, is parsed by
+/// serde_json as `&str` (so it does not re-check the UTF-8 of every string); other input goes
+/// through serde_json's byte reader, which reports the invalid byte's position exactly as before.
 fn from_bytes(bytes: &[u8]) -> Result<Json<'_>, serde_json::Error> {
     fn whole<'a, R: serde_json::de::Read<'a>>(
         mut de: serde_json::Deserializer<R>,
@@ -202,7 +202,10 @@ fn from_bytes(bytes: &[u8]) -> Result<Json<'_>, serde_json::Error> {
         Ok(v)
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => whole(serde_json::Deserializer::from_str(text)),
+        Ok(text) => match crate::fastjson::parse(text) {
+            Some(v) => Ok(v),
+            None => whole(serde_json::Deserializer::from_str(text)),
+        },
         Err(_) => whole(serde_json::Deserializer::from_slice(bytes)),
     }
 }
