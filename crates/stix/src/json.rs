@@ -87,6 +87,7 @@ impl Interner {
     }
 
     /// The interned name and the index of its slot (distinct names have distinct slots).
+    #[inline]
     fn get_slot(&self, s: &str) -> Option<(usize, &'static str)> {
         let w = words(s);
         let mut i = (signature(&w) as usize) & self.mask;
@@ -115,6 +116,7 @@ pub(crate) fn canonical_name(s: &str) -> Option<&'static str> {
 }
 
 /// [`canonical_name`] with the name's slot in the interning table.
+#[inline]
 pub(crate) fn canonical_slot(s: &str) -> Option<(usize, &'static str)> {
     if s.len() > MAX_INTERNED {
         return None;
