@@ -64,9 +64,7 @@ pub fn split_id(s: &str) -> Result<(&str, &str), IdError> {
         s.get(..at).ok_or(IdError::Format)?,
         s.get(at + 2..).ok_or(IdError::Format)?,
     );
-    if t.contains("--") {
-        return Err(IdError::Format);
-    }
+    // `is_type_name` also rejects a `--` inside the type part.
     if !is_type_name(t) {
         return Err(IdError::Format);
     }
@@ -84,9 +82,7 @@ pub fn is_type_name(t: &str) -> bool {
     }
     let mut prev = 0u8;
     for &c in b {
-        if !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
-            || (c == b'-' && prev == b'-')
-        {
+        if CLASS[usize::from(c)] & TYPE_CHAR == 0 || (c == b'-' && prev == b'-') {
             return false;
         }
         prev = c;
@@ -94,22 +90,43 @@ pub fn is_type_name(t: &str) -> bool {
     true
 }
 
+/// Byte classes for the identifier checks (one table load per byte).
+const HEX_DIGIT: u8 = 1;
+const TYPE_CHAR: u8 = 2;
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_hexdigit() {
+            t[c] |= HEX_DIGIT;
+        }
+        if b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' {
+            t[c] |= TYPE_CHAR;
+        }
+        c += 1;
+    }
+    t
+};
+
 /// An RFC 4122 UUID in 8-4-4-4-12 hex form with version 1–5 and variant 10xx.
 pub fn is_uuid(u: &str) -> bool {
     let b = u.as_bytes();
-    if b.len() != 36 {
+    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
         return false;
     }
-    for (i, &c) in b.iter().enumerate() {
-        let ok = match i {
-            8 | 13 | 18 | 23 => c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        };
-        if !ok {
-            return false;
-        }
-    }
-    matches!(b[14], b'1'..=b'5') && matches!(b[19], b'8' | b'9' | b'a' | b'b' | b'A' | b'B')
+    let hex = |r: std::ops::Range<usize>| {
+        b[r].iter()
+            .fold(HEX_DIGIT, |acc, &c| acc & CLASS[usize::from(c)])
+            != 0
+    };
+    hex(0..8)
+        && hex(9..13)
+        && hex(14..18)
+        && hex(19..23)
+        && hex(24..36)
+        && matches!(b[14], b'1'..=b'5')
+        && matches!(b[19], b'8' | b'9' | b'a' | b'b' | b'A' | b'B')
 }
 
 /// The version digit of a checked UUID (0 if not a digit).
@@ -148,5 +165,46 @@ mod tests {
             "x-acme-widget"
         );
         assert_eq!(StixId::parse("--"), Err(IdError::Format));
+    }
+
+    /// The table-driven checks agree with a byte-by-byte reading of the rules on every one-byte
+    /// change of a valid id.
+    #[test]
+    fn table_checks_match_the_rules() {
+        fn uuid_rule(u: &str) -> bool {
+            let b = u.as_bytes();
+            b.len() == 36
+                && b.iter().enumerate().all(|(i, c)| match i {
+                    8 | 13 | 18 | 23 => *c == b'-',
+                    _ => c.is_ascii_hexdigit(),
+                })
+                && matches!(b[14], b'1'..=b'5')
+                && matches!(b[19], b'8' | b'9' | b'a' | b'b' | b'A' | b'B')
+        }
+        fn type_rule(t: &str) -> bool {
+            let b = t.as_bytes();
+            (3..=250).contains(&b.len())
+                && b[0].is_ascii_lowercase()
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                && !t.contains("--")
+        }
+        let id = "x-acme-widget--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f";
+        for i in 0..id.len() {
+            for c in [
+                b'-', b'0', b'5', b'9', b'a', b'f', b'g', b'z', b'A', b'F', b'G', b'_', b' ',
+            ] {
+                let mut b = id.as_bytes().to_vec();
+                b[i] = c;
+                let s = String::from_utf8(b).unwrap();
+                let (t, u) = s.split_at(13);
+                assert_eq!(is_type_name(t), type_rule(t), "{t}");
+                assert_eq!(is_uuid(&u[2..]), uuid_rule(&u[2..]), "{u}");
+                let want = s
+                    .find("--")
+                    .is_some_and(|at| type_rule(&s[..at]) && uuid_rule(&s[at + 2..]));
+                assert_eq!(split_id(&s).is_ok(), want, "{s}");
+            }
+        }
     }
 }

@@ -18,29 +18,48 @@ pub struct Map<'a> {
 
 /// A member name: property names STIX defines are shared `'static` strings, other names are
 /// borrowed from the input when it has no escapes, else owned.
-type Key<'a> = Cow<'a, str>;
+pub(crate) type Key<'a> = Cow<'a, str>;
 
 /// All property names the STIX 2.1 model defines, in an open-addressing table keyed by a cheap
 /// signature (length, first and last 8 bytes), for interning keys while parsing.
 struct Interner {
-    slots: Vec<Option<(u64, &'static str)>>,
+    slots: Vec<Option<(Words, &'static str)>>,
     mask: usize,
 }
 
-fn load8(b: &[u8]) -> u64 {
-    let mut x = [0u8; 8];
-    let n = b.len().min(8);
-    x[..n].copy_from_slice(&b[..n]);
-    u64::from_le_bytes(x)
+/// A name's length with its first and last 8 bytes (zero-padded when shorter). For names of at
+/// most 16 bytes these cover every byte, so equal words mean equal names; longer names are
+/// also compared in full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Words {
+    len: usize,
+    first: u64,
+    last: u64,
 }
 
-fn signature(s: &str) -> u64 {
+/// Up to 8 bytes as a little-endian word, zero-padded (no `memcpy` call for short slices).
+fn load8(b: &[u8]) -> u64 {
+    if let Some(w) = b.first_chunk::<8>() {
+        return u64::from_le_bytes(*w);
+    }
+    b.iter()
+        .rev()
+        .fold(0u64, |acc, &c| (acc << 8) | u64::from(c))
+}
+
+fn words(s: &str) -> Words {
     let b = s.as_bytes();
-    let first = load8(b);
-    let last = load8(&b[b.len().saturating_sub(8)..]);
-    (first.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ last.rotate_left(29).wrapping_mul(0xC2B2_AE3D_27D4_EB4F))
-        ^ (b.len() as u64).wrapping_mul(0x1656_67B1_9E37_79F9)
+    Words {
+        len: b.len(),
+        first: load8(b),
+        last: b.last_chunk::<8>().map_or(0, |w| u64::from_le_bytes(*w)),
+    }
+}
+
+fn signature(w: &Words) -> u64 {
+    (w.first.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ w.last.rotate_left(29).wrapping_mul(0xC2B2_AE3D_27D4_EB4F))
+        ^ (w.len as u64).wrapping_mul(0x1656_67B1_9E37_79F9)
 }
 
 impl Interner {
@@ -52,23 +71,29 @@ impl Interner {
         };
         for n in names {
             if t.get(n).is_none() {
-                let sig = signature(n);
-                let mut i = (sig as usize) & t.mask;
+                let w = words(n);
+                let mut i = (signature(&w) as usize) & t.mask;
                 while t.slots[i].is_some() {
                     i = (i + 1) & t.mask;
                 }
-                t.slots[i] = Some((sig, n));
+                t.slots[i] = Some((w, n));
             }
         }
         t
     }
 
     fn get(&self, s: &str) -> Option<&'static str> {
-        let sig = signature(s);
-        let mut i = (sig as usize) & self.mask;
+        self.get_slot(s).map(|(_, n)| n)
+    }
+
+    /// The interned name and the index of its slot (distinct names have distinct slots).
+    #[inline]
+    fn get_slot(&self, s: &str) -> Option<(usize, &'static str)> {
+        let w = words(s);
+        let mut i = (signature(&w) as usize) & self.mask;
         while let Some((g, n)) = self.slots[i] {
-            if g == sig && n == s {
-                return Some(n);
+            if g == w && (w.len <= 16 || n == s) {
+                return Some((i, n));
             }
             i = (i + 1) & self.mask;
         }
@@ -90,6 +115,15 @@ pub(crate) fn canonical_name(s: &str) -> Option<&'static str> {
     interner().get(s)
 }
 
+/// [`canonical_name`] with the name's slot in the interning table.
+#[inline]
+pub(crate) fn canonical_slot(s: &str) -> Option<(usize, &'static str)> {
+    if s.len() > MAX_INTERNED {
+        return None;
+    }
+    interner().get_slot(s)
+}
+
 /// Longer names are never interned (no STIX name comes close).
 const MAX_INTERNED: usize = 64;
 
@@ -108,6 +142,7 @@ fn intern_owned(s: String) -> Key<'static> {
     }
 }
 
+#[cfg(test)]
 fn intern(s: &str) -> Key<'static> {
     match canonical_name(s) {
         Some(k) => Cow::Borrowed(k),
@@ -195,7 +230,7 @@ impl<'a> Map<'a> {
         Some(self.entries.remove(i).1)
     }
 
-    fn from_entries(entries: Vec<(Key<'a>, Json<'a>)>) -> Self {
+    pub(crate) fn from_entries(entries: Vec<(Key<'a>, Json<'a>)>) -> Self {
         Self { entries }
     }
 
@@ -339,7 +374,27 @@ impl Serialize for Map<'_> {
     }
 }
 
-struct JsonVisitor<'de>(std::marker::PhantomData<&'de ()>);
+/// Members reserved up front for a nested object (most are small).
+pub(crate) const NESTED_MAP_CAPACITY: usize = 8;
+/// Members reserved up front for a STIX object (a top-level value, or an element of a bundle
+/// being streamed): typical objects have 10–25 properties, so this avoids growing the vector
+/// (each growth copies every member so far).
+pub(crate) const OBJECT_MAP_CAPACITY: usize = 32;
+
+struct JsonVisitor<'de> {
+    /// Members to reserve when the value is an object.
+    map_capacity: usize,
+    _input: std::marker::PhantomData<&'de ()>,
+}
+
+impl JsonVisitor<'_> {
+    fn with_map_capacity(map_capacity: usize) -> Self {
+        Self {
+            map_capacity,
+            _input: std::marker::PhantomData,
+        }
+    }
+}
 
 impl<'de> Visitor<'de> for JsonVisitor<'de> {
     type Value = Json<'de>;
@@ -387,16 +442,32 @@ impl<'de> Visitor<'de> for JsonVisitor<'de> {
         Ok(Json::Array(v))
     }
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Json<'de>, A::Error> {
-        read_map(map).map(Json::Object)
+        read_map(map, self.map_capacity).map(Json::Object)
     }
 }
 
 /// Reads a JSON object's members, rejecting duplicate keys.
-pub(crate) fn read_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Map<'de>, A::Error> {
-    let mut entries: Vec<(Key<'de>, Json<'de>)> = Vec::with_capacity(8);
+pub(crate) fn read_map<'de, A: MapAccess<'de>>(
+    mut map: A,
+    capacity: usize,
+) -> Result<Map<'de>, A::Error> {
+    let mut entries: Vec<(Key<'de>, Json<'de>)> = Vec::with_capacity(capacity);
     let mut seen: Option<std::collections::HashSet<Key<'de>>> = None;
-    while let Some(key) = map.next_key_seed(KeySeed(std::marker::PhantomData))? {
-        if is_duplicate(&entries, &mut seen, &key) {
+    // One bit per interned name seen so far (by slot, modulo 128): a model name whose bit is
+    // clear cannot be a duplicate, so most keys skip the scan. Only while the scan is linear:
+    // past that every key must reach the hash set.
+    let mut slots_seen: u128 = 0;
+    while let Some((key, slot)) = map.next_key_seed(KeySeed(std::marker::PhantomData))? {
+        let maybe_seen = match slot {
+            Some(i) if entries.len() < LINEAR => {
+                let bit = 1u128 << (i % 128);
+                let hit = slots_seen & bit != 0;
+                slots_seen |= bit;
+                hit
+            }
+            _ => true,
+        };
+        if maybe_seen && is_duplicate(&entries, &mut seen, &key, slot.is_some()) {
             return Err(de::Error::custom(format_args!("duplicate key `{key}`")));
         }
         let value: Json<'de> = map.next_value()?;
@@ -405,14 +476,25 @@ pub(crate) fn read_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<Map<'de>, A
     Ok(Map::from_entries(entries))
 }
 
+/// Members scanned linearly for a duplicate; past this a hash set keeps the check linear overall.
+const LINEAR: usize = 32;
+
 /// Small objects are scanned linearly; past 32 members a hash set keeps the check linear overall.
+/// An `interned` key (the one instance of a model name) can only equal another interned key, which
+/// is then the very same instance, so it is compared by address and length alone.
 fn is_duplicate<'de>(
     entries: &[(Key<'de>, Json<'de>)],
     seen: &mut Option<std::collections::HashSet<Key<'de>>>,
     key: &Key<'de>,
+    interned: bool,
 ) -> bool {
-    const LINEAR: usize = 32;
     if entries.len() < LINEAR {
+        if interned {
+            let (p, n) = (key.as_ptr(), key.len());
+            return entries
+                .iter()
+                .any(|(k, _)| std::ptr::eq(k.as_ptr(), p) && k.len() == n);
+        }
         return entries.iter().any(|(k, _)| k == key);
     }
     let set = seen.get_or_insert_with(|| entries.iter().map(|(k, _)| k.clone()).collect());
@@ -421,9 +503,11 @@ fn is_duplicate<'de>(
 
 struct KeySeed<'de>(std::marker::PhantomData<&'de ()>);
 
+/// A member name, and its slot in the interning table when it is (the interned instance of) a
+/// model name.
 impl<'de> DeserializeSeed<'de> for KeySeed<'de> {
-    type Value = Key<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key<'de>, D::Error> {
+    type Value = (Key<'de>, Option<usize>);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_str(KeyVisitor(std::marker::PhantomData))
     }
 }
@@ -431,35 +515,39 @@ impl<'de> DeserializeSeed<'de> for KeySeed<'de> {
 struct KeyVisitor<'de>(std::marker::PhantomData<&'de ()>);
 
 impl<'de> Visitor<'de> for KeyVisitor<'de> {
-    type Value = Key<'de>;
+    type Value = (Key<'de>, Option<usize>);
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a member name")
     }
-    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-        Ok(match canonical_name(v) {
-            Some(k) => Cow::Borrowed(k),
-            None => Cow::Borrowed(v),
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(match canonical_slot(v) {
+            Some((i, k)) => (Cow::Borrowed(k), Some(i)),
+            None => (Cow::Borrowed(v), None),
         })
     }
-    fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-        Ok(intern(v))
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(match canonical_slot(v) {
+            Some((i, k)) => (Cow::Borrowed(k), Some(i)),
+            None => (Cow::Owned(v.to_owned()), None),
+        })
     }
 }
 
 impl<'de> Deserialize<'de> for Json<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Json<'de>, D::Error> {
-        d.deserialize_any(JsonVisitor(std::marker::PhantomData))
+        d.deserialize_any(JsonVisitor::with_map_capacity(NESTED_MAP_CAPACITY))
     }
 }
 
-/// A seed that deserialises a [`Json`]; lets streaming code reuse the visitor.
+/// A seed that deserialises a [`Json`] expected to be a whole STIX object (a top-level value,
+/// or an element of a streamed array or bundle); lets streaming code reuse the visitor.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct JsonSeed<'de>(pub(crate) std::marker::PhantomData<&'de ()>);
 
 impl<'de> DeserializeSeed<'de> for JsonSeed<'de> {
     type Value = Json<'de>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json<'de>, D::Error> {
-        d.deserialize_any(JsonVisitor(std::marker::PhantomData))
+        d.deserialize_any(JsonVisitor::with_map_capacity(OBJECT_MAP_CAPACITY))
     }
 }
 
@@ -482,6 +570,13 @@ mod tests {
         ));
         assert!(matches!(intern("x_acme_score"), Cow::Owned(_)));
         assert!(matches!(intern(""), Cow::Owned(_)));
+        // Same length, first and last 8 bytes as a model name, different middle.
+        assert!(matches!(intern("externalXXXferences"), Cow::Owned(_)));
+        assert!(matches!(intern("external_references"), Cow::Borrowed(_)));
+        // One byte off, at each end and in the middle, for short names.
+        for near in ["typf", "uype", "tyqe", "created_by_reg", "dreated_by_ref"] {
+            assert!(matches!(intern(near), Cow::Owned(_)), "{near}");
+        }
         for name in crate::schema::all_property_names() {
             assert!(name.len() <= MAX_INTERNED, "{name}");
             assert!(matches!(intern(name), Cow::Borrowed(_)), "{name}");
@@ -493,6 +588,40 @@ mod tests {
         let err = serde_json::from_str::<Json>("{\"a\":1,\n \"a\":2}").unwrap_err();
         assert!(err.to_string().contains("duplicate key `a`"), "{err}");
         assert_eq!(err.line(), 2);
+    }
+
+    #[test]
+    fn rejects_duplicate_model_names_escaped_or_not() {
+        for text in [
+            r#"{"type":"a","id":"b","type":"c"}"#,
+            r#"{"type":"a","id":"b","typ\u0065":"c"}"#,
+            r#"{"x_a":1,"name":2,"description":3,"x_a":4}"#,
+        ] {
+            let err = serde_json::from_str::<Json>(text).unwrap_err();
+            assert!(err.to_string().contains("duplicate key"), "{text}: {err}");
+        }
+        // Every model name once, then each again: all present, then each one a duplicate.
+        let names = crate::schema::all_property_names();
+        let mut body: Vec<String> = names.iter().map(|n| format!("\"{n}\":0")).collect();
+        body.sort();
+        body.dedup();
+        let once = format!("{{{}}}", body.join(","));
+        assert!(serde_json::from_str::<Json>(&once).is_ok());
+        for (i, extra) in body.iter().enumerate().step_by(7) {
+            for take in [3, 40, body.len()] {
+                let mut members: Vec<&str> = body
+                    .iter()
+                    .take(take.max(i + 1))
+                    .map(String::as_str)
+                    .collect();
+                members.push(extra);
+                let text = format!("{{{}}}", members.join(","));
+                assert!(
+                    serde_json::from_str::<Json>(&text).is_err(),
+                    "{extra} after {take}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@
 //! assert!(validate(&obj, &ValidateOptions::default()).iter().all(|i| i.severity != Severity::Error));
 //! ```
 
+mod fastjson;
 mod fnv;
 pub mod id;
 pub mod json;

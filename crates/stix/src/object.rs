@@ -1,7 +1,9 @@
 //! [`StixObject`]: one STIX object (or bundle) as parsed, with typed views of its common properties.
 
 use crate::id::StixId;
-use crate::json::{Json, Map};
+use serde::de::DeserializeSeed;
+
+use crate::json::{Json, JsonSeed, Map};
 use crate::schema::{self, Category};
 use crate::timestamp::Timestamp;
 
@@ -178,13 +180,34 @@ impl serde::Serialize for StixObject<'_> {
 /// Invalid JSON, duplicate keys, nesting deeper than 128 and a non-object top level are errors
 /// with a position; this never panics.
 pub fn parse_object(bytes: &[u8]) -> Result<StixObject<'_>, ParseError> {
-    let value: Json = serde_json::from_slice(bytes).map_err(|e| ParseError::from_json(&e))?;
-    StixObject::from_json(value)
+    StixObject::from_json(parse_json(bytes)?)
 }
 
 /// Parses any JSON value with the same guarantees as [`parse_object`].
 pub fn parse_json(bytes: &[u8]) -> Result<Json<'_>, ParseError> {
-    serde_json::from_slice(bytes).map_err(|e| ParseError::from_json(&e))
+    from_bytes(bytes).map_err(|e| ParseError::from_json(&e))
+}
+
+/// Deserialises one JSON value from bytes (trailing non-whitespace is an error, as with
+/// `serde_json::from_slice`). Input that is valid UTF-8 as a whole (checked once, in one pass)
+/// goes through the fast reader of [`crate::fastjson`] and, when that declines, is parsed by
+/// serde_json as `&str` (so it does not re-check the UTF-8 of every string); other input goes
+/// through serde_json's byte reader, which reports the invalid byte's position exactly as before.
+fn from_bytes(bytes: &[u8]) -> Result<Json<'_>, serde_json::Error> {
+    fn whole<'a, R: serde_json::de::Read<'a>>(
+        mut de: serde_json::Deserializer<R>,
+    ) -> Result<Json<'a>, serde_json::Error> {
+        let v = JsonSeed(std::marker::PhantomData).deserialize(&mut de)?;
+        de.end()?;
+        Ok(v)
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => match crate::fastjson::parse(text) {
+            Some(v) => Ok(v),
+            None => whole(serde_json::Deserializer::from_str(text)),
+        },
+        Err(_) => whole(serde_json::Deserializer::from_slice(bytes)),
+    }
 }
 
 #[cfg(test)]

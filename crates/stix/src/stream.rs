@@ -70,8 +70,22 @@ fn read_units_limit<R: Read>(
     if n <= in_memory {
         // A StreamDeserializer tracks its offset; `Deserializer::end` on a slice would compute a
         // line/column from the start of the input after every value (quadratic).
-        for v in serde_json::Deserializer::from_slice(&buf).into_iter::<Json>() {
-            emit_value(v.map_err(|e| ParseError::from_json(&e))?, &mut on_unit);
+        // Valid UTF-8 as a whole (one pass) is parsed as `&str`, so strings are not re-checked one
+        // by one; otherwise the byte reader reports the invalid byte where it is.
+        if let Ok(text) = std::str::from_utf8(&buf) {
+            // One whole value (a bundle or an array, the usual file): the fast reader, when it
+            // is sure of it (it emits nothing otherwise, and serde_json then reads as before).
+            if let Some(v) = crate::fastjson::parse(text) {
+                emit_value(v, &mut on_unit);
+                return Ok(());
+            }
+            for v in serde_json::Deserializer::from_str(text).into_iter::<Json>() {
+                emit_value(v.map_err(|e| ParseError::from_json(&e))?, &mut on_unit);
+            }
+        } else {
+            for v in serde_json::Deserializer::from_slice(&buf).into_iter::<Json>() {
+                emit_value(v.map_err(|e| ParseError::from_json(&e))?, &mut on_unit);
+            }
         }
         return Ok(());
     }

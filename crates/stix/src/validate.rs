@@ -147,56 +147,64 @@ pub fn is_valid(issues: &[Issue]) -> bool {
     issues.iter().all(|i| i.severity != Severity::Error)
 }
 
-struct Ctx<'o> {
+/// Where the value being checked is: the member names and array indices from the root, kept as
+/// borrowed segments and only spelt out as a JSON pointer when an issue is reported.
+#[derive(Debug, Clone, Copy)]
+enum Seg<'m> {
+    Key(&'m str),
+    Index(usize),
+    KeyIndex(&'m str, usize),
+}
+
+/// `'m` is the lifetime of the object being validated (member names are borrowed from it).
+struct Ctx<'o, 'm> {
     issues: Vec<Issue>,
-    path: String,
-    marks: Vec<usize>,
+    segs: Vec<Seg<'m>>,
     opts: &'o ValidateOptions,
 }
 
-impl<'o> Ctx<'o> {
+impl<'o, 'm> Ctx<'o, 'm> {
     fn new(opts: &'o ValidateOptions) -> Self {
         Self {
             issues: Vec::new(),
-            path: String::new(),
-            marks: Vec::new(),
+            segs: Vec::with_capacity(8),
             opts,
         }
     }
-    fn enter(&mut self, key: &str) {
-        self.marks.push(self.path.len());
-        self.path.push('/');
-        if !key.bytes().any(|b| b == b'~' || b == b'/') {
-            self.path.push_str(key);
-            return;
-        }
-        for c in key.chars() {
-            match c {
-                '~' => self.path.push_str("~0"),
-                '/' => self.path.push_str("~1"),
-                c => self.path.push(c),
-            }
-        }
+    fn enter(&mut self, key: &'m str) {
+        self.segs.push(Seg::Key(key));
     }
     fn enter_i(&mut self, i: usize) {
-        self.marks.push(self.path.len());
-        self.path.push('/');
-        push_index(&mut self.path, i);
+        self.segs.push(Seg::Index(i));
     }
-    fn enter_index(&mut self, key: &str, i: usize) {
-        self.enter(key);
-        let outer = self.marks.pop().unwrap_or(0);
-        self.path.push('/');
-        push_index(&mut self.path, i);
-        self.marks.push(outer);
+    /// `/key/i` as one level (one `leave` undoes both).
+    fn enter_index(&mut self, key: &'m str, i: usize) {
+        self.segs.push(Seg::KeyIndex(key, i));
     }
     fn leave(&mut self) {
-        if let Some(l) = self.marks.pop() {
-            self.path.truncate(l);
+        self.segs.pop();
+    }
+    /// The JSON pointer of the current position.
+    fn pointer(&self) -> String {
+        let mut path = String::new();
+        for seg in &self.segs {
+            match *seg {
+                Seg::Key(k) => push_key(&mut path, k),
+                Seg::Index(i) => {
+                    path.push('/');
+                    push_index(&mut path, i);
+                }
+                Seg::KeyIndex(k, i) => {
+                    push_key(&mut path, k);
+                    path.push('/');
+                    push_index(&mut path, i);
+                }
+            }
         }
+        path
     }
     fn push(&mut self, rel: &str, severity: Severity, code: &'static str, message: String) {
-        let mut path = self.path.clone();
+        let mut path = self.pointer();
         if !rel.is_empty() {
             path.push('/');
             path.push_str(&rel.replace('~', "~0").replace('/', "~1"));
@@ -216,7 +224,19 @@ impl<'o> Ctx<'o> {
     }
 }
 
-/// Appends the decimal digits of `i` (no formatting machinery on the hot path).
+/// Appends `/key`, escaped as a JSON pointer reference token (`~` as `~0`, `/` as `~1`).
+fn push_key(path: &mut String, key: &str) {
+    path.push('/');
+    for c in key.chars() {
+        match c {
+            '~' => path.push_str("~0"),
+            '/' => path.push_str("~1"),
+            c => path.push(c),
+        }
+    }
+}
+
+/// Appends the decimal digits of `i`.
 fn push_index(path: &mut String, i: usize) {
     let mut buf = [0u8; 20];
     let mut n = i;
@@ -234,7 +254,7 @@ fn push_index(path: &mut String, i: usize) {
 
 const RESERVED_PROPERTIES: &[&str] = &["severity", "action", "username", "phone_numbers"];
 
-fn bundle_envelope(m: &Map, cx: &mut Ctx, check_objects_shape: bool) {
+fn bundle_envelope<'m>(m: &'m Map, cx: &mut Ctx<'_, 'm>, check_objects_shape: bool) {
     match m.get("id") {
         None => cx.err("id", "required", "'id' is a required property".into()),
         Some(v) => check_own_id(v, "bundle", Category::Bundle, cx),
@@ -276,7 +296,7 @@ fn bundle_envelope(m: &Map, cx: &mut Ctx, check_objects_shape: bool) {
     }
 }
 
-fn object(m: &Map, cx: &mut Ctx) {
+fn object<'m>(m: &'m Map, cx: &mut Ctx<'_, 'm>) {
     let ty = match m.get("type") {
         None => {
             cx.err("type", "required", "'type' is a required property".into());
@@ -425,7 +445,7 @@ fn object(m: &Map, cx: &mut Ctx) {
     type_rules(ty, category, m, cx);
 }
 
-fn custom_type(ty: &str, m: &Map, category: Category, cx: &mut Ctx) {
+fn custom_type<'m>(ty: &str, m: &'m Map, category: Category, cx: &mut Ctx<'_, 'm>) {
     let via_extension = m
         .get("extensions")
         .and_then(Json::as_object)
@@ -448,7 +468,7 @@ fn custom_type(ty: &str, m: &Map, category: Category, cx: &mut Ctx) {
     let _ = category;
 }
 
-fn check_own_id(v: &Json, ty: &str, category: Category, cx: &mut Ctx) {
+fn check_own_id<'m>(v: &'m Json, ty: &str, category: Category, cx: &mut Ctx<'_, 'm>) {
     let Some(id) = v.as_str() else {
         cx.err(
             "id",
@@ -507,7 +527,13 @@ fn is_property_name(k: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_')
 }
 
-fn custom_property(k: &str, v: &Json, cx: &mut Ctx, toplevel_ext: bool, ty: &str) {
+fn custom_property<'m>(
+    k: &'m str,
+    v: &'m Json,
+    cx: &mut Ctx<'_, 'm>,
+    toplevel_ext: bool,
+    ty: &str,
+) {
     if !is_property_name(k) {
         cx.err(k, "property-name", format!("custom property name '{k}' must be 3–250 characters of a-z, 0-9 and underscore, starting with a letter"));
     }
@@ -572,7 +598,7 @@ fn quote_list(xs: &[&str]) -> String {
         .join(", ")
 }
 
-fn kind_err(cx: &mut Ctx, name: &str, want: &str, v: &Json) {
+fn kind_err<'m>(cx: &mut Ctx<'_, 'm>, name: &str, want: &str, v: &'m Json) {
     cx.err(
         "",
         "type",
@@ -580,8 +606,8 @@ fn kind_err(cx: &mut Ctx, name: &str, want: &str, v: &Json) {
     );
 }
 
-/// Checks one value of a known kind; `cx.path` already points at it.
-fn value(kind: &K, v: &Json, cx: &mut Ctx, name: &str) {
+/// Checks one value of a known kind; `cx` already points at it.
+fn value<'m>(kind: &K, v: &'m Json, cx: &mut Ctx<'_, 'm>, name: &str) {
     match kind {
         K::Str => {
             if v.as_str().is_none() {
@@ -757,7 +783,12 @@ fn value(kind: &K, v: &Json, cx: &mut Ctx, name: &str) {
 }
 
 /// Checks a timestamp value (and millisecond precision when `millis`), returning it when it parses.
-fn timestamp_value(v: &Json, cx: &mut Ctx, name: &str, millis: bool) -> Option<Timestamp> {
+fn timestamp_value<'m>(
+    v: &'m Json,
+    cx: &mut Ctx<'_, 'm>,
+    name: &str,
+    millis: bool,
+) -> Option<Timestamp> {
     let Some(s) = v.as_str() else {
         kind_err(cx, name, "a timestamp string", v);
         return None;
@@ -790,7 +821,7 @@ fn timestamp_value(v: &Json, cx: &mut Ctx, name: &str, millis: bool) -> Option<T
     }
 }
 
-fn sub_object(sub: &Sub, v: &Json, cx: &mut Ctx) {
+fn sub_object<'m>(sub: &Sub, v: &'m Json, cx: &mut Ctx<'_, 'm>) {
     let Some(m) = v.as_object() else {
         kind_err(cx, sub.name, "an object", v);
         return;
@@ -864,7 +895,7 @@ fn type_matches(t: &str, allowed: &[&str]) -> bool {
         })
 }
 
-fn reference(v: &Json, allowed: &[&str], cx: &mut Ctx, name: &str) {
+fn reference<'m>(v: &'m Json, allowed: &[&str], cx: &mut Ctx<'_, 'm>, name: &str) {
     let Some(s) = v.as_str() else {
         kind_err(cx, name, "an identifier string", v);
         return;
@@ -900,7 +931,7 @@ fn is_vocab_format(s: &str) -> bool {
             .all(|c| !(c.is_ascii_uppercase() || c == b' ' || c == b'_'))
 }
 
-fn open_vocab(s: &str, voc: &Vocab, cx: &mut Ctx, name: &str) {
+fn open_vocab<'m>(s: &str, voc: &Vocab, cx: &mut Ctx<'_, 'm>, name: &str) {
     if !voc.contains(s) {
         cx.warn(
             "",
@@ -916,7 +947,7 @@ fn open_vocab(s: &str, voc: &Vocab, cx: &mut Ctx, name: &str) {
     }
 }
 
-fn kill_chain(v: &Json, cx: &mut Ctx, name: &str) {
+fn kill_chain<'m>(v: &'m Json, cx: &mut Ctx<'_, 'm>, name: &str) {
     let Json::Array(a) = v else {
         kind_err(cx, name, "a list of kill-chain phases", v);
         return;
@@ -977,7 +1008,7 @@ fn is_capec(s: &str) -> bool {
         .is_some_and(|n| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()))
 }
 
-fn external_references(v: &Json, cx: &mut Ctx) {
+fn external_references<'m>(v: &'m Json, cx: &mut Ctx<'_, 'm>) {
     let Json::Array(a) = v else {
         kind_err(cx, "external_references", "a list", v);
         return;
@@ -996,7 +1027,7 @@ fn external_references(v: &Json, cx: &mut Ctx) {
     }
 }
 
-fn external_reference(r: &Json, cx: &mut Ctx) {
+fn external_reference<'m>(r: &'m Json, cx: &mut Ctx<'_, 'm>) {
     let Some(m) = r.as_object() else {
         kind_err(cx, "external_references", "a list of objects", r);
         return;
@@ -1063,34 +1094,26 @@ fn is_selector(s: &str) -> bool {
     if s == "id" {
         return true;
     }
-    let mut first = true;
-    for seg in s.split('.') {
-        if first {
-            first = false;
-            if !(3..=249).contains(&seg.len())
-                || !seg
-                    .bytes()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-')
-            {
+    // Segments split on '.' byte by byte (selectors are short: no searcher set-up).
+    let name_byte =
+        |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-';
+    for (i, seg) in s.as_bytes().split(|&c| c == b'.').enumerate() {
+        if i == 0 {
+            if !(3..=249).contains(&seg.len()) || !seg.iter().all(name_byte) {
                 return false;
             }
-        } else if let Some(n) = seg.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
-            if n.is_empty() || !n.bytes().all(|c| c.is_ascii_digit()) {
+        } else if let Some(n) = seg.strip_prefix(b"[").and_then(|x| x.strip_suffix(b"]")) {
+            if n.is_empty() || !n.iter().all(u8::is_ascii_digit) {
                 return false;
             }
-        } else if seg.is_empty()
-            || seg.len() > 250
-            || !seg
-                .bytes()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-')
-        {
+        } else if seg.is_empty() || seg.len() > 250 || !seg.iter().all(name_byte) {
             return false;
         }
     }
     true
 }
 
-fn granular_markings(v: &Json, cx: &mut Ctx) {
+fn granular_markings<'m>(v: &'m Json, cx: &mut Ctx<'_, 'm>) {
     let Json::Array(a) = v else {
         kind_err(cx, "granular_markings", "a list", v);
         return;
@@ -1215,7 +1238,7 @@ fn valid_hash_value(alg: &str, v: &str) -> Option<bool> {
     })
 }
 
-fn hashes(v: &Json, cx: &mut Ctx, name: &str) {
+fn hashes<'m>(v: &'m Json, cx: &mut Ctx<'_, 'm>, name: &str) {
     let Some(m) = v.as_object() else {
         kind_err(cx, name, "a hashes dictionary", v);
         return;
@@ -1279,7 +1302,7 @@ fn normalise_alg(a: &str) -> String {
         .to_ascii_uppercase()
 }
 
-fn dictionary(v: &Json, cx: &mut Ctx, name: &str) {
+fn dictionary<'m>(v: &'m Json, cx: &mut Ctx<'_, 'm>, name: &str) {
     let Some(m) = v.as_object() else {
         kind_err(cx, name, "a dictionary (JSON object)", v);
         return;
@@ -1328,9 +1351,14 @@ fn is_uri(s: &str) -> bool {
         && sb[0].is_ascii_alphabetic()
         && sb
             .iter()
-            .all(|c| c.is_ascii_alphanumeric() || b"+-.".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
         && !rest.is_empty()
-        && !s.bytes().any(|c| c <= b' ' || b"<>\"{}|\\^`".contains(&c))
+        && !s.bytes().any(|c| {
+            matches!(
+                c,
+                0..=b' ' | b'<' | b'>' | b'"' | b'{' | b'}' | b'|' | b'\\' | b'^' | b'`'
+            )
+        })
 }
 
 static ISO_639_1: &[&str] = &[
@@ -1362,7 +1390,7 @@ static ISO_639_2_COMMON: &[&str] = &[
 ];
 
 /// RFC 5646 language tag: syntax is an error, an unknown primary language subtag a warning.
-fn language_tag(s: &str, cx: &mut Ctx, name: &str) {
+fn language_tag<'m>(s: &str, cx: &mut Ctx<'_, 'm>, name: &str) {
     let mut parts = s.split('-');
     let primary = parts.next().unwrap_or("");
     let syntax_ok = (2..=8).contains(&primary.len())
@@ -1397,13 +1425,13 @@ fn language_tag(s: &str, cx: &mut Ctx, name: &str) {
     }
 }
 
-fn extensions(v: &Json, spec: Option<&TypeSpec>, obj: &Map, cx: &mut Ctx) {
+fn extensions<'m>(v: &'m Json, spec: Option<&TypeSpec>, obj: &'m Map, cx: &mut Ctx<'_, 'm>) {
     cx.enter("extensions");
     extensions_inner(v, spec, obj, cx);
     cx.leave();
 }
 
-fn extensions_inner(v: &Json, spec: Option<&TypeSpec>, obj: &Map, cx: &mut Ctx) {
+fn extensions_inner<'m>(v: &'m Json, spec: Option<&TypeSpec>, obj: &'m Map, cx: &mut Ctx<'_, 'm>) {
     let Some(m) = v.as_object() else {
         kind_err(cx, "extensions", "an object", v);
         return;
@@ -1495,7 +1523,7 @@ fn extensions_inner(v: &Json, spec: Option<&TypeSpec>, obj: &Map, cx: &mut Ctx) 
     }
 }
 
-fn extension_rules(name: &str, em: &Map, _obj: &Map, cx: &mut Ctx) {
+fn extension_rules<'m>(name: &str, em: &'m Map, _obj: &'m Map, cx: &mut Ctx<'_, 'm>) {
     match name {
         "windows-pebinary-ext" => {
             if let Some(s) = em.get("time_date_stamp").and_then(Json::as_str) {
@@ -1645,7 +1673,7 @@ fn extension_rules(name: &str, em: &Map, _obj: &Map, cx: &mut Ctx) {
     }
 }
 
-fn check_order(m: &Map, first: &str, second: &str, strict: bool, cx: &mut Ctx) {
+fn check_order<'m>(m: &'m Map, first: &str, second: &str, strict: bool, cx: &mut Ctx<'_, 'm>) {
     if let (Some(a), Some(b)) = (ts(m, first), ts(m, second)) {
         let bad = if strict { b <= a } else { b < a };
         if bad {
@@ -1680,7 +1708,7 @@ static MIME_TOP: &[&str] = &[
     "video",
 ];
 
-fn mime_type(m: &Map, cx: &mut Ctx) {
+fn mime_type<'m>(m: &'m Map, cx: &mut Ctx<'_, 'm>) {
     if let Some(mt) = m.get("mime_type").and_then(Json::as_str) {
         let ok = mt.split_once('/').is_some_and(|(t, s)| {
             MIME_TOP.contains(&t)
@@ -1727,7 +1755,7 @@ static CHARSETS: &[&str] = &[
     "ascii",
 ];
 
-fn charset(m: &Map, k: &str, cx: &mut Ctx) {
+fn charset<'m>(m: &'m Map, k: &str, cx: &mut Ctx<'_, 'm>) {
     if let Some(c) = m.get(k).and_then(Json::as_str) {
         let syntax = (1..=40).contains(&c.len())
             && c.bytes()
@@ -1827,7 +1855,7 @@ fn is_cpe23(s: &str) -> bool {
     count == 11 && rest.bytes().next().is_some_and(|c| b"aho*-".contains(&c))
 }
 
-fn relationship_endpoint(m: &Map, k: &str, cx: &mut Ctx) {
+fn relationship_endpoint<'m>(m: &'m Map, k: &str, cx: &mut Ctx<'_, 'm>) {
     if let Some((t, _)) = m
         .get(k)
         .and_then(Json::as_str)
@@ -1846,7 +1874,7 @@ fn relationship_endpoint(m: &Map, k: &str, cx: &mut Ctx) {
     }
 }
 
-fn type_rules(ty: &str, category: Category, m: &Map, cx: &mut Ctx) {
+fn type_rules<'m>(ty: &str, category: Category, m: &'m Map, cx: &mut Ctx<'_, 'm>) {
     match ty {
         "indicator" => {
             check_order(m, "valid_from", "valid_until", true, cx);
@@ -2104,17 +2132,17 @@ fn type_rules(ty: &str, category: Category, m: &Map, cx: &mut Ctx) {
     }
 }
 
-struct WarnSink<'a, 'o>(&'a mut Ctx<'o>);
-fn cx_warn<'a, 'o>(cx: &'a mut Ctx<'o>) -> WarnSink<'a, 'o> {
+struct WarnSink<'a, 'o, 'm>(&'a mut Ctx<'o, 'm>);
+fn cx_warn<'a, 'o, 'm>(cx: &'a mut Ctx<'o, 'm>) -> WarnSink<'a, 'o, 'm> {
     WarnSink(cx)
 }
-impl crate::relationships::Sink for WarnSink<'_, '_> {
+impl crate::relationships::Sink for WarnSink<'_, '_, '_> {
     fn warn(&mut self, rel: &str, msg: String) {
         self.0.warn(rel, "relationship-type", msg);
     }
 }
 
-fn embedded_sco(m: &Map, cx: &mut Ctx) {
+fn embedded_sco<'m>(m: &'m Map, cx: &mut Ctx<'_, 'm>) {
     // Embedded (deprecated) observables have no id; validate their properties as an SCO would.
     let ty = m.get("type").and_then(Json::as_str).unwrap_or("");
     let spec = schema::type_spec(ty);
@@ -2146,7 +2174,7 @@ fn embedded_sco(m: &Map, cx: &mut Ctx) {
     }
 }
 
-fn sco_rules(ty: &str, m: &Map, cx: &mut Ctx) {
+fn sco_rules<'m>(ty: &str, m: &'m Map, cx: &mut Ctx<'_, 'm>) {
     // Deterministic identifiers (spec §2.9).
     if let Some(spec) = schema::type_spec(ty)
         && let Some(id) = m.get("id").and_then(Json::as_str)
@@ -2347,7 +2375,7 @@ fn sco_rules(ty: &str, m: &Map, cx: &mut Ctx) {
     }
 }
 
-fn marking_definition(m: &Map, cx: &mut Ctx) {
+fn marking_definition<'m>(m: &'m Map, cx: &mut Ctx<'_, 'm>) {
     let has_ext = m.contains_key("extensions");
     let dt = m.get("definition_type");
     let def = m.get("definition");
@@ -2440,7 +2468,7 @@ fn marking_definition(m: &Map, cx: &mut Ctx) {
     }
 }
 
-fn language_content(m: &Map, cx: &mut Ctx) {
+fn language_content<'m>(m: &'m Map, cx: &mut Ctx<'_, 'm>) {
     if let Some((t, _)) = m
         .get("object_ref")
         .and_then(Json::as_str)
@@ -2490,7 +2518,7 @@ fn language_content(m: &Map, cx: &mut Ctx) {
     }
 }
 
-fn extension_definition(m: &Map, cx: &mut Ctx) {
+fn extension_definition<'m>(m: &'m Map, cx: &mut Ctx<'_, 'm>) {
     let types: Vec<&str> = match m.get("extension_types") {
         Some(Json::Array(a)) => {
             if a.is_empty() {
@@ -2567,6 +2595,57 @@ mod tests {
     }
 
     const IND: &str = r#"{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2016-04-06T20:03:48.000Z","modified":"2016-04-06T20:03:48.000Z","name":"bad","description":"d","indicator_types":["malicious-activity"],"pattern":"[file:name = 'x']","pattern_type":"stix","valid_from":"2016-01-01T00:00:00Z"}"#;
+
+    /// The byte-wise selector check agrees with the rule read off `str::split`.
+    #[test]
+    fn selector_check_matches_the_rule() {
+        fn rule(s: &str) -> bool {
+            let name = |x: &str| {
+                x.bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-')
+            };
+            s == "id"
+                || s.split('.').enumerate().all(|(i, seg)| {
+                    if i == 0 {
+                        (3..=249).contains(&seg.len()) && name(seg)
+                    } else if let Some(n) = seg.strip_prefix('[').and_then(|x| x.strip_suffix(']'))
+                    {
+                        !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit())
+                    } else {
+                        !seg.is_empty() && seg.len() <= 250 && name(seg)
+                    }
+                })
+        }
+        let long = "a".repeat(251);
+        let cases = [
+            "",
+            "id",
+            "ab",
+            "abc",
+            "description",
+            "aliases.[0]",
+            "aliases.[]",
+            "aliases.[",
+            "aliases.]",
+            "aliases.[1a]",
+            "aliases..x",
+            "aliases.",
+            ".aliases",
+            "a.b.c",
+            "external_references.[1].hashes.SHA-256",
+            "x_y.z-w",
+            "Abc",
+            "abc.[0].[12]",
+            "abc.[[0]]",
+            "abc.é",
+            "abc.[٣]",
+            &long,
+            &format!("abc.{long}"),
+        ];
+        for c in cases {
+            assert_eq!(is_selector(c), rule(c), "{c:?}");
+        }
+    }
 
     #[test]
     fn a_good_indicator_is_clean() {
