@@ -3,17 +3,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 
-fn simpul() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_simpul"));
-    // The developer's environment must not leak into the tests.
-    for (k, _) in std::env::vars() {
-        if k.starts_with("SIMPUL_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
+use crate::helpers::{run_with_stdin, simpul_cmd as simpul};
 
 fn stderr_last_line(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr)
@@ -249,20 +239,9 @@ async fn demo_seeds_once_and_keeps_data_across_restarts() {
 
 /// Runs `simpul ARGS --data DIR`, optionally feeding stdin.
 fn admin(data: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output {
-    use std::io::Write;
-    let mut child = simpul()
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
-    drop(input);
-    child.wait_with_output().unwrap()
+    let mut cmd = simpul();
+    cmd.args(args).arg("--data").arg(data);
+    run_with_stdin(cmd, stdin.unwrap_or(""))
 }
 
 fn ok_stdout(out: &Output) -> String {

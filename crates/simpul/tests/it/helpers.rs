@@ -249,3 +249,30 @@ pub mod proxy {
         }
     }
 }
+
+/// The `simpul` binary under test, without the developer's `SIMPUL_*` variables.
+pub fn simpul_cmd() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_simpul"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("SIMPUL_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("NO_COLOR", "1");
+    cmd
+}
+
+/// Runs `cmd` with `stdin` fed to it and collects its output. The program may exit before reading
+/// (unusable input): a closed pipe is fine.
+pub fn run_with_stdin(mut cmd: std::process::Command, stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
+}

@@ -1,20 +1,11 @@
 //! `simpul match` as a subprocess, on each input format.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::{Value, json};
 
-fn simpul() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_simpul"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("SIMPUL_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd
-}
+use crate::helpers::{run_with_stdin, simpul_cmd};
 
 fn indicator(n: u32, name: &str, pattern: &str) -> Value {
     json!({
@@ -44,19 +35,12 @@ fn setup() -> (tempfile::TempDir, PathBuf) {
 }
 
 fn run(indicators: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = simpul()
-        .arg("match")
+    let mut cmd = simpul_cmd();
+    cmd.arg("match")
         .arg("--indicators")
         .arg(indicators)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    // The program may exit before reading (unusable input): a closed pipe is fine.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-    child.wait_with_output().unwrap()
+        .args(args);
+    run_with_stdin(cmd, stdin)
 }
 
 fn hits(out: &Output) -> Vec<Value> {

@@ -1,23 +1,9 @@
 //! `simpul pattern …`: outputs and exit codes (0 valid/match, 1 invalid/no match, 2 unusable input).
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 fn simpul(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_simpul"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let mut cmd = crate::helpers::simpul_cmd();
+    cmd.args(args);
+    let out = crate::helpers::run_with_stdin(cmd, stdin);
     (
         out.status.code().unwrap(),
         String::from_utf8(out.stdout).unwrap(),
