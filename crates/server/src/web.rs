@@ -283,19 +283,14 @@ fn forbidden_csrf() -> Response {
 
 /// A failed form: the account page again, with the reason.
 async fn account_error(state: &AppState, w: &WebUser, e: CoreError) -> Response {
-    let (msg, status) = match &e {
-        CoreError::Invalid(i) => (i.to_string(), StatusCode::BAD_REQUEST),
-        CoreError::Forbidden(m) => (m.clone(), StatusCode::FORBIDDEN),
-        CoreError::NotFound(m) => (format!("{m} not found"), StatusCode::NOT_FOUND),
-        _ => return crate::ApiError::from(e).into_response(),
-    };
-    account_page(
-        state,
-        w,
-        Some(format!("<p role=\"alert\">{}</p>", esc(&msg))),
-        status,
-    )
-    .await
+    // The edge's one mapping decides the status and the words; client mistakes are shown on the
+    // page, server faults answer as everywhere else.
+    let err = crate::ApiError::from(e);
+    if !err.status.is_client_error() {
+        return err.into_response();
+    }
+    let notice = format!("<p role=\"alert\">{}</p>", esc(&err.detail));
+    account_page(state, w, Some(notice), err.status).await
 }
 
 #[derive(Deserialize)]
