@@ -139,7 +139,7 @@ async fn call(
 async fn route_role_org_matrix() {
     let w = world().await;
     let op = Principal::operator("test");
-    // A token of the other organisation's user, and one of our analyst, to revoke.
+    // The other organisation's user starts without tokens; the revoke cells below make them.
     let other_token = w
         .service
         .list_tokens_of(&op, "an@other.example")
@@ -360,41 +360,33 @@ async fn route_role_org_matrix() {
         .unwrap();
     let mut n = 0;
     let mut failures = Vec::new();
+    let principals: [Option<String>; 6] = [
+        None,
+        Some("simpul_not-a-real-token-000000000000000000000000".into()),
+        Some(w.tokens[0].1.clone()),
+        Some(w.tokens[1].1.clone()),
+        Some(w.tokens[2].1.clone()),
+        Some(w.tokens[3].1.clone()),
+    ];
     for c in &cases {
-        let principals: [Option<String>; 6] = [
-            None,
-            Some("simpul_not-a-real-token-000000000000000000000000".into()),
-            Some(w.tokens[0].1.clone()),
-            Some(w.tokens[1].1.clone()),
-            Some(w.tokens[2].1.clone()),
-            Some(w.tokens[3].1.clone()),
-        ];
         for (col, auth) in principals.iter().enumerate() {
             n += 1;
             let mut path = c.path.clone();
-            if path.contains("{other_token}") {
-                let new = NewToken {
-                    name: "victim".into(),
-                    scopes: Scopes::parse("read").unwrap(),
-                    expires_in_days: None,
-                };
-                let (t, _) = op_service
-                    .create_token_for(&op, "an@other.example", new)
-                    .await
-                    .unwrap();
-                path = path.replace("{other_token}", &t.id.to_string());
-            }
-            if path.contains("{own_token}") {
-                let new = NewToken {
-                    name: "victim".into(),
-                    scopes: Scopes::parse("read").unwrap(),
-                    expires_in_days: None,
-                };
-                let (t, _) = op_service
-                    .create_token_for(&op, "ro@own.example", new)
-                    .await
-                    .unwrap();
-                path = path.replace("{own_token}", &t.id.to_string());
+            // A fresh token to revoke per cell: one of the other organisation's user, one of a
+            // user of our own organisation.
+            for (placeholder, owner) in [
+                ("{other_token}", "an@other.example"),
+                ("{own_token}", "ro@own.example"),
+            ] {
+                if path.contains(placeholder) {
+                    let new = NewToken {
+                        name: "victim".into(),
+                        scopes: Scopes::parse("read").unwrap(),
+                        expires_in_days: None,
+                    };
+                    let (t, _) = op_service.create_token_for(&op, owner, new).await.unwrap();
+                    path = path.replace(placeholder, &t.id.to_string());
+                }
             }
             let body = c.body.as_ref().map(|b| {
                 serde_json::from_str::<Value>(&b.to_string().replace("{n}", &n.to_string()))
