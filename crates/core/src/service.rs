@@ -128,6 +128,13 @@ impl Service {
         }
     }
 
+    /// The signed-in user behind `p` (`/me`).
+    pub fn whoami<'p>(&self, p: &'p Principal) -> Result<&'p UserPrincipal, CoreError> {
+        authorize(p, Action::ReadSelf)?;
+        p.as_user()
+            .ok_or_else(|| CoreError::NotFound("user".into()))
+    }
+
     // ---------------------------------------------------------------- organisations
 
     /// Creates an organisation; a duplicate short name (any case) is a conflict.

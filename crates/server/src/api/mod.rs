@@ -117,12 +117,8 @@ fn created<T: serde::Serialize>(value: T) -> Response {
 
 // ---------------------------------------------------------------- me
 
-async fn me(Auth(p): Auth) -> ApiResult<Json<Value>> {
-    simpul_core::authorize(&p, simpul_core::Action::ReadSelf)
-        .map_err(simpul_core::CoreError::from)?;
-    let Principal::User(u) = &p else {
-        return Err(ApiError::not_found("no user"));
-    };
+async fn me(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Value>> {
+    let u = s.service.whoami(&p)?;
     let (method, scopes, csrf) = match &u.method {
         AuthMethod::Session { csrf_token } => ("session", Scopes::all(), Some(csrf_token.clone())),
         AuthMethod::Token { scopes, .. } => ("token", *scopes, None),
