@@ -96,8 +96,9 @@ def disagreement_kind(variant, ours_valid, our_codes, ref_errs):
     if not ours_valid:
         return "xc:simpul-invalid:" + ",".join(sorted(set(our_codes)))
     first = ref_errs[0] if ref_errs else ""
-    # Drop the leading "<id>: ", then name the property the message is about.
-    msg = re.sub(r"^[a-z0-9-]+--[0-9a-fA-F-]+: ", "", first)
+    # Drop the leading "<id>: " — and, for an object embedded in observed-data's deprecated
+    # `objects`, the "objects.<id>: " after it — then name the property the message is about.
+    msg = re.sub(r"^(?:(?:[a-z_]+\.)?[a-z0-9-]+--[0-9a-fA-F-]+: )+", "", first)
     if msg.startswith("{") and "is not valid under any of the given schemas" in msg:
         return "xc:validator-invalid:anyOf:" + (re.search(r"'type': '([a-z0-9-]+)'", msg) or re.match("(.*)", "?")).group(1)
     m = re.match(r"^The '(\w+)' property", msg) or re.match(r"^'?([\w.\[\]]+)'?: ", msg)
