@@ -1,6 +1,6 @@
 //! The demo data set that `simpul serve --demo` seeds on first start.
 
-use crate::access::Principal;
+use crate::access::{Action, Principal, authorize};
 use crate::country::Country;
 use crate::error::CoreError;
 use crate::org::{NewOrganisation, OrgKind, ShortName};
@@ -159,11 +159,12 @@ pub fn email_domain(short_name: &str) -> String {
 /// analyst for the regional CERT, an org-admin and an analyst for every other organisation. A second
 /// call on the same store changes nothing.
 pub async fn seed(service: &Service) -> Result<SeedReport, CoreError> {
-    let store = service.store();
+    let operator = Principal::operator("demo-seed");
+    let grant = authorize(&operator, Action::ManageOrgs)?;
+    let store = service.store(&grant);
     if store.get_meta(SEEDED_KEY).await?.is_some() {
         return Ok(SeedReport::default());
     }
-    let operator = Principal::operator("demo-seed");
     let mut report = SeedReport {
         seeded: true,
         ..SeedReport::default()
@@ -212,7 +213,7 @@ pub async fn seed(service: &Service) -> Result<SeedReport, CoreError> {
                     NewUser {
                         email,
                         display_name: format!("{} {display}", demo.short_name),
-                        org_id: org.id,
+                        org_id: Some(org.id),
                         role,
                         password: None,
                     },

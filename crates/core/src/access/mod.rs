@@ -1,9 +1,15 @@
 //! Access decisions: the one module that says who may do what.
 //!
 //! Every service function takes a [`Principal`] and asks [`authorize`] for a [`Grant`] before it acts;
-//! a `Grant` can only be made here. The role × action matrix in ARCHITECTURE.md is this function.
-//! (Visibility of shared intelligence — TLP and audiences — is the sharing policy, which joins this
-//! module with P1.6.)
+//! a `Grant` can only be made here, and the service reaches the store only with one in hand
+//! ([`crate::service::Proof`]). The role × action matrix in ARCHITECTURE.md is this function.
+//!
+//! Visibility of shared intelligence (TLP and audiences) is the sharing policy's: reads of shared
+//! objects take a [`Visibility`], which only [`Visibility::of`] makes, from a grant.
+
+mod visibility;
+
+pub use visibility::{Viewer, Visibility};
 
 use crate::org::{OrgId, Organisation};
 use crate::token::{Scope, Scopes, TokenId};
@@ -102,7 +108,38 @@ impl Action {
     pub fn scope(self) -> Scope {
         match self {
             Action::ReadSelf | Action::ReadDirectory => Scope::Read,
-            _ => Scope::Admin,
+            Action::ManageOrgs
+            | Action::UpdateOrgProfile(_)
+            | Action::ManageCommunities
+            | Action::ManageUsers(_)
+            | Action::GrantRole(_)
+            | Action::ManageOwnTokens
+            | Action::ChangeOwnPassword
+            | Action::ReadAudit(_) => Scope::Admin,
+        }
+    }
+}
+
+impl Role {
+    /// The scopes a user of this role can use at all: a read-only user only reads; an analyst
+    /// reads, shares and syncs; administrators also administer.
+    pub fn scopes(self) -> Scopes {
+        let reader = Scopes::default().with(Scope::Read);
+        match self {
+            Role::ReadOnly => reader,
+            Role::Analyst => reader.with(Scope::Write).with(Scope::Sync),
+            Role::OrgAdmin | Role::SiteAdmin => Scopes::all(),
+        }
+    }
+}
+
+impl UserPrincipal {
+    /// The scopes these credentials carry: a token's own; for a session, its role's
+    /// ([`Role::scopes`]) — a session also manages its own tokens and password, whatever the role.
+    pub fn effective_scopes(&self) -> Scopes {
+        match &self.method {
+            AuthMethod::Session { .. } => self.user.role.scopes(),
+            AuthMethod::Token { scopes, .. } => *scopes,
         }
     }
 }

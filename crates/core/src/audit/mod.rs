@@ -11,6 +11,12 @@ use time::OffsetDateTime;
 
 use crate::org::OrgId;
 
+mod action;
+pub mod service;
+pub mod store;
+
+pub use action::AuditAction;
+
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -23,8 +29,8 @@ pub struct AuditEvent {
     pub actor_org: Option<OrgId>,
     /// The client address, when the event came over the network.
     pub source: Option<String>,
-    /// A dotted verb, e.g. `login.failure`, `user.create`, `token.revoke`.
-    pub action: String,
+    /// What happened (stored as its dotted verb, e.g. `login.failure`).
+    pub action: AuditAction,
     /// What was acted on, e.g. `user:<uuid>`, `org:SingCERT`.
     pub target: Option<String>,
     /// The organisation the target belongs to (its org-admins see the entry).
@@ -108,7 +114,7 @@ impl AuditEvent {
             &self.actor,
             self.actor_org,
             self.source.as_deref(),
-            &self.action,
+            self.action.as_str(),
             self.target.as_deref(),
             self.target_org,
             &details,
@@ -119,7 +125,7 @@ impl AuditEvent {
             actor: self.actor.clone(),
             actor_org: self.actor_org,
             source: self.source.clone(),
-            action: self.action.clone(),
+            action: self.action.as_str().to_owned(),
             target: self.target.clone(),
             target_org: self.target_org,
             details,
@@ -214,13 +220,13 @@ pub fn verify<'a>(entries: impl IntoIterator<Item = &'a AuditEntry>) -> Result<i
 mod tests {
     use super::*;
 
-    fn event(action: &str) -> AuditEvent {
+    fn event(i: usize) -> AuditEvent {
         AuditEvent {
             at: time::macros::datetime!(2026-11-28 01:02:03.456789 UTC),
             actor: "cli:root".into(),
             actor_org: None,
             source: None,
-            action: action.into(),
+            action: AuditAction::ALL[i % AuditAction::ALL.len()],
             target: Some("org:SingCERT".into()),
             target_org: None,
             details: serde_json::json!({"k": 1}),
@@ -231,7 +237,7 @@ mod tests {
         let mut out: Vec<AuditEntry> = Vec::new();
         for i in 0..n {
             let prev = out.last().map(|e| (e.seq, e.hash.as_str()));
-            let e = event(&format!("a{i}")).into_entry(prev);
+            let e = event(i).into_entry(prev);
             out.push(e);
         }
         out

@@ -1,0 +1,41 @@
+//! The catalogue of audited actions: every security-relevant event simpul writes is one of these,
+//! so a typo cannot create a new kind of entry and a reader of the log can know every kind.
+
+use crate::org::string_enum;
+
+string_enum!(
+    /// What happened. The text is the stored, hashed form (a dotted verb).
+    AuditAction, "action" {
+        OrgCreate => "org.create",
+        OrgUpdate => "org.update",
+        OrgSuspend => "org.suspend",
+        OrgReactivate => "org.reactivate",
+        CommunityCreate => "community.create",
+        CommunityAddMembers => "community.add_members",
+        UserCreate => "user.create",
+        UserUpdate => "user.update",
+        UserSetRole => "user.set_role",
+        UserDisable => "user.disable",
+        UserEnable => "user.enable",
+        UserResetPassword => "user.reset_password",
+        UserChangePassword => "user.change_password",
+        TokenCreate => "token.create",
+        TokenRevoke => "token.revoke",
+        LoginSuccess => "login.success",
+        LoginFailure => "login.failure",
+        LoginThrottled => "login.throttled",
+        Logout => "logout",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_reads_back_from_its_stored_text() {
+        for a in AuditAction::ALL {
+            assert_eq!(a.as_str().parse::<AuditAction>().unwrap(), *a);
+        }
+    }
+}

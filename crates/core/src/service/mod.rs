@@ -1,0 +1,132 @@
+//! The service layer: every edge (REST, TAXII, web, CLI) calls these functions and nothing below them.
+//!
+//! [`Service`] is a thin front over shared context (the store and the clock). Each domain adds its
+//! functions in its own `impl Service` block in its own module — `directory/service.rs`,
+//! `identity/service.rs`, `auth/service.rs`, `audit/service.rs` — so the front never grows into one
+//! file. Each function takes the acting [`Principal`], asks [`authorize`](crate::access::authorize)
+//! for a [`Grant`], and only with that grant in hand can it reach the store ([`Service::store`]
+//! takes a [`Proof`]); security-relevant changes carry their audit entry into the store, which writes
+//! both in one transaction.
+//!
+//! The edges get no store at all: only the narrow [`Probe`] for `/readyz` and `/metrics`.
+
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+use crate::access::{Grant, Principal, UserPrincipal};
+use crate::audit::{AuditAction, AuditEvent};
+use crate::auth::Authenticating;
+use crate::clock::SharedClock;
+use crate::error::CoreError;
+use crate::org::OrgId;
+use crate::store::{Probe, Store, StoreError};
+
+pub use crate::auth::service::{
+    FAILURE_MEMORY, FREE_FAILURES_PER_ACCOUNT, FREE_FAILURES_PER_ADDRESS, LoggedIn,
+    MAX_LOGIN_DELAY, NewToken, login_delay,
+};
+pub use crate::directory::service::OrgUpdate;
+pub use crate::identity::service::{NewUser, UserUpdate};
+
+/// The application: a store and a clock. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Service {
+    store: Arc<dyn Store>,
+    clock: SharedClock,
+}
+
+/// Proof that a store access was decided: a [`Grant`] from `authorize`, or [`Authenticating`],
+/// which only the authentication module can make (it reads credentials before anyone is known).
+/// Sealed: nothing else can be a proof.
+pub trait Proof: sealed::Sealed {}
+
+impl Proof for Grant<'_> {}
+impl Proof for Authenticating {}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for crate::access::Grant<'_> {}
+    impl Sealed for crate::auth::Authenticating {}
+}
+
+impl Service {
+    pub fn new(store: Arc<dyn Store>, clock: SharedClock) -> Self {
+        Self { store, clock }
+    }
+
+    /// Liveness, schema and pool status, for operations (`/readyz`, `/metrics`): the only part of
+    /// the store an edge can reach.
+    pub fn probe(&self) -> &dyn Probe {
+        self.store.as_probe()
+    }
+
+    /// The store, for a caller holding a [`Proof`] that the access was decided.
+    pub(crate) fn store(&self, _proof: &impl Proof) -> &dyn Store {
+        &*self.store
+    }
+
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    /// The current time, to the microsecond (what the stores keep).
+    pub fn now(&self) -> OffsetDateTime {
+        crate::clock::to_micros(self.clock.now())
+    }
+
+    /// An audit event by `p`, now.
+    pub(crate) fn event(
+        &self,
+        p: &Principal,
+        action: AuditAction,
+        target: Option<String>,
+        target_org: Option<OrgId>,
+        details: serde_json::Value,
+    ) -> AuditEvent {
+        AuditEvent {
+            at: self.now(),
+            actor: p.actor(),
+            actor_org: p.org_id(),
+            source: p.source(),
+            action,
+            target,
+            target_org,
+            details,
+        }
+    }
+}
+
+/// A duplicate refused by the store becomes a conflict saying what exists already.
+pub(crate) fn or_conflict<T>(
+    r: Result<T, StoreError>,
+    what: impl FnOnce() -> String,
+) -> Result<T, CoreError> {
+    match r {
+        Err(StoreError::Duplicate(_)) => {
+            Err(CoreError::Conflict(format!("{} already exists", what())))
+        }
+        other => Ok(other?),
+    }
+}
+
+/// The signed-in user behind `p`, for actions only a user (not the operator) has: their own tokens,
+/// their own password.
+pub(crate) fn signed_in<'p>(p: &'p Principal, what: &str) -> Result<&'p UserPrincipal, CoreError> {
+    p.as_user()
+        .ok_or_else(|| CoreError::Forbidden(format!("the operator has no {what}")))
+}
+
+/// Argon2id is deliberately slow: run it off the async threads.
+pub(crate) async fn hash_password(password: String) -> Result<String, CoreError> {
+    tokio::task::spawn_blocking(move || crate::secret::hash_password(&password))
+        .await
+        .map_err(|e| StoreError::Backend(format!("hashing task failed: {e}")))?
+        .map_err(|e| CoreError::Store(StoreError::Backend(format!("hashing failed: {e}"))))
+}
+
+pub(crate) async fn verify_password(password: String, hash: String) -> Result<bool, CoreError> {
+    tokio::task::spawn_blocking(move || crate::secret::verify_password(&password, &hash))
+        .await
+        .map_err(|e| CoreError::Store(StoreError::Backend(format!("hashing task failed: {e}"))))
+}
