@@ -222,7 +222,7 @@ async fn healthz() -> Json<serde_json::Value> {
 
 /// `GET /readyz`: the database answers and its schema is current; 503 otherwise.
 async fn readyz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let store = state.service.store();
+    let store = state.service.probe();
     store.ping().await?;
     let schema = store.schema_status().await?;
     if !schema.is_current() {

@@ -119,7 +119,7 @@ pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Nex
 /// `GET /metrics`
 pub(crate) async fn render(State(state): State<AppState>) -> Response {
     let m = &state.metrics;
-    let pool = state.service.store().pool_status();
+    let pool = state.service.probe().pool_status();
     m.pool_size
         .set(i64::try_from(pool.size).unwrap_or(i64::MAX));
     m.pool_idle

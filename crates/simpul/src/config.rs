@@ -227,6 +227,7 @@ impl Config {
             .into(),
         );
         t.insert("log_level".into(), self.log_level.clone().into());
+        t.insert("secure_cookies".into(), self.secure_cookies.into());
         t.insert(
             "max_body_bytes".into(),
             i64::try_from(self.max_body_bytes)

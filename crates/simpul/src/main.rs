@@ -14,6 +14,9 @@ mod cmd;
     propagate_version = true
 )]
 struct Cli {
+    /// Where the data is: accepted before or after the subcommand (`simpul --data DIR org list`).
+    #[command(flatten)]
+    store: simpul::config::StoreArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -67,14 +70,15 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let store = &cli.store;
     match cli.command {
-        Command::Serve(args) => cmd::serve::run(args),
-        Command::Config(args) => cmd::config::run(args),
-        Command::Org(args) => cmd::admin::org(args),
-        Command::Community(args) => cmd::admin::community(args),
-        Command::User(args) => cmd::admin::user(args),
-        Command::Token(args) => cmd::admin::token(args),
-        Command::Audit(args) => cmd::admin::audit(args),
+        Command::Serve(args) => cmd::serve::run(store, args),
+        Command::Config(args) => cmd::config::run(store, args),
+        Command::Org(args) => cmd::admin::org(store, args),
+        Command::Community(args) => cmd::admin::community(store, args),
+        Command::User(args) => cmd::admin::user(store, args),
+        Command::Token(args) => cmd::admin::token(store, args),
+        Command::Audit(args) => cmd::admin::audit(store, args),
         Command::Stix(args) => cmd::stix::run(args),
         Command::Pattern(args) => cmd::pattern::run(args),
         Command::Match(args) => cmd::match_::run(args),

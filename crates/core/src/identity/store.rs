@@ -32,6 +32,4 @@ pub trait IdentityStore: Send + Sync {
     async fn credentials(&self, email: &Email) -> Result<Option<(User, String)>, StoreError>;
     /// Ordered by email; only `org`'s users when given.
     async fn list_users(&self, org: Option<OrgId>) -> Result<Vec<User>, StoreError>;
-    /// The organisations holding an active site-admin, among active organisations (ordered by id).
-    async fn site_admin_orgs(&self) -> Result<Vec<OrgId>, StoreError>;
 }

@@ -15,7 +15,7 @@ use simpul_core::country::Country;
 use simpul_core::org::{NewOrganisation, OrgId, OrgKind, OrgStatus, ShortName};
 use simpul_core::service::{NewToken, NewUser, OrgUpdate, UserUpdate};
 use simpul_core::{
-    AuthMethod, CommunityName, Email, Principal, Role, Scope, Scopes, TokenId, UserId, UserStatus,
+    AuthMethod, CommunityName, Email, Role, Scope, Scopes, TokenId, UserId, UserStatus,
 };
 use uuid::Uuid;
 
@@ -118,17 +118,18 @@ fn created<T: serde::Serialize>(value: T) -> Response {
 // ---------------------------------------------------------------- me
 
 async fn me(State(s): State<AppState>, Auth(p): Auth) -> ApiResult<Json<Value>> {
-    let u = s.service.whoami(&p)?;
-    let (method, scopes, csrf) = match &u.method {
-        AuthMethod::Session { csrf_token } => ("session", Scopes::all(), Some(csrf_token.clone())),
-        AuthMethod::Token { scopes, .. } => ("token", *scopes, None),
+    let me = s.service.whoami(&p)?;
+    let u = me.principal;
+    let (method, csrf) = match &u.method {
+        AuthMethod::Session { csrf_token } => ("session", Some(csrf_token.clone())),
+        AuthMethod::Token { .. } => ("token", None),
     };
     Ok(Json(json!({
         "user": u.user,
         "organisation": u.org,
         "communities": u.communities,
         "auth": method,
-        "scopes": scopes,
+        "scopes": me.scopes,
         "csrf_token": csrf,
     })))
 }
@@ -318,16 +319,6 @@ async fn add_members(
 
 // ---------------------------------------------------------------- users
 
-/// The organisation a listing is about: the one asked for, else everyone for a site-admin (and the
-/// operator), else the principal's own organisation.
-fn org_scope(p: &Principal, asked: Option<Uuid>) -> Option<OrgId> {
-    match (asked, p.as_user()) {
-        (Some(o), _) => Some(OrgId(o)),
-        (None, Some(u)) if u.user.role != Role::SiteAdmin => Some(u.org.id),
-        _ => None,
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct UsersQuery {
@@ -339,7 +330,7 @@ async fn list_users(
     Auth(p): Auth,
     Query(q): Query<UsersQuery>,
 ) -> ApiResult<Json<Value>> {
-    let org = org_scope(&p, q.org);
+    let org = q.org.map(OrgId);
     Ok(Json(
         json!({ "users": s.service.list_users(&p, org).await? }),
     ))
@@ -361,20 +352,10 @@ async fn create_user(
     JsonBody(b): JsonBody<NewUserBody>,
 ) -> ApiResult<Response> {
     let invalid = simpul_core::CoreError::from;
-    let org_id = match (b.org_id, p.as_user()) {
-        (Some(o), _) => OrgId(o),
-        (None, Some(u)) => u.org.id,
-        (None, None) => {
-            return Err(ApiError::from(invalid(simpul_core::Invalid::new(
-                "org_id",
-                "is required",
-            ))));
-        }
-    };
     let new = NewUser {
         email: Email::parse(&b.email).map_err(invalid)?,
         display_name: b.display_name,
-        org_id,
+        org_id: b.org_id.map(OrgId),
         role: b.role.parse::<Role>().map_err(invalid)?,
         password: b.password,
     };
@@ -492,7 +473,7 @@ async fn list_audit(
     Auth(p): Auth,
     Query(q): Query<AuditQuery>,
 ) -> ApiResult<Json<Value>> {
-    let org = org_scope(&p, q.org);
+    let org = q.org.map(OrgId);
     let entries = s
         .service
         .list_audit(&p, org, q.before, q.limit.unwrap_or(100))

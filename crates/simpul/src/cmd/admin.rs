@@ -41,6 +41,27 @@ where
     }
 }
 
+async fn set_org_status(
+    svc: &Service,
+    op: &Principal,
+    short: &str,
+    status: OrgStatus,
+) -> anyhow::Result<simpul_core::Organisation> {
+    let o = svc.org_by_short_name(op, short).await?;
+    let update = OrgUpdate {
+        status: Some(status),
+        ..OrgUpdate::default()
+    };
+    Ok(svc.update_org(op, o.id, update).await?)
+}
+
+fn org_header() -> String {
+    format!(
+        "{:<14} {:<17} {:<3} {:<9} {:<36}  {}",
+        "SHORT", "KIND", "CC", "STATUS", "ID", "NAME"
+    )
+}
+
 fn org_line(o: &simpul_core::Organisation) -> String {
     format!(
         "{:<14} {:<17} {:<3} {:<9} {}  {}",
@@ -59,8 +80,6 @@ fn org_line(o: &simpul_core::Organisation) -> String {
 
 #[derive(Debug, clap::Args)]
 pub struct OrgArgs {
-    #[command(flatten)]
-    store: StoreArgs,
     #[command(subcommand)]
     command: OrgCommand,
 }
@@ -86,10 +105,12 @@ enum OrgCommand {
     Show { short: String },
     /// Suspend an organisation: its users and tokens stop working at once.
     Suspend { short: String },
+    /// Reactivate a suspended organisation.
+    Activate { short: String },
 }
 
-pub fn org(args: OrgArgs) -> ExitCode {
-    with_service(&args.store, |svc, op| async move {
+pub fn org(store: &StoreArgs, args: OrgArgs) -> ExitCode {
+    with_service(store, |svc, op| async move {
         match args.command {
             OrgCommand::Add {
                 name,
@@ -107,6 +128,7 @@ pub fn org(args: OrgArgs) -> ExitCode {
                 println!("{}", org.id);
             }
             OrgCommand::List => {
+                println!("{}", org_header());
                 for o in svc.list_orgs(&op).await? {
                     println!("{}", org_line(&o));
                 }
@@ -116,17 +138,11 @@ pub fn org(args: OrgArgs) -> ExitCode {
                 println!("{}", serde_json::to_string_pretty(&o)?);
             }
             OrgCommand::Suspend { short } => {
-                let o = svc.org_by_short_name(&op, &short).await?;
-                let o = svc
-                    .update_org(
-                        &op,
-                        o.id,
-                        OrgUpdate {
-                            status: Some(OrgStatus::Suspended),
-                            ..OrgUpdate::default()
-                        },
-                    )
-                    .await?;
+                let o = set_org_status(&svc, &op, &short, OrgStatus::Suspended).await?;
+                println!("{}", org_line(&o));
+            }
+            OrgCommand::Activate { short } => {
+                let o = set_org_status(&svc, &op, &short, OrgStatus::Active).await?;
                 println!("{}", org_line(&o));
             }
         }
@@ -138,8 +154,6 @@ pub fn org(args: OrgArgs) -> ExitCode {
 
 #[derive(Debug, clap::Args)]
 pub struct CommunityArgs {
-    #[command(flatten)]
-    store: StoreArgs,
     #[command(subcommand)]
     command: CommunityCommand,
 }
@@ -162,8 +176,8 @@ enum CommunityCommand {
     List,
 }
 
-pub fn community(args: CommunityArgs) -> ExitCode {
-    with_service(&args.store, |svc, op| async move {
+pub fn community(store: &StoreArgs, args: CommunityArgs) -> ExitCode {
+    with_service(store, |svc, op| async move {
         match args.command {
             CommunityCommand::Add { name, description } => {
                 let c = svc
@@ -204,8 +218,6 @@ pub fn community(args: CommunityArgs) -> ExitCode {
 
 #[derive(Debug, clap::Args)]
 pub struct UserArgs {
-    #[command(flatten)]
-    store: StoreArgs,
     #[command(subcommand)]
     command: UserCommand,
 }
@@ -237,12 +249,14 @@ enum UserCommand {
     SetRole { email: String, role: String },
     /// Disable a user: they cannot sign in and their tokens stop working.
     Disable { email: String },
+    /// Enable a disabled user again.
+    Enable { email: String },
     /// Set a new generated password and print it once.
     ResetPassword { email: String },
 }
 
-pub fn user(args: UserArgs) -> ExitCode {
-    with_service(&args.store, |svc, op| async move {
+pub fn user(store: &StoreArgs, args: UserArgs) -> ExitCode {
+    with_service(store, |svc, op| async move {
         match args.command {
             UserCommand::Add {
                 org,
@@ -277,7 +291,7 @@ pub fn user(args: UserArgs) -> ExitCode {
                         NewUser {
                             email,
                             display_name,
-                            org_id: org.id,
+                            org_id: Some(org.id),
                             role,
                             password,
                         },
@@ -294,18 +308,19 @@ pub fn user(args: UserArgs) -> ExitCode {
                     None => None,
                 };
                 let orgs = svc.list_orgs(&op).await?;
+                let line = |email: &str, org: &str, role: &str, status: &str, id: &str| {
+                    format!("{email:<40} {org:<14} {role:<10} {status:<8} {id}")
+                };
+                println!("{}", line("EMAIL", "ORG", "ROLE", "STATUS", "ID"));
                 for u in svc.list_users(&op, org_id).await? {
                     let short = orgs
                         .iter()
                         .find(|o| o.id == u.org_id)
                         .map_or("?", |o| o.short_name.as_str());
+                    let id = u.id.to_string();
                     println!(
-                        "{:<40} {:<14} {:<10} {:<8} {}",
-                        u.email.as_str(),
-                        short,
-                        u.role.as_str(),
-                        u.status.as_str(),
-                        u.id
+                        "{}",
+                        line(u.email.as_str(), short, u.role.as_str(), u.status.as_str(), &id)
                     );
                 }
             }
@@ -325,18 +340,12 @@ pub fn user(args: UserArgs) -> ExitCode {
                 println!("{} is now {}", u.email, u.role);
             }
             UserCommand::Disable { email } => {
-                let u = svc.user_by_email(&op, &email).await?;
-                let u = svc
-                    .update_user(
-                        &op,
-                        u.id,
-                        UserUpdate {
-                            status: Some(UserStatus::Disabled),
-                            ..UserUpdate::default()
-                        },
-                    )
-                    .await?;
+                let u = set_user_status(&svc, &op, &email, UserStatus::Disabled).await?;
                 println!("{} is disabled", u.email);
+            }
+            UserCommand::Enable { email } => {
+                let u = set_user_status(&svc, &op, &email, UserStatus::Active).await?;
+                println!("{} is enabled", u.email);
             }
             UserCommand::ResetPassword { email } => {
                 let u = svc.user_by_email(&op, &email).await?;
@@ -347,12 +356,24 @@ pub fn user(args: UserArgs) -> ExitCode {
     })
 }
 
+async fn set_user_status(
+    svc: &Service,
+    op: &Principal,
+    email: &str,
+    status: UserStatus,
+) -> anyhow::Result<simpul_core::User> {
+    let u = svc.user_by_email(op, email).await?;
+    let update = UserUpdate {
+        status: Some(status),
+        ..UserUpdate::default()
+    };
+    Ok(svc.update_user(op, u.id, update).await?)
+}
+
 // ---------------------------------------------------------------- token
 
 #[derive(Debug, clap::Args)]
 pub struct TokenArgs {
-    #[command(flatten)]
-    store: StoreArgs,
     #[command(subcommand)]
     command: TokenCommand,
 }
@@ -381,8 +402,8 @@ enum TokenCommand {
     Revoke { id: String },
 }
 
-pub fn token(args: TokenArgs) -> ExitCode {
-    with_service(&args.store, |svc, op| async move {
+pub fn token(store: &StoreArgs, args: TokenArgs) -> ExitCode {
+    with_service(store, |svc, op| async move {
         match args.command {
             TokenCommand::Create {
                 user,
@@ -441,8 +462,6 @@ pub fn token(args: TokenArgs) -> ExitCode {
 
 #[derive(Debug, clap::Args)]
 pub struct AuditArgs {
-    #[command(flatten)]
-    store: StoreArgs,
     #[command(subcommand)]
     command: AuditCommand,
 }
@@ -458,8 +477,8 @@ enum AuditCommand {
     },
 }
 
-pub fn audit(args: AuditArgs) -> ExitCode {
-    with_service(&args.store, |svc, op| async move {
+pub fn audit(store: &StoreArgs, args: AuditArgs) -> ExitCode {
+    with_service(store, |svc, op| async move {
         match args.command {
             AuditCommand::Verify => match svc.verify_audit(&op).await? {
                 Ok(n) => {

@@ -7,13 +7,11 @@ use simpul::config::{Config, ServeFlags, StoreArgs};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    store: StoreArgs,
-    #[command(flatten)]
     serve: ServeFlags,
 }
 
-pub fn run(args: Args) -> ExitCode {
-    match Config::resolve(&args.store, Some(&args.serve)) {
+pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
+    match Config::resolve(store, Some(&args.serve)) {
         Ok(config) => {
             print!("{}", config.to_toml());
             ExitCode::SUCCESS

@@ -8,16 +8,14 @@ use simpul::config::{Config, LogFormat, ServeFlags, StoreArgs};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    store: StoreArgs,
-    #[command(flatten)]
     serve: ServeFlags,
     /// Seed the demo data set on first start (organisations; later: users, intelligence).
     #[arg(long)]
     demo: bool,
 }
 
-pub fn run(args: Args) -> ExitCode {
-    let config = match Config::resolve(&args.store, Some(&args.serve)) {
+pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
+    let config = match Config::resolve(store, Some(&args.serve)) {
         Ok(c) => c,
         Err(e) => return super::usage(&e),
     };

@@ -653,3 +653,56 @@ async fn json_logs_carry_the_request_id() {
     assert_eq!(answered["span"]["request_id"], "trace-json-1", "{answered}");
     assert_eq!(answered["status"], 200);
 }
+
+#[test]
+fn global_options_headers_and_reactivation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let d = data.to_str().unwrap();
+    // Global options before the subcommand, as well as after it.
+    let run = |args: &[&str]| {
+        let mut cmd = simpul();
+        cmd.arg("--data").arg(d).args(args);
+        run_with_stdin(cmd, "")
+    };
+    for short in ["T1", "T2"] {
+        ok_stdout(&run(&[
+            "org", "add", "--name", "Team", "--short", short, "--kind", "national-cert",
+        ]));
+    }
+    let list = ok_stdout(&run(&["org", "list"]));
+    let mut lines = list.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.starts_with("SHORT") && header.contains("KIND") && header.contains("NAME"),
+        "{list}"
+    );
+    assert_eq!(lines.count(), 2, "{list}");
+
+    ok_stdout(&run(&[
+        "user", "add", "--org", "T1", "--email", "a@t1.example", "--role", "org-admin",
+    ]));
+    let users = ok_stdout(&run(&["user", "list"]));
+    assert!(users.lines().next().unwrap().starts_with("EMAIL"), "{users}");
+    assert!(users.contains("a@t1.example"), "{users}");
+
+    // Suspend and reactivate an organisation; disable and enable a user.
+    assert!(ok_stdout(&run(&["org", "suspend", "T1"])).contains("suspended"));
+    assert!(ok_stdout(&run(&["org", "activate", "T1"])).contains(" active "));
+    assert_eq!(
+        ok_stdout(&run(&["user", "disable", "a@t1.example"])).trim(),
+        "a@t1.example is disabled"
+    );
+    assert_eq!(
+        ok_stdout(&run(&["user", "enable", "a@t1.example"])).trim(),
+        "a@t1.example is enabled"
+    );
+    let users = ok_stdout(&run(&["user", "list", "--org", "T1"]));
+    assert!(users.contains(" active "), "{users}");
+
+    // `config` shows every setting, including secure_cookies.
+    let out = ok_stdout(&run(&["config", "--secure-cookies"]));
+    let shown: toml::Table = toml::from_str(&out).unwrap();
+    assert_eq!(shown["secure_cookies"].as_bool(), Some(true), "{out}");
+    assert_eq!(shown["data"].as_str(), Some(d));
+}

@@ -1,5 +1,5 @@
-//! Identity and access over HTTP: the route × role × organisation matrix, token scopes, expiry and
-//! revocation, login rate limiting, CSRF, suspension, and the OpenAPI document.
+//! Identity and access over HTTP: token scopes, expiry and revocation, login rate limiting, CSRF,
+//! suspension, and the OpenAPI document. (The route × role matrix is `matrix/`.)
 
 use std::sync::Arc;
 
@@ -9,114 +9,8 @@ use simpul_core::org::{NewOrganisation, OrgKind, ShortName};
 use simpul_core::service::{NewToken, NewUser};
 use simpul_core::{Organisation, Principal, Role, Scopes, Service, User};
 
-use crate::helpers::{TestApp, TestClock, TestDb, spawn_app_full};
-
-/// Three organisations and a user of each role, each with a token of the widest scopes the role
-/// allows (read-only: `read`).
-struct World {
-    app: TestApp,
-    service: Service,
-    clock: TestClock,
-    own: Organisation,
-    other: Organisation,
-    spare: Organisation,
-    other_user: User,
-    own_analyst: User,
-    /// (label, token) for: site-admin, org-admin, analyst, read-only — all of `own`, except the
-    /// site-admin of the regional CERT.
-    tokens: Vec<(&'static str, String)>,
-    _db: TestDb,
-}
-
-async fn org(service: &Service, short: &str, kind: OrgKind) -> Organisation {
-    let op = Principal::operator("test");
-    service
-        .create_org(
-            &op,
-            NewOrganisation {
-                name: format!("{short} team"),
-                short_name: ShortName::parse(short).unwrap(),
-                kind,
-                country: None,
-            },
-        )
-        .await
-        .unwrap()
-}
-
-async fn user(service: &Service, org: &Organisation, email: &str, role: Role) -> User {
-    let op = Principal::operator("test");
-    let new = NewUser {
-        email: simpul_core::Email::parse(email).unwrap(),
-        display_name: email.into(),
-        org_id: org.id,
-        role,
-        password: Some("correct horse battery staple".into()),
-    };
-    service.create_user(&op, new).await.unwrap().0
-}
-
-async fn token(service: &Service, email: &str, scopes: &str, days: Option<u32>) -> String {
-    let op = Principal::operator("test");
-    let new = NewToken {
-        name: "test".into(),
-        scopes: Scopes::parse(scopes).unwrap(),
-        expires_in_days: days,
-    };
-    service.create_token_for(&op, email, new).await.unwrap().1
-}
-
-async fn world() -> World {
-    let db = TestDb::sqlite();
-    let clock = TestClock::new();
-    let service = Service::new(db.open().await, Arc::new(clock.clone()));
-    let regional = org(&service, "ASEAN-CERT", OrgKind::RegionalCert).await;
-    let own = org(&service, "SingCERT", OrgKind::NationalCert).await;
-    let other = org(&service, "MyCERT", OrgKind::NationalCert).await;
-    let spare = org(&service, "Spare", OrgKind::Other).await;
-    user(&service, &regional, "sa@regional.example", Role::SiteAdmin).await;
-    user(&service, &own, "oa@own.example", Role::OrgAdmin).await;
-    let own_analyst = user(&service, &own, "an@own.example", Role::Analyst).await;
-    user(&service, &own, "ro@own.example", Role::ReadOnly).await;
-    let other_user = user(&service, &other, "an@other.example", Role::Analyst).await;
-    let all = "read,write,sync,admin";
-    let tokens = vec![
-        (
-            "site-admin",
-            token(&service, "sa@regional.example", all, None).await,
-        ),
-        (
-            "org-admin",
-            token(&service, "oa@own.example", all, None).await,
-        ),
-        (
-            "analyst",
-            token(&service, "an@own.example", all, None).await,
-        ),
-        (
-            "read-only",
-            token(&service, "ro@own.example", "read", None).await,
-        ),
-    ];
-    let app = spawn_app_full(
-        service.clone(),
-        simpul_server::Settings::default(),
-        simpul_server::Router::new(),
-    )
-    .await;
-    World {
-        app,
-        service,
-        clock,
-        own,
-        other,
-        spare,
-        other_user,
-        own_analyst,
-        tokens,
-        _db: db,
-    }
-}
+use crate::helpers::TestApp;
+use crate::world::{token, world};
 
 async fn call(
     app: &TestApp,
@@ -133,309 +27,6 @@ async fn call(
         req = req.json(b);
     }
     req.send().await.unwrap()
-}
-
-#[tokio::test]
-async fn route_role_org_matrix() {
-    let w = world().await;
-    let op = Principal::operator("test");
-    // The other organisation's user starts without tokens; the revoke cells below make them.
-    let other_token = w
-        .service
-        .list_tokens_of(&op, "an@other.example")
-        .await
-        .unwrap();
-    assert!(other_token.is_empty());
-    let (own, other, spare) = (w.own.id, w.other.id, w.spare.id);
-    let (ou, oa) = (w.other_user.id, w.own_analyst.id);
-
-    // Columns: anonymous, bad token, site-admin, org-admin, analyst, read-only.
-    struct Case {
-        method: Method,
-        path: String,
-        body: Option<Value>,
-        expect: [u16; 6],
-    }
-    let case = |method: Method, path: String, body: Option<Value>, expect: [u16; 6]| Case {
-        method,
-        path,
-        body,
-        expect,
-    };
-    let mut cases = vec![
-        case(
-            Method::GET,
-            "/api/v1/me".into(),
-            None,
-            [401, 401, 200, 200, 200, 200],
-        ),
-        case(
-            Method::POST,
-            "/api/v1/me/password".into(),
-            Some(
-                json!({"current_password": "not it at all", "new_password": "a new long password"}),
-            ),
-            [401, 401, 400, 400, 400, 403],
-        ),
-        case(
-            Method::GET,
-            "/api/v1/organisations".into(),
-            None,
-            [401, 401, 200, 200, 200, 200],
-        ),
-        case(
-            Method::POST,
-            "/api/v1/organisations".into(),
-            Some(json!({"name": "New", "short_name": "New-{n}", "kind": "industry"})),
-            [401, 401, 201, 403, 403, 403],
-        ),
-        case(
-            Method::GET,
-            format!("/api/v1/organisations/{own}"),
-            None,
-            [401, 401, 200, 200, 200, 200],
-        ),
-        case(
-            Method::GET,
-            format!("/api/v1/organisations/{other}"),
-            None,
-            [401, 401, 200, 200, 200, 200],
-        ),
-        case(
-            Method::PATCH,
-            format!("/api/v1/organisations/{own}"),
-            Some(json!({"name": "Own {n}"})),
-            [401, 401, 200, 200, 403, 403],
-        ),
-        case(
-            Method::PATCH,
-            format!("/api/v1/organisations/{other}"),
-            Some(json!({"name": "Other {n}"})),
-            [401, 401, 200, 403, 403, 403],
-        ),
-        case(
-            Method::PATCH,
-            format!("/api/v1/organisations/{own}"),
-            Some(json!({"kind": "government"})),
-            [401, 401, 200, 403, 403, 403],
-        ),
-        case(
-            Method::POST,
-            format!("/api/v1/organisations/{spare}/suspend"),
-            None,
-            [401, 401, 200, 403, 403, 403],
-        ),
-        case(
-            Method::GET,
-            "/api/v1/communities".into(),
-            None,
-            [401, 401, 200, 200, 200, 200],
-        ),
-        case(
-            Method::POST,
-            "/api/v1/communities".into(),
-            Some(json!({"name": "c-{n}"})),
-            [401, 401, 201, 403, 403, 403],
-        ),
-        case(
-            Method::GET,
-            "/api/v1/communities/shared".into(),
-            None,
-            [401, 401, 200, 200, 200, 200],
-        ),
-        case(
-            Method::POST,
-            "/api/v1/communities/shared/members".into(),
-            Some(json!({"members": [own]})),
-            [401, 401, 200, 403, 403, 403],
-        ),
-        case(
-            Method::GET,
-            "/api/v1/users".into(),
-            None,
-            [401, 401, 200, 200, 403, 403],
-        ),
-        case(
-            Method::GET,
-            format!("/api/v1/users?org={other}"),
-            None,
-            [401, 401, 200, 404, 403, 403],
-        ),
-        case(
-            Method::POST,
-            "/api/v1/users".into(),
-            Some(
-                json!({"email": "new{n}@own.example", "display_name": "N", "org_id": own, "role": "analyst"}),
-            ),
-            [401, 401, 201, 201, 403, 403],
-        ),
-        case(
-            Method::POST,
-            "/api/v1/users".into(),
-            Some(
-                json!({"email": "new{n}@other.example", "display_name": "N", "org_id": other, "role": "analyst"}),
-            ),
-            [401, 401, 201, 404, 403, 403],
-        ),
-        case(
-            Method::POST,
-            "/api/v1/users".into(),
-            Some(
-                json!({"email": "boss{n}@own.example", "display_name": "N", "org_id": own, "role": "site-admin"}),
-            ),
-            [401, 401, 201, 403, 403, 403],
-        ),
-        case(
-            Method::GET,
-            format!("/api/v1/users/{oa}"),
-            None,
-            [401, 401, 200, 200, 403, 403],
-        ),
-        case(
-            Method::GET,
-            format!("/api/v1/users/{ou}"),
-            None,
-            [401, 401, 200, 404, 403, 403],
-        ),
-        case(
-            Method::PATCH,
-            format!("/api/v1/users/{ou}"),
-            Some(json!({"display_name": "x{n}"})),
-            [401, 401, 200, 404, 403, 403],
-        ),
-        case(
-            Method::POST,
-            format!("/api/v1/users/{ou}/reset-password"),
-            None,
-            [401, 401, 200, 404, 403, 403],
-        ),
-        case(
-            Method::GET,
-            "/api/v1/tokens".into(),
-            None,
-            [401, 401, 200, 200, 200, 403],
-        ),
-        case(
-            Method::POST,
-            "/api/v1/tokens".into(),
-            Some(json!({"name": "t", "scopes": ["read"]})),
-            [401, 401, 201, 201, 201, 403],
-        ),
-        case(
-            Method::GET,
-            "/api/v1/audit".into(),
-            None,
-            [401, 401, 200, 200, 403, 403],
-        ),
-        case(
-            Method::GET,
-            format!("/api/v1/audit?org={other}"),
-            None,
-            [401, 401, 200, 404, 403, 403],
-        ),
-    ];
-    // Revoking another organisation's user's token: a fresh token per column.
-    cases.push(case(
-        Method::DELETE,
-        "/api/v1/tokens/{other_token}".into(),
-        None,
-        [401, 401, 200, 404, 403, 403],
-    ));
-    // Revoking another user's token in one's own organisation.
-    cases.push(case(
-        Method::DELETE,
-        "/api/v1/tokens/{own_token}".into(),
-        None,
-        [401, 401, 200, 200, 403, 403],
-    ));
-
-    let op_service = &w.service;
-    op_service
-        .create_community(
-            &op,
-            simpul_core::CommunityName::parse("shared").unwrap(),
-            "",
-        )
-        .await
-        .unwrap();
-    let mut n = 0;
-    let mut failures = Vec::new();
-    let principals: [Option<String>; 6] = [
-        None,
-        Some("simpul_not-a-real-token-000000000000000000000000".into()),
-        Some(w.tokens[0].1.clone()),
-        Some(w.tokens[1].1.clone()),
-        Some(w.tokens[2].1.clone()),
-        Some(w.tokens[3].1.clone()),
-    ];
-    for c in &cases {
-        for (col, auth) in principals.iter().enumerate() {
-            n += 1;
-            let mut path = c.path.clone();
-            // A fresh token to revoke per cell: one of the other organisation's user, one of a
-            // user of our own organisation.
-            for (placeholder, owner) in [
-                ("{other_token}", "an@other.example"),
-                ("{own_token}", "ro@own.example"),
-            ] {
-                if path.contains(placeholder) {
-                    let new = NewToken {
-                        name: "victim".into(),
-                        scopes: Scopes::parse("read").unwrap(),
-                        expires_in_days: None,
-                    };
-                    let (t, _) = op_service.create_token_for(&op, owner, new).await.unwrap();
-                    path = path.replace(placeholder, &t.id.to_string());
-                }
-            }
-            let body = c.body.as_ref().map(|b| {
-                serde_json::from_str::<Value>(&b.to_string().replace("{n}", &n.to_string()))
-                    .unwrap()
-            });
-            let res = call(
-                &w.app,
-                c.method.clone(),
-                &path,
-                auth.as_deref(),
-                body.as_ref(),
-            )
-            .await;
-            let status = res.status().as_u16();
-            let labels = [
-                "anonymous",
-                "bad token",
-                "site-admin",
-                "org-admin",
-                "analyst",
-                "read-only",
-            ];
-            if status != c.expect[col] {
-                let text = res.text().await.unwrap_or_default();
-                failures.push(format!(
-                    "{} {} as {}: expected {}, got {status}: {text}",
-                    c.method, path, labels[col], c.expect[col]
-                ));
-            } else if status >= 400 {
-                // Every refusal is a problem document with a stable code; 401s carry a challenge.
-                assert_eq!(
-                    res.headers()["content-type"],
-                    "application/problem+json",
-                    "{} {path}",
-                    c.method
-                );
-                if status == 401 {
-                    assert!(res.headers().contains_key("www-authenticate"));
-                }
-            }
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {n} cells wrong:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
-    w.app.shutdown().await;
 }
 
 #[tokio::test]
@@ -752,6 +343,14 @@ async fn failed_logins_are_rate_limited_and_recorded() {
         .iter()
         .filter(|e| e.action == "login.failure")
         .count();
+    // So is the refused (throttled) attempt, naming the account and the wait.
+    let throttled: Vec<_> = entries
+        .iter()
+        .filter(|e| e.action == "login.throttled")
+        .collect();
+    assert_eq!(throttled.len(), 1, "{entries:#?}");
+    assert_eq!(throttled[0].target.as_deref(), Some("account:an@own.example"));
+    assert!(throttled[0].details.contains("retry_after_secs"), "{}", throttled[0].details);
     assert_eq!(
         failures,
         simpul_core::service::FREE_FAILURES_PER_ACCOUNT as usize
@@ -1115,5 +714,86 @@ async fn account_page_manages_own_tokens_and_password() {
     );
     let res = web_login(&w.app, "an@own.example", "a brand new passphrase").await;
     assert_eq!(res.status(), 303);
+    w.app.shutdown().await;
+}
+
+#[tokio::test]
+async fn nobody_locks_out_their_own_organisation() {
+    let w = world().await;
+    let sa = &w.tokens[0].1;
+    let regional = w
+        .service
+        .org_by_short_name(&Principal::operator("test"), "ASEAN-CERT")
+        .await
+        .unwrap();
+    let res = call(
+        &w.app,
+        Method::POST,
+        &format!("/api/v1/organisations/{}/suspend", regional.id),
+        Some(sa),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["detail"], "you may not suspend your own organisation");
+    // Still signed in, still active.
+    let res = call(&w.app, Method::GET, "/api/v1/me", Some(sa), None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // The operator (who holds the database) may, and can reactivate.
+    let op = Principal::operator("test");
+    let suspend = |status| simpul_core::service::OrgUpdate {
+        status: Some(status),
+        ..Default::default()
+    };
+    w.service
+        .update_org(&op, regional.id, suspend(simpul_core::OrgStatus::Suspended))
+        .await
+        .unwrap();
+    let res = call(&w.app, Method::GET, "/api/v1/me", Some(sa), None).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    w.service
+        .update_org(&op, regional.id, suspend(simpul_core::OrgStatus::Active))
+        .await
+        .unwrap();
+    let res = call(&w.app, Method::GET, "/api/v1/me", Some(sa), None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    w.app.shutdown().await;
+}
+
+#[tokio::test]
+async fn me_over_a_session_shows_what_the_role_can_do() {
+    let w = world().await;
+    for (email, scopes) in [
+        ("an@own.example", json!(["read", "write", "sync"])),
+        ("ro@own.example", json!(["read"])),
+        ("oa@own.example", json!(["read", "write", "sync", "admin"])),
+    ] {
+        let res = web_login(&w.app, email, crate::world::PASSWORD).await;
+        let session = set_cookie(&res, "simpul_session")
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let me: Value = no_redirects()
+            .get(w.app.url("/api/v1/me"))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["auth"], "session");
+        assert_eq!(me["scopes"], scopes, "{email}");
+    }
+    // A token shows its own scopes.
+    let me: Value = call(&w.app, Method::GET, "/api/v1/me", Some(&w.tokens[3].1), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["scopes"], json!(["read"]));
     w.app.shutdown().await;
 }
