@@ -22,6 +22,7 @@ pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod identity;
+pub mod intel;
 pub mod org;
 pub mod secret;
 pub mod service;
