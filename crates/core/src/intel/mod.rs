@@ -13,6 +13,8 @@ use crate::error::Invalid;
 use crate::org::{OrgId, string_enum};
 use crate::user::{CommunityId, UserId};
 
+pub mod store;
+
 pub use simpul_stix::tlp::Tlp;
 
 /// A collection's id (also its TAXII collection id).

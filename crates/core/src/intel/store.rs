@@ -1,0 +1,139 @@
+//! What the intelligence exchange keeps: collections, and every version of every shared STIX
+//! object with the facts the sharing policy reads and the canonical observables it yields.
+//!
+//! Reads of shared objects take a [`Visibility`]: the backend turns it into the sharing policy's
+//! SQL filter ([`crate::access::sharing::SharingFilter::of`]) and applies it in the query, so a page
+//! is never short and a count never includes what the reader may not see. There is no read of
+//! shared objects without one.
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+
+use crate::access::Visibility;
+use crate::audit::AuditEvent;
+use crate::intel::{Collection, CollectionId, Pap, Tlp};
+use crate::org::OrgId;
+use crate::store::StoreError;
+use crate::user::UserId;
+
+/// One object version to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewObject {
+    pub collection: CollectionId,
+    /// The STIX id (`indicator--…`).
+    pub stix_id: String,
+    pub stix_type: String,
+    /// `modified`, or `created` for objects without it (as an instant).
+    pub version: OffsetDateTime,
+    pub spec_version: String,
+    pub producer_org: OrgId,
+    pub producer_user: UserId,
+    pub tlp: Tlp,
+    pub pap: Option<Pap>,
+    /// Named recipients; when any, they are the object's whole audience.
+    pub recipients: Vec<UserId>,
+    pub revoked: bool,
+    /// The object exactly as received.
+    pub json: String,
+    /// Canonical observable keys (`type|key`) the object yields, for correlation and search.
+    pub observables: Vec<String>,
+    /// Text for search: names, descriptions, patterns, values.
+    pub text: String,
+}
+
+/// A stored object version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    pub collection: CollectionId,
+    pub stix_id: String,
+    pub stix_type: String,
+    pub version: OffsetDateTime,
+    /// When the store accepted it: strictly increasing across the store, to the microsecond.
+    pub date_added: OffsetDateTime,
+    pub spec_version: String,
+    pub producer_org: OrgId,
+    pub producer_user: UserId,
+    pub tlp: Tlp,
+    pub pap: Option<Pap>,
+    pub recipients: Vec<UserId>,
+    pub revoked: bool,
+    pub json: String,
+}
+
+/// What happened to one [`NewObject`] of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inserted {
+    /// Stored, added at this time.
+    Stored(OffsetDateTime),
+    /// The collection already held this id and version: nothing stored.
+    AlreadyStored,
+}
+
+/// Order of a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// Newest `date_added` first (REST).
+    #[default]
+    NewestFirst,
+    /// Oldest `date_added` first (TAXII).
+    OldestFirst,
+}
+
+/// What to list. Empty vectors and `None`s do not filter.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ObjectQuery {
+    pub collection: Option<CollectionId>,
+    pub types: Vec<String>,
+    pub ids: Vec<String>,
+    /// Only the newest version of each id (among those the reader may see).
+    pub latest_only: bool,
+    pub added_after: Option<OffsetDateTime>,
+    pub tlp: Option<Tlp>,
+    pub producer_org: Option<OrgId>,
+    pub revoked: Option<bool>,
+    /// Objects yielding this canonical observable key.
+    pub observable: Option<String>,
+    /// Text search.
+    pub text: Option<String>,
+    pub order: Order,
+    /// The cursor: continue after the object added at this time.
+    pub after_cursor: Option<OffsetDateTime>,
+    /// At most this many (1 to [`MAX_PAGE`]).
+    pub limit: u32,
+}
+
+/// The largest page a listing returns.
+pub const MAX_PAGE: u32 = 1000;
+
+#[async_trait]
+pub trait IntelStore: Send + Sync {
+    async fn insert_collection(
+        &self,
+        collection: &Collection,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
+    /// Writes title, alias, description, audience, default TLP and read-only organisations.
+    async fn update_collection(
+        &self,
+        collection: &Collection,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
+    async fn get_collection(&self, id: CollectionId) -> Result<Option<Collection>, StoreError>;
+    /// Ordered by title, then id.
+    async fn list_collections(&self) -> Result<Vec<Collection>, StoreError>;
+
+    /// Stores, in one durable transaction, the versions the collection does not hold yet (same id
+    /// and version), each with a `date_added` strictly after every one before it, in batch order.
+    /// Answers per input, in input order.
+    async fn insert_objects(&self, objects: &[NewObject]) -> Result<Vec<Inserted>, StoreError>;
+
+    /// The object versions `v` may see that match `q`, in `q.order`, at most `q.limit`.
+    async fn list_objects(
+        &self,
+        v: &Visibility,
+        q: &ObjectQuery,
+    ) -> Result<Vec<StoredObject>, StoreError>;
+
+    /// How many object versions `v` may see match `q` (ignoring order, cursor and limit).
+    async fn count_objects(&self, v: &Visibility, q: &ObjectQuery) -> Result<u64, StoreError>;
+}
