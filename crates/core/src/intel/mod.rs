@@ -13,6 +13,7 @@ use crate::error::Invalid;
 use crate::org::{OrgId, string_enum};
 use crate::user::{CommunityId, UserId};
 
+pub mod observables;
 pub mod store;
 
 pub use simpul_stix::tlp::Tlp;
