@@ -102,13 +102,20 @@ pub enum Action {
     ChangeOwnPassword,
     /// Read the audit log of an organisation (`None`: all of it).
     ReadAudit(Option<OrgId>),
+    /// Read shared intelligence (what the sharing policy then admits).
+    ReadIntel,
+    /// Share intelligence: post objects, sightings, new versions.
+    ShareIntel,
+    /// Create and change collections.
+    ManageCollections,
 }
 
 impl Action {
     /// The token scope the action needs.
     pub fn scope(self) -> Scope {
         match self {
-            Action::ReadSelf | Action::ReadDirectory => Scope::Read,
+            Action::ReadSelf | Action::ReadDirectory | Action::ReadIntel => Scope::Read,
+            Action::ShareIntel => Scope::Write,
             Action::ManageOrgs
             | Action::UpdateOrgProfile(_)
             | Action::ManageCommunities
@@ -116,7 +123,8 @@ impl Action {
             | Action::GrantRole(_)
             | Action::ManageOwnTokens
             | Action::ChangeOwnPassword
-            | Action::ReadAudit(_) => Scope::Admin,
+            | Action::ReadAudit(_)
+            | Action::ManageCollections => Scope::Admin,
         }
     }
 }
@@ -194,9 +202,12 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<Grant<'_>, Den
             _,
             Action::ReadSelf
             | Action::ReadDirectory
+            | Action::ReadIntel
             | Action::ManageOwnTokens
             | Action::ChangeOwnPassword,
         ) => true,
+        (Role::ReadOnly, Action::ShareIntel) => false,
+        (_, Action::ShareIntel) => true,
         (Role::SiteAdmin, _) => true,
         (Role::OrgAdmin, Action::UpdateOrgProfile(org)) => org == own,
         (Role::OrgAdmin, Action::ManageUsers(Some(org)) | Action::ReadAudit(Some(org))) => {
@@ -232,6 +243,9 @@ fn describe(action: Action) -> &'static str {
         Action::ManageOwnTokens => "manage API tokens",
         Action::ChangeOwnPassword => "change their password",
         Action::ReadAudit(_) => "read the audit log",
+        Action::ReadIntel => "read shared intelligence",
+        Action::ShareIntel => "share intelligence",
+        Action::ManageCollections => "manage collections",
     }
 }
 

@@ -19,10 +19,10 @@
 //! name, like anyone else. The operator at the command line sees no shared object through the
 //! service (commands that read intelligence act as a named user, `--as EMAIL`).
 
-use crate::access::{Viewer, Visibility};
-use crate::intel::{Audience, SharingFacts, Tlp};
+use crate::access::{Principal, UserPrincipal, Viewer, Visibility};
+use crate::intel::{Audience, Collection, SharingFacts, Tlp};
 use crate::org::OrgId;
-use crate::user::{CommunityId, UserId};
+use crate::user::{CommunityId, Role, UserId};
 
 /// Whether the viewer of `v` may see an object version with these facts.
 pub fn visible(v: &Visibility, facts: &SharingFacts) -> bool {
@@ -105,6 +105,34 @@ impl UserFilter {
             }
             _ => false,
         }
+    }
+}
+
+/// Whether `p` is in the audience of collection `c`: their organisation is in its community or
+/// list of organisations, or they are one of its users.
+pub fn in_audience(p: &UserPrincipal, c: &Collection) -> bool {
+    match &c.audience {
+        Audience::Community { community } => p.communities.contains(community),
+        Audience::Orgs { orgs } => orgs.contains(&p.org.id),
+        Audience::Users { users } => users.contains(&p.user.id),
+    }
+}
+
+/// Whether `p` may list collection `c` and read from it (what they then see of its objects is
+/// [`visible`]'s): its audience, and those who administer collections (site-admins, the operator).
+pub fn may_read_collection(p: &Principal, c: &Collection) -> bool {
+    match p {
+        Principal::Operator { .. } => true,
+        Principal::User(u) => u.user.role == Role::SiteAdmin || in_audience(u, c),
+    }
+}
+
+/// Whether `p` may share into collection `c`: a member of its audience whose organisation is not
+/// read-only there (the role's right to share at all is [`crate::access::authorize`]'s).
+pub fn may_write_collection(p: &Principal, c: &Collection) -> bool {
+    match p {
+        Principal::Operator { .. } => false,
+        Principal::User(u) => in_audience(u, c) && !c.read_only_orgs.contains(&u.org.id),
     }
 }
 

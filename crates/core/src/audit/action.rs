@@ -25,6 +25,8 @@ string_enum!(
         LoginFailure => "login.failure",
         LoginThrottled => "login.throttled",
         Logout => "logout",
+        CollectionCreate => "collection.create",
+        CollectionUpdate => "collection.update",
     }
 );
 

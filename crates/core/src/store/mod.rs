@@ -23,6 +23,7 @@ pub use crate::audit::store::AuditStore;
 pub use crate::auth::store::{AuthStore, LoginFailures};
 pub use crate::directory::store::DirectoryStore;
 pub use crate::identity::store::IdentityStore;
+pub use crate::intel::store::IntelStore;
 
 pub mod rows;
 
@@ -102,7 +103,14 @@ pub trait MetaStore: Send + Sync {
 /// Everything a backend stores: the domain stores composed. Implemented for every type that
 /// implements the parts; shared as `Arc<dyn Store>`.
 pub trait Store:
-    Probe + MetaStore + DirectoryStore + IdentityStore + AuthStore + AuditStore + std::fmt::Debug
+    Probe
+    + MetaStore
+    + DirectoryStore
+    + IdentityStore
+    + AuthStore
+    + AuditStore
+    + IntelStore
+    + std::fmt::Debug
 {
     /// The store seen as its probe (trait upcasting without naming it at every call site).
     fn as_probe(&self) -> &dyn Probe;
@@ -116,6 +124,7 @@ where
         + IdentityStore
         + AuthStore
         + AuditStore
+        + IntelStore
         + std::fmt::Debug,
 {
     fn as_probe(&self) -> &dyn Probe {
