@@ -88,7 +88,7 @@ pub use ast::{
     Comparison, ComparisonExpr, Constant, ObservationExpr, Operator, PathStep, Qualifier, Timestamp,
 };
 pub use eval::{MatchError, MatchResult, ObservationSet, StixVersion};
-pub use lint::{Warning, is_known_sco_type, sco_properties};
+pub use lint::{Warning, is_known_sco_type, sco_properties, sco_types};
 
 /// A pattern that could not be parsed: where, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
