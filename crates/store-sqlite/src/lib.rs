@@ -3,7 +3,8 @@
 //! Owns the SQLite schema and its migrations (`migrations/`), one writer connection (SQLite allows one
 //! writer at a time; serialising writes here avoids `SQLITE_BUSY` and keeps the audit chain from
 //! forking) and a small pool of reader connections. Every call runs on tokio's blocking pool. Commits
-//! use `synchronous=FULL`, so an answered write survives a crash or power loss.
+//! use `synchronous=FULL`, so an answered write survives a crash or power loss. The database file is
+//! created mode 0600 (SQLite gives its `-wal` and `-shm` files the same mode).
 //!
 //! Layout: this file opens the database and holds the pool, the [`Probe`] and the [`MetaStore`];
 //! `error.rs` maps rusqlite's errors; `tx.rs` holds the read and write helpers and `audited`, the one
@@ -49,9 +50,10 @@ struct Inner {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the database at `path`, applies migrations, and refuses a schema
-    /// newer than this binary.
+    /// Opens (creating if needed, mode 0600) the database at `path`, applies migrations, and refuses
+    /// a schema newer than this binary.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        create_private(path)?;
         let mut writer = open_connection(path, true)?;
         migrate::run(&mut writer)?;
         Ok(Self {
@@ -85,6 +87,26 @@ pub fn path_from_url(url: &str) -> Result<PathBuf, StoreError> {
         return Err(StoreError::Backend("sqlite URL names no file".into()));
     }
     Ok(PathBuf::from(rest))
+}
+
+/// Creates the database file readable by its owner only, before SQLite opens it: SQLite creates the
+/// `-wal` and `-shm` files with the database file's mode. An existing file is left as it is.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    if path.as_os_str() == ":memory:" || path.to_string_lossy().starts_with("file:") {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError::Unavailable(format!(
+            "cannot create {}: {e}",
+            path.display()
+        ))),
+    }
 }
 
 fn open_connection(path: &Path, create: bool) -> Result<Connection, StoreError> {

@@ -34,6 +34,24 @@ fn org(short: &str) -> Organisation {
     }
 }
 
+#[cfg(unix)]
+#[tokio::test]
+async fn database_and_wal_files_are_private() {
+    use simpul_core::store::MetaStore;
+    use std::os::unix::fs::PermissionsExt;
+
+    let db = TestDb::fresh();
+    db.store.set_meta("k", "v").await.unwrap();
+    // A reader connection too, so the shared-memory file is in use by two connections.
+    assert_eq!(db.store.get_meta("k").await.unwrap().as_deref(), Some("v"));
+    let path = db.path();
+    for suffix in ["", "-wal", "-shm"] {
+        let file = format!("{}{suffix}", path.display());
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{file} is {mode:o}");
+    }
+}
+
 #[tokio::test]
 async fn an_existing_database_file_is_opened_not_replaced() {
     use simpul_core::store::MetaStore;
