@@ -12,4 +12,3 @@ mod matching;
 mod pattern;
 mod server;
 mod stix;
-mod store_story;
