@@ -8,8 +8,9 @@ use simpul_observable::{Canonical, Context, ObservableType as T};
 use simpul_pattern::Pattern;
 use time::OffsetDateTime;
 
+use crate::Tlp;
 use crate::compile::{Entry, Never, Plan, plan};
-use crate::indicator::{IndicatorError, Tlp, format_micros, micros, read};
+use crate::indicator::{IndicatorError, format_micros, micros, read};
 
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 type Set<K> = HashSet<K, foldhash::fast::RandomState>;

@@ -1,63 +1,9 @@
 //! Reading the parts of a STIX 2.1 `indicator` that the index and its hits need.
 
-use std::fmt;
-
 use serde_json::Value;
+use simpul_vocab::Tlp;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-
-/// A TLP level (TLP 2.0 names; TLP 1.0 `WHITE` reads as `CLEAR`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Tlp {
-    /// TLP:CLEAR (TLP 1.0 WHITE).
-    Clear,
-    /// TLP:GREEN.
-    Green,
-    /// TLP:AMBER.
-    Amber,
-    /// TLP:AMBER+STRICT.
-    AmberStrict,
-    /// TLP:RED.
-    Red,
-}
-
-impl Tlp {
-    /// The level of a TLP marking-definition id (the fixed ids of TLP 2.0 and of TLP 1.0 in
-    /// STIX 2.1 §7.2.1.4), or `None` for any other marking.
-    #[must_use]
-    pub fn from_marking_id(id: &str) -> Option<Tlp> {
-        Some(match id {
-            "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"
-            | "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9" => Tlp::Clear,
-            "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
-            | "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da" => Tlp::Green,
-            "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"
-            | "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82" => Tlp::Amber,
-            "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003" => Tlp::AmberStrict,
-            "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"
-            | "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed" => Tlp::Red,
-            _ => return None,
-        })
-    }
-
-    /// `TLP:CLEAR`, `TLP:GREEN`, `TLP:AMBER`, `TLP:AMBER+STRICT`, `TLP:RED`.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Tlp::Clear => "TLP:CLEAR",
-            Tlp::Green => "TLP:GREEN",
-            Tlp::Amber => "TLP:AMBER",
-            Tlp::AmberStrict => "TLP:AMBER+STRICT",
-            Tlp::Red => "TLP:RED",
-        }
-    }
-}
-
-impl fmt::Display for Tlp {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// Why an object was not taken into the index.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -178,14 +124,14 @@ pub(crate) fn read(v: &Value) -> Result<Parsed<'_>, IndicatorError> {
     let valid_from = ts("valid_from")?.unwrap_or(i64::MIN);
     let valid_until = ts("valid_until")?;
     let revoked = v.get("revoked").and_then(Value::as_bool).unwrap_or(false);
-    let tlp = v
-        .get("object_marking_refs")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m.as_str().and_then(Tlp::from_marking_id))
-        // Several TLP markings: the most restrictive applies.
-        .max();
+    // Several TLP markings: the most restrictive applies.
+    let tlp = Tlp::most_restrictive(
+        v.get("object_marking_refs")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str),
+    );
     Ok(Parsed {
         id,
         name: v.get("name").and_then(Value::as_str),

@@ -96,7 +96,9 @@ pub mod sco;
 
 pub use compile::{Entry, Never, Plan};
 pub use index::{Index, Indicator, Outcome, Route, Slot, Stats};
-pub use indicator::{IndicatorError, Tlp};
+pub use indicator::IndicatorError;
+/// The TLP level an indicator carries (the one `simpul-vocab` type, also `simpul_stix::Tlp`).
+pub use simpul_vocab::Tlp;
 
 use simpul_observable::Canonical;
 

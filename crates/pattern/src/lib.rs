@@ -7,8 +7,9 @@
 //! objects) matches a pattern. It is pure: no I/O, no clock, no global state
 //! (save a bounded cache of compiled regular expressions, as Python's `re` keeps),
 //! and it never panics on any input (a property test and a fuzz target hold
-//! it to that). It must never depend on the STIX object model crate
-//! (`simpul-stix` depends on this crate, not the other way round):
+//! it to that). It must never depend on the STIX object model crate, nor
+//! that crate on this one (`simpul-stix` checks patterns through its
+//! `PatternChecker` hook, which the binary fills with [`parse`]):
 //! observations arrive as plain `serde_json::Value`s.
 //!
 //! ## Grammar
@@ -88,7 +89,7 @@ pub use ast::{
     Comparison, ComparisonExpr, Constant, ObservationExpr, Operator, PathStep, Qualifier, Timestamp,
 };
 pub use eval::{MatchError, MatchResult, ObservationSet, StixVersion};
-pub use lint::{Warning, is_known_sco_type, sco_properties};
+pub use lint::{Warning, is_known_sco_type, sco_properties, sco_types};
 
 /// A pattern that could not be parsed: where, and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -22,7 +22,8 @@ const COMMON: &[&str] = &[
     "extensions",
 ];
 
-/// STIX 2.1 SCO types and their top-level properties (§6), without the common ones.
+/// STIX 2.1 SCO types and their top-level properties (§6), without the common ones. A copy of the
+/// names in `simpul-stix`'s schema (`schema.rs`), whose tests check that the two agree.
 const SCOS: &[(&str, &[&str])] = &[
     (
         "artifact",
@@ -187,6 +188,12 @@ const SCOS: &[(&str, &[&str])] = &[
         ],
     ),
 ];
+
+/// The STIX 2.1 cyber-observable object types the linter knows (`simpul-stix`'s tests hold this
+/// table equal to its schema, which this crate may not depend on).
+pub fn sco_types() -> impl Iterator<Item = &'static str> {
+    SCOS.iter().map(|(n, _)| *n)
+}
 
 /// Whether `t` is one of the STIX 2.1 cyber-observable object types.
 pub fn is_known_sco_type(t: &str) -> bool {

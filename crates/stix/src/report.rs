@@ -24,11 +24,16 @@ pub struct Report {
 /// Totals over a stream.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Summary {
-    /// Reports produced.
+    /// Objects reported: top-level objects, array elements and a bundle's objects (including
+    /// values that are not objects where one was expected), but not the bundles themselves.
     pub objects: usize,
-    /// Reports with at least one error.
+    /// Objects with at least one error.
     pub invalid: usize,
-    /// Warnings over all reports.
+    /// Bundles read (each bundle's envelope has its own report, after its objects).
+    pub bundles: usize,
+    /// Bundles whose envelope has at least one error.
+    pub invalid_bundles: usize,
+    /// Warnings over all reports, bundles' included.
     pub warnings: usize,
 }
 
@@ -45,10 +50,15 @@ pub fn validate_reader<R: Read>(
     let mut summary = Summary::default();
     // (id, modified) of the bundle's objects so far, as 64-bit hashes: ~16 bytes per object.
     let mut seen: HashSet<u64> = HashSet::new();
-    let mut push = |r: Report, summary: &mut Summary| {
-        summary.objects += 1;
+    let mut push = |r: Report, summary: &mut Summary, is_bundle: bool| {
+        let (count, invalid) = if is_bundle {
+            (&mut summary.bundles, &mut summary.invalid_bundles)
+        } else {
+            (&mut summary.objects, &mut summary.invalid)
+        };
+        *count += 1;
         if !r.valid {
-            summary.invalid += 1;
+            *invalid += 1;
         }
         summary.warnings += r
             .errors
@@ -60,7 +70,7 @@ pub fn validate_reader<R: Read>(
     read_units(reader, |unit| match unit {
         Unit::Object(o) => {
             let issues = crate::validate::validate(&o, opts);
-            push(report(o.id_str(), issues), &mut summary);
+            push(report(o.id_str(), issues), &mut summary, false);
         }
         Unit::BundleObject { object, .. } => {
             let mut issues = validate_map(object.properties(), opts);
@@ -76,7 +86,7 @@ pub fn validate_reader<R: Read>(
                     code: "duplicate-version",
                 });
             }
-            push(report(object.id_str(), issues), &mut summary);
+            push(report(object.id_str(), issues), &mut summary, false);
         }
         Unit::BundleEnd {
             envelope,
@@ -93,7 +103,7 @@ pub fn validate_reader<R: Read>(
                 });
             }
             let id = envelope.get("id").and_then(crate::Json::as_str);
-            push(report(id, issues), &mut summary);
+            push(report(id, issues), &mut summary, true);
         }
         Unit::NotAnObject { found, index } => {
             let path = index.map_or_else(String::new, |i| format!("/{i}"));
@@ -103,7 +113,7 @@ pub fn validate_reader<R: Read>(
                 severity: Severity::Error,
                 code: "type",
             };
-            push(report(None, vec![issue]), &mut summary);
+            push(report(None, vec![issue]), &mut summary, false);
         }
     })?;
     Ok(summary)

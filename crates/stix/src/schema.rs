@@ -1293,3 +1293,33 @@ pub(crate) fn all_property_names() -> Vec<&'static str> {
     ]);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The pattern linter keeps its own table of SCO types and top-level properties (the pattern
+    /// crate may not depend on this one): it must name exactly what this schema defines.
+    #[test]
+    fn pattern_linter_knows_the_same_scos_and_properties() {
+        let scos: Vec<&TypeSpec> = TYPES
+            .iter()
+            .filter(|t| t.category == Category::Sco)
+            .collect();
+        let names: BTreeSet<&str> = scos.iter().map(|t| t.name).collect();
+        assert_eq!(names, SCO_TYPES.iter().copied().collect::<BTreeSet<_>>());
+        assert_eq!(names, simpul_pattern::sco_types().collect::<BTreeSet<_>>());
+        for t in scos {
+            assert!(simpul_pattern::is_known_sco_type(t.name), "{}", t.name);
+            let schema: BTreeSet<&str> =
+                t.props.iter().chain(SCO_COMMON).map(|(n, _)| *n).collect();
+            let linter: BTreeSet<&str> = simpul_pattern::sco_properties(t.name)
+                .unwrap_or_default()
+                .into_iter()
+                .collect();
+            assert_eq!(linter, schema, "properties of {}", t.name);
+        }
+    }
+}

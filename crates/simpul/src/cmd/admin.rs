@@ -320,7 +320,13 @@ pub fn user(store: &StoreArgs, args: UserArgs) -> ExitCode {
                     let id = u.id.to_string();
                     println!(
                         "{}",
-                        line(u.email.as_str(), short, u.role.as_str(), u.status.as_str(), &id)
+                        line(
+                            u.email.as_str(),
+                            short,
+                            u.role.as_str(),
+                            u.status.as_str(),
+                            &id
+                        )
                     );
                 }
             }

@@ -22,8 +22,8 @@ enum Command {
         /// Read one JSON string per stdin line; write one verdict per line.
         #[arg(long, conflicts_with = "pattern")]
         jsonl: bool,
-        /// Also report specification problems the reference validator accepts
-        /// (unknown types/properties, START after STOP, …) as warnings.
+        /// Also reject specification problems the reference validator accepts
+        /// (unknown types/properties, START after STOP, …), naming each.
         #[arg(long)]
         strict: bool,
     },
@@ -83,17 +83,18 @@ pub fn run(args: Args) -> ExitCode {
             strict,
         } => match simpul_pattern::parse(&p) {
             Ok(pat) => {
-                println!("valid");
-                if strict {
-                    let warnings = pat.lint();
-                    for w in &warnings {
-                        eprintln!("warning at byte {}: {}", w.offset, w.message);
-                    }
-                    if !warnings.is_empty() {
-                        return ExitCode::from(1);
-                    }
+                let rejected = if strict { pat.lint() } else { Vec::new() };
+                if rejected.is_empty() {
+                    println!("valid");
+                    return ExitCode::SUCCESS;
                 }
-                ExitCode::SUCCESS
+                for w in &rejected {
+                    eprintln!(
+                        "invalid pattern (--strict) at byte {}: {}",
+                        w.offset, w.message
+                    );
+                }
+                ExitCode::from(1)
             }
             Err(e) => {
                 eprintln!("invalid pattern at byte {}: {}", e.offset, e.message);
@@ -306,7 +307,8 @@ fn check_jsonl(strict: bool) -> ExitCode {
                         .iter()
                         .map(|w| json!({"offset": w.offset, "message": w.message}))
                         .collect();
-                    (json!({"valid": true, "warnings": w}).to_string(), 1)
+                    // Rejected under --strict: the verdict says so, as the exit code does.
+                    (json!({"valid": false, "warnings": w}).to_string(), 1)
                 }
             }
             Err(e) => {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
-use simpul_stix::report::{Report, validate_reader};
+use simpul_stix::report::{Report, Summary, validate_reader};
 
 /// STIX 2.1 tools.
 #[derive(Debug, clap::Args)]
@@ -64,13 +64,9 @@ fn validate(files: &[PathBuf], json: bool) -> ExitCode {
         });
         match result {
             Ok(s) => {
-                invalid |= s.invalid > 0;
+                invalid |= s.invalid > 0 || s.invalid_bundles > 0;
                 if !json {
-                    let _ = writeln!(
-                        out,
-                        "{name}: {} objects, {} invalid, {} warnings",
-                        s.objects, s.invalid, s.warnings
-                    );
+                    let _ = writeln!(out, "{name}: {}", summary_line(&s));
                 }
             }
             Err(e) => {
@@ -87,6 +83,30 @@ fn validate(files: &[PathBuf], json: bool) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// `2 objects, 1 invalid, 1 warning`, then `, 1 bundle invalid` when a bundle's envelope has an
+/// error (a bundle is not counted as an object).
+fn summary_line(s: &Summary) -> String {
+    let mut line = format!(
+        "{}, {} invalid, {}",
+        counted(s.objects, "object"),
+        s.invalid,
+        counted(s.warnings, "warning")
+    );
+    if s.invalid_bundles > 0 {
+        line += &format!(", {} invalid", counted(s.invalid_bundles, "bundle"));
+    }
+    line
+}
+
+/// `1 object`, `0 objects`, `2 objects`.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 

@@ -667,7 +667,14 @@ fn global_options_headers_and_reactivation() {
     };
     for short in ["T1", "T2"] {
         ok_stdout(&run(&[
-            "org", "add", "--name", "Team", "--short", short, "--kind", "national-cert",
+            "org",
+            "add",
+            "--name",
+            "Team",
+            "--short",
+            short,
+            "--kind",
+            "national-cert",
         ]));
     }
     let list = ok_stdout(&run(&["org", "list"]));
@@ -680,10 +687,20 @@ fn global_options_headers_and_reactivation() {
     assert_eq!(lines.count(), 2, "{list}");
 
     ok_stdout(&run(&[
-        "user", "add", "--org", "T1", "--email", "a@t1.example", "--role", "org-admin",
+        "user",
+        "add",
+        "--org",
+        "T1",
+        "--email",
+        "a@t1.example",
+        "--role",
+        "org-admin",
     ]));
     let users = ok_stdout(&run(&["user", "list"]));
-    assert!(users.lines().next().unwrap().starts_with("EMAIL"), "{users}");
+    assert!(
+        users.lines().next().unwrap().starts_with("EMAIL"),
+        "{users}"
+    );
     assert!(users.contains("a@t1.example"), "{users}");
 
     // Suspend and reactivate an organisation; disable and enable a user.

@@ -77,7 +77,9 @@ impl TestDb {
     /// when no database is configured, never pass vacuously.
     pub async fn postgres() -> Self {
         let Some(admin_url) = postgres_url() else {
-            panic!("needs PostgreSQL: set SIMPUL_TEST_POSTGRES, e.g. postgres://postgres@127.0.0.1:5432/test");
+            panic!(
+                "needs PostgreSQL: set SIMPUL_TEST_POSTGRES, e.g. postgres://postgres@127.0.0.1:5432/test"
+            );
         };
         let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
         let client = pg_admin(&admin_url)

@@ -349,8 +349,15 @@ async fn failed_logins_are_rate_limited_and_recorded() {
         .filter(|e| e.action == "login.throttled")
         .collect();
     assert_eq!(throttled.len(), 1, "{entries:#?}");
-    assert_eq!(throttled[0].target.as_deref(), Some("account:an@own.example"));
-    assert!(throttled[0].details.contains("retry_after_secs"), "{}", throttled[0].details);
+    assert_eq!(
+        throttled[0].target.as_deref(),
+        Some("account:an@own.example")
+    );
+    assert!(
+        throttled[0].details.contains("retry_after_secs"),
+        "{}",
+        throttled[0].details
+    );
     assert_eq!(
         failures,
         simpul_core::service::FREE_FAILURES_PER_ACCOUNT as usize
@@ -789,11 +796,17 @@ async fn me_over_a_session_shows_what_the_role_can_do() {
         assert_eq!(me["scopes"], scopes, "{email}");
     }
     // A token shows its own scopes.
-    let me: Value = call(&w.app, Method::GET, "/api/v1/me", Some(&w.tokens[3].1), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let me: Value = call(
+        &w.app,
+        Method::GET,
+        "/api/v1/me",
+        Some(&w.tokens[3].1),
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     assert_eq!(me["scopes"], json!(["read"]));
     w.app.shutdown().await;
 }

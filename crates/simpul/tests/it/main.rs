@@ -1,5 +1,6 @@
-//! Integration tests of the `simpul` program: the store story on both backends, the server over real
-//! HTTP on a random port, and the command line as a subprocess.
+//! Integration tests of the `simpul` program: the server over real HTTP on a random port (on SQLite
+//! and PostgreSQL), the route matrix, and the command line as a subprocess. (The store stories are
+//! `simpul-store-tests`, run by each backend.)
 //!
 //! PostgreSQL tests are `#[ignore]`d with the reason, so a plain `cargo test` reports them skipped;
 //! the PostgreSQL leg of `.ci/run` sets `SIMPUL_TEST_POSTGRES` and runs them with
@@ -14,5 +15,4 @@ mod matrix;
 mod pattern;
 mod server;
 mod stix;
-mod store_story;
 mod world;

@@ -27,14 +27,35 @@ fn check_single() {
     assert_eq!(code, 1);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("byte 21"), "{err}");
-    // Valid for the reference validator, but not a STIX 2.1 SCO property.
+}
+
+#[test]
+fn check_strict_rejects_with_the_reason_and_never_says_valid() {
+    // Valid for the reference validator, but not a STIX 2.1 SCO property: rejected under
+    // --strict, so it must not print `valid` (it used to, and exit 1 all the same).
+    let (code, out, err) = simpul(
+        &["pattern", "check", "--strict", "[domain-name:val = 'x']"],
+        "",
+    );
+    assert_eq!((code, out.as_str()), (1, ""), "{err}");
     assert_eq!(
-        simpul(
-            &["pattern", "check", "--strict", "[domain-name:val = 'x']"],
-            ""
-        )
-        .0,
-        1
+        err,
+        "invalid pattern (--strict) at byte 1: 'val' is not a property of 'domain-name' (custom properties start with 'x_')\n"
+    );
+    let (code, out, _) = simpul(
+        &["pattern", "check", "--strict", "[domain-name:value = 'x']"],
+        "",
+    );
+    assert_eq!((code, out.as_str()), (0, "valid\n"));
+
+    let (code, out, _) = simpul(
+        &["pattern", "check", "--jsonl", "--strict"],
+        "\"[domain-name:value = 'x']\"\n\"[domain-name:val = 'x']\"\n",
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        out,
+        "{\"valid\":true}\n{\"valid\":false,\"warnings\":[{\"message\":\"'val' is not a property of 'domain-name' (custom properties start with 'x_')\",\"offset\":1}]}\n"
     );
 }
 

@@ -23,6 +23,43 @@ fn valid_input_exits_zero() {
 }
 
 #[test]
+fn summary_counts_a_bundles_objects_not_the_bundle() {
+    let last_line = |out: &Output| {
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.lines().last().unwrap_or_default().to_owned()
+    };
+    let other = GOOD.replace(
+        "311b2d2d-f010-4473-83ec-1edf84858f4c",
+        "4e2f1c8a-5b7d-4c3e-9f10-2a6b8c9d0e1f",
+    );
+    let bundle = format!(
+        r#"{{"type":"bundle","id":"bundle--44af6c39-c09b-49c5-9de2-394224b04982","objects":[{GOOD},{other}]}}"#
+    );
+    let out = simpul(&["stix", "validate", "-"], &bundle);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(last_line(&out), "-: 2 objects, 0 invalid, 0 warnings");
+
+    let out = simpul(&["stix", "validate", "-"], GOOD);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(last_line(&out), "-: 1 object, 0 invalid, 0 warnings");
+
+    let out = simpul(&["stix", "validate", "-"], BAD);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(last_line(&out), "-: 1 object, 1 invalid, 0 warnings");
+
+    // An empty bundle: no objects, but the bundle itself is invalid.
+    let out = simpul(
+        &["stix", "validate", "-"],
+        r#"{"type":"bundle","id":"bundle--44af6c39-c09b-49c5-9de2-394224b04982","objects":[]}"#,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        last_line(&out),
+        "-: 0 objects, 0 invalid, 0 warnings, 1 bundle invalid"
+    );
+}
+
+#[test]
 fn invalid_object_exits_one_with_json_report() {
     let out = simpul(
         &["stix", "validate", "--json", "-"],

@@ -27,7 +27,11 @@ fn bundle_array_and_json_lines() {
         r[2].id.as_deref(),
         Some("bundle--44af6c39-c09b-49c5-9de2-394224b04982")
     );
-    assert_eq!(s.invalid, 1);
+    assert_eq!(
+        (s.objects, s.invalid, s.bundles, s.invalid_bundles),
+        (2, 1, 1, 0),
+        "the bundle's objects count, the bundle does not"
+    );
     assert_eq!(r[1].errors[0].path, "/id");
     assert_eq!(r[1].errors[0].code, "id-type");
 
@@ -36,8 +40,18 @@ fn bundle_array_and_json_lines() {
         r.iter().map(|x| x.valid).collect::<Vec<_>>(),
         [true, false, false]
     );
-    let (r, _) = run(&format!("{GOOD}\n{BAD}\n"));
+    let (r, s) = run(&format!("{GOOD}\n{BAD}\n"));
     assert_eq!(r.len(), 2);
+    assert_eq!((s.objects, s.invalid, s.bundles), (2, 1, 0));
+
+    let (r, s) = run(
+        r#"{"type":"bundle","id":"bundle--44af6c39-c09b-49c5-9de2-394224b04982","objects":[]}"#,
+    );
+    assert!(!r[0].valid);
+    assert_eq!(
+        (s.objects, s.invalid, s.bundles, s.invalid_bundles),
+        (0, 0, 1, 1)
+    );
 }
 
 #[test]

@@ -6,8 +6,18 @@ use super::{Ids, Row, row};
 
 pub fn rows(_: &Ids) -> Vec<Row> {
     vec![
-        row!("GET /me", "/api/v1/me".into(), None, [401, 401, 200, 200, 200, 200]),
-        row!("GET /tokens", "/api/v1/tokens".into(), None, [401, 401, 200, 200, 200, 403]),
+        row!(
+            "GET /me",
+            "/api/v1/me".into(),
+            None,
+            [401, 401, 200, 200, 200, 200]
+        ),
+        row!(
+            "GET /tokens",
+            "/api/v1/tokens".into(),
+            None,
+            [401, 401, 200, 200, 200, 403]
+        ),
         row!(
             "POST /tokens",
             "/api/v1/tokens".into(),

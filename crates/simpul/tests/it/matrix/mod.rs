@@ -106,7 +106,10 @@ fn every_api_route_has_a_row() {
         }
         known.push(route);
     }
-    assert!(missing.is_empty(), "routes without a matrix row: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "routes without a matrix row: {missing:?}"
+    );
     let stale: Vec<&&str> = covered
         .iter()
         .filter(|c| !known.iter().any(|k| k == **c))
@@ -158,9 +161,7 @@ async fn run(w: World) {
             }
             if let Some(b) = &row.body {
                 let text = b.to_string().replace("{n}", &n.to_string());
-                req = req
-                    .header("content-type", "application/json")
-                    .body(text);
+                req = req.header("content-type", "application/json").body(text);
             }
             let res = req.send().await.unwrap();
             let status = res.status().as_u16();
