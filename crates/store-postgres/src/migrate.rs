@@ -4,7 +4,7 @@
 use simpul_core::store::StoreError;
 use tokio_postgres::Client;
 
-use crate::map_err;
+use crate::error::map_err;
 
 /// The migrations this binary knows, in order. Never edit one that has shipped; add a new one.
 const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
