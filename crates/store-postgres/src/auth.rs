@@ -3,7 +3,9 @@
 
 use async_trait::async_trait;
 use simpul_core::audit::AuditEvent;
-use simpul_core::store::rows::{SESSION_COLUMNS, SessionRow, TOKEN_COLUMNS, TokenRow};
+use simpul_core::store::rows::{
+    MAX_FAILURE_COUNT, SESSION_COLUMNS, SessionRow, TOKEN_COLUMNS, TokenRow,
+};
 use simpul_core::store::{AuthStore, LoginFailures, StoreError};
 use simpul_core::token::{ApiToken, Session, TokenId};
 use simpul_core::user::UserId;
@@ -216,12 +218,15 @@ impl AuthStore for PostgresStore {
         self.audited(audit, move |tx| {
             Box::pin(async move {
                 for key in &keys {
+                    // Saturating: a counter at (or, edited by hand, past) the cap is set to the cap.
                     execute(
                         tx,
                         "INSERT INTO login_failures (key, count, last_at) VALUES ($1, 1, $2)
                          ON CONFLICT (key) DO UPDATE
-                         SET count = login_failures.count + 1, last_at = excluded.last_at",
-                        &[key, &at],
+                         SET count = CASE WHEN login_failures.count >= $3 THEN $3
+                                          ELSE login_failures.count + 1 END,
+                             last_at = excluded.last_at",
+                        &[key, &at, &MAX_FAILURE_COUNT],
                     )
                     .await?;
                 }

@@ -1,5 +1,5 @@
 //! Column readers: a PostgreSQL row into core's row structs, then core's one decoding
-//! ([`simpul_core::store::rows`]). Only SQL types are handled here (`SMALLINT` scopes, `INTEGER`
+//! ([`simpul_core::store::rows`]). Only SQL types are handled here (`SMALLINT` scopes, `BIGINT`
 //! counters, native timestamps); validation of stored values is core's.
 
 use simpul_core::audit::AuditEntry;
@@ -112,7 +112,7 @@ pub(crate) fn session(row: &Row) -> Result<Session, StoreError> {
 pub(crate) fn login_failures(row: &Row) -> Result<LoginFailures, StoreError> {
     let c = Columns::of(row, "login_failures");
     Ok(LoginFailuresRow {
-        count: i64::from(c.get::<i32>("count")?),
+        count: c.get("count")?,
         last: c.get("last_at")?,
     }
     .decode())

@@ -3,6 +3,7 @@
 
 use simpul_core::audit::{self, AuditAction, AuditEntry, AuditEvent};
 use simpul_core::org::{OrgId, OrgKind, OrgStatus, Organisation, ShortName};
+use simpul_core::store::rows::MAX_FAILURE_COUNT;
 use simpul_core::store::{AuditStore, AuthStore, DirectoryStore, MetaStore, Probe, StoreError};
 use simpul_store_postgres::PostgresStore;
 use time::macros::datetime;
@@ -180,6 +181,86 @@ pg_test! {
             .unwrap();
         let broken = audit::verify(&chain(&store).await).unwrap_err();
         assert_eq!(broken.seq, 2, "{broken}");
+    }
+}
+
+async fn fail(store: &PostgresStore, key: &str) -> u32 {
+    store
+        .record_login_failure(
+            &[key.to_owned()],
+            datetime!(2026-03-01 08:00 UTC),
+            &event(AuditAction::LoginFailure, key),
+        )
+        .await
+        .unwrap();
+    store.login_failures(key).await.unwrap().unwrap().count
+}
+
+pg_test! {
+    async fn failure_counters_saturate_at_the_boundary() {
+        let db = TestDb::new().await;
+        let store = db.open().await;
+        assert_eq!(fail(&store, "addr:fresh").await, 1);
+        let client = db.client().await;
+        for (key, count) in [
+            // Where migration 1's INTEGER column used to overflow (and read back as corrupt).
+            ("account:int", i64::from(i32::MAX)),
+            ("account:cap", MAX_FAILURE_COUNT - 1),
+        ] {
+            client
+                .execute(
+                    "INSERT INTO login_failures (key, count, last_at) VALUES ($1, $2, now())",
+                    &[&key, &count],
+                )
+                .await
+                .unwrap();
+        }
+        assert_eq!(fail(&store, "account:int").await, 1 << 31);
+        assert_eq!(fail(&store, "account:cap").await, u32::MAX);
+        assert_eq!(fail(&store, "account:cap").await, u32::MAX, "stays at the cap");
+        // A counter edited past the cap by hand reads as the cap and is not incremented further.
+        client
+            .execute(
+                "UPDATE login_failures SET count = $1 WHERE key = 'account:cap'",
+                &[&i64::MAX],
+            )
+            .await
+            .unwrap();
+        assert_eq!(fail(&store, "account:cap").await, u32::MAX);
+        // Every failure was audited, saturated or not.
+        assert_eq!(audit::verify(&chain(&store).await), Ok(5));
+    }
+}
+
+pg_test! {
+    async fn migration_2_widens_failure_counters_keeping_them() {
+        let db = TestDb::new().await;
+        // A database as a version-1 binary left it.
+        let client = db.client().await;
+        client
+            .batch_execute(include_str!("../../migrations/0001_init.sql"))
+            .await
+            .unwrap();
+        client
+            .batch_execute(
+                "CREATE TABLE simpul_schema (
+                    version    BIGINT PRIMARY KEY,
+                    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                 );
+                 INSERT INTO simpul_schema (version) VALUES (1);
+                 INSERT INTO login_failures (key, count, last_at)
+                     VALUES ('account:old', 2147483647, now());",
+            )
+            .await
+            .unwrap();
+        let store = db.open().await;
+        let schema = store.schema_status().await.unwrap();
+        assert!(schema.is_current() && schema.current == 2, "{schema:?}");
+        assert_eq!(
+            store.login_failures("account:old").await.unwrap().unwrap().count,
+            i32::MAX as u32
+        );
+        assert_eq!(fail(&store, "account:old").await, 1 << 31);
     }
 }
 
