@@ -50,20 +50,21 @@ pub(crate) async fn execute(
     client.execute(&stmt, params).await.map_err(map_err)
 }
 
-/// What an audited change reports. A change that finds nothing to do (revoking a token already revoked)
-/// answers `false`: it is rolled back and leaves no audit entry.
+/// What an audited change reports: whether it happened (the same shape as SQLite's). A change that
+/// finds nothing to do (revoking a token already revoked) answers `false`: it is rolled back and leaves
+/// no audit entry.
 pub(crate) trait Outcome: Send {
-    fn changed(&self) -> bool;
+    fn happened(&self) -> bool;
 }
 
 impl Outcome for () {
-    fn changed(&self) -> bool {
+    fn happened(&self) -> bool {
         true
     }
 }
 
 impl Outcome for bool {
-    fn changed(&self) -> bool {
+    fn happened(&self) -> bool {
         *self
     }
 }
@@ -94,7 +95,7 @@ impl PostgresStore {
             .await
             .map_err(map_err)?;
         let outcome = change(&tx).await?;
-        if !outcome.changed() {
+        if !outcome.happened() {
             tx.rollback().await.map_err(map_err)?;
             return Ok(outcome);
         }
