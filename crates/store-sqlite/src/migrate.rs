@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension};
 use simpul_core::store::StoreError;
 
-use crate::map_err;
+use crate::error::map_err;
 
 /// The migrations this binary knows, in order. Never edit one that has shipped; add a new one.
 const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];

@@ -1,0 +1,77 @@
+//! The SQLite store against the conformance stories (`simpul-store-tests`), each over a fresh
+//! database, and what is SQLite's own: file modes, reopening, the one-query community read, tampering.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use simpul_core::Store;
+use simpul_store_sqlite::SqliteStore;
+
+mod sqlite;
+
+/// A fresh database in its own temporary directory (removed on drop).
+#[derive(Debug)]
+pub struct TestDb {
+    pub dir: tempfile::TempDir,
+    pub store: SqliteStore,
+}
+
+impl TestDb {
+    pub fn fresh() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("simpul.db")).unwrap();
+        Self { dir, store }
+    }
+
+    pub fn path(&self) -> std::path::PathBuf {
+        self.store.path().to_owned()
+    }
+
+    pub fn shared(&self) -> Arc<dyn Store> {
+        Arc::new(self.store.clone())
+    }
+}
+
+#[tokio::test]
+async fn meta() {
+    simpul_store_tests::meta(&TestDb::fresh().store).await;
+}
+
+#[tokio::test]
+async fn directory() {
+    simpul_store_tests::directory(&TestDb::fresh().store).await;
+}
+
+#[tokio::test]
+async fn identity() {
+    simpul_store_tests::identity(&TestDb::fresh().store).await;
+}
+
+#[tokio::test]
+async fn auth() {
+    simpul_store_tests::auth(&TestDb::fresh().store).await;
+}
+
+#[tokio::test]
+async fn audit() {
+    simpul_store_tests::audit(&TestDb::fresh().store).await;
+}
+
+#[tokio::test]
+async fn all_stories_share_one_store() {
+    let db = TestDb::fresh();
+    simpul_store_tests::all(&db.store).await;
+    // Told twice: the stories do not mind what the first telling left.
+    simpul_store_tests::all(&db.store).await;
+}
+
+#[tokio::test]
+async fn service() {
+    simpul_store_tests::service(TestDb::fresh().shared()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_audit_appends_never_fork() {
+    let db = TestDb::fresh();
+    simpul_store_tests::concurrent_appends(vec![db.shared(), db.shared()]).await;
+}

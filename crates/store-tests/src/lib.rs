@@ -1,0 +1,46 @@
+//! The store conformance stories: what the rest of simpul relies on a store for, told once and run by
+//! every backend's own tests, so the backends cannot drift apart.
+//!
+//! One story per domain, each over `&dyn Store` and exercising every method of that domain's trait
+//! with real values: [`directory`], [`identity`], [`auth`], [`audit`], [`meta`]; [`all`] tells them
+//! in turn on one store. A domain story leaves its data behind and does not mind what it finds (it
+//! makes its own uniquely named organisations, users and keys), so the stories can share a store; a
+//! backend's test gives each a fresh one anyway. Two stories need more than a `&dyn Store`:
+//! [`service`] drives the service layer over a shared store (it wants an empty one: it runs the demo
+//! seed), and [`concurrent_appends`] several stores over one database. One check needs the backend's
+//! help: [`login_failures_saturate`] starts from a counter the backend stored by hand.
+//!
+//! Adding a domain: one module here with its story, a `pub use` and a line in [`all`]; each backend's
+//! test binary adds one `#[tokio::test]` calling it.
+//!
+//! Must never: depend on a backend (backends depend on this crate, as dev-dependency).
+
+// Stories are tests: a failed expectation panics with what differed.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use simpul_core::Store;
+
+mod audit;
+mod auth;
+mod directory;
+mod identity;
+mod meta;
+mod service;
+mod support;
+
+pub use audit::{audit, concurrent_appends};
+pub use auth::{auth, login_failures_saturate};
+pub use directory::directory;
+pub use identity::identity;
+pub use meta::meta;
+pub use service::service;
+
+/// Every domain story in turn on `store`; the audit chain verifies after all of them.
+pub async fn all(store: &dyn Store) {
+    meta(store).await;
+    directory(store).await;
+    identity(store).await;
+    auth(store).await;
+    audit(store).await;
+    support::assert_chain_verifies(store).await;
+}

@@ -1,0 +1,149 @@
+//! What the stories share: unique names, fixed times to the microsecond, domain values and audit
+//! events, and a few assertions.
+
+use simpul_core::audit::{AuditAction, AuditEntry, AuditEvent};
+use simpul_core::country::Country;
+use simpul_core::org::{OrgId, OrgKind, OrgStatus, Organisation, ShortName};
+use simpul_core::user::{Email, Role, User, UserId, UserStatus};
+use simpul_core::{Store, StoreError};
+use time::OffsetDateTime;
+
+/// A fresh lower-case tag starting with a letter, to name what one story run makes.
+pub(crate) fn tag() -> String {
+    format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+}
+
+/// A fixed instant with every microsecond digit set, plus `secs` seconds.
+pub(crate) fn at(secs: i64) -> OffsetDateTime {
+    time::macros::datetime!(2026-11-28 01:02:03.456789 UTC) + time::Duration::seconds(secs)
+}
+
+pub(crate) fn short(s: &str) -> ShortName {
+    ShortName::parse(s).unwrap()
+}
+
+pub(crate) fn email(s: &str) -> Email {
+    Email::parse(s).unwrap()
+}
+
+pub(crate) fn country(s: &str) -> Country {
+    Country::parse(s).unwrap()
+}
+
+/// An active organisation.
+pub(crate) fn org(short_name: &str, kind: OrgKind, country: Option<&str>) -> Organisation {
+    Organisation {
+        id: OrgId::new_random(),
+        name: format!("The {short_name} team"),
+        short_name: short(short_name),
+        kind,
+        country: country.map(self::country),
+        status: OrgStatus::Active,
+        created_at: at(1),
+    }
+}
+
+/// An active user.
+pub(crate) fn user(org: OrgId, address: &str, role: Role) -> User {
+    User {
+        id: UserId::new_random(),
+        email: email(address),
+        display_name: format!("User {address}"),
+        org_id: org,
+        role,
+        status: UserStatus::Active,
+        created_at: at(2),
+    }
+}
+
+/// An event by the operator about `target`.
+pub(crate) fn event(action: AuditAction, target: &str, target_org: Option<OrgId>) -> AuditEvent {
+    AuditEvent {
+        at: at(3),
+        actor: "cli:story".into(),
+        actor_org: None,
+        source: None,
+        action,
+        target: Some(target.to_owned()),
+        target_org,
+        details: serde_json::json!({ "story": target }),
+    }
+}
+
+/// Writes `org` (audited).
+pub(crate) async fn insert_org(store: &dyn Store, org: &Organisation) {
+    let target = format!("org:{}", org.short_name);
+    let e = event(AuditAction::OrgCreate, &target, Some(org.id));
+    store.insert_org(org, &e).await.unwrap();
+}
+
+/// Writes `user` with a dummy hash (audited).
+pub(crate) async fn insert_user(store: &dyn Store, user: &User) {
+    let target = format!("user:{}", user.id);
+    let e = event(AuditAction::UserCreate, &target, Some(user.org_id));
+    let hash = format!("hash-of-{}", user.email);
+    store.insert_user(user, &hash, &e).await.unwrap();
+}
+
+/// The newest entry's sequence number (0 for an empty log).
+pub(crate) async fn last_seq(store: &dyn Store) -> i64 {
+    let newest = store.list_audit(None, None, 1).await.unwrap();
+    newest.first().map_or(0, |e| e.seq)
+}
+
+/// Every entry after `seq`, oldest first, read in pages.
+pub(crate) async fn entries_after(store: &dyn Store, seq: i64) -> Vec<AuditEntry> {
+    let mut out: Vec<AuditEntry> = Vec::new();
+    loop {
+        let after = out.last().map_or(seq, |e| e.seq);
+        let page = store.audit_after(after, 100).await.unwrap();
+        if page.is_empty() {
+            return out;
+        }
+        assert!(
+            page.len() <= 100,
+            "audit_after returned more than its limit"
+        );
+        assert!(
+            page[0].seq > after
+                && strictly_increasing(&page.iter().map(|e| e.seq).collect::<Vec<_>>()),
+            "audit_after({after}) returned {:?}",
+            page.iter().map(|e| e.seq).collect::<Vec<_>>()
+        );
+        out.extend(page);
+    }
+}
+
+/// The actions and targets of the entries after `seq`, oldest first.
+pub(crate) async fn written_after(store: &dyn Store, seq: i64) -> Vec<(String, Option<String>)> {
+    entries_after(store, seq)
+        .await
+        .into_iter()
+        .map(|e| (e.action, e.target))
+        .collect()
+}
+
+/// `(action, target)` as [`written_after`] reports it.
+pub(crate) fn wrote(action: AuditAction, target: &str) -> (String, Option<String>) {
+    (action.as_str().to_owned(), Some(target.to_owned()))
+}
+
+pub(crate) fn assert_duplicate<T: std::fmt::Debug>(r: Result<T, StoreError>, what: &str) {
+    assert!(
+        matches!(r, Err(StoreError::Duplicate(_))),
+        "{what}: expected StoreError::Duplicate, got {r:?}"
+    );
+}
+
+/// The whole chain verifies and holds every entry.
+pub(crate) async fn assert_chain_verifies(store: &dyn Store) {
+    let all = entries_after(store, 0).await;
+    let verified = simpul_core::audit::verify(&all).unwrap();
+    assert_eq!(verified, all.len() as i64);
+    assert_eq!(verified, last_seq(store).await, "no gaps");
+}
+
+/// Whether `v` is strictly increasing (sorted, no duplicates).
+pub(crate) fn strictly_increasing<T: PartialOrd>(v: &[T]) -> bool {
+    v.windows(2).all(|w| w[0] < w[1])
+}
