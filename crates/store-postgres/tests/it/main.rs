@@ -7,4 +7,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod postgres;
+mod stories_on_postgres;
 mod support;

@@ -4,7 +4,10 @@
 use simpul_core::audit::{self, AuditAction, AuditEntry, AuditEvent};
 use simpul_core::org::{OrgId, OrgKind, OrgStatus, Organisation, ShortName};
 use simpul_core::store::rows::MAX_FAILURE_COUNT;
-use simpul_core::store::{AuditStore, AuthStore, DirectoryStore, MetaStore, Probe, StoreError};
+use simpul_core::store::{
+    AuditStore, AuthStore, DirectoryStore, IdentityStore, MetaStore, Probe, StoreError,
+};
+use simpul_core::user::{Email, Role, User, UserId, UserStatus};
 use simpul_store_postgres::PostgresStore;
 use time::macros::datetime;
 use uuid::Uuid;
@@ -197,15 +200,18 @@ async fn fail(store: &PostgresStore, key: &str) -> u32 {
 }
 
 pg_test! {
-    async fn failure_counters_saturate_at_the_boundary() {
+    // The story `login_failures_saturate` (in stories_on_postgres) checks the cap itself; these are
+    // PostgreSQL's own boundaries.
+    async fn failure_counters_pass_the_old_integer_limit_and_stop_at_the_cap() {
         let db = TestDb::new().await;
         let store = db.open().await;
         assert_eq!(fail(&store, "addr:fresh").await, 1);
         let client = db.client().await;
         for (key, count) in [
-            // Where migration 1's INTEGER column used to overflow (and read back as corrupt).
+            // Where migration 1's INTEGER column refused the increment ("integer out of range").
             ("account:int", i64::from(i32::MAX)),
-            ("account:cap", MAX_FAILURE_COUNT - 1),
+            // Past the cap, as only a hand edit leaves it: the increment neither overflows nor grows.
+            ("account:edited", i64::MAX),
         ] {
             client
                 .execute(
@@ -216,19 +222,50 @@ pg_test! {
                 .unwrap();
         }
         assert_eq!(fail(&store, "account:int").await, 1 << 31);
-        assert_eq!(fail(&store, "account:cap").await, u32::MAX);
-        assert_eq!(fail(&store, "account:cap").await, u32::MAX, "stays at the cap");
-        // A counter edited past the cap by hand reads as the cap and is not incremented further.
-        client
-            .execute(
-                "UPDATE login_failures SET count = $1 WHERE key = 'account:cap'",
-                &[&i64::MAX],
-            )
+        assert_eq!(fail(&store, "account:edited").await, u32::MAX);
+        let stored: i64 = client
+            .query_one("SELECT count FROM login_failures WHERE key = 'account:edited'", &[])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(stored, MAX_FAILURE_COUNT);
+        // Every failure was audited, saturated or not.
+        assert_eq!(audit::verify(&chain(&store).await), Ok(3));
+    }
+}
+
+pg_test! {
+    async fn user_reads_do_not_select_the_password_hash() {
+        let db = TestDb::new().await;
+        let store = db.open().await;
+        let o = org("HH");
+        store.insert_org(&o, &event(AuditAction::OrgCreate, "org:HH")).await.unwrap();
+        let u = User {
+            id: UserId(Uuid::new_v4()),
+            email: Email::parse("h@example.org").unwrap(),
+            display_name: "H".into(),
+            org_id: o.id,
+            role: Role::Analyst,
+            status: UserStatus::Active,
+            created_at: o.created_at,
+        };
+        store
+            .insert_user(&u, "$argon2id$stand-in", &event(AuditAction::UserCreate, "user:h"))
             .await
             .unwrap();
-        assert_eq!(fail(&store, "account:cap").await, u32::MAX);
-        // Every failure was audited, saturated or not.
-        assert_eq!(audit::verify(&chain(&store).await), Ok(5));
+        let (found, hash) = store.credentials(&u.email).await.unwrap().unwrap();
+        assert_eq!((&found, hash.as_str()), (&u, "$argon2id$stand-in"));
+        // Without the column every user read still works; only `credentials` needs it.
+        db.client()
+            .await
+            .batch_execute("ALTER TABLE users DROP COLUMN password_hash")
+            .await
+            .unwrap();
+        assert_eq!(store.get_user(u.id).await.unwrap().as_ref(), Some(&u));
+        assert_eq!(store.get_user_by_email(&u.email).await.unwrap().as_ref(), Some(&u));
+        assert_eq!(store.list_users(Some(o.id)).await.unwrap(), vec![u.clone()]);
+        assert_eq!(store.list_users(None).await.unwrap(), vec![u.clone()]);
+        assert!(store.credentials(&u.email).await.is_err());
     }
 }
 
