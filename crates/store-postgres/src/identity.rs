@@ -3,10 +3,10 @@
 
 use async_trait::async_trait;
 use simpul_core::audit::AuditEvent;
-use simpul_core::org::{OrgId, OrgStatus};
+use simpul_core::org::OrgId;
 use simpul_core::store::rows::{USER_COLUMNS, UserRow};
 use simpul_core::store::{IdentityStore, StoreError};
-use simpul_core::user::{Email, Role, User, UserId, UserStatus};
+use simpul_core::user::{Email, User, UserId, UserStatus};
 
 use crate::tx::{execute, query, query_opt};
 use crate::{PostgresStore, rows};
@@ -146,24 +146,5 @@ impl IdentityStore for PostgresStore {
             }
         };
         rows.iter().map(rows::user).collect()
-    }
-
-    async fn site_admin_orgs(&self) -> Result<Vec<OrgId>, StoreError> {
-        let client = self.client().await?;
-        let rows = query(
-            &client,
-            "SELECT DISTINCT u.org_id FROM users u JOIN organisations o ON o.id = u.org_id
-             WHERE u.role = $1 AND u.status = $2 AND o.status = $3
-             ORDER BY u.org_id",
-            &[
-                &Role::SiteAdmin.as_str(),
-                &UserStatus::Active.as_str(),
-                &OrgStatus::Active.as_str(),
-            ],
-        )
-        .await?;
-        rows.iter()
-            .map(|r| rows::value(r, "users", "org_id").map(OrgId))
-            .collect()
     }
 }
