@@ -4,10 +4,16 @@
 use simpul_core::store::StoreError;
 use tokio_postgres::Client;
 
-use crate::map_err;
+use crate::error::map_err;
 
 /// The migrations this binary knows, in order. Never edit one that has shipped; add a new one.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/0002_login_failures_bigint.sql"),
+    ),
+];
 
 /// The newest schema version this binary knows.
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;

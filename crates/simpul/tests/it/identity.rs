@@ -1,13 +1,9 @@
 //! Identity and access over HTTP: token scopes, expiry and revocation, login rate limiting, CSRF,
 //! suspension, and the OpenAPI document. (The route × role matrix is `matrix/`.)
 
-use std::sync::Arc;
-
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use simpul_core::org::{NewOrganisation, OrgKind, ShortName};
-use simpul_core::service::{NewToken, NewUser};
-use simpul_core::{Organisation, Principal, Role, Scopes, Service, User};
+use simpul_core::Principal;
 
 use crate::helpers::TestApp;
 use crate::world::{token, world};

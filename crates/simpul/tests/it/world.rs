@@ -26,7 +26,8 @@ pub struct World {
     /// (label, token) for: site-admin, org-admin, analyst, read-only — all of `own`, except the
     /// site-admin of the regional CERT.
     pub tokens: Vec<(&'static str, String)>,
-    pub db: TestDb,
+    /// Keeps the database until the world is dropped.
+    pub _db: TestDb,
 }
 
 pub fn operator() -> Principal {
@@ -111,6 +112,6 @@ pub async fn world_on(db: TestDb) -> World {
         other_user,
         own_analyst,
         tokens,
-        db,
+        _db: db,
     }
 }

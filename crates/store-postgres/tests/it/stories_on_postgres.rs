@@ -1,0 +1,94 @@
+//! The conformance stories every backend tells (`simpul-store-tests`), each on a fresh schema.
+
+use std::sync::Arc;
+
+use simpul_core::Store;
+use simpul_core::store::rows::MAX_FAILURE_COUNT;
+
+use crate::support::{TestDb, pg_test};
+
+pg_test! {
+    async fn meta() {
+        let db = TestDb::new().await;
+        simpul_store_tests::meta(&db.open().await).await;
+    }
+}
+
+pg_test! {
+    async fn directory() {
+        let db = TestDb::new().await;
+        simpul_store_tests::directory(&db.open().await).await;
+    }
+}
+
+pg_test! {
+    async fn identity() {
+        let db = TestDb::new().await;
+        simpul_store_tests::identity(&db.open().await).await;
+    }
+}
+
+pg_test! {
+    async fn auth() {
+        let db = TestDb::new().await;
+        simpul_store_tests::auth(&db.open().await).await;
+    }
+}
+
+pg_test! {
+    async fn audit() {
+        let db = TestDb::new().await;
+        simpul_store_tests::audit(&db.open().await).await;
+    }
+}
+
+pg_test! {
+    async fn all_stories_share_one_store() {
+        let db = TestDb::new().await;
+        let store = db.open().await;
+        simpul_store_tests::all(&store).await;
+        // Told twice: the stories do not mind what the first telling left.
+        simpul_store_tests::all(&store).await;
+    }
+}
+
+pg_test! {
+    async fn service() {
+        let db = TestDb::new().await;
+        simpul_store_tests::service(Arc::new(db.open().await)).await;
+    }
+}
+
+pg_test! {
+    async fn concurrent_appends_from_three_nodes() {
+        let db = TestDb::new().await;
+        let mut nodes: Vec<Arc<dyn Store>> = Vec::new();
+        for _ in 0..3 {
+            nodes.push(Arc::new(db.open().await));
+        }
+        simpul_store_tests::concurrent_appends(nodes).await;
+    }
+}
+
+pg_test! {
+    async fn login_failures_saturate() {
+        let db = TestDb::new().await;
+        let store = db.open().await;
+        let key = "account:max@example.org";
+        let client = db.client().await;
+        client
+            .execute(
+                "INSERT INTO login_failures (key, count, last_at) VALUES ($1, $2, now())",
+                &[&key, &(MAX_FAILURE_COUNT - 1)],
+            )
+            .await
+            .unwrap();
+        simpul_store_tests::login_failures_saturate(&store, key).await;
+        let stored: i64 = client
+            .query_one("SELECT count FROM login_failures WHERE key = $1", &[&key])
+            .await
+            .unwrap()
+            .get(0);
+        assert_eq!(stored, MAX_FAILURE_COUNT);
+    }
+}
