@@ -303,7 +303,7 @@ impl Service {
             });
             ids.push(stix_id);
         }
-        let results = store.insert_objects(&batch).await?;
+        let results = store.insert_objects(&batch, self.now()).await?;
         for (id, r) in ids.into_iter().zip(results) {
             match r {
                 Inserted::Stored(_) => report.stored.push(id),

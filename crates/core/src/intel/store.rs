@@ -123,9 +123,15 @@ pub trait IntelStore: Send + Sync {
     async fn list_collections(&self) -> Result<Vec<Collection>, StoreError>;
 
     /// Stores, in one durable transaction, the versions the collection does not hold yet (same id
-    /// and version), each with a `date_added` strictly after every one before it, in batch order.
-    /// Answers per input, in input order.
-    async fn insert_objects(&self, objects: &[NewObject]) -> Result<Vec<Inserted>, StoreError>;
+    /// and version), in batch order, each with a `date_added` of `now` or later, strictly after
+    /// every `date_added` before it in the whole store (one microsecond apart when `now` would not
+    /// be), so that paging by `date_added` is stable while others write. Writers are serialised so
+    /// that a later commit never carries an earlier `date_added`. Answers per input, in order.
+    async fn insert_objects(
+        &self,
+        objects: &[NewObject],
+        now: OffsetDateTime,
+    ) -> Result<Vec<Inserted>, StoreError>;
 
     /// The object versions `v` may see that match `q`, in `q.order`, at most `q.limit`.
     async fn list_objects(
