@@ -8,8 +8,6 @@
 //! Must never: query the store for shared objects on its own (every read of shared data goes through the
 //! core's sharing policy), put internal error details in a response, or read the wall clock in logic.
 
-use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
@@ -27,11 +25,13 @@ pub mod api;
 pub mod auth;
 pub mod error;
 mod metrics;
+mod serve;
 pub mod web;
 
 pub use axum::Router;
 pub use error::{ApiError, ErrorCode, Flavour};
 pub use metrics::Metrics;
+pub use serve::{BodyTimedOut, Limits, serve, serve_with};
 
 /// Settings of the HTTP edge.
 #[derive(Debug, Clone)]
@@ -109,20 +109,6 @@ pub fn app(state: AppState, routes: Router<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves; requests in flight are allowed to finish.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    app: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-}
-
 async fn request_id(mut req: Request, next: Next) -> Response {
     let given = req
         .headers()
@@ -175,7 +161,7 @@ async fn render_errors(req: Request, next: Next) -> Response {
     } else if text.is_empty() {
         code.title().to_owned()
     } else {
-        text
+        error::bound_message(&text)
     };
     let err = ApiError {
         code,
