@@ -253,12 +253,16 @@ pub enum Flavour {
     Problem,
     /// The TAXII 2.1 error message.
     Taxii,
+    /// An HTML page (the web UI's routes).
+    Html,
 }
 
 impl Flavour {
     pub fn for_path(path: &str) -> Self {
         if path == "/taxii2" || path.starts_with("/taxii2/") {
             Self::Taxii
+        } else if crate::web::is_web_path(path) {
+            Self::Html
         } else {
             Self::Problem
         }
@@ -392,7 +396,7 @@ impl ApiError {
         let detail = bound_message(&self.detail);
         let errors = bounded_fields(&self.errors);
         let bytes = match flavour {
-            Flavour::Problem => serde_json::to_vec(&Problem {
+            Flavour::Problem | Flavour::Html => serde_json::to_vec(&Problem {
                 kind: format!("urn:simpul:problem:{}", self.code.as_str()),
                 title: self.code.title(),
                 status: self.status.as_u16(),
@@ -425,6 +429,15 @@ impl ApiError {
         flavour: Flavour,
         request_id: Option<&str>,
     ) -> Response {
+        if flavour == Flavour::Html {
+            let mut res = crate::web::error_page(self, request_id);
+            for (name, value) in &parts.headers {
+                if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                    res.headers_mut().append(name, value.clone());
+                }
+            }
+            return res;
+        }
         let (media, body) = self.body(flavour, request_id);
         parts.status = self.status;
         parts
@@ -435,7 +448,7 @@ impl ApiError {
         if self.code == ErrorCode::Unauthenticated {
             let challenge = match flavour {
                 Flavour::Taxii => r#"Basic realm="simpul", Bearer realm="simpul""#,
-                Flavour::Problem => r#"Bearer realm="simpul""#,
+                Flavour::Problem | Flavour::Html => r#"Bearer realm="simpul""#,
             };
             parts.headers.insert(
                 header::WWW_AUTHENTICATE,

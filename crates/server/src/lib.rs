@@ -147,6 +147,15 @@ async fn render_errors(req: Request, next: Next) -> Response {
     if !(res.status().is_client_error() || res.status().is_server_error()) {
         return res;
     }
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if flavour == Flavour::Html && is_html {
+        // A web page that shows its own error (a refused form).
+        return res;
+    }
     let status = res.status();
     let (parts, body) = res.into_parts();
     let text = match http_body_util::Limited::new(body, 4096).collect().await {

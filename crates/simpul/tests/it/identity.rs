@@ -994,11 +994,7 @@ async fn account_page_manages_own_tokens_and_password() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        res.status(),
-        422,
-        "the form without csrf_token does not even parse"
-    );
+    assert_eq!(res.status(), 403, "the form without csrf_token is refused");
     let mut with_csrf = form.to_vec();
     with_csrf.push(("csrf_token", "wrong"));
     let res = client
@@ -1010,7 +1006,8 @@ async fn account_page_manages_own_tokens_and_password() {
         .unwrap();
     assert_eq!(res.status(), 403);
 
-    // Create: the secret is shown once and works.
+    // Create: the browser is sent back to the account page (post/redirect/get), which shows the
+    // secret once; it works.
     with_csrf.pop();
     with_csrf.push(("csrf_token", &csrf));
     let res = client
@@ -1020,7 +1017,21 @@ async fn account_page_manages_own_tokens_and_password() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 201);
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/account");
+    let flash = set_cookie(&res, "simpul_flash")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let res = client
+        .get(w.app.url("/account"))
+        .header("cookie", format!("{session}; {flash}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     let secret = html
         .split("<code>")
@@ -1063,7 +1074,7 @@ async fn account_page_manages_own_tokens_and_password() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_eq!(res.status(), 303);
     assert_eq!(
         call(&w.app, Method::GET, "/api/v1/me", Some(&secret), None)
             .await
