@@ -1,0 +1,1006 @@
+//! Regression tests of the HTTP edge's hardening (each found by a security probe or by using the web
+//! UI), and the REST API's contract: every documented response schema is what the handler answers,
+//! and the bounds the server enforces are in the document. Real HTTP on a random port.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use simpul_core::org::{NewOrganisation, OrgKind, ShortName};
+use simpul_core::service::{NewToken, NewUser};
+use simpul_core::{Organisation, Principal, Role, Scopes, Service, User};
+use simpul_server::Limits;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+
+use crate::helpers::{TestClock, TestDb};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+struct App {
+    addr: SocketAddr,
+    client: reqwest::Client,
+    service: Service,
+    regional: Organisation,
+    member: Organisation,
+    analyst: User,
+    /// A token of the site-admin with every scope.
+    token: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: tokio::task::JoinHandle<std::io::Result<()>>,
+    _db: TestDb,
+}
+
+impl App {
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        tokio::time::timeout(Duration::from_secs(20), self.handle)
+            .await
+            .expect("the server stops")
+            .unwrap()
+            .unwrap();
+    }
+
+    fn call(&self, method: Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(&self.token)
+    }
+}
+
+async fn org(service: &Service, short: &str, kind: OrgKind) -> Organisation {
+    let op = Principal::operator("test");
+    let new = NewOrganisation {
+        name: format!("{short} team"),
+        short_name: ShortName::parse(short).unwrap(),
+        kind,
+        country: None,
+    };
+    service.create_org(&op, new).await.unwrap()
+}
+
+async fn user(service: &Service, org: &Organisation, email: &str, role: Role) -> User {
+    let op = Principal::operator("test");
+    let new = NewUser {
+        email: simpul_core::Email::parse(email).unwrap(),
+        display_name: email.into(),
+        org_id: org.id,
+        role,
+        password: Some(PASSWORD.into()),
+    };
+    service.create_user(&op, new).await.unwrap().0
+}
+
+/// The app on a random port with `limits`, a regional CERT with a site-admin and a member CERT with
+/// an analyst.
+async fn spawn(limits: Limits) -> App {
+    let db = TestDb::sqlite();
+    let service = Service::new(db.open().await, Arc::new(TestClock::new()));
+    let regional = org(&service, "ASEAN-CERT", OrgKind::RegionalCert).await;
+    let member = org(&service, "SingCERT", OrgKind::NationalCert).await;
+    user(&service, &regional, "sa@regional.example", Role::SiteAdmin).await;
+    let analyst = user(&service, &member, "an@member.example", Role::Analyst).await;
+    let op = Principal::operator("test");
+    let new = NewToken {
+        name: "test".into(),
+        scopes: Scopes::all(),
+        expires_in_days: None,
+    };
+    let token = service
+        .create_token_for(&op, "sa@regional.example", new)
+        .await
+        .unwrap()
+        .1;
+    let state = simpul_server::AppState::new(service.clone(), simpul_server::Settings::default());
+    let app = simpul_server::app(state, simpul_server::routes());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(simpul_server::serve_with(
+        listener,
+        app,
+        limits,
+        async move {
+            let _ = rx.await;
+        },
+    ));
+    App {
+        addr,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        service,
+        regional,
+        member,
+        analyst,
+        token,
+        shutdown: Some(tx),
+        handle,
+        _db: db,
+    }
+}
+
+fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+fn cookie_pair(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+/// Posts the sign-in form.
+async fn web_login(app: &App, email: &str, password: &str) -> reqwest::Response {
+    let page = app.client.get(app.url("/login")).send().await.unwrap();
+    let csrf_cookie = cookie_pair(&set_cookie(&page, "simpul_login_csrf").unwrap());
+    let csrf = csrf_cookie.split_once('=').unwrap().1.to_owned();
+    app.client
+        .post(app.url("/login"))
+        .header("cookie", csrf_cookie)
+        .form(&[
+            ("email", email),
+            ("password", password),
+            ("csrf_token", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Signs in on the web; returns the session cookie (`name=value`) and its CSRF token.
+async fn web_session(app: &App, email: &str) -> (String, String) {
+    let res = web_login(app, email, PASSWORD).await;
+    assert_eq!(res.status(), 303);
+    let session = cookie_pair(&set_cookie(&res, "simpul_session").unwrap());
+    let me: Value = app
+        .client
+        .get(app.url("/api/v1/me"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (session, me["csrf_token"].as_str().unwrap().to_owned())
+}
+
+/// Sends `request` on a fresh connection and reads the answer until the server closes.
+async fn raw(addr: SocketAddr, request: &[u8]) -> String {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(request).await.unwrap();
+    let mut out = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut out))
+        .await
+        .expect("the server answers and closes")
+        .unwrap();
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn cookie_writes_need_the_csrf_token_whatever_their_content_type() {
+    let app = spawn(Limits::default()).await;
+    let (session, csrf) = web_session(&app, "sa@regional.example").await;
+    let op = Principal::operator("test");
+    let token_id = app
+        .service
+        .list_tokens_of(&op, "sa@regional.example")
+        .await
+        .unwrap()[0]
+        .id;
+    // What a cross-site form can send: no body, or a form body, as a "simple" content type.
+    let attacks = [
+        (
+            Method::POST,
+            format!("/api/v1/users/{}/reset-password", app.analyst.id),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/organisations/{}/suspend", app.member.id),
+        ),
+        (Method::DELETE, format!("/api/v1/tokens/{token_id}")),
+    ];
+    for (method, path) in &attacks {
+        for ct in [
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "text/plain",
+        ] {
+            let res = app
+                .client
+                .request(method.clone(), app.url(path))
+                .header("cookie", &session)
+                .header("content-type", ct)
+                .body("")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 403, "{method} {path} as {ct}");
+            let p: Value = res.json().await.unwrap();
+            assert_eq!(p["code"], "forbidden");
+        }
+    }
+    // Nothing happened.
+    assert!(
+        app.service
+            .login("an@member.example", PASSWORD, None)
+            .await
+            .is_ok()
+    );
+    let member = app.service.get_org(&op, app.member.id).await.unwrap();
+    assert_eq!(member.status, simpul_core::OrgStatus::Active);
+    // With the token the same requests go through.
+    for (method, path) in &attacks {
+        let res = app
+            .client
+            .request(method.clone(), app.url(path))
+            .header("cookie", &session)
+            .header("x-csrf-token", &csrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{method} {path}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn slow_clients_are_cut_off() {
+    let limits = Limits {
+        header_read_timeout: Duration::from_secs(1),
+        body_read_timeout: Duration::from_secs(1),
+        max_connections: 1024,
+    };
+    let app = spawn(limits).await;
+    // Partial headers: the connection is closed.
+    let started = std::time::Instant::now();
+    let answer = raw(app.addr, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ").await;
+    assert!(started.elapsed() < Duration::from_secs(8));
+    assert!(!answer.contains("200 OK"), "{answer}");
+    // An idle connection that never sends a byte is closed too.
+    let answer = raw(app.addr, b"").await;
+    assert!(answer.is_empty() || !answer.contains("200"), "{answer}");
+    // A body of which 1 of 100 declared bytes arrives: 408 problem+json.
+    let head = format!(
+        "PATCH /api/v1/users/{} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{",
+        app.analyst.id, app.token
+    );
+    let mut s = TcpStream::connect(app.addr).await.unwrap();
+    s.write_all(head.as_bytes()).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf))
+        .await
+        .expect("answered")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&buf[..n]).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        answer.contains("application/problem+json") && answer.contains("request_timeout"),
+        "{answer}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn connections_beyond_the_limit_wait() {
+    let limits = Limits {
+        header_read_timeout: Duration::from_secs(2),
+        max_connections: 2,
+        ..Limits::default()
+    };
+    let app = spawn(limits).await;
+    let mut held = Vec::new();
+    for _ in 0..2 {
+        let mut s = TcpStream::connect(app.addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\n").await.unwrap();
+        held.push(s);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut third = TcpStream::connect(app.addr).await.unwrap();
+    third
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    let early = tokio::time::timeout(Duration::from_millis(800), third.read_to_end(&mut out)).await;
+    assert!(
+        early.is_err() && out.is_empty(),
+        "answered beyond the limit"
+    );
+    // Once the held connections are cut (header timeout), the third is served.
+    tokio::time::timeout(Duration::from_secs(15), third.read_to_end(&mut out))
+        .await
+        .expect("served after the others left")
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out).starts_with("HTTP/1.1 200"));
+    drop(held);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn json_bodies_with_trailing_data_are_refused() {
+    let app = spawn(Limits::default()).await;
+    let path = format!("/api/v1/users/{}", app.analyst.id);
+    let res = app
+        .call(Method::PATCH, &path)
+        .header("content-type", "application/json")
+        .body(r#"{"display_name":"x"} this is not json"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["code"], "invalid_json");
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("trailing characters at line 1 column 22"),
+        "{p}"
+    );
+    let op = Principal::operator("test");
+    let u = app.service.get_user(&op, app.analyst.id).await.unwrap();
+    assert_eq!(u.display_name, "an@member.example", "nothing applied");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn error_bodies_quote_only_a_short_excerpt() {
+    let app = spawn(Limits::default()).await;
+    let huge = "k".repeat(1 << 20);
+    let mut unknown = serde_json::Map::new();
+    unknown.insert(huge.clone(), json!(1));
+    let bodies = [
+        // serde: an unknown field
+        Value::Object(unknown),
+        // a newtype's parse error
+        json!({"name": "X", "short_name": huge, "kind": "industry"}),
+        json!({"name": "X", "short_name": "XY", "kind": huge}),
+    ];
+    for body in &bodies {
+        let res = app
+            .call(Method::POST, "/api/v1/organisations")
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+        let text = res.text().await.unwrap();
+        assert!(text.len() < 4096, "{} bytes", text.len());
+        assert!(text.contains("kkkk…"), "{text}");
+    }
+    // Framework rejections: a query parameter, a path segment.
+    let long = "q".repeat(32 * 1024);
+    for path in [
+        format!("/api/v1/audit?{long}=1"),
+        format!("/api/v1/users/{long}"),
+    ] {
+        let res = app.call(Method::GET, &path).send().await.unwrap();
+        assert_eq!(res.status(), 400, "{}", &path[..30]);
+        let text = res.text().await.unwrap();
+        assert!(text.len() < 4096, "{} bytes", text.len());
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_labels_are_bounded() {
+    let app = spawn(Limits::default()).await;
+    for i in 0..20 {
+        let m = Method::from_bytes(format!("FOOA{i}").as_bytes()).unwrap();
+        app.client
+            .request(m, app.url("/healthz"))
+            .send()
+            .await
+            .unwrap();
+        app.client
+            .get(app.url(&format!("/random/path/{i}")))
+            .send()
+            .await
+            .unwrap();
+        app.client
+            .get(app.url(&format!("/api/v1/nothing-{i}")))
+            .send()
+            .await
+            .unwrap();
+    }
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.contains("FOOA"), "{text}");
+    assert!(
+        !text.contains("random") && !text.contains("nothing-"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"simpul_http_requests_total{method="other",route="/healthz",status="405"} 20"#
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            r#"simpul_http_requests_total{method="GET",route="unmatched",status="404"} 40"#
+        ),
+        "{text}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_control_character_in_a_header_gets_problem_json() {
+    let app = spawn(Limits::default()).await;
+    let req = format!(
+        "POST /api/v1/tokens HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/json\x01\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}",
+        app.token
+    );
+    let answer = raw(app.addr, req.as_bytes()).await;
+    assert!(answer.starts_with("HTTP/1.1 415"), "{answer}");
+    assert!(
+        answer.contains("content-type: application/problem+json"),
+        "{answer}"
+    );
+    assert!(answer.contains("unsupported_media_type"), "{answer}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn web_routes_answer_html_pages() {
+    let app = spawn(Limits::default()).await;
+    // A wrong password: the sign-in page again, with the reason.
+    let res = web_login(&app, "an@member.example", "not the password at all").await;
+    assert_eq!(res.status(), 401);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = res.text().await.unwrap();
+    assert!(
+        html.starts_with("<!doctype html>") && html.contains("<form"),
+        "{html}"
+    );
+    // A form the framework cannot read.
+    let res = app
+        .client
+        .post(app.url("/login"))
+        .form(&[("email", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    // An invalid token form: the account page with the message, and no JSON around it.
+    let (session, csrf) = web_session(&app, "an@member.example").await;
+    let res = app
+        .client
+        .post(app.url("/account/tokens"))
+        .header("cookie", &session)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "siem"),
+            ("scope_read", "on"),
+            ("expires_in_days", "abc"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = res.text().await.unwrap();
+    assert!(html.starts_with("<!doctype html>"), "{html}");
+    assert!(html.contains("must be a whole number of days"), "{html}");
+    // A wrong CSRF token: an HTML 403.
+    let res = app
+        .client
+        .post(app.url("/account/password"))
+        .header("cookie", &session)
+        .form(&[("csrf_token", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    // Pages carry no inline style or script (the CSP forbids them); the stylesheet is served.
+    let page = app
+        .client
+        .get(app.url("/account"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(!csp.contains("unsafe-inline"));
+    let html = page.text().await.unwrap();
+    assert!(
+        !html.contains("style=") && !html.contains("<script"),
+        "{html}"
+    );
+    assert!(html.contains(r#"<link rel="stylesheet" href="/static/simpul.css">"#));
+    let css = app
+        .client
+        .get(app.url("/static/simpul.css"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.status(), 200);
+    assert!(
+        css.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/css")
+    );
+    assert!(css.text().await.unwrap().contains("form.inline"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn throttled_sign_in_says_when_to_retry() {
+    let app = spawn(Limits::default()).await;
+    for _ in 0..simpul_core::service::FREE_FAILURES_PER_ACCOUNT {
+        let res = web_login(&app, "an@member.example", "wrong password, sorry").await;
+        assert_eq!(res.status(), 401);
+    }
+    let res = web_login(&app, "an@member.example", PASSWORD).await;
+    assert_eq!(res.status(), 429);
+    let secs: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(secs >= 1);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_new_token_is_shown_once_after_a_redirect() {
+    let app = spawn(Limits::default()).await;
+    let (session, csrf) = web_session(&app, "an@member.example").await;
+    let res = app
+        .client
+        .post(app.url("/account/tokens"))
+        .header("cookie", &session)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "siem"),
+            ("scope_read", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "post/redirect/get");
+    assert_eq!(res.headers()["location"], "/account");
+    let flash = set_cookie(&res, "simpul_flash").unwrap();
+    assert!(
+        flash.contains("HttpOnly")
+            && flash.contains("Path=/account")
+            && flash.contains("Max-Age=60"),
+        "{flash}"
+    );
+    let body = res.text().await.unwrap();
+    assert!(
+        !body.contains("simpul_"),
+        "the POST answer carries no secret"
+    );
+    // The page the browser is sent to shows the secret once and clears the flash cookie.
+    let res = app
+        .client
+        .get(app.url("/account"))
+        .header("cookie", format!("{session}; {}", cookie_pair(&flash)))
+        .send()
+        .await
+        .unwrap();
+    let cleared = set_cookie(&res, "simpul_flash").unwrap();
+    assert!(
+        cleared.contains("Max-Age=0") && cleared.contains("Path=/account"),
+        "{cleared}"
+    );
+    let html = res.text().await.unwrap();
+    let secret = html
+        .split("<code>")
+        .nth(1)
+        .unwrap()
+        .split("</code>")
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(secret.starts_with("simpul_"));
+    // A reload (the cookie is gone) shows the list, not the secret, and creates nothing.
+    let html = app
+        .client
+        .get(app.url("/account"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains(&secret));
+    let op = Principal::operator("test");
+    let tokens = app
+        .service
+        .list_tokens_of(&op, "an@member.example")
+        .await
+        .unwrap();
+    assert_eq!(tokens.len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn audit_limit_out_of_range_is_refused() {
+    let app = spawn(Limits::default()).await;
+    for bad in ["0", "1001", "-1", "many"] {
+        let res = app
+            .call(Method::GET, &format!("/api/v1/audit?limit={bad}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "limit={bad}");
+        let p: Value = res.json().await.unwrap();
+        assert_eq!(p["errors"][0]["pointer"], "limit", "{p}");
+        assert!(p["detail"].as_str().unwrap().contains("`limit`"), "{p}");
+    }
+    for ok in ["1", "1000"] {
+        let res = app
+            .call(Method::GET, &format!("/api/v1/audit?limit={ok}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "limit={ok}");
+    }
+    app.stop().await;
+}
+
+/// The schema at `#/components/schemas/{name}` of `doc`, as a validator (formats checked).
+fn validator(doc: &Value, name: &str) -> jsonschema::Validator {
+    let schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/components/schemas/{name}"),
+        "components": doc["components"],
+    });
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap()
+}
+
+fn assert_valid(doc: &Value, name: &str, instance: &Value, what: &str) {
+    let v = validator(doc, name);
+    let errors: Vec<String> = v.iter_errors(instance).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{what}: {errors:?}\n{instance:#}");
+}
+
+#[tokio::test]
+async fn every_documented_response_is_what_the_handler_answers() {
+    let app = spawn(Limits::default()).await;
+    let doc: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let op = Principal::operator("test");
+    let community = app
+        .service
+        .create_community(
+            &op,
+            simpul_core::CommunityName::parse("asean").unwrap(),
+            "All of us",
+        )
+        .await
+        .unwrap();
+    let spare = org(&app.service, "Spare", OrgKind::Other).await;
+    let spare_user = user(&app.service, &spare, "u@spare.example", Role::Analyst).await;
+    let t = NewToken {
+        name: "to-revoke".into(),
+        scopes: Scopes::parse("read").unwrap(),
+        expires_in_days: Some(30),
+    };
+    let doomed = app
+        .service
+        .create_token_for(&op, "sa@regional.example", t)
+        .await
+        .unwrap()
+        .0;
+    // One successful request per route: (method, path, body).
+    let calls: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, "/api/v1/me".into(), None),
+        (
+            Method::POST,
+            "/api/v1/me/password".into(),
+            Some(json!({"current_password": PASSWORD, "new_password": "another long passphrase"})),
+        ),
+        (Method::GET, "/api/v1/organisations".into(), None),
+        (
+            Method::POST,
+            "/api/v1/organisations".into(),
+            Some(
+                json!({"name": "New team", "short_name": "NewCERT", "kind": "sector-cert", "country": "th"}),
+            ),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/organisations/{}", app.member.id),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/organisations/{}", app.member.id),
+            Some(json!({"name": "Singapore CERT", "country": "SG"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/organisations/{}/suspend", spare.id),
+            None,
+        ),
+        (Method::GET, "/api/v1/communities".into(), None),
+        (
+            Method::POST,
+            "/api/v1/communities".into(),
+            Some(json!({"name": "drill-2026"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/communities/{}", community.name),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/communities/{}/members", community.name),
+            Some(json!({"members": [app.member.id, app.regional.id]})),
+        ),
+        (Method::GET, "/api/v1/users".into(), None),
+        (
+            Method::POST,
+            "/api/v1/users".into(),
+            Some(
+                json!({"email": "new@member.example", "display_name": "New", "role": "analyst", "org_id": app.member.id}),
+            ),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/users/{}", app.analyst.id),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/users/{}", app.analyst.id),
+            Some(json!({"display_name": "Analyst", "role": "read-only"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/users/{}/reset-password", spare_user.id),
+            None,
+        ),
+        (Method::GET, "/api/v1/tokens".into(), None),
+        (
+            Method::POST,
+            "/api/v1/tokens".into(),
+            Some(json!({"name": "siem", "scopes": ["read", "sync"], "expires_in_days": 90})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/tokens/{}", doomed.id),
+            None,
+        ),
+        (Method::GET, "/api/v1/audit?limit=50".into(), None),
+    ];
+    let table = simpul_server::api::table();
+    for r in &table {
+        let pattern = format!("/api/v1{}", r.path);
+        let covered = calls.iter().any(|(m, p, _)| {
+            *m == r.method && matches_template(&pattern, p.split('?').next().unwrap())
+        });
+        assert!(covered, "{r:?} has no call in this test");
+    }
+    let mut checked = 0;
+    for (method, path, body) in &calls {
+        let bare = path.split('?').next().unwrap();
+        let route = table
+            .iter()
+            .find(|r| r.method == *method && matches_template(&format!("/api/v1{}", r.path), bare))
+            .unwrap_or_else(|| panic!("{method} {path} is not in the table"));
+        let mut req = app.call(method.clone(), path);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        assert_eq!(status, route.success, "{method} {path}: {text}");
+        let op_doc =
+            &doc["paths"][format!("/api/v1{}", route.path)][method.as_str().to_lowercase()];
+        let documented = &op_doc["responses"][status.as_str()];
+        assert!(
+            documented.is_object(),
+            "{method} {path}: {status} is not documented"
+        );
+        match &route.response {
+            Some(schema) => {
+                let reference = documented["content"]["application/json"]["schema"]["$ref"]
+                    .as_str()
+                    .unwrap();
+                assert_eq!(reference, format!("#/components/schemas/{}", schema.name()));
+                let value: Value = serde_json::from_str(&text).unwrap();
+                assert_valid(&doc, &schema.name(), &value, &format!("{method} {path}"));
+            }
+            None => assert!(text.is_empty() && documented.get("content").is_none()),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, table.len());
+    // Error bodies match the Problem schema, a validation error with its field errors too.
+    for (path, body) in [
+        (
+            "/api/v1/organisations",
+            json!({"name": "", "short_name": "x", "kind": "x"}),
+        ),
+        ("/api/v1/tokens", json!("not an object")),
+    ] {
+        let res = app
+            .call(Method::POST, path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+        let value: Value = res.json().await.unwrap();
+        assert_valid(&doc, "Problem", &value, path);
+    }
+    app.stop().await;
+}
+
+/// Whether `path` is an instance of the route `template` (`{…}` matches one segment).
+fn matches_template(template: &str, path: &str) -> bool {
+    let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
+    t.len() == p.len()
+        && t.iter()
+            .zip(&p)
+            .all(|(a, b)| a == b || (a.starts_with('{') && a.ends_with('}') && !b.is_empty()))
+}
+
+#[tokio::test]
+async fn the_document_states_the_bounds_the_server_enforces() {
+    use simpul_core::secret::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+    let doc = serde_json::to_value(simpul_server::api::openapi()).unwrap();
+    let s = &doc["components"]["schemas"];
+    let short = &s["NewOrganisation"]["properties"]["short_name"];
+    assert_eq!(short["minLength"], ShortName::MIN_CHARS);
+    assert_eq!(short["maxLength"], ShortName::MAX_CHARS);
+    assert_eq!(short["pattern"], ShortName::PATTERN);
+    for (schema, field) in [
+        ("NewOrganisation", "name"),
+        ("OrganisationUpdate", "name"),
+        ("NewUser", "display_name"),
+        ("UserUpdate", "display_name"),
+        ("NewToken", "name"),
+    ] {
+        let f = &s[schema]["properties"][field];
+        assert_eq!(f["minLength"], 1, "{schema}.{field}");
+        assert_eq!(
+            f["maxLength"],
+            simpul_core::org::NAME_MAX_CHARS,
+            "{schema}.{field}"
+        );
+        assert_eq!(
+            f["pattern"],
+            simpul_core::org::NAME_PATTERN,
+            "{schema}.{field}"
+        );
+    }
+    for (schema, field) in [("NewUser", "password"), ("PasswordChange", "new_password")] {
+        let f = &s[schema]["properties"][field];
+        assert_eq!(f["minLength"], MIN_PASSWORD_CHARS, "{schema}.{field}");
+        assert_eq!(f["maxLength"], MAX_PASSWORD_CHARS, "{schema}.{field}");
+    }
+    let community = &s["NewCommunity"]["properties"]["name"];
+    assert_eq!(community["pattern"], simpul_core::CommunityName::PATTERN);
+    assert_eq!(
+        community["maxLength"],
+        simpul_core::CommunityName::MAX_CHARS
+    );
+    assert_eq!(
+        s["NewUser"]["properties"]["email"]["maxLength"],
+        simpul_core::Email::MAX_CHARS
+    );
+    let days = &s["NewToken"]["properties"]["expires_in_days"];
+    assert_eq!(days["minimum"], 1);
+    assert_eq!(days["maximum"], simpul_core::token::MAX_EXPIRES_IN_DAYS);
+    assert_eq!(s["NewToken"]["properties"]["scopes"]["minItems"], 1);
+    let kinds: Vec<&str> = OrgKind::ALL.iter().map(OrgKind::as_str).collect();
+    assert_eq!(
+        s["Organisation"]["properties"]["kind"]["enum"],
+        json!(kinds)
+    );
+    let limit = doc["paths"]["/api/v1/audit"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(limit["schema"]["minimum"], 1);
+    assert_eq!(
+        limit["schema"]["maximum"],
+        simpul_server::api::audit::MAX_LIMIT
+    );
+    // The patterns say what the parsers say.
+    let name_re = regex_lite(simpul_core::org::NAME_PATTERN);
+    for (name, ok) in [
+        ("SingCERT team", true),
+        (" x ", true),
+        ("   ", false),
+        ("a\u{7}b", false),
+    ] {
+        assert_eq!(
+            name_re.is_valid(&json!(name)),
+            ok,
+            "{name:?} vs check_name: {:?}",
+            simpul_core::org::check_name("n", name)
+        );
+        assert_eq!(simpul_core::org::check_name("n", name).is_ok(), ok);
+    }
+    let short_re = regex_lite(ShortName::PATTERN);
+    for s in ["SingCERT", "Id-SIRTII/CC", "-lead", "has space", "naïve"] {
+        assert_eq!(
+            short_re.is_valid(&json!(s)),
+            ShortName::parse(s).is_ok(),
+            "{s}"
+        );
+    }
+}
+
+/// A validator of strings against `pattern`.
+fn regex_lite(pattern: &str) -> jsonschema::Validator {
+    jsonschema::validator_for(&json!({"type": "string", "pattern": pattern})).unwrap()
+}
