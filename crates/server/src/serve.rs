@@ -66,8 +66,9 @@ pub async fn serve_with(
         .header_read_timeout(limits.header_read_timeout)
         // A header line hyper cannot parse (a control character in a value, say) is dropped rather
         // than answered with hyper's own empty 400, so the request reaches the app and any error
-        // is ours (problem+json). Framing headers are not at risk: a dropped Content-Length or
-        // Transfer-Encoding leaves a body the next parse rejects, and the connection is closed.
+        // is ours (problem+json). A dropped Content-Length or Transfer-Encoding only desynchronises
+        // the sender's own connection (the rest is parsed as the next request); a proxy in front
+        // must not forward such lines (RFC 9110 §5.5).
         .ignore_invalid_headers(true);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
