@@ -66,6 +66,7 @@ pass() {
     --phases examples,coverage,fuzzing \
     --workers 2 \
     --request-timeout 30 \
+    --generation-database none \
     --report junit --report-junit-path "$data/$name.xml" \
     --no-color "$@" 2>&1 | tee "$data/$name.log"
   local rc=${PIPESTATUS[0]}

@@ -181,6 +181,11 @@ async fn web_session(app: &App, email: &str) -> (String, String) {
     (session, me["csrf_token"].as_str().unwrap().to_owned())
 }
 
+fn assert_html(res: &reqwest::Response) {
+    let ct = res.headers()["content-type"].to_str().unwrap();
+    assert!(ct.starts_with("text/html"), "{} {ct}", res.status());
+}
+
 /// Sends `request` on a fresh connection and reads the answer until the server closes.
 async fn raw(addr: SocketAddr, request: &[u8]) -> String {
     let mut s = TcpStream::connect(addr).await.unwrap();
@@ -474,12 +479,7 @@ async fn web_routes_answer_html_pages() {
     // A wrong password: the sign-in page again, with the reason.
     let res = web_login(&app, "an@member.example", "not the password at all").await;
     assert_eq!(res.status(), 401);
-    assert!(
-        res.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert_html(&res);
     let html = res.text().await.unwrap();
     assert!(
         html.starts_with("<!doctype html>") && html.contains("<form"),
@@ -494,12 +494,7 @@ async fn web_routes_answer_html_pages() {
         .await
         .unwrap();
     assert_eq!(res.status(), 422);
-    assert!(
-        res.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert_html(&res);
     // An invalid token form: the account page with the message, and no JSON around it.
     let (session, csrf) = web_session(&app, "an@member.example").await;
     let res = app
@@ -516,12 +511,7 @@ async fn web_routes_answer_html_pages() {
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
-    assert!(
-        res.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert_html(&res);
     let html = res.text().await.unwrap();
     assert!(html.starts_with("<!doctype html>"), "{html}");
     assert!(html.contains("must be a whole number of days"), "{html}");
@@ -535,12 +525,7 @@ async fn web_routes_answer_html_pages() {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
-    assert!(
-        res.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert_html(&res);
     // Pages carry no inline style or script (the CSP forbids them); the stylesheet is served.
     let page = app
         .client
@@ -592,12 +577,7 @@ async fn throttled_sign_in_says_when_to_retry() {
         .parse()
         .unwrap();
     assert!(secs >= 1);
-    assert!(
-        res.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert_html(&res);
     app.stop().await;
 }
 
