@@ -44,7 +44,8 @@ token="$(env -u SIMPUL_CONFIG -u SIMPUL_DATABASE "$SIMPUL_BIN" token create --da
   --user admin@asean-cert.example --name schemathesis --scopes read,write,sync,admin)"
 
 # The operations that can lock the test's own site-admin out (suspend their organisation, disable
-# them) run in a second pass of their own, so they cannot turn the first pass into 401s.
+# them: the core does not refuse that yet) run in a second pass of their own, so they cannot turn
+# the first pass into 401s.
 lockout=(post_organisations__id__suspend patch_organisations__id_ patch_users__id_)
 exclude=()
 include=()
@@ -58,7 +59,8 @@ status=0
 pass() {
   local name="$1"; shift
   set +e
-  schemathesis run "$base/api/v1/openapi.json" \
+  # From the temporary folder: schemathesis keeps its example database in the working directory.
+  (cd "$data" && schemathesis run "$base/api/v1/openapi.json" \
     --url "$base" \
     --header "Authorization: Bearer $token" \
     --checks not_a_server_error,response_schema_conformance \
@@ -66,13 +68,14 @@ pass() {
     --phases examples,coverage,fuzzing \
     --workers 2 \
     --request-timeout 30 \
-    --generation-database none \
     --report junit --report-junit-path "$data/$name.xml" \
-    --no-color "$@" 2>&1 | tee "$data/$name.log"
+    --no-color "$@") 2>&1 | tee "$data/$name.log"
   local rc=${PIPESTATUS[0]}
   set -e
   if [ "$rc" -ne 0 ]; then status=$rc; fi
-  if grep -q "Authentication failed" "$data/$name.log"; then
+  # The lock-out pass may well lock its admin out (the core does not refuse that yet); the main
+  # pass must keep its credentials to the end, or its results say little.
+  if [ "$name" = main ] && grep -q "Authentication failed" "$data/$name.log"; then
     echo "schemathesis: the $name pass lost its credentials (401/403 only on some operations)" >&2
     status=1
   fi
