@@ -20,6 +20,27 @@ impl Invalid {
     }
 }
 
+/// The most characters of an input an error message quotes (see [`excerpt`]).
+pub const EXCERPT_CHARS: usize = 64;
+
+/// What an error message may quote of an input: at most [`EXCERPT_CHARS`] characters, control
+/// characters escaped, and `…` when cut. Error bodies never echo a huge or unprintable input.
+pub fn excerpt(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == EXCERPT_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// What a service call can fail with.
 #[derive(Debug, thiserror::Error)]
 pub enum CoreError {
@@ -48,5 +69,20 @@ impl From<crate::access::Denied> for CoreError {
             crate::access::Denied::Hidden => CoreError::NotFound("resource".into()),
             other => CoreError::Forbidden(other.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_short_and_printable() {
+        assert_eq!(excerpt("SingCERT"), "SingCERT");
+        assert_eq!(excerpt("a\nb\u{1}"), "a\\nb\\u{1}");
+        let long = "x".repeat(1 << 20);
+        let e = excerpt(&long);
+        assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
+        assert!(e.ends_with('…'));
     }
 }

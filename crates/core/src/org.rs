@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::country::Country;
-use crate::error::Invalid;
+use crate::error::{Invalid, excerpt};
 
 /// An organisation's id. The same UUID names its STIX `identity` object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -33,8 +33,15 @@ impl fmt::Display for OrgId {
 pub struct ShortName(String);
 
 impl ShortName {
+    /// The fewest characters a short name has.
+    pub const MIN_CHARS: usize = 2;
+    /// The most characters a short name has.
+    pub const MAX_CHARS: usize = 32;
+    /// The characters a short name is made of (JSON Schema / ECMA-262 syntax; lengths apart).
+    pub const PATTERN: &'static str = "^[A-Za-z0-9][A-Za-z0-9._/-]*$";
+
     pub fn parse(s: &str) -> Result<Self, Invalid> {
-        let ok_len = (2..=32).contains(&s.chars().count());
+        let ok_len = (Self::MIN_CHARS..=Self::MAX_CHARS).contains(&s.chars().count());
         let ok_first = s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
         let ok_chars = s
             .chars()
@@ -45,7 +52,8 @@ impl ShortName {
             Err(Invalid::new(
                 "short_name",
                 format!(
-                    "`{s}` is not a valid short name (2-32 letters, digits, '-', '_', '.', '/', starting with a letter or digit)"
+                    "`{}` is not a valid short name (2-32 letters, digits, '-', '_', '.', '/', starting with a letter or digit)",
+                    excerpt(s)
                 ),
             ))
         }
@@ -107,7 +115,7 @@ macro_rules! string_enum {
                         format!(
                             "unknown {} `{}` (expected one of: {})",
                             $field,
-                            s,
+                            $crate::error::excerpt(s),
                             [$($text),+].join(", ")
                         ),
                     )),
@@ -163,10 +171,19 @@ pub struct NewOrganisation {
     pub country: Option<Country>,
 }
 
+/// The most characters a display name (of an organisation, a user, a token) has.
+pub const NAME_MAX_CHARS: usize = 200;
+/// What [`check_name`] accepts, lengths apart: no control characters and not only white space
+/// (JSON Schema / ECMA-262 syntax).
+pub const NAME_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$";
+
 /// Checks a display name: 1–200 characters, no control characters.
 pub fn check_name(path: &str, name: &str) -> Result<String, Invalid> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+    if name.is_empty()
+        || name.chars().count() > NAME_MAX_CHARS
+        || name.chars().any(char::is_control)
+    {
         return Err(Invalid::new(
             path,
             "must be 1-200 characters without control characters",

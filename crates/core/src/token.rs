@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::error::Invalid;
+use crate::error::{Invalid, excerpt};
 use crate::user::UserId;
 
 /// An API token's id (not its secret).
@@ -91,7 +91,10 @@ impl Scopes {
                 .ok_or_else(|| {
                     Invalid::new(
                         "scopes",
-                        format!("unknown scope `{part}` (expected read, write, sync, admin)"),
+                        format!(
+                            "unknown scope `{}` (expected read, write, sync, admin)",
+                            excerpt(part)
+                        ),
                     )
                 })?;
             out = out.with(scope);
@@ -158,6 +161,9 @@ impl ApiToken {
         }
     }
 }
+
+/// The longest lifetime a new API token may ask for, in days (checked by the service).
+pub const MAX_EXPIRES_IN_DAYS: u32 = 3650;
 
 /// How long a web session lives without a request.
 pub const SESSION_IDLE: Duration = Duration::hours(2);

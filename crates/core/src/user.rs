@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::error::Invalid;
+use crate::error::{Invalid, excerpt};
 use crate::org::{OrgId, string_enum};
 
 /// A user's id.
@@ -32,12 +32,20 @@ impl fmt::Display for UserId {
 pub struct Email(String);
 
 impl Email {
+    /// The most characters an email address has.
+    pub const MAX_CHARS: usize = 254;
+
     /// A pragmatic check: one `@`, a non-empty local part without spaces or controls, a domain of
     /// dot-separated LDH labels with at least one dot; at most 254 characters.
     pub fn parse(s: &str) -> Result<Self, Invalid> {
         let s = s.trim();
-        let bad = || Invalid::new("email", format!("`{s}` is not a valid email address"));
-        if s.len() > 254 {
+        let bad = || {
+            Invalid::new(
+                "email",
+                format!("`{}` is not a valid email address", excerpt(s)),
+            )
+        };
+        if s.len() > Self::MAX_CHARS {
             return Err(bad());
         }
         let (local, domain) = s.split_once('@').ok_or_else(bad)?;
@@ -135,8 +143,17 @@ impl fmt::Display for CommunityId {
 pub struct CommunityName(String);
 
 impl CommunityName {
+    /// The fewest characters a community name has.
+    pub const MIN_CHARS: usize = 2;
+    /// The most characters a community name has.
+    pub const MAX_CHARS: usize = 64;
+    /// The characters a community name is made of (JSON Schema / ECMA-262 syntax; lengths apart).
+    pub const PATTERN: &'static str = "^[a-z][a-z0-9-]*$";
+    /// The most characters a community's description has (checked by `Service::create_community`).
+    pub const DESCRIPTION_MAX_CHARS: usize = 2000;
+
     pub fn parse(s: &str) -> Result<Self, Invalid> {
-        let ok = (2..=64).contains(&s.len())
+        let ok = (Self::MIN_CHARS..=Self::MAX_CHARS).contains(&s.len())
             && s.starts_with(|c: char| c.is_ascii_lowercase())
             && s.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
@@ -146,7 +163,8 @@ impl CommunityName {
             Err(Invalid::new(
                 "name",
                 format!(
-                    "`{s}` is not a valid community name (2-64 lower-case letters, digits, '-', starting with a letter)"
+                    "`{}` is not a valid community name (2-64 lower-case letters, digits, '-', starting with a letter)",
+                    excerpt(s)
                 ),
             ))
         }

@@ -3,7 +3,8 @@
 //! Accepted, in this order: `Authorization: Bearer <token>`; `Authorization: Basic` with the user's
 //! email and a token as password (what TAXII clients send); the `simpul_session` cookie of a web
 //! session. A state-changing request authenticated by cookie must carry the session's CSRF token in
-//! `X-CSRF-Token` (REST) or the `csrf_token` form field (web forms, checked by the form handlers).
+//! `X-CSRF-Token`, whatever its content type; web forms do not use this extractor but
+//! [`crate::web::CsrfForm`], which checks the `csrf_token` form field.
 //! Missing or bad credentials are 401 with `WWW-Authenticate`.
 
 use std::net::SocketAddr;
@@ -101,13 +102,11 @@ impl FromRequestParts<AppState> for Auth {
             }
         } else if let Some(cookie) = session_cookie(&parts.headers) {
             let p = service.authenticate_session(&cookie, source).await?;
+            // Every state change by cookie carries the CSRF token, whatever its content type (a
+            // cross-site form can send a body-less POST as `application/x-www-form-urlencoded`).
+            // Web forms are read through `web::CsrfForm`, which checks the form field instead.
             let writes = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-            let is_form = parts
-                .headers
-                .get(header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-            if writes && !is_form {
+            if writes {
                 let sent = parts
                     .headers
                     .get(CSRF_HEADER)

@@ -10,7 +10,8 @@ use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use simpul_core::{CoreError, StoreError};
+use simpul_core::error::excerpt;
+use simpul_core::{CoreError, Invalid, StoreError};
 
 /// Stable error codes: one table, one status each. Never renumber or rename a shipped code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +29,7 @@ pub enum ErrorCode {
     RateLimited,
     Internal,
     Unavailable,
+    RequestTimeout,
 }
 
 impl ErrorCode {
@@ -45,6 +47,7 @@ impl ErrorCode {
         Self::RateLimited,
         Self::Internal,
         Self::Unavailable,
+        Self::RequestTimeout,
     ];
 
     /// (code, status, title)
@@ -95,6 +98,11 @@ impl ErrorCode {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Service unavailable",
             ),
+            Self::RequestTimeout => (
+                "request_timeout",
+                StatusCode::REQUEST_TIMEOUT,
+                "Request timeout",
+            ),
         }
     }
 
@@ -125,7 +133,8 @@ impl ErrorCode {
 }
 
 /// One offending field: a JSON pointer (or a parameter name) and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct FieldError {
     pub pointer: String,
     pub detail: String,
@@ -171,22 +180,36 @@ impl ApiError {
         )
     }
 
+    /// A query or path parameter the server refuses; the field error names the parameter.
+    pub fn invalid_parameter(name: &str, why: impl Into<String>) -> Self {
+        let why = why.into();
+        Self::new(
+            ErrorCode::InvalidInput,
+            format!("invalid query parameter `{name}`: {why}"),
+        )
+        .with_field(name, why)
+    }
+
     pub fn not_found(what: impl Into<String>) -> Self {
         Self::new(ErrorCode::NotFound, what)
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(i: Invalid) -> Self {
+        let pointer = if i.path.starts_with('/') {
+            i.path.clone()
+        } else {
+            format!("/{}", i.path)
+        };
+        Self::new(ErrorCode::InvalidInput, i.to_string()).with_field(pointer, i.message)
     }
 }
 
 impl From<CoreError> for ApiError {
     fn from(e: CoreError) -> Self {
         match e {
-            CoreError::Invalid(i) => {
-                let pointer = if i.path.starts_with('/') {
-                    i.path.clone()
-                } else {
-                    format!("/{}", i.path)
-                };
-                Self::new(ErrorCode::InvalidInput, i.to_string()).with_field(pointer, i.message)
-            }
+            CoreError::Invalid(i) => i.into(),
             CoreError::NotFound(what) => {
                 Self::new(ErrorCode::NotFound, format!("{what} not found"))
             }
@@ -230,30 +253,126 @@ pub enum Flavour {
     Problem,
     /// The TAXII 2.1 error message.
     Taxii,
+    /// An HTML page (the web UI's routes).
+    Html,
 }
 
 impl Flavour {
     pub fn for_path(path: &str) -> Self {
         if path == "/taxii2" || path.starts_with("/taxii2/") {
             Self::Taxii
+        } else if crate::web::is_web_path(path) {
+            Self::Html
         } else {
             Self::Problem
         }
     }
 }
 
-#[derive(Serialize)]
+/// The most characters of a `detail` sent; longer ones are cut (the full text is in no response).
+const MAX_DETAIL_CHARS: usize = 512;
+/// The most field errors sent.
+const MAX_FIELD_ERRORS: usize = 20;
+
+/// `msg` fit for an error body: each quoted part (between backticks or double quotes) longer than
+/// an excerpt is cut to one (see [`excerpt`]), control characters are escaped, and the whole is cut
+/// to [`MAX_DETAIL_CHARS`]. Serde's and the framework's messages quote what the client sent (an
+/// unknown key, a bad value) and must not echo a huge input.
+pub fn bound_message(msg: &str) -> String {
+    let mut out = String::new();
+    let mut rest = msg;
+    while let Some(i) = rest.find(['`', '"']) {
+        push_escaped(&mut out, &rest[..i]);
+        let quote = &rest[i..=i];
+        let after = &rest[i + 1..];
+        let (inner, tail) = match after.find(quote) {
+            Some(j) => (&after[..j], Some(&after[j + 1..])),
+            None => (after, None),
+        };
+        out.push_str(quote);
+        out.push_str(&excerpt(inner));
+        match tail {
+            Some(t) => {
+                out.push_str(quote);
+                rest = t;
+            }
+            None => rest = "",
+        }
+        if out.chars().count() > MAX_DETAIL_CHARS {
+            break;
+        }
+    }
+    push_escaped(&mut out, rest);
+    if out.chars().count() > MAX_DETAIL_CHARS {
+        out = out.chars().take(MAX_DETAIL_CHARS).collect();
+        out.push('…');
+    }
+    out
+}
+
+fn push_escaped(out: &mut String, s: &str) {
+    for c in s.chars().take(MAX_DETAIL_CHARS + 1) {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+/// The field errors fit for an error body: at most [`MAX_FIELD_ERRORS`], each bounded.
+fn bounded_fields(errors: &[FieldError]) -> Vec<FieldError> {
+    errors
+        .iter()
+        .take(MAX_FIELD_ERRORS)
+        .map(|e| FieldError {
+            pointer: bound_message(&e.pointer),
+            detail: bound_message(&e.detail),
+        })
+        .collect()
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(description = "RFC 9457 problem details with a stable `code`")]
 struct Problem<'a> {
+    /// `urn:simpul:problem:<code>`
     #[serde(rename = "type")]
     kind: String,
     title: &'static str,
     status: u16,
     detail: &'a str,
+    #[schema(schema_with = crate::api::schema::error_code)]
     code: &'static str,
+    /// The request's id, as in the `X-Request-Id` response header and the server log.
     #[serde(skip_serializing_if = "Option::is_none")]
     request_id: Option<&'a str>,
+    /// The offending fields (JSON pointers into the body, or parameter names).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    #[schema(value_type = Vec<FieldError>)]
     errors: &'a [FieldError],
+}
+
+/// The schema of the problem+json body, derived from the type that writes it.
+pub fn problem_schema() -> (
+    String,
+    utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+) {
+    use utoipa::{PartialSchema, ToSchema};
+    (
+        Problem::<'static>::name().into_owned(),
+        Problem::<'static>::schema(),
+    )
+}
+
+/// The schemas the problem body refers to.
+pub fn problem_schemas(
+    out: &mut Vec<(
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    )>,
+) {
+    use utoipa::{PartialSchema, ToSchema};
+    out.push((FieldError::name().into_owned(), FieldError::schema()));
 }
 
 #[derive(Serialize)]
@@ -274,24 +393,25 @@ pub const TAXII_JSON: &str = "application/taxii+json;version=2.1";
 impl ApiError {
     /// The body and its media type.
     pub fn body(&self, flavour: Flavour, request_id: Option<&str>) -> (&'static str, Vec<u8>) {
+        let detail = bound_message(&self.detail);
+        let errors = bounded_fields(&self.errors);
         let bytes = match flavour {
-            Flavour::Problem => serde_json::to_vec(&Problem {
+            Flavour::Problem | Flavour::Html => serde_json::to_vec(&Problem {
                 kind: format!("urn:simpul:problem:{}", self.code.as_str()),
                 title: self.code.title(),
                 status: self.status.as_u16(),
-                detail: &self.detail,
+                detail: &detail,
                 code: self.code.as_str(),
                 request_id,
-                errors: &self.errors,
+                errors: &errors,
             }),
             Flavour::Taxii => serde_json::to_vec(&TaxiiError {
                 title: self.code.title(),
-                description: &self.detail,
+                description: &detail,
                 error_id: request_id,
                 error_code: self.code.as_str(),
                 http_status: self.status.as_u16().to_string(),
-                details: (!self.errors.is_empty())
-                    .then(|| serde_json::json!({ "errors": self.errors })),
+                details: (!errors.is_empty()).then(|| serde_json::json!({ "errors": errors })),
             }),
         };
         let media = if flavour == Flavour::Taxii {
@@ -309,6 +429,15 @@ impl ApiError {
         flavour: Flavour,
         request_id: Option<&str>,
     ) -> Response {
+        if flavour == Flavour::Html {
+            let mut res = crate::web::error_page(self, request_id);
+            for (name, value) in &parts.headers {
+                if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                    res.headers_mut().append(name, value.clone());
+                }
+            }
+            return res;
+        }
         let (media, body) = self.body(flavour, request_id);
         parts.status = self.status;
         parts
@@ -319,7 +448,7 @@ impl ApiError {
         if self.code == ErrorCode::Unauthenticated {
             let challenge = match flavour {
                 Flavour::Taxii => r#"Basic realm="simpul", Bearer realm="simpul""#,
-                Flavour::Problem => r#"Bearer realm="simpul""#,
+                Flavour::Problem | Flavour::Html => r#"Bearer realm="simpul""#,
             };
             parts.headers.insert(
                 header::WWW_AUTHENTICATE,
@@ -379,6 +508,23 @@ mod tests {
         let e: ApiError = StoreError::Unavailable("connection refused to 10.0.0.1".into()).into();
         assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(!e.detail.contains("10.0.0.1"));
+    }
+
+    #[test]
+    fn bodies_quote_at_most_an_excerpt() {
+        let key = "k".repeat(1 << 20);
+        let msg = format!("unknown field `{key}`, expected one of `name`, `kind`");
+        let bounded = bound_message(&msg);
+        assert!(bounded.len() < 200, "{bounded}");
+        assert!(
+            bounded.contains("expected one of `name`, `kind`"),
+            "{bounded}"
+        );
+        let e = ApiError::new(ErrorCode::InvalidInput, msg).with_field(format!("/{key}"), "x");
+        let (_, body) = e.body(Flavour::Problem, None);
+        assert!(body.len() < 1024, "{}", body.len());
+        assert_eq!(bound_message("bad\u{7}bell"), "bad\\u{7}bell");
+        assert_eq!(bound_message("unclosed `abc"), "unclosed `abc");
     }
 
     #[test]

@@ -8,8 +8,6 @@
 //! Must never: query the store for shared objects on its own (every read of shared data goes through the
 //! core's sharing policy), put internal error details in a response, or read the wall clock in logic.
 
-use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
@@ -27,11 +25,13 @@ pub mod api;
 pub mod auth;
 pub mod error;
 mod metrics;
+mod serve;
 pub mod web;
 
 pub use axum::Router;
 pub use error::{ApiError, ErrorCode, Flavour};
 pub use metrics::Metrics;
+pub use serve::{BodyTimedOut, Limits, serve, serve_with};
 
 /// Settings of the HTTP edge.
 #[derive(Debug, Clone)]
@@ -109,20 +109,6 @@ pub fn app(state: AppState, routes: Router<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves; requests in flight are allowed to finish.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    app: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-}
-
 async fn request_id(mut req: Request, next: Next) -> Response {
     let given = req
         .headers()
@@ -161,6 +147,15 @@ async fn render_errors(req: Request, next: Next) -> Response {
     if !(res.status().is_client_error() || res.status().is_server_error()) {
         return res;
     }
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if flavour == Flavour::Html && is_html {
+        // A web page that shows its own error (a refused form).
+        return res;
+    }
     let status = res.status();
     let (parts, body) = res.into_parts();
     let text = match http_body_util::Limited::new(body, 4096).collect().await {
@@ -175,7 +170,7 @@ async fn render_errors(req: Request, next: Next) -> Response {
     } else if text.is_empty() {
         code.title().to_owned()
     } else {
-        text
+        error::bound_message(&text)
     };
     let err = ApiError {
         code,

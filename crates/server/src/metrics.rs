@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicI64;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
@@ -92,10 +93,31 @@ impl Default for Metrics {
     }
 }
 
-/// Middleware: counts and times every request under its matched route (or `unmatched`).
+/// The `method` label: one of the standard methods, else `other`, so a client cannot create a new
+/// time series per made-up method.
+fn method_label(m: &Method) -> &'static str {
+    const KNOWN: [Method; 9] = [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::TRACE,
+        Method::CONNECT,
+    ];
+    KNOWN
+        .iter()
+        .find(|k| *k == m)
+        .map_or("other", Method::as_str)
+}
+
+/// Middleware: counts and times every request under its matched route (a route template, so the
+/// label set is bounded) or `unmatched`.
 pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = req.method().as_str().to_owned();
+    let method = method_label(req.method()).to_owned();
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -137,4 +159,17 @@ pub(crate) async fn render(State(state): State<AppState>) -> Response {
         out,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_methods_share_one_label() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        let made_up = Method::from_bytes(b"FOOA1").unwrap();
+        assert_eq!(method_label(&made_up), "other");
+    }
 }

@@ -6,8 +6,8 @@ use std::pin::Pin;
 
 use deadpool_postgres::{GenericClient, Transaction};
 use simpul_core::audit::AuditEvent;
-use simpul_core::store::StoreError;
 use simpul_core::store::rows::{AUDIT_COLUMNS, AuditRow};
+use simpul_core::store::{Outcome, StoreError};
 use tokio_postgres::Row;
 use tokio_postgres::types::ToSql;
 
@@ -48,25 +48,6 @@ pub(crate) async fn execute(
 ) -> Result<u64, StoreError> {
     let stmt = client.prepare_cached(sql).await.map_err(map_err)?;
     client.execute(&stmt, params).await.map_err(map_err)
-}
-
-/// What an audited change reports: whether it happened (the same shape as SQLite's). A change that
-/// finds nothing to do (revoking a token already revoked) answers `false`: it is rolled back and leaves
-/// no audit entry.
-pub(crate) trait Outcome: Send {
-    fn happened(&self) -> bool;
-}
-
-impl Outcome for () {
-    fn happened(&self) -> bool {
-        true
-    }
-}
-
-impl Outcome for bool {
-    fn happened(&self) -> bool {
-        *self
-    }
 }
 
 impl PostgresStore {

@@ -7,30 +7,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rusqlite::{Connection, Params, Row, Transaction, TransactionBehavior};
 use simpul_core::audit::AuditEvent;
-use simpul_core::store::StoreError;
 use simpul_core::store::rows::{AUDIT_COLUMNS, AuditRow};
+use simpul_core::store::{Outcome, StoreError};
 
 use crate::error::Error;
 use crate::rows::{opt_uuid_text, ts};
 use crate::{MAX_READERS, SqliteStore, open_connection};
-
-/// What a change inside [`SqliteStore::audited`] returns, saying whether it changed anything: only a
-/// change that happened is recorded (revoking a token already revoked writes no entry).
-pub(crate) trait Outcome {
-    fn happened(&self) -> bool;
-}
-
-impl Outcome for () {
-    fn happened(&self) -> bool {
-        true
-    }
-}
-
-impl Outcome for bool {
-    fn happened(&self) -> bool {
-        *self
-    }
-}
 
 impl SqliteStore {
     /// Runs `f` with a reader connection.

@@ -76,6 +76,25 @@ pub struct PoolStatus {
     pub max: usize,
 }
 
+/// What a backend's audited change reports: whether it happened. A change that finds nothing to
+/// do (revoking a token already revoked) answers `false`: the backend rolls it back and writes no
+/// audit entry.
+pub trait Outcome: Send {
+    fn happened(&self) -> bool;
+}
+
+impl Outcome for () {
+    fn happened(&self) -> bool {
+        true
+    }
+}
+
+impl Outcome for bool {
+    fn happened(&self) -> bool {
+        *self
+    }
+}
+
 /// What operations may ask of a store: liveness, schema and pool. This is the only part of the store
 /// the edges can reach ([`crate::Service::probe`]), for `/readyz` and `/metrics`.
 #[async_trait]

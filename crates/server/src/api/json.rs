@@ -1,17 +1,22 @@
-//! `JsonBody<T>`: a JSON request body whose errors name the JSON path and the text position.
+//! Request extractors of the REST API: `JsonBody<T>` (a JSON body whose errors name the JSON pointer
+//! and the text position) and `ApiQuery<T>` (query parameters whose errors name the parameter).
+//! Both quote at most an excerpt of what the client sent.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+use simpul_core::error::excerpt;
 
 use crate::error::{ApiError, ErrorCode};
+use crate::serve::BodyTimedOut;
 
 /// A JSON request body of type `T`.
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
-/// A serde path as a JSON pointer (`/members/2`).
+/// A serde path as a JSON pointer (`/members/2`); each key is cut to an excerpt.
 pub fn pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::new();
@@ -19,18 +24,21 @@ pub fn pointer(path: &serde_path_to_error::Path) -> String {
         out.push('/');
         match seg {
             Segment::Seq { index } => out.push_str(&index.to_string()),
-            Segment::Map { key } => out.push_str(&key.replace('~', "~0").replace('/', "~1")),
-            Segment::Enum { variant } => out.push_str(variant),
+            Segment::Map { key } => {
+                out.push_str(&excerpt(key).replace('~', "~0").replace('/', "~1"))
+            }
+            Segment::Enum { variant } => out.push_str(&excerpt(variant)),
             Segment::Unknown => out.push('?'),
         }
     }
     out
 }
 
-/// Parses `bytes` as `T`, with the error naming the path and position.
+/// Parses `bytes` as one JSON value of type `T` and nothing after it, with the error naming the path
+/// and position.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
+    let value: T = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
         let inner = e.inner();
         let ptr = pointer(e.path());
         let code = match inner.classify() {
@@ -46,7 +54,28 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         ApiError::new(code, format!("invalid request body{at}: {msg}"))
             .with_field(if ptr.is_empty() { "/".into() } else { ptr }, msg)
     })?;
+    // Only white space may follow the value: `{"a":1} garbage` is not a JSON document.
+    de.end().map_err(|e| {
+        ApiError::new(ErrorCode::InvalidJson, format!("invalid request body: {e}"))
+            .with_field("/", e.to_string())
+    })?;
     Ok(value)
+}
+
+/// The error for a body that could not be read: too large (413), not sent in time (408), or cut.
+pub(crate) fn unreadable_body(rej: axum::extract::rejection::BytesRejection) -> ApiError {
+    if std::error::Error::source(&rej).is_some_and(BodyTimedOut::is_cause_of) {
+        return ApiError::new(
+            ErrorCode::RequestTimeout,
+            "the request body was not received in time",
+        );
+    }
+    let status = axum::response::IntoResponse::into_response(rej).status();
+    let code = ErrorCode::for_status(status);
+    ApiError {
+        status,
+        ..ApiError::new(code, "the request body could not be read (too large?)")
+    }
 }
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
@@ -67,15 +96,43 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                 "the request body must be application/json",
             ));
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
-            let status = axum::response::IntoResponse::into_response(rej).status();
-            let code = ErrorCode::for_status(status);
-            ApiError {
-                status,
-                ..ApiError::new(code, "the request body could not be read (too large?)")
-            }
-        })?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(unreadable_body)?;
         parse(&bytes).map(JsonBody)
+    }
+}
+
+/// The query parameters of a request, as `T`.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+/// Parses a query string as `T`; errors name the parameter (`errors[].pointer` is its name).
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let name = e
+            .path()
+            .iter()
+            .next()
+            .map(|s| excerpt(&s.to_string()))
+            .unwrap_or_default();
+        let msg = e.inner().to_string();
+        let what = if name.is_empty() {
+            "invalid query string".to_owned()
+        } else {
+            format!("invalid query parameter `{name}`")
+        };
+        let pointer = if name.is_empty() { "?".into() } else { name };
+        ApiError::new(ErrorCode::InvalidInput, format!("{what}: {msg}")).with_field(pointer, msg)
+    })
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        parse_query(parts.uri.query().unwrap_or("")).map(ApiQuery)
     }
 }
 
@@ -88,6 +145,13 @@ mod tests {
     #[allow(dead_code)]
     struct Body {
         members: Vec<uuid::Uuid>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Query {
+        limit: Option<u32>,
     }
 
     #[test]
@@ -103,5 +167,27 @@ mod tests {
 
         let e = parse::<Body>(br#"{"members": [], "extra": 1}"#).unwrap_err();
         assert!(e.detail.contains("unknown field `extra`"), "{}", e.detail);
+    }
+
+    #[test]
+    fn trailing_garbage_is_refused_with_its_position() {
+        let e = parse::<Body>(br#"{"members": []} this is not json"#).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidJson);
+        assert!(
+            e.detail.contains("trailing characters at line 1 column 17"),
+            "{}",
+            e.detail
+        );
+        parse::<Body>(b"{\"members\": []}\n  ").unwrap();
+    }
+
+    #[test]
+    fn query_errors_name_the_parameter() {
+        let e = parse_query::<Query>("limit=abc").unwrap_err();
+        assert_eq!(e.errors[0].pointer, "limit");
+        assert!(e.detail.contains("`limit`"), "{}", e.detail);
+        let e = parse_query::<Query>("nope=1").unwrap_err();
+        assert!(e.detail.contains("unknown field `nope`"), "{}", e.detail);
+        assert_eq!(parse_query::<Query>("limit=5").unwrap().limit, Some(5));
     }
 }

@@ -478,7 +478,7 @@ enum AuditCommand {
     Verify,
     /// Print the newest entries, oldest first.
     Tail {
-        #[arg(short = 'n', default_value_t = 20)]
+        #[arg(short = 'n', default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..))]
         n: u32,
     },
 }
@@ -497,7 +497,21 @@ pub fn audit(store: &StoreArgs, args: AuditArgs) -> ExitCode {
                 }
             },
             AuditCommand::Tail { n } => {
-                let mut entries = svc.list_audit(&op, None, None, n).await?;
+                // Newest first, a page at a time, then printed oldest first.
+                let page = simpul_core::audit::service::MAX_AUDIT_PAGE;
+                let mut entries = Vec::new();
+                let mut before = None;
+                while entries.len() < n as usize {
+                    let want = (n - entries.len() as u32).min(page);
+                    let got = svc.list_audit(&op, None, before, want).await?;
+                    let Some(last) = got.last() else { break };
+                    before = Some(last.seq);
+                    let short = got.len() < want as usize;
+                    entries.extend(got);
+                    if short {
+                        break;
+                    }
+                }
                 entries.reverse();
                 for e in entries {
                     println!(

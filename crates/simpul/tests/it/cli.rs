@@ -546,6 +546,22 @@ fn admin_cli_manages_orgs_users_tokens_and_audit() {
         "{tail}"
     );
     assert!(tail.contains("cli:"), "the operator is the actor");
+    // More than one page may be asked for: every entry comes back, oldest first.
+    let all: usize = verified
+        .trim_start_matches("audit log intact: ")
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let tail = ok_stdout(&admin(d, &["audit", "tail", "-n", "5000"], None));
+    assert_eq!(tail.lines().count(), all, "{tail}");
+    assert!(
+        tail.lines().next().unwrap().trim_start().starts_with("1 "),
+        "{tail}"
+    );
+    let zero = admin(d, &["audit", "tail", "-n", "0"], None);
+    assert_eq!(zero.status.code(), Some(2));
 }
 
 /// Changes one stored entry directly in the database, then expects `audit verify` to name it.

@@ -1,0 +1,165 @@
+//! JSON Schemas of the core's validated newtypes and enums, built from the core's own constants
+//! (`ShortName::PATTERN`, `OrgKind::ALL`, …) so the document cannot drift from what the server
+//! enforces. Used by the resources' `#[schema(schema_with = …)]` attributes.
+
+use serde_json::Value;
+use simpul_core::org::{NAME_MAX_CHARS, NAME_PATTERN};
+use simpul_core::secret::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+use simpul_core::token::MAX_EXPIRES_IN_DAYS;
+use simpul_core::{CommunityName, Email, OrgKind, OrgStatus, Role, Scope, ShortName, UserStatus};
+use utoipa::openapi::schema::{
+    ArrayBuilder, KnownFormat, Object, ObjectBuilder, SchemaFormat, SchemaType, Type,
+};
+
+use crate::error::ErrorCode;
+
+fn string() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String)
+}
+
+fn string_or_null() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(
+        [Type::String, Type::Null]
+            .into_iter()
+            .collect::<SchemaType>(),
+    )
+}
+
+fn one_of(values: impl IntoIterator<Item = &'static str>) -> Object {
+    string().enum_values(Some(values)).build()
+}
+
+pub fn org_kind() -> Object {
+    one_of(OrgKind::ALL.iter().map(OrgKind::as_str))
+}
+
+pub fn org_status() -> Object {
+    one_of(OrgStatus::ALL.iter().map(OrgStatus::as_str))
+}
+
+pub fn role() -> Object {
+    one_of(Role::ALL.iter().map(Role::as_str))
+}
+
+pub fn user_status() -> Object {
+    one_of(UserStatus::ALL.iter().map(UserStatus::as_str))
+}
+
+pub fn scope() -> Object {
+    one_of(Scope::ALL.iter().map(|s| s.as_str()))
+}
+
+pub fn error_code() -> Object {
+    one_of(ErrorCode::ALL.iter().map(|c| c.as_str()))
+}
+
+/// A set of scopes (as answered).
+pub fn scopes() -> utoipa::openapi::schema::Array {
+    ArrayBuilder::new()
+        .items(scope())
+        .unique_items(true)
+        .build()
+}
+
+/// At least one scope (as asked for).
+pub fn scopes_wanted() -> utoipa::openapi::schema::Array {
+    ArrayBuilder::new()
+        .items(scope())
+        .min_items(Some(1))
+        .build()
+}
+
+fn name_builder(b: ObjectBuilder) -> ObjectBuilder {
+    b.min_length(Some(1))
+        .max_length(Some(NAME_MAX_CHARS))
+        .pattern(Some(NAME_PATTERN))
+}
+
+/// A display name: of an organisation, a user, a token.
+pub fn name() -> Object {
+    name_builder(string()).build()
+}
+
+pub fn short_name() -> Object {
+    string()
+        .min_length(Some(ShortName::MIN_CHARS))
+        .max_length(Some(ShortName::MAX_CHARS))
+        .pattern(Some(ShortName::PATTERN))
+        .build()
+}
+
+pub fn community_name() -> Object {
+    string()
+        .min_length(Some(CommunityName::MIN_CHARS))
+        .max_length(Some(CommunityName::MAX_CHARS))
+        .pattern(Some(CommunityName::PATTERN))
+        .build()
+}
+
+pub fn description() -> Object {
+    string()
+        .max_length(Some(CommunityName::DESCRIPTION_MAX_CHARS))
+        .build()
+}
+
+pub fn email() -> Object {
+    string()
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Email)))
+        .max_length(Some(Email::MAX_CHARS))
+        .build()
+}
+
+fn password_builder(b: ObjectBuilder) -> ObjectBuilder {
+    b.min_length(Some(MIN_PASSWORD_CHARS))
+        .max_length(Some(MAX_PASSWORD_CHARS))
+        .description(Some("not one character repeated"))
+}
+
+pub fn password() -> Object {
+    password_builder(string()).build()
+}
+
+pub fn password_or_null() -> Object {
+    password_builder(string_or_null()).build()
+}
+
+fn countries() -> impl Iterator<Item = Value> {
+    simpul_core::country::ASSIGNED
+        .split(' ')
+        .map(|c| Value::String(c.to_owned()))
+}
+
+/// An ISO 3166-1 alpha-2 code, or null.
+pub fn country_or_null() -> Object {
+    string_or_null()
+        .enum_values(Some(countries().chain([Value::Null])))
+        .build()
+}
+
+pub fn expires_in_days() -> Object {
+    ObjectBuilder::new()
+        .schema_type(
+            [Type::Integer, Type::Null]
+                .into_iter()
+                .collect::<SchemaType>(),
+        )
+        .minimum(Some(1))
+        .maximum(Some(MAX_EXPIRES_IN_DAYS))
+        .description(Some("empty or null: the token never expires"))
+        .build()
+}
+
+/// A UUID (a query parameter: never null).
+pub fn uuid() -> Object {
+    string()
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+        .build()
+}
+
+/// A 64-bit integer (a query parameter: never null).
+pub fn int64() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .build()
+}

@@ -1,0 +1,317 @@
+//! The REST API's contract: every documented response schema is what the handler answers, and the
+//! bounds the server enforces are in the document.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use simpul_core::org::{OrgKind, ShortName};
+use simpul_core::service::NewToken;
+use simpul_core::{Principal, Role, Scopes};
+use simpul_server::Limits;
+
+use super::{PASSWORD, org, spawn, user};
+
+/// The schema at `#/components/schemas/{name}` of `doc`, as a validator (formats checked).
+fn validator(doc: &Value, name: &str) -> jsonschema::Validator {
+    let schema = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$ref": format!("#/components/schemas/{name}"),
+        "components": doc["components"],
+    });
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap()
+}
+
+fn assert_valid(doc: &Value, name: &str, instance: &Value, what: &str) {
+    let v = validator(doc, name);
+    let errors: Vec<String> = v.iter_errors(instance).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{what}: {errors:?}\n{instance:#}");
+}
+
+#[tokio::test]
+async fn every_documented_response_is_what_the_handler_answers() {
+    let app = spawn(Limits::default()).await;
+    let doc: Value = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let op = Principal::operator("test");
+    let community = app
+        .service
+        .create_community(
+            &op,
+            simpul_core::CommunityName::parse("asean").unwrap(),
+            "All of us",
+        )
+        .await
+        .unwrap();
+    let spare = org(&app.service, "Spare", OrgKind::Other).await;
+    let spare_user = user(&app.service, &spare, "u@spare.example", Role::Analyst).await;
+    let t = NewToken {
+        name: "to-revoke".into(),
+        scopes: Scopes::parse("read").unwrap(),
+        expires_in_days: Some(30),
+    };
+    let doomed = app
+        .service
+        .create_token_for(&op, "sa@regional.example", t)
+        .await
+        .unwrap()
+        .0;
+    // One successful request per route: (method, path, body).
+    let calls: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, "/api/v1/me".into(), None),
+        (
+            Method::POST,
+            "/api/v1/me/password".into(),
+            Some(json!({"current_password": PASSWORD, "new_password": "another long passphrase"})),
+        ),
+        (Method::GET, "/api/v1/organisations".into(), None),
+        (
+            Method::POST,
+            "/api/v1/organisations".into(),
+            Some(
+                json!({"name": "New team", "short_name": "NewCERT", "kind": "sector-cert", "country": "th"}),
+            ),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/organisations/{}", app.member.id),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/organisations/{}", app.member.id),
+            Some(json!({"name": "Singapore CERT", "country": "SG"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/organisations/{}/suspend", spare.id),
+            None,
+        ),
+        (Method::GET, "/api/v1/communities".into(), None),
+        (
+            Method::POST,
+            "/api/v1/communities".into(),
+            Some(json!({"name": "drill-2026"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/communities/{}", community.name),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/communities/{}/members", community.name),
+            Some(json!({"members": [app.member.id, app.regional.id]})),
+        ),
+        (Method::GET, "/api/v1/users".into(), None),
+        (
+            Method::POST,
+            "/api/v1/users".into(),
+            Some(
+                json!({"email": "new@member.example", "display_name": "New", "role": "analyst", "org_id": app.member.id}),
+            ),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/users/{}", app.analyst.id),
+            None,
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/users/{}", app.analyst.id),
+            Some(json!({"display_name": "Analyst", "role": "read-only"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/users/{}/reset-password", spare_user.id),
+            None,
+        ),
+        (Method::GET, "/api/v1/tokens".into(), None),
+        (
+            Method::POST,
+            "/api/v1/tokens".into(),
+            Some(json!({"name": "siem", "scopes": ["read", "sync"], "expires_in_days": 90})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/tokens/{}", doomed.id),
+            None,
+        ),
+        (Method::GET, "/api/v1/audit?limit=50".into(), None),
+    ];
+    let table = simpul_server::api::table();
+    for r in &table {
+        let pattern = format!("/api/v1{}", r.path);
+        let covered = calls.iter().any(|(m, p, _)| {
+            *m == r.method && matches_template(&pattern, p.split('?').next().unwrap())
+        });
+        assert!(covered, "{r:?} has no call in this test");
+    }
+    let mut checked = 0;
+    for (method, path, body) in &calls {
+        let bare = path.split('?').next().unwrap();
+        let route = table
+            .iter()
+            .find(|r| r.method == *method && matches_template(&format!("/api/v1{}", r.path), bare))
+            .unwrap_or_else(|| panic!("{method} {path} is not in the table"));
+        let mut req = app.call(method.clone(), path);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        assert_eq!(status, route.success, "{method} {path}: {text}");
+        let op_doc =
+            &doc["paths"][format!("/api/v1{}", route.path)][method.as_str().to_lowercase()];
+        let documented = &op_doc["responses"][status.as_str()];
+        assert!(
+            documented.is_object(),
+            "{method} {path}: {status} is not documented"
+        );
+        match &route.response {
+            Some(schema) => {
+                let reference = documented["content"]["application/json"]["schema"]["$ref"]
+                    .as_str()
+                    .unwrap();
+                assert_eq!(reference, format!("#/components/schemas/{}", schema.name()));
+                let value: Value = serde_json::from_str(&text).unwrap();
+                assert_valid(&doc, &schema.name(), &value, &format!("{method} {path}"));
+            }
+            None => assert!(text.is_empty() && documented.get("content").is_none()),
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, table.len());
+    // Error bodies match the Problem schema, a validation error with its field errors too.
+    for (path, body) in [
+        (
+            "/api/v1/organisations",
+            json!({"name": "", "short_name": "x", "kind": "x"}),
+        ),
+        ("/api/v1/tokens", json!("not an object")),
+    ] {
+        let res = app
+            .call(Method::POST, path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+        let value: Value = res.json().await.unwrap();
+        assert_valid(&doc, "Problem", &value, path);
+    }
+    app.stop().await;
+}
+
+/// Whether `path` is an instance of the route `template` (`{…}` matches one segment).
+fn matches_template(template: &str, path: &str) -> bool {
+    let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
+    t.len() == p.len()
+        && t.iter()
+            .zip(&p)
+            .all(|(a, b)| a == b || (a.starts_with('{') && a.ends_with('}') && !b.is_empty()))
+}
+
+#[tokio::test]
+async fn the_document_states_the_bounds_the_server_enforces() {
+    use simpul_core::secret::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+    let doc = serde_json::to_value(simpul_server::api::openapi()).unwrap();
+    let s = &doc["components"]["schemas"];
+    let short = &s["NewOrganisation"]["properties"]["short_name"];
+    assert_eq!(short["minLength"], ShortName::MIN_CHARS);
+    assert_eq!(short["maxLength"], ShortName::MAX_CHARS);
+    assert_eq!(short["pattern"], ShortName::PATTERN);
+    for (schema, field) in [
+        ("NewOrganisation", "name"),
+        ("OrganisationUpdate", "name"),
+        ("NewUser", "display_name"),
+        ("UserUpdate", "display_name"),
+        ("NewToken", "name"),
+    ] {
+        let f = &s[schema]["properties"][field];
+        assert_eq!(f["minLength"], 1, "{schema}.{field}");
+        assert_eq!(
+            f["maxLength"],
+            simpul_core::org::NAME_MAX_CHARS,
+            "{schema}.{field}"
+        );
+        assert_eq!(
+            f["pattern"],
+            simpul_core::org::NAME_PATTERN,
+            "{schema}.{field}"
+        );
+    }
+    for (schema, field) in [("NewUser", "password"), ("PasswordChange", "new_password")] {
+        let f = &s[schema]["properties"][field];
+        assert_eq!(f["minLength"], MIN_PASSWORD_CHARS, "{schema}.{field}");
+        assert_eq!(f["maxLength"], MAX_PASSWORD_CHARS, "{schema}.{field}");
+    }
+    let community = &s["NewCommunity"]["properties"]["name"];
+    assert_eq!(community["pattern"], simpul_core::CommunityName::PATTERN);
+    assert_eq!(
+        community["maxLength"],
+        simpul_core::CommunityName::MAX_CHARS
+    );
+    assert_eq!(
+        s["NewUser"]["properties"]["email"]["maxLength"],
+        simpul_core::Email::MAX_CHARS
+    );
+    let days = &s["NewToken"]["properties"]["expires_in_days"];
+    assert_eq!(days["minimum"], 1);
+    assert_eq!(days["maximum"], simpul_core::token::MAX_EXPIRES_IN_DAYS);
+    assert_eq!(s["NewToken"]["properties"]["scopes"]["minItems"], 1);
+    let kinds: Vec<&str> = OrgKind::ALL.iter().map(OrgKind::as_str).collect();
+    assert_eq!(
+        s["Organisation"]["properties"]["kind"]["enum"],
+        json!(kinds)
+    );
+    let limit = doc["paths"]["/api/v1/audit"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "limit")
+        .unwrap();
+    assert_eq!(limit["schema"]["minimum"], 1);
+    assert_eq!(
+        limit["schema"]["maximum"],
+        simpul_server::api::audit::MAX_LIMIT
+    );
+    // The patterns say what the parsers say.
+    let name_re = regex_lite(simpul_core::org::NAME_PATTERN);
+    for (name, ok) in [
+        ("SingCERT team", true),
+        (" x ", true),
+        ("   ", false),
+        ("a\u{7}b", false),
+    ] {
+        assert_eq!(
+            name_re.is_valid(&json!(name)),
+            ok,
+            "{name:?} vs check_name: {:?}",
+            simpul_core::org::check_name("n", name)
+        );
+        assert_eq!(simpul_core::org::check_name("n", name).is_ok(), ok);
+    }
+    let short_re = regex_lite(ShortName::PATTERN);
+    for s in ["SingCERT", "Id-SIRTII/CC", "-lead", "has space", "naïve"] {
+        assert_eq!(
+            short_re.is_valid(&json!(s)),
+            ShortName::parse(s).is_ok(),
+            "{s}"
+        );
+    }
+}
+
+/// A validator of strings against `pattern`.
+fn regex_lite(pattern: &str) -> jsonschema::Validator {
+    jsonschema::validator_for(&json!({"type": "string", "pattern": pattern})).unwrap()
+}
