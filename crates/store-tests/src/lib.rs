@@ -2,8 +2,8 @@
 //! every backend's own tests, so the backends cannot drift apart.
 //!
 //! One story per domain, each over `&dyn Store` and exercising every method of that domain's trait
-//! with real values: [`directory`], [`identity`], [`auth`], [`audit`], [`meta`]; [`all`] tells them
-//! in turn on one store. A domain story leaves its data behind and does not mind what it finds (it
+//! with real values: [`directory`], [`identity`], [`auth`], [`audit`], [`meta`], [`intel`]; [`all`]
+//! tells them in turn on one store. A domain story leaves its data behind and does not mind what it finds (it
 //! makes its own uniquely named organisations, users and keys), so the stories can share a store; a
 //! backend's test gives each a fresh one anyway. Two stories need more than a `&dyn Store`:
 //! [`service`] drives the service layer over a shared store (it wants an empty one: it runs the demo
@@ -24,6 +24,7 @@ mod audit;
 mod auth;
 mod directory;
 mod identity;
+mod intel;
 mod meta;
 mod service;
 mod support;
@@ -32,6 +33,7 @@ pub use audit::{audit, concurrent_appends};
 pub use auth::{auth, login_failures_saturate};
 pub use directory::directory;
 pub use identity::identity;
+pub use intel::intel;
 pub use meta::meta;
 pub use service::service;
 
@@ -42,5 +44,6 @@ pub async fn all(store: &dyn Store) {
     identity(store).await;
     auth(store).await;
     audit(store).await;
+    intel(store).await;
     support::assert_chain_verifies(store).await;
 }

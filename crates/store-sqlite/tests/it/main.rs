@@ -75,3 +75,8 @@ async fn concurrent_audit_appends_never_fork() {
     let db = TestDb::fresh();
     simpul_store_tests::concurrent_appends(vec![db.shared(), db.shared()]).await;
 }
+
+#[tokio::test]
+async fn intel() {
+    simpul_store_tests::intel(&TestDb::fresh().store).await;
+}
