@@ -3,7 +3,9 @@
 //!
 //! One story per domain, each over `&dyn Store` and exercising every method of that domain's trait
 //! with real values: [`directory`], [`identity`], [`auth`], [`audit`], [`meta`], [`intel`]; [`all`]
-//! tells them in turn on one store. A domain story leaves its data behind and does not mind what it finds (it
+//! tells them in turn on one store, with one world of [`sharing_matches_policy`], the property test
+//! holding the backend's SQL sharing filter to the in-memory policy (each backend's binary also runs
+//! it for many seeds, each on a fresh store). A domain story leaves its data behind and does not mind what it finds (it
 //! makes its own uniquely named organisations, users and keys), so the stories can share a store; a
 //! backend's test gives each a fresh one anyway. Two stories need more than a `&dyn Store`:
 //! [`service`] drives the service layer over a shared store (it wants an empty one: it runs the demo
@@ -27,6 +29,7 @@ mod identity;
 mod intel;
 mod meta;
 mod service;
+mod sharing;
 mod support;
 
 pub use audit::{audit, concurrent_appends};
@@ -36,6 +39,7 @@ pub use identity::identity;
 pub use intel::intel;
 pub use meta::meta;
 pub use service::service;
+pub use sharing::sharing_matches_policy;
 
 /// Every domain story in turn on `store`; the audit chain verifies after all of them.
 pub async fn all(store: &dyn Store) {
@@ -45,5 +49,6 @@ pub async fn all(store: &dyn Store) {
     auth(store).await;
     audit(store).await;
     intel(store).await;
+    sharing_matches_policy(store, 1).await;
     support::assert_chain_verifies(store).await;
 }
