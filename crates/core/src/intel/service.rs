@@ -94,13 +94,26 @@ impl Service {
             )
             .into());
         }
-        self.check_audience(&grant, &new.audience).await?;
+        let mut audience = new.audience;
+        // Stored and read back once each, ordered by id.
+        match &mut audience {
+            Audience::Orgs { orgs } => {
+                orgs.sort();
+                orgs.dedup();
+            }
+            Audience::Users { users } => {
+                users.sort();
+                users.dedup();
+            }
+            Audience::Community { .. } => {}
+        }
+        self.check_audience(&grant, &audience).await?;
         let collection = Collection {
             id: new.id.unwrap_or(CollectionId(Uuid::new_v4())),
             title,
             alias,
             description: new.description.trim().to_owned(),
-            audience: new.audience,
+            audience,
             default_tlp: new.default_tlp.unwrap_or(Tlp::Amber),
             read_only_orgs: Vec::new(),
             created_at: self.now(),
