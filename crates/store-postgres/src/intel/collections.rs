@@ -1,0 +1,187 @@
+//! Collections: their row, and the lists of their audience and read-only organisations in side
+//! tables, each list kept in the order it was given.
+
+use deadpool_postgres::GenericClient;
+use simpul_core::audit::AuditEvent;
+use simpul_core::intel::{Audience, Collection, CollectionId};
+use simpul_core::store::StoreError;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::tx::{execute, query, query_opt};
+use crate::{PostgresStore, rows};
+
+/// A collection with its lists, aggregated in one query (`rows::collection` reads it).
+const SELECT: &str = "SELECT c.id, c.title, c.alias, c.description, c.audience, c.community_id,
+        c.default_tlp, c.created_at,
+        ARRAY(SELECT x.org_id FROM collection_orgs x WHERE x.collection_id = c.id ORDER BY x.ord)
+            AS orgs,
+        ARRAY(SELECT x.user_id FROM collection_users x WHERE x.collection_id = c.id ORDER BY x.ord)
+            AS users,
+        ARRAY(SELECT x.org_id FROM collection_read_only_orgs x WHERE x.collection_id = c.id
+              ORDER BY x.ord) AS read_only_orgs
+     FROM collections c";
+
+/// The side tables, each filled from one array in its order.
+const LISTS: [(&str, &str); 3] = [
+    ("collection_orgs", "org_id"),
+    ("collection_users", "user_id"),
+    ("collection_read_only_orgs", "org_id"),
+];
+
+/// A collection as columns: what `insert` and `update` write.
+struct Row {
+    id: Uuid,
+    title: String,
+    alias: Option<String>,
+    description: String,
+    audience: &'static str,
+    community: Option<Uuid>,
+    default_tlp: &'static str,
+    created_at: OffsetDateTime,
+    /// The members of `LISTS`, in its order.
+    lists: [Vec<Uuid>; 3],
+}
+
+/// `ids` without repeats, first occurrence kept: a list names each member once.
+fn distinct(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
+    let mut out: Vec<Uuid> = Vec::new();
+    for id in ids {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+impl From<&Collection> for Row {
+    fn from(c: &Collection) -> Self {
+        let (community, orgs, users) = match &c.audience {
+            Audience::Community { community } => (Some(community.0), vec![], vec![]),
+            Audience::Orgs { orgs } => (None, distinct(orgs.iter().map(|o| o.0)), vec![]),
+            Audience::Users { users } => (None, vec![], distinct(users.iter().map(|u| u.0))),
+        };
+        Self {
+            id: c.id.0,
+            title: c.title.clone(),
+            alias: c.alias.clone(),
+            description: c.description.clone(),
+            audience: c.audience.kind(),
+            community,
+            default_tlp: c.default_tlp.label(),
+            created_at: c.created_at,
+            lists: [orgs, users, distinct(c.read_only_orgs.iter().map(|o| o.0))],
+        }
+    }
+}
+
+/// Fills the side tables of collection `row.id` (emptied first by `update`).
+async fn write_lists(tx: &impl GenericClient, row: &Row) -> Result<(), StoreError> {
+    for ((table, column), ids) in LISTS.iter().zip(&row.lists) {
+        if ids.is_empty() {
+            continue;
+        }
+        execute(
+            tx,
+            &format!(
+                "INSERT INTO {table} (collection_id, {column}, ord)
+                 SELECT $1, m, n::integer FROM unnest($2::uuid[]) WITH ORDINALITY AS t (m, n)"
+            ),
+            &[&row.id, ids],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn insert(
+    store: &PostgresStore,
+    collection: &Collection,
+    audit: &AuditEvent,
+) -> Result<(), StoreError> {
+    let row = Row::from(collection);
+    store
+        .audited(audit, move |tx| {
+            Box::pin(async move {
+                execute(
+                    tx,
+                    "INSERT INTO collections (id, title, alias, description, audience, community_id,
+                         default_tlp, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    &[
+                        &row.id,
+                        &row.title,
+                        &row.alias,
+                        &row.description,
+                        &row.audience,
+                        &row.community,
+                        &row.default_tlp,
+                        &row.created_at,
+                    ],
+                )
+                .await?;
+                write_lists(tx, &row).await
+            })
+        })
+        .await
+}
+
+pub(super) async fn update(
+    store: &PostgresStore,
+    collection: &Collection,
+    audit: &AuditEvent,
+) -> Result<(), StoreError> {
+    let row = Row::from(collection);
+    store
+        .audited(audit, move |tx| {
+            Box::pin(async move {
+                execute(
+                    tx,
+                    "UPDATE collections SET title = $2, alias = $3, description = $4, audience = $5,
+                         community_id = $6, default_tlp = $7
+                     WHERE id = $1",
+                    &[
+                        &row.id,
+                        &row.title,
+                        &row.alias,
+                        &row.description,
+                        &row.audience,
+                        &row.community,
+                        &row.default_tlp,
+                    ],
+                )
+                .await?;
+                for (table, _) in LISTS {
+                    execute(
+                        tx,
+                        &format!("DELETE FROM {table} WHERE collection_id = $1"),
+                        &[&row.id],
+                    )
+                    .await?;
+                }
+                write_lists(tx, &row).await
+            })
+        })
+        .await
+}
+
+pub(super) async fn get(
+    store: &PostgresStore,
+    id: CollectionId,
+) -> Result<Option<Collection>, StoreError> {
+    let client = store.client().await?;
+    let row = query_opt(&client, &format!("{SELECT} WHERE c.id = $1"), &[&id.0]).await?;
+    row.as_ref().map(rows::collection).transpose()
+}
+
+pub(super) async fn list(store: &PostgresStore) -> Result<Vec<Collection>, StoreError> {
+    let client = store.client().await?;
+    // Byte order, whatever the database's collation: the same order as SQLite.
+    let rows = query(
+        &client,
+        &format!("{SELECT} ORDER BY c.title COLLATE \"C\", c.id"),
+        &[],
+    )
+    .await?;
+    rows.iter().map(rows::collection).collect()
+}
