@@ -35,9 +35,9 @@ const COLUMNS: &str = "seq, collection_id, stix_id, stix_type, version, date_add
 /// (marking changes, revocations, later) takes the audit lock first, then this row; nothing takes
 /// them the other way round.
 ///
-/// Bulk import (later) goes through here too; after a large import into a new or small table the
-/// importer must `ANALYZE objects, object_observables, object_recipients` (autovacuum may be off, as
-/// it is on the test database) so the planner sees the new sizes.
+/// Bulk import (later) goes through here too. After a large import (into a new or small table
+/// above all) the importer must run `ANALYZE objects, object_observables, object_recipients` so
+/// that the planner sees the new sizes: autovacuum may be off (it is on the test database).
 pub(super) async fn insert(
     store: &PostgresStore,
     objects: &[NewObject],
@@ -331,7 +331,7 @@ fn conditions(
     if let Some(t) = &q.text {
         w.push(format!(
             "o.search @@ intel_search_query({})",
-            sql.bind(t.replace('\0', " "))
+            sql.bind(search_words(t))
         ));
     }
     if let (true, Some(c)) = (with_cursor, q.after_cursor) {
@@ -342,6 +342,23 @@ fn conditions(
         w.push(format!("o.date_added {op} {}", sql.bind(c)));
     }
     w.join("\n  AND ")
+}
+
+/// The most characters of a text search that are searched for.
+const MAX_SEARCH_CHARS: usize = 4096;
+
+/// What of `text` is searched for: its first [`MAX_SEARCH_CHARS`] characters, cut at a space when
+/// longer, without NUL. A query of tens of thousands of words would exceed PostgreSQL's stack while
+/// it builds the tsquery, and nobody searches by a page of text; all words kept must still occur.
+fn search_words(text: &str) -> String {
+    let text = text.replace('\0', " ");
+    match text.char_indices().nth(MAX_SEARCH_CHARS) {
+        None => text,
+        Some((end, _)) => {
+            let head = &text[..end];
+            head[..head.rfind(char::is_whitespace).unwrap_or(end)].to_owned()
+        }
+    }
 }
 
 pub(super) async fn list(

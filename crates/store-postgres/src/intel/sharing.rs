@@ -3,10 +3,11 @@
 //! when [`UserFilter::admits`] accepts the row's facts:
 //!
 //! ```text
-//!   producer_org = org                                                   -- the producer's own
-//!   OR tlp = CLEAR                                                       -- every signed-in user
-//!   OR (has_recipients AND user IN the object's recipients)              -- named, any TLP
-//!   OR (NOT has_recipients AND collection IN user-list collections naming user)   -- named, any TLP
+//!   producer_org = org                                          -- the producer's own
+//!   OR tlp = CLEAR                                              -- every signed-in user
+//!   OR (has_recipients AND user IN the object's recipients)     -- named, any TLP
+//!   OR (NOT has_recipients                                      -- named, any TLP
+//!       AND collection IN user-list collections naming user)
 //!   OR (NOT has_recipients AND tlp IN (GREEN, AMBER, AMBER+STRICT) AND (
 //!          collection IN community collections of the viewer's communities
 //!       OR collection IN org-list collections naming org))
