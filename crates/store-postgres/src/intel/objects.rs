@@ -328,7 +328,12 @@ fn conditions(
             ));
         }
     }
-    if let Some(t) = &q.text {
+    // Blank text (white space and control characters only) does not filter.
+    if let Some(t) = q
+        .text
+        .as_deref()
+        .filter(|t| !t.chars().all(|c| c.is_whitespace() || c.is_control()))
+    {
         w.push(format!(
             "o.search @@ intel_search_query({})",
             sql.bind(search_words(t))

@@ -420,6 +420,12 @@ pg_test! {
         assert_eq!(listed.len(), 1);
         let long = "ไทย".repeat(50_000);
         assert!(w.store.list_objects(&v, &search(&long)).await.unwrap().is_empty());
+        // Blank text does not filter; text of no words finds nothing.
+        let both = BTreeSet::from([phish.stix_id.clone(), other.stix_id.clone()]);
+        for blank in ["", " \t ", "\0", " \n\u{1}"] {
+            assert_eq!(found(blank).await.into_iter().collect::<BTreeSet<_>>(), both, "{blank:?}");
+        }
+        assert_eq!(found("&|!():*").await, Vec::<String>::new());
         // Words are found whatever the case and punctuation around them; all must occur.
         assert_eq!(found("phishing").await, vec![phish.stix_id.clone()]);
         assert_eq!(found("LOGIN").await, vec![phish.stix_id.clone()]);
