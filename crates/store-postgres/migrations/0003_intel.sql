@@ -2,7 +2,8 @@
 -- with the facts the sharing policy reads (simpul_core::access::sharing), its named recipients and the
 -- canonical observables it yields.
 --
--- Lists are written back in the order they were given, so each list row keeps its position (`ord`).
+-- Sets of organisations and users (audiences, read-only organisations, recipients) hold each id once
+-- and are read back ordered by id, as simpul_core::store::rows has them.
 -- TLP is stored as its TLP 2.0 label (`TLP:AMBER+STRICT`), PAP as its name (`amber`).
 
 CREATE TABLE collections (
@@ -28,7 +29,6 @@ CREATE INDEX collections_community ON collections (community_id);
 CREATE TABLE collection_orgs (
     collection_id  UUID NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
     org_id         UUID NOT NULL REFERENCES organisations (id),
-    ord            INTEGER NOT NULL,
     PRIMARY KEY (collection_id, org_id)
 );
 
@@ -38,7 +38,6 @@ CREATE INDEX collection_orgs_org ON collection_orgs (org_id, collection_id);
 CREATE TABLE collection_users (
     collection_id  UUID NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
     user_id        UUID NOT NULL REFERENCES users (id),
-    ord            INTEGER NOT NULL,
     PRIMARY KEY (collection_id, user_id)
 );
 
@@ -48,7 +47,6 @@ CREATE INDEX collection_users_user ON collection_users (user_id, collection_id);
 CREATE TABLE collection_read_only_orgs (
     collection_id  UUID NOT NULL REFERENCES collections (id) ON DELETE CASCADE,
     org_id         UUID NOT NULL REFERENCES organisations (id),
-    ord            INTEGER NOT NULL,
     PRIMARY KEY (collection_id, org_id)
 );
 
@@ -104,7 +102,6 @@ CREATE INDEX objects_search ON objects USING GIN (search);
 CREATE TABLE object_recipients (
     object_seq  BIGINT NOT NULL REFERENCES objects (seq) ON DELETE CASCADE,
     user_id     UUID NOT NULL REFERENCES users (id),
-    ord         INTEGER NOT NULL,
     PRIMARY KEY (object_seq, user_id)
 );
 

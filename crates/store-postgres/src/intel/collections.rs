@@ -1,5 +1,5 @@
-//! Collections: their row, and the lists of their audience and read-only organisations in side
-//! tables, each list kept in the order it was given.
+//! Collections: their row, and the sets of their audience and read-only organisations in side
+//! tables (each id once, read back ordered by id).
 
 use deadpool_postgres::GenericClient;
 use simpul_core::audit::AuditEvent;
@@ -14,12 +14,12 @@ use crate::{PostgresStore, rows};
 /// A collection with its lists, aggregated in one query (`rows::collection` reads it).
 const SELECT: &str = "SELECT c.id, c.title, c.alias, c.description, c.audience, c.community_id,
         c.default_tlp, c.created_at,
-        ARRAY(SELECT x.org_id FROM collection_orgs x WHERE x.collection_id = c.id ORDER BY x.ord)
+        ARRAY(SELECT x.org_id FROM collection_orgs x WHERE x.collection_id = c.id ORDER BY x.org_id)
             AS orgs,
-        ARRAY(SELECT x.user_id FROM collection_users x WHERE x.collection_id = c.id ORDER BY x.ord)
+        ARRAY(SELECT x.user_id FROM collection_users x WHERE x.collection_id = c.id ORDER BY x.user_id)
             AS users,
         ARRAY(SELECT x.org_id FROM collection_read_only_orgs x WHERE x.collection_id = c.id
-              ORDER BY x.ord) AS read_only_orgs
+              ORDER BY x.org_id) AS read_only_orgs
      FROM collections c";
 
 /// The side tables, each filled from one array in its order.
@@ -43,14 +43,11 @@ struct Row {
     lists: [Vec<Uuid>; 3],
 }
 
-/// `ids` without repeats, first occurrence kept: a list names each member once.
+/// `ids` once each, ordered: the stored form of a set of organisations or users.
 fn distinct(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
-    let mut out: Vec<Uuid> = Vec::new();
-    for id in ids {
-        if !out.contains(&id) {
-            out.push(id);
-        }
-    }
+    let mut out: Vec<Uuid> = ids.into_iter().collect();
+    out.sort_unstable();
+    out.dedup();
     out
 }
 
@@ -83,10 +80,7 @@ async fn write_lists(tx: &impl GenericClient, row: &Row) -> Result<(), StoreErro
         }
         execute(
             tx,
-            &format!(
-                "INSERT INTO {table} (collection_id, {column}, ord)
-                 SELECT $1, m, n::integer FROM unnest($2::uuid[]) WITH ORDINALITY AS t (m, n)"
-            ),
+            &format!("INSERT INTO {table} (collection_id, {column}) SELECT $1, unnest($2::uuid[])"),
             &[&row.id, ids],
         )
         .await?;

@@ -137,18 +137,15 @@ async fn write_versions(
     new: &[(&NewObject, OffsetDateTime)],
 ) -> Result<(), StoreError> {
     let mut cols = Versions::default();
-    let (mut r_seq, mut r_user, mut r_ord) = (Vec::new(), Vec::new(), Vec::<i32>::new());
+    let (mut r_seq, mut r_user) = (Vec::new(), Vec::new());
     let (mut k_seq, mut k_key) = (Vec::new(), Vec::new());
     for (&seq, (o, at)) in seqs.iter().zip(new) {
         cols.push(seq, o, *at);
-        let mut named = HashSet::new();
-        for u in &o.recipients {
-            if named.insert(u.0) {
-                r_seq.push(seq);
-                r_user.push(u.0);
-                r_ord.push(i32::try_from(named.len()).unwrap_or(i32::MAX));
-            }
-        }
+        let mut named: Vec<Uuid> = o.recipients.iter().map(|u| u.0).collect();
+        named.sort_unstable();
+        named.dedup();
+        r_seq.extend(std::iter::repeat_n(seq, named.len()));
+        r_user.extend(named);
         let mut keys = HashSet::new();
         // A key PostgreSQL cannot hold (text never contains NUL) cannot be looked up either.
         for k in o.observables.iter().filter(|k| !k.contains('\0')) {
@@ -191,9 +188,9 @@ async fn write_versions(
     if !r_seq.is_empty() {
         execute(
             tx,
-            "INSERT INTO object_recipients (object_seq, user_id, ord)
-             SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::integer[])",
-            &[&r_seq, &r_user, &r_ord],
+            "INSERT INTO object_recipients (object_seq, user_id)
+             SELECT * FROM unnest($1::bigint[], $2::uuid[])",
+            &[&r_seq, &r_user],
         )
         .await?;
     }
@@ -388,7 +385,7 @@ pub(super) async fn list(
     // The page is chosen (and limited) first; recipients are read for its rows only.
     let text = format!(
         "SELECT p.*, ARRAY(SELECT r.user_id FROM object_recipients r
-                           WHERE r.object_seq = p.seq ORDER BY r.ord) AS recipients
+                           WHERE r.object_seq = p.seq ORDER BY r.user_id) AS recipients
          FROM (SELECT {COLUMNS} FROM objects o
                WHERE {conditions}
                ORDER BY o.date_added {dir} LIMIT {limit}) p
