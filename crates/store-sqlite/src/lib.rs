@@ -10,12 +10,15 @@
 //! `error.rs` maps rusqlite's errors; `tx.rs` holds the read and write helpers and `audited`, the one
 //! way a security-relevant change is written (with its audit entry, in one immediate transaction);
 //! `rows.rs` reads columns into core's row structs; one file per domain (`directory.rs`,
-//! `identity.rs`, `auth.rs`, `audit.rs`) holds that domain's SQL. A new domain adds one file and a
-//! `mod` line.
+//! `identity.rs`, `auth.rs`, `audit.rs`, and `intel/` — collections, object versions, and the
+//! sharing policy's filter compiled into SQL) holds that domain's SQL. A new domain adds one file and
+//! a `mod` line. Text search uses FTS5, which the bundled SQLite is built with.
 //!
-//! Must never: decide who may see what (that is the core's sharing policy), hold a connection across
-//! an `.await`, write a security-relevant change outside `audited` or append to the audit log anywhere
-//! else, or validate stored values itself (core's `store::rows` decodes them).
+//! Must never: decide who may see what (that is the core's sharing policy; `intel/filter.rs` only
+//! compiles its `SharingFilter` into the `WHERE` clause), filter shared objects after the query,
+//! hold a connection across an `.await`, write a security-relevant change outside `audited` or
+//! append to the audit log anywhere else, or validate stored values itself (core's `store::rows`
+//! decodes them).
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -29,6 +32,7 @@ mod auth;
 mod directory;
 mod error;
 mod identity;
+mod intel;
 mod migrate;
 mod rows;
 mod tx;

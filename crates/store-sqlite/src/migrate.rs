@@ -6,7 +6,10 @@ use simpul_core::store::StoreError;
 use crate::error::map_err;
 
 /// The migrations this binary knows, in order. Never edit one that has shipped; add a new one.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_intel.sql")),
+];
 
 /// The newest schema version this binary knows.
 pub(crate) const LATEST: i64 = MIGRATIONS.len() as i64;

@@ -8,7 +8,8 @@ use rusqlite::types::FromSql;
 use simpul_core::clock::rfc3339_micros;
 use simpul_core::store::StoreError;
 use simpul_core::store::rows::{
-    AuditRow, CommunityRow, LoginFailuresRow, OrgRow, SessionRow, TokenRow, UserRow,
+    AuditRow, CollectionRow, CommunityRow, LoginFailuresRow, ObjectRow, OrgRow, SessionRow,
+    TokenRow, UserRow,
 };
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -68,6 +69,14 @@ impl<'a, 'r> Cols<'a, 'r> {
     pub(crate) fn opt_ts(&self, i: usize) -> Result<Option<OffsetDateTime>, Error> {
         let s: Option<String> = self.get(i)?;
         s.map(|s| self.parse_ts(i, &s)).transpose()
+    }
+
+    /// Uuids joined by `,` (`group_concat`); none for NULL.
+    pub(crate) fn uuid_list(&self, i: usize) -> Result<Vec<Uuid>, Error> {
+        let s: Option<String> = self.get(i)?;
+        s.as_deref().map_or(Ok(Vec::new()), |s| {
+            s.split(',').map(|u| self.parse_uuid(i, u)).collect()
+        })
     }
 
     fn parse_uuid(&self, i: usize, s: &str) -> Result<Uuid, Error> {
@@ -174,5 +183,47 @@ pub(crate) fn audit(row: &Row<'_>) -> Result<AuditRow, Error> {
         details: c.get(8)?,
         prev_hash: c.get(9)?,
         hash: c.get(10)?,
+    })
+}
+
+/// `id, title, alias, description, audience_kind, community_id, default_tlp, created_at` of
+/// `collections`; the audience's members and the read-only organisations are read by
+/// [`crate::intel`] from their own tables.
+pub(crate) fn collection(row: &Row<'_>) -> Result<CollectionRow, Error> {
+    let c = Cols::new(row, "collections");
+    Ok(CollectionRow {
+        id: c.uuid(0)?,
+        title: c.get(1)?,
+        alias: c.get(2)?,
+        description: c.get(3)?,
+        audience_kind: c.get(4)?,
+        community_id: c.opt_uuid(5)?,
+        audience_orgs: Vec::new(),
+        audience_users: Vec::new(),
+        default_tlp: c.get(6)?,
+        read_only_orgs: Vec::new(),
+        created_at: c.ts(7)?,
+    })
+}
+
+/// [`simpul_core::store::rows::OBJECT_COLUMNS`] of `objects`, then its recipients as one
+/// comma-separated column (NULL for none).
+pub(crate) fn object(row: &Row<'_>) -> Result<ObjectRow, Error> {
+    let c = Cols::new(row, "objects");
+    let revoked: i64 = c.get(10)?;
+    Ok(ObjectRow {
+        collection_id: c.uuid(0)?,
+        stix_id: c.get(1)?,
+        stix_type: c.get(2)?,
+        version: c.ts(3)?,
+        date_added: c.ts(4)?,
+        spec_version: c.get(5)?,
+        producer_org: c.uuid(6)?,
+        producer_user: c.uuid(7)?,
+        tlp: c.get(8)?,
+        pap: c.get(9)?,
+        revoked: revoked != 0,
+        json: c.get(11)?,
+        recipients: Cols::new(row, "object_recipients").uuid_list(12)?,
     })
 }

@@ -1,5 +1,6 @@
 //! How the store reaches SQLite: reads on a pooled reader connection, bookkeeping writes on the
-//! writer, and [`SqliteStore::audited`], the one way a security-relevant change is written.
+//! writer, batches of shared objects in one [`SqliteStore::transaction`], and
+//! [`SqliteStore::audited`], the one way a security-relevant change is written.
 //!
 //! Everything runs on tokio's blocking pool and never holds a connection across an `.await`.
 
@@ -67,6 +68,29 @@ impl SqliteStore {
         run_blocking(move || {
             let conn = lock(&inner.writer);
             f(&conn).map_err(StoreError::from)
+        })
+        .await
+    }
+
+    /// Runs `f` in one immediate transaction on the writer, committed durably before it answers: for
+    /// writes that are many rows but not a security-relevant change (storing shared object
+    /// versions). The writer lock serialises them with every other write, so what one commits never
+    /// interleaves with another.
+    pub(crate) async fn transaction<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<R, Error> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        run_blocking(move || {
+            let mut conn = lock(&inner.writer);
+            let run = || -> Result<R, Error> {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let r = f(&tx)?;
+                tx.commit()?;
+                Ok(r)
+            };
+            run().map_err(StoreError::from)
         })
         .await
     }

@@ -2,8 +2,10 @@
 //! every backend's own tests, so the backends cannot drift apart.
 //!
 //! One story per domain, each over `&dyn Store` and exercising every method of that domain's trait
-//! with real values: [`directory`], [`identity`], [`auth`], [`audit`], [`meta`]; [`all`] tells them
-//! in turn on one store. A domain story leaves its data behind and does not mind what it finds (it
+//! with real values: [`directory`], [`identity`], [`auth`], [`audit`], [`meta`], [`intel`]; [`all`]
+//! tells them in turn on one store, with one world of [`sharing_matches_policy`], the property test
+//! holding the backend's SQL sharing filter to the in-memory policy (each backend's binary also runs
+//! it for many seeds, each on a fresh store). A domain story leaves its data behind and does not mind what it finds (it
 //! makes its own uniquely named organisations, users and keys), so the stories can share a store; a
 //! backend's test gives each a fresh one anyway. Two stories need more than a `&dyn Store`:
 //! [`service`] drives the service layer over a shared store (it wants an empty one: it runs the demo
@@ -24,16 +26,20 @@ mod audit;
 mod auth;
 mod directory;
 mod identity;
+mod intel;
 mod meta;
 mod service;
+mod sharing;
 mod support;
 
 pub use audit::{audit, concurrent_appends};
 pub use auth::{auth, login_failures_saturate};
 pub use directory::directory;
 pub use identity::identity;
+pub use intel::intel;
 pub use meta::meta;
 pub use service::service;
+pub use sharing::sharing_matches_policy;
 
 /// Every domain story in turn on `store`; the audit chain verifies after all of them.
 pub async fn all(store: &dyn Store) {
@@ -42,5 +48,7 @@ pub async fn all(store: &dyn Store) {
     identity(store).await;
     auth(store).await;
     audit(store).await;
+    intel(store).await;
+    sharing_matches_policy(store, 1).await;
     support::assert_chain_verifies(store).await;
 }

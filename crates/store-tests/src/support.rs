@@ -1,10 +1,12 @@
 //! What the stories share: unique names, fixed times to the microsecond, domain values and audit
-//! events, and a few assertions.
+//! events, signed-in viewers, a paged read of shared objects, and a few assertions.
 
+use simpul_core::access::{Action, AuthMethod, Principal, UserPrincipal, Visibility, authorize};
 use simpul_core::audit::{AuditAction, AuditEntry, AuditEvent};
 use simpul_core::country::Country;
+use simpul_core::intel::store::{ObjectQuery, Order, StoredObject};
 use simpul_core::org::{OrgId, OrgKind, OrgStatus, Organisation, ShortName};
-use simpul_core::user::{Email, Role, User, UserId, UserStatus};
+use simpul_core::user::{CommunityId, Email, Role, User, UserId, UserStatus};
 use simpul_core::{Store, StoreError};
 use time::OffsetDateTime;
 
@@ -146,4 +148,74 @@ pub(crate) async fn assert_chain_verifies(store: &dyn Store) {
 /// Whether `v` is strictly increasing (sorted, no duplicates).
 pub(crate) fn strictly_increasing<T: PartialOrd>(v: &[T]) -> bool {
     v.windows(2).all(|w| w[0] < w[1])
+}
+
+/// `user` of `org` signed in (by session), their organisation in `communities`.
+pub(crate) fn signed_in(
+    user: &User,
+    org: &Organisation,
+    communities: Vec<CommunityId>,
+) -> Principal {
+    Principal::User(Box::new(UserPrincipal {
+        user: user.clone(),
+        org: org.clone(),
+        communities,
+        method: AuthMethod::Session {
+            csrf_token: "csrf".into(),
+        },
+        source: None,
+    }))
+}
+
+/// Whose eyes a read of shared objects by `p` is for, as the service decides it.
+pub(crate) fn visibility(p: &Principal) -> Visibility {
+    Visibility::of(&authorize(p, Action::ReadIntel).unwrap())
+}
+
+/// Every object version `v` sees of `q`, read in pages of `q.limit` from `q.after_cursor` on: no page
+/// longer than the limit, none short but the last (the read after a short page finds nothing), and
+/// `date_added` strictly in `q.order` across all of them.
+pub(crate) async fn list_all(
+    store: &dyn Store,
+    v: &Visibility,
+    q: &ObjectQuery,
+) -> Vec<StoredObject> {
+    let mut out: Vec<StoredObject> = Vec::new();
+    let mut cursor = q.after_cursor;
+    loop {
+        let page_q = ObjectQuery {
+            after_cursor: cursor,
+            ..q.clone()
+        };
+        let page = store.list_objects(v, &page_q).await.unwrap();
+        assert!(
+            page.len() <= q.limit as usize,
+            "a page of {} rows for limit {}",
+            page.len(),
+            q.limit
+        );
+        let short = page.len() < q.limit as usize;
+        out.extend(page);
+        let added: Vec<OffsetDateTime> = out.iter().map(|o| o.date_added).collect();
+        let in_order = match q.order {
+            Order::NewestFirst => added.windows(2).all(|w| w[0] > w[1]),
+            Order::OldestFirst => strictly_increasing(&added),
+        };
+        assert!(in_order, "date_added out of {:?} order: {added:?}", q.order);
+        cursor = out.last().map(|o| o.date_added);
+        if short {
+            let after = ObjectQuery {
+                after_cursor: cursor,
+                ..q.clone()
+            };
+            let more = store.list_objects(v, &after).await.unwrap();
+            assert!(
+                more.is_empty(),
+                "a short page of a listing that had {} more rows",
+                more.len()
+            );
+            return out;
+        }
+        assert!(out.len() < 1_000_000, "the listing does not end");
+    }
 }

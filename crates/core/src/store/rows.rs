@@ -11,6 +11,8 @@ use uuid::Uuid;
 use crate::audit::AuditEntry;
 use crate::auth::store::LoginFailures;
 use crate::country::Country;
+use crate::intel::store::{NewObject, StoredObject};
+use crate::intel::{Audience, Collection, CollectionId, Pap, Tlp};
 use crate::org::{OrgId, OrgKind, OrgStatus, Organisation, ShortName};
 use crate::store::StoreError;
 use crate::token::{ApiToken, Scopes, Session, TokenId};
@@ -309,6 +311,165 @@ impl From<&AuditEntry> for AuditRow {
     }
 }
 
+// Intelligence: collections and object versions. A TLP level is stored as its TLP 2.0 label
+// (`TLP:AMBER+STRICT`, [`Tlp::label`]), a PAP level as its name, the sets of organisations and users
+// (audiences, read-only organisations, recipients) each id once, ordered by id.
+
+/// Ids kept once, ordered: the stored form of every set of organisations or users.
+pub fn ids_once(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
+    let mut v: Vec<Uuid> = ids.into_iter().collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn tlp(column: &str, label: &str) -> Result<Tlp, StoreError> {
+    Tlp::from_label(label).ok_or_else(|| corrupt(column, format!("unknown TLP label `{label}`")))
+}
+
+/// `collections` with its audience (`collection_orgs` or `collection_users`) and its read-only
+/// organisations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectionRow {
+    pub id: Uuid,
+    pub title: String,
+    pub alias: Option<String>,
+    pub description: String,
+    /// [`Audience::kind`]: `community`, `orgs` or `users`.
+    pub audience_kind: String,
+    /// The community of a `community` audience.
+    pub community_id: Option<Uuid>,
+    /// The organisations of an `orgs` audience (empty for the other kinds).
+    pub audience_orgs: Vec<Uuid>,
+    /// The users of a `users` audience (empty for the other kinds).
+    pub audience_users: Vec<Uuid>,
+    /// A TLP label.
+    pub default_tlp: String,
+    pub read_only_orgs: Vec<Uuid>,
+    pub created_at: OffsetDateTime,
+}
+
+impl CollectionRow {
+    pub fn decode(self) -> Result<Collection, StoreError> {
+        let audience = match (self.audience_kind.as_str(), self.community_id) {
+            ("community", Some(community)) => Audience::Community {
+                community: CommunityId(community),
+            },
+            ("orgs", None) => Audience::Orgs {
+                orgs: self.audience_orgs.into_iter().map(OrgId).collect(),
+            },
+            ("users", None) => Audience::Users {
+                users: self.audience_users.into_iter().map(UserId).collect(),
+            },
+            (kind, community) => {
+                return Err(corrupt(
+                    "collections.audience_kind",
+                    format!("`{kind}` with community {community:?}"),
+                ));
+            }
+        };
+        Ok(Collection {
+            id: CollectionId(self.id),
+            title: self.title,
+            alias: self.alias,
+            description: self.description,
+            audience,
+            default_tlp: tlp("collections.default_tlp", &self.default_tlp)?,
+            read_only_orgs: self.read_only_orgs.into_iter().map(OrgId).collect(),
+            created_at: self.created_at,
+        })
+    }
+}
+
+impl From<&Collection> for CollectionRow {
+    fn from(c: &Collection) -> Self {
+        let (community_id, audience_orgs, audience_users) = match &c.audience {
+            Audience::Community { community } => (Some(community.0), Vec::new(), Vec::new()),
+            Audience::Orgs { orgs } => (None, ids_once(orgs.iter().map(|o| o.0)), Vec::new()),
+            Audience::Users { users } => (None, Vec::new(), ids_once(users.iter().map(|u| u.0))),
+        };
+        Self {
+            id: c.id.0,
+            title: c.title.clone(),
+            alias: c.alias.clone(),
+            description: c.description.clone(),
+            audience_kind: c.audience.kind().to_owned(),
+            community_id,
+            audience_orgs,
+            audience_users,
+            default_tlp: c.default_tlp.label().to_owned(),
+            read_only_orgs: ids_once(c.read_only_orgs.iter().map(|o| o.0)),
+            created_at: c.created_at,
+        }
+    }
+}
+
+/// `objects` with its `object_recipients`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectRow {
+    pub collection_id: Uuid,
+    pub stix_id: String,
+    pub stix_type: String,
+    pub version: OffsetDateTime,
+    pub date_added: OffsetDateTime,
+    pub spec_version: String,
+    pub producer_org: Uuid,
+    pub producer_user: Uuid,
+    /// A TLP label.
+    pub tlp: String,
+    pub pap: Option<String>,
+    pub recipients: Vec<Uuid>,
+    pub revoked: bool,
+    pub json: String,
+}
+
+/// The columns of [`ObjectRow`] in `objects`, in its field order (`recipients` is its own table).
+pub const OBJECT_COLUMNS: &str = "collection_id, stix_id, stix_type, version, date_added, spec_version, producer_org, producer_user, tlp, pap, revoked, json";
+
+impl ObjectRow {
+    /// The row of `n`, added at `date_added`.
+    pub fn new(n: &NewObject, date_added: OffsetDateTime) -> Self {
+        Self {
+            collection_id: n.collection.0,
+            stix_id: n.stix_id.clone(),
+            stix_type: n.stix_type.clone(),
+            version: n.version,
+            date_added,
+            spec_version: n.spec_version.clone(),
+            producer_org: n.producer_org.0,
+            producer_user: n.producer_user.0,
+            tlp: n.tlp.label().to_owned(),
+            pap: n.pap.map(|p| p.as_str().to_owned()),
+            recipients: ids_once(n.recipients.iter().map(|u| u.0)),
+            revoked: n.revoked,
+            json: n.json.clone(),
+        }
+    }
+
+    pub fn decode(self) -> Result<StoredObject, StoreError> {
+        Ok(StoredObject {
+            collection: CollectionId(self.collection_id),
+            stix_id: self.stix_id,
+            stix_type: self.stix_type,
+            version: self.version,
+            date_added: self.date_added,
+            spec_version: self.spec_version,
+            producer_org: OrgId(self.producer_org),
+            producer_user: UserId(self.producer_user),
+            tlp: tlp("objects.tlp", &self.tlp)?,
+            pap: self
+                .pap
+                .as_deref()
+                .map(str::parse::<Pap>)
+                .transpose()
+                .map_err(|e| corrupt("objects.pap", e))?,
+            recipients: self.recipients.into_iter().map(UserId).collect(),
+            revoked: self.revoked,
+            json: self.json,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,6 +517,55 @@ mod tests {
             })
         };
         assert!(token.decode().is_err(), "unknown scope bits");
+    }
+
+    #[test]
+    fn intel_rows_round_trip_and_bad_labels_are_corrupt() {
+        let (a, b) = (Uuid::from_u128(2), Uuid::from_u128(1));
+        let c = Collection {
+            id: CollectionId(Uuid::nil()),
+            title: "T".into(),
+            alias: None,
+            description: String::new(),
+            audience: Audience::Orgs {
+                orgs: vec![OrgId(a), OrgId(b), OrgId(a)],
+            },
+            default_tlp: Tlp::AmberStrict,
+            read_only_orgs: vec![OrgId(a)],
+            created_at: t(),
+        };
+        let row = CollectionRow::from(&c);
+        assert_eq!(
+            (row.audience_orgs.as_slice(), row.default_tlp.as_str()),
+            (&[b, a][..], "TLP:AMBER+STRICT")
+        );
+        let back = row.clone().decode().unwrap();
+        assert_eq!(
+            back.audience,
+            Audience::Orgs {
+                orgs: vec![OrgId(b), OrgId(a)]
+            }
+        );
+        let bad = CollectionRow {
+            default_tlp: "amber".into(),
+            ..row.clone()
+        };
+        assert!(
+            bad.decode()
+                .unwrap_err()
+                .to_string()
+                .contains("collections.default_tlp")
+        );
+        let bad = CollectionRow {
+            audience_kind: "community".into(),
+            ..row
+        };
+        assert!(
+            bad.decode()
+                .unwrap_err()
+                .to_string()
+                .contains("collections.audience_kind")
+        );
     }
 
     #[test]

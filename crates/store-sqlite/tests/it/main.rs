@@ -75,3 +75,16 @@ async fn concurrent_audit_appends_never_fork() {
     let db = TestDb::fresh();
     simpul_store_tests::concurrent_appends(vec![db.shared(), db.shared()]).await;
 }
+
+#[tokio::test]
+async fn intel() {
+    simpul_store_tests::intel(&TestDb::fresh().store).await;
+}
+
+/// The SQL sharing filter against the in-memory policy, on twenty random worlds.
+#[tokio::test]
+async fn sharing_matches_policy() {
+    for seed in 0..20 {
+        simpul_store_tests::sharing_matches_policy(&TestDb::fresh().store, seed).await;
+    }
+}

@@ -1,0 +1,479 @@
+//! The sharing policy's two faces agree: what a backend's SQL returns to a viewer is exactly what
+//! [`simpul_core::access::sharing::visible`] admits, on random worlds.
+
+use std::fmt::Write as _;
+
+use simpul_core::Store;
+use simpul_core::access::sharing::visible;
+use simpul_core::access::{Principal, Visibility};
+use simpul_core::audit::AuditAction;
+use simpul_core::clock::rfc3339_micros;
+use simpul_core::intel::store::{Inserted, MAX_PAGE, NewObject, ObjectQuery, Order, StoredObject};
+use simpul_core::intel::{Audience, Collection, CollectionId, SharingFacts, Tlp};
+use simpul_core::org::{OrgKind, Organisation};
+use simpul_core::user::{Community, CommunityId, CommunityName, Role, User};
+use time::{Duration, OffsetDateTime};
+
+use crate::intel::stored;
+use crate::support::{
+    at, event, insert_org, insert_user, list_all, org, signed_in, tag, user, visibility,
+};
+
+/// A small deterministic generator (xorshift64*, seeded through splitmix64): the same seed makes
+/// the same world, so a failure names the seed that reproduces it.
+#[derive(Debug, Clone)]
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Self {
+        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        Self(z.max(1))
+    }
+
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number in `0..n` (`n` > 0).
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+
+    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+        &v[self.below(v.len())]
+    }
+
+    /// Each of `v` with the given chance, at least one.
+    fn some_of<T: Clone>(&mut self, v: &[T], percent: usize) -> Vec<T> {
+        let mut out: Vec<T> = v.iter().filter(|_| self.chance(percent)).cloned().collect();
+        if out.is_empty() {
+            out.push(self.pick(v).clone());
+        }
+        out
+    }
+
+    fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            v.swap(i, self.below(i + 1));
+        }
+    }
+}
+
+const TYPES: [&str; 4] = ["indicator", "malware", "report", "url"];
+
+/// Organisations, their users, communities of some of them, and collections shared with a
+/// community, a list of organisations or a list of users.
+struct World {
+    orgs: Vec<Organisation>,
+    users: Vec<User>,
+    communities: Vec<Community>,
+    collections: Vec<Collection>,
+}
+
+impl World {
+    fn generate(rng: &mut Rng, t: &str) -> Self {
+        let kinds = [
+            OrgKind::NationalCert,
+            OrgKind::RegionalCert,
+            OrgKind::SectorCert,
+        ];
+        let orgs: Vec<Organisation> = (0..3 + rng.below(4))
+            .map(|i| org(&format!("{t}-o{i}"), *rng.pick(&kinds), None))
+            .collect();
+        let mut users = Vec::new();
+        for (i, o) in orgs.iter().enumerate() {
+            for j in 0..1 + rng.below(3) {
+                let role = *rng.pick(Role::ALL);
+                users.push(user(o.id, &format!("u{i}-{j}@{t}.example"), role));
+            }
+        }
+        let org_ids: Vec<_> = orgs.iter().map(|o| o.id).collect();
+        let communities: Vec<Community> = (0..1 + rng.below(3))
+            .map(|i| Community {
+                id: CommunityId(uuid::Uuid::new_v4()),
+                name: CommunityName::parse(&format!("{t}-c{i}")).unwrap(),
+                description: String::new(),
+                members: {
+                    let mut m: Vec<_> =
+                        org_ids.iter().filter(|_| rng.chance(50)).copied().collect();
+                    m.sort();
+                    m
+                },
+                created_at: at(10),
+            })
+            .collect();
+        let user_ids: Vec<_> = users.iter().map(|u| u.id).collect();
+        let collections = (0..2 + rng.below(4))
+            .map(|i| {
+                let audience = match rng.below(3) {
+                    0 => Audience::Community {
+                        community: rng.pick(&communities).id,
+                    },
+                    1 => Audience::Orgs {
+                        orgs: rng.some_of(&org_ids, 40),
+                    },
+                    _ => Audience::Users {
+                        users: rng.some_of(&user_ids, 30),
+                    },
+                };
+                Collection {
+                    id: CollectionId(uuid::Uuid::new_v4()),
+                    title: format!("{t} c{i}"),
+                    alias: None,
+                    description: String::new(),
+                    audience,
+                    default_tlp: *rng.pick(&Tlp::ALL),
+                    read_only_orgs: Vec::new(),
+                    created_at: at(20),
+                }
+            })
+            .collect();
+        Self {
+            orgs,
+            users,
+            communities,
+            collections,
+        }
+    }
+
+    async fn insert(&self, store: &dyn Store) {
+        for o in &self.orgs {
+            insert_org(store, o).await;
+        }
+        for u in &self.users {
+            insert_user(store, u).await;
+        }
+        for c in &self.communities {
+            let e = event(
+                AuditAction::CommunityCreate,
+                &format!("community:{}", c.name),
+                None,
+            );
+            store.insert_community(c, &e).await.unwrap();
+        }
+        for c in &self.collections {
+            let e = event(
+                AuditAction::CollectionCreate,
+                &format!("collection:{}", c.id),
+                None,
+            );
+            store.insert_collection(c, &e).await.unwrap();
+        }
+    }
+
+    fn principal(&self, u: &User) -> Principal {
+        let o = self.orgs.iter().find(|o| o.id == u.org_id).unwrap();
+        let communities = self
+            .communities
+            .iter()
+            .filter(|c| c.members.contains(&o.id))
+            .map(|c| c.id)
+            .collect();
+        signed_in(u, o, communities)
+    }
+
+    /// Several versions of random ids, each with a random collection, producer, TLP, named
+    /// recipients (sometimes) and revocation, stored in shuffled batches at wandering times (the
+    /// same `now` again, earlier, later), re-posts mixed in. Answers each stored row with its facts.
+    async fn share(
+        &self,
+        store: &dyn Store,
+        rng: &mut Rng,
+        seed: u64,
+    ) -> Vec<(StoredObject, SharingFacts)> {
+        let mut all: Vec<NewObject> = Vec::new();
+        for _ in 0..12 + rng.below(16) {
+            let ty = *rng.pick(&TYPES);
+            let id = format!("{ty}--{}", uuid::Uuid::new_v4());
+            let home = rng.below(self.collections.len());
+            let mut secs = rng.below(100) as i64;
+            for _ in 0..1 + rng.below(3) {
+                secs += 1 + rng.below(50) as i64;
+                let c = if rng.chance(80) {
+                    &self.collections[home]
+                } else {
+                    rng.pick(&self.collections)
+                };
+                let by = rng.pick(&self.users);
+                let recipients = if rng.chance(30) {
+                    let ids: Vec<_> = self.users.iter().map(|u| u.id).collect();
+                    rng.some_of(&ids, 20)
+                } else {
+                    Vec::new()
+                };
+                let version = at(1000 + secs);
+                all.push(NewObject {
+                    collection: c.id,
+                    stix_id: id.clone(),
+                    stix_type: ty.to_owned(),
+                    version,
+                    spec_version: "2.1".into(),
+                    producer_org: by.org_id,
+                    producer_user: by.id,
+                    tlp: *rng.pick(&Tlp::ALL),
+                    pap: None,
+                    recipients,
+                    revoked: rng.chance(20),
+                    json: format!(
+                        r#"{{"type":"{ty}","id":"{id}","modified":"{}"}}"#,
+                        rfc3339_micros(version)
+                    ),
+                    observables: Vec::new(),
+                    text: String::new(),
+                });
+            }
+        }
+        rng.shuffle(&mut all);
+        let mut rows = Vec::new();
+        let mut now = at(500);
+        let mut last: Option<OffsetDateTime> = None;
+        let mut rest = all.as_slice();
+        while !rest.is_empty() {
+            let (batch, tail) = rest.split_at((1 + rng.below(12)).min(rest.len()));
+            rest = tail;
+            now = match rng.below(3) {
+                0 => now,
+                1 => now - Duration::seconds(rng.below(100) as i64),
+                _ => now + Duration::milliseconds(rng.below(100_000) as i64),
+            };
+            let mut posted = batch.to_vec();
+            let reposted = !rows.is_empty() && rng.chance(30);
+            if reposted {
+                let (s, _): &(StoredObject, SharingFacts) = rng.pick(&rows);
+                let again = all
+                    .iter()
+                    .find(|n| {
+                        n.stix_id == s.stix_id
+                            && n.version == s.version
+                            && n.collection == s.collection
+                    })
+                    .unwrap();
+                posted.push(again.clone());
+            }
+            let result = store.insert_objects(&posted, now).await.unwrap();
+            assert_eq!(
+                result.len(),
+                posted.len(),
+                "seed {seed}: one answer per object"
+            );
+            for (n, r) in posted.iter().zip(&result).take(batch.len()) {
+                let Inserted::Stored(d) = *r else {
+                    panic!("seed {seed}: a new version was not stored: {n:?}");
+                };
+                assert!(
+                    d >= now && last.is_none_or(|l| d > l),
+                    "seed {seed}: added at {d} after {last:?}, now {now}"
+                );
+                last = Some(d);
+                rows.push((stored(n, d), self.facts(n)));
+            }
+            if reposted {
+                assert_eq!(
+                    result.last(),
+                    Some(&Inserted::AlreadyStored),
+                    "seed {seed}: a re-post"
+                );
+            }
+        }
+        rows
+    }
+
+    fn facts(&self, n: &NewObject) -> SharingFacts {
+        let c = self
+            .collections
+            .iter()
+            .find(|c| c.id == n.collection)
+            .unwrap();
+        SharingFacts {
+            producer_org: n.producer_org,
+            tlp: n.tlp,
+            recipients: n.recipients.clone(),
+            audience: c.audience.clone(),
+        }
+    }
+}
+
+/// What `q` keeps of the rows a viewer may see: `latest_only` among all of them first, then the
+/// type filter, in `q.order`.
+fn expected(visible: &[StoredObject], q: &ObjectQuery) -> Vec<StoredObject> {
+    let mut out: Vec<StoredObject> = visible
+        .iter()
+        .filter(|r| {
+            !q.latest_only
+                || !visible.iter().any(|n| {
+                    n.collection == r.collection && n.stix_id == r.stix_id && n.version > r.version
+                })
+        })
+        .filter(|r| q.types.is_empty() || q.types.contains(&r.stix_type))
+        .filter(|r| q.collection.is_none_or(|c| r.collection == c))
+        .cloned()
+        .collect();
+    out.sort_by_key(|r| r.date_added);
+    if q.order == Order::NewestFirst {
+        out.reverse();
+    }
+    out
+}
+
+/// Where `got` and `want` first differ, with the sharing facts of the object concerned.
+fn difference(
+    got: &[StoredObject],
+    want: &[StoredObject],
+    rows: &[(StoredObject, SharingFacts)],
+    v: &Visibility,
+) -> String {
+    let facts = |o: &StoredObject| {
+        rows.iter()
+            .find(|(r, _)| r.date_added == o.date_added)
+            .map_or_else(
+                || "(not of this world)".to_owned(),
+                |(_, f)| format!("{f:?}; the policy says visible = {}", visible(v, f)),
+            )
+    };
+    let mut out = String::new();
+    if let Some(o) = got.iter().find(|o| !want.contains(o)) {
+        let _ = write!(
+            out,
+            "returned but not expected: {o:?} with facts {}",
+            facts(o)
+        );
+    } else if let Some(o) = want.iter().find(|o| !got.contains(o)) {
+        let _ = write!(
+            out,
+            "expected but not returned: {o:?} with facts {}",
+            facts(o)
+        );
+    } else {
+        let _ = write!(
+            out,
+            "the same rows in another order or number: got {} want {}",
+            got.len(),
+            want.len()
+        );
+    }
+    out
+}
+
+/// For a random world (`seed`), every user of it — and a user of a new organisation in no
+/// community — gets from `list_objects` (all pages, of several sizes, both orders, with and without
+/// `latest_only` and a type filter) and `count_objects` exactly the stored rows that
+/// [`visible`] admits for them; the operator gets nothing. Any difference fails naming the seed, the
+/// viewer, the query and the object with its facts.
+///
+/// The store may hold other objects: to a viewer of a new organisation in no community, objects of
+/// others are visible exactly when CLEAR, so what such a viewer sees before the world is made is
+/// added to what every viewer of the world must see (and checked to be CLEAR only).
+pub async fn sharing_matches_policy(store: &dyn Store, seed: u64) {
+    let mut rng = Rng::new(seed);
+    let t = tag();
+    let outside = org(&format!("{t}-outside"), OrgKind::Other, None);
+    let stranger = user(
+        outside.id,
+        &format!("stranger@{t}.example"),
+        Role::SiteAdmin,
+    );
+    insert_org(store, &outside).await;
+    insert_user(store, &stranger).await;
+    let stranger = signed_in(&stranger, &outside, Vec::new());
+    let everything = ObjectQuery {
+        limit: MAX_PAGE,
+        order: Order::OldestFirst,
+        ..ObjectQuery::default()
+    };
+    let foreign = list_all(store, &visibility(&stranger), &everything).await;
+    assert!(
+        foreign.iter().all(|o| o.tlp == Tlp::Clear),
+        "seed {seed}: a new organisation sees objects of others that are not CLEAR"
+    );
+
+    let world = World::generate(&mut rng, &t);
+    world.insert(store).await;
+    let rows = world.share(store, &mut rng, seed).await;
+
+    let mut viewers: Vec<(String, Principal)> = world
+        .users
+        .iter()
+        .map(|u| {
+            (
+                format!("{} ({})", u.email, u.role.as_str()),
+                world.principal(u),
+            )
+        })
+        .collect();
+    viewers.push(("a user of a new organisation".into(), stranger));
+    for (who, p) in &viewers {
+        let v = visibility(p);
+        let mut sees: Vec<StoredObject> = foreign.clone();
+        sees.extend(
+            rows.iter()
+                .filter(|(_, f)| visible(&v, f))
+                .map(|(r, _)| r.clone()),
+        );
+        let mut queries = Vec::new();
+        for latest_only in [false, true] {
+            for typed in [false, true] {
+                queries.push(ObjectQuery {
+                    latest_only,
+                    types: if typed {
+                        vec![(*rng.pick(&TYPES)).to_owned()]
+                    } else {
+                        Vec::new()
+                    },
+                    ..ObjectQuery::default()
+                });
+            }
+        }
+        queries.push(ObjectQuery {
+            collection: Some(rng.pick(&world.collections).id),
+            latest_only: rng.chance(50),
+            ..ObjectQuery::default()
+        });
+        for q in queries {
+            let count = store.count_objects(&v, &q).await.unwrap();
+            for limit in [2 + rng.below(8) as u32, MAX_PAGE] {
+                let q = ObjectQuery {
+                    limit,
+                    order: if rng.chance(50) {
+                        Order::NewestFirst
+                    } else {
+                        Order::OldestFirst
+                    },
+                    ..q.clone()
+                };
+                let want = expected(&sees, &q);
+                let got = list_all(store, &v, &q).await;
+                if got != want {
+                    panic!(
+                        "seed {seed}: {who} listing {q:?}: {}",
+                        difference(&got, &want, &rows, &v)
+                    );
+                }
+                assert_eq!(
+                    count,
+                    want.len() as u64,
+                    "seed {seed}: {who} counting {q:?}"
+                );
+            }
+        }
+    }
+
+    let op = visibility(&Principal::operator("story"));
+    assert_eq!(
+        list_all(store, &op, &everything).await,
+        vec![],
+        "seed {seed}: the operator"
+    );
+    assert_eq!(store.count_objects(&op, &everything).await.unwrap(), 0);
+}
