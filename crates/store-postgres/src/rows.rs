@@ -1,25 +1,20 @@
 //! Column readers: a PostgreSQL row into core's row structs, then core's one decoding
 //! ([`simpul_core::store::rows`]). Only SQL types are handled here (`SMALLINT` scopes, `BIGINT`
-//! counters, native timestamps); validation of stored values is core's. Core has no row structs for
-//! the intel store yet, so [`collection`] and [`object`] read its enumerations (audience kind, TLP
-//! label, PAP) through the domain types' own parsers, a stored value they refuse being corrupt.
-
-use std::str::FromStr;
+//! counters, native timestamps); validation of stored values is core's.
 
 use simpul_core::audit::AuditEntry;
+use simpul_core::intel::Collection;
 use simpul_core::intel::store::StoredObject;
-use simpul_core::intel::{Audience, Collection, CollectionId, Pap, Tlp};
-use simpul_core::org::OrgId;
 use simpul_core::org::Organisation;
 use simpul_core::store::rows::{
-    AuditRow, CommunityRow, LoginFailuresRow, OrgRow, SessionRow, TokenRow, UserRow,
+    AuditRow, CollectionRow, CommunityRow, LoginFailuresRow, ObjectRow, OrgRow, SessionRow,
+    TokenRow, UserRow,
 };
 use simpul_core::store::{LoginFailures, StoreError};
 use simpul_core::token::{ApiToken, Session};
-use simpul_core::user::{Community, CommunityId, User, UserId};
+use simpul_core::user::{Community, User};
 use tokio_postgres::Row;
 use tokio_postgres::types::FromSql;
-use uuid::Uuid;
 
 /// One row of `table`, read by column name; a column that cannot be read is corrupt, named.
 struct Columns<'r> {
@@ -159,72 +154,42 @@ pub(crate) fn value<'r, T: FromSql<'r>>(
     Columns::of(row, table).get(column)
 }
 
-fn tlp(c: &Columns<'_>, column: &str) -> Result<Tlp, StoreError> {
-    let label: String = c.get(column)?;
-    Tlp::from_label(&label).ok_or_else(|| {
-        StoreError::Corrupt(format!("{}.{column}: unknown TLP label `{label}`", c.table))
-    })
-}
-
-fn ids<T>(c: &Columns<'_>, column: &str, wrap: fn(Uuid) -> T) -> Result<Vec<T>, StoreError> {
-    Ok(c.get::<Vec<Uuid>>(column)?.into_iter().map(wrap).collect())
-}
-
-/// A collection with its lists aggregated into `orgs`, `users` and `read_only_orgs` columns.
+/// A collection with its sets aggregated into `orgs`, `users` and `read_only_orgs` columns.
 pub(crate) fn collection(row: &Row) -> Result<Collection, StoreError> {
     let c = Columns::of(row, "collections");
-    let kind: String = c.get("audience")?;
-    let audience = match kind.as_str() {
-        "community" => Audience::Community {
-            community: CommunityId(c.get::<Option<Uuid>>("community_id")?.ok_or_else(|| {
-                StoreError::Corrupt("collections.community_id: missing for a community".into())
-            })?),
-        },
-        "orgs" => Audience::Orgs {
-            orgs: ids(&c, "orgs", OrgId)?,
-        },
-        "users" => Audience::Users {
-            users: ids(&c, "users", UserId)?,
-        },
-        other => {
-            return Err(StoreError::Corrupt(format!(
-                "collections.audience: unknown kind `{other}`"
-            )));
-        }
-    };
-    Ok(Collection {
-        id: CollectionId(c.get("id")?),
+    CollectionRow {
+        id: c.get("id")?,
         title: c.get("title")?,
         alias: c.get("alias")?,
         description: c.get("description")?,
-        audience,
-        default_tlp: tlp(&c, "default_tlp")?,
-        read_only_orgs: ids(&c, "read_only_orgs", OrgId)?,
+        audience_kind: c.get("audience")?,
+        community_id: c.get("community_id")?,
+        audience_orgs: c.get("orgs")?,
+        audience_users: c.get("users")?,
+        default_tlp: c.get("default_tlp")?,
+        read_only_orgs: c.get("read_only_orgs")?,
         created_at: c.get("created_at")?,
-    })
+    }
+    .decode()
 }
 
 /// An object version with its recipients aggregated into a `recipients` column.
 pub(crate) fn object(row: &Row) -> Result<StoredObject, StoreError> {
     let c = Columns::of(row, "objects");
-    let pap = c
-        .get::<Option<String>>("pap")?
-        .map(|p| Pap::from_str(&p))
-        .transpose()
-        .map_err(|e| StoreError::Corrupt(format!("objects.pap: {e}")))?;
-    Ok(StoredObject {
-        collection: CollectionId(c.get("collection_id")?),
+    ObjectRow {
+        collection_id: c.get("collection_id")?,
         stix_id: c.get("stix_id")?,
         stix_type: c.get("stix_type")?,
         version: c.get("version")?,
         date_added: c.get("date_added")?,
         spec_version: c.get("spec_version")?,
-        producer_org: OrgId(c.get("producer_org")?),
-        producer_user: UserId(c.get("producer_user")?),
-        tlp: tlp(&c, "tlp")?,
-        pap,
-        recipients: ids(&c, "recipients", UserId)?,
+        producer_org: c.get("producer_org")?,
+        producer_user: c.get("producer_user")?,
+        tlp: c.get("tlp")?,
+        pap: c.get("pap")?,
+        recipients: c.get("recipients")?,
         revoked: c.get("revoked")?,
         json: c.get("json")?,
-    })
+    }
+    .decode()
 }

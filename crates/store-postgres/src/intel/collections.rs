@@ -3,9 +3,9 @@
 
 use deadpool_postgres::GenericClient;
 use simpul_core::audit::AuditEvent;
-use simpul_core::intel::{Audience, Collection, CollectionId};
+use simpul_core::intel::{Collection, CollectionId};
 use simpul_core::store::StoreError;
-use time::OffsetDateTime;
+use simpul_core::store::rows::CollectionRow;
 use uuid::Uuid;
 
 use crate::tx::{execute, query, query_opt};
@@ -29,52 +29,14 @@ const LISTS: [(&str, &str); 3] = [
     ("collection_read_only_orgs", "org_id"),
 ];
 
-/// A collection as columns: what `insert` and `update` write.
-struct Row {
-    id: Uuid,
-    title: String,
-    alias: Option<String>,
-    description: String,
-    audience: &'static str,
-    community: Option<Uuid>,
-    default_tlp: &'static str,
-    created_at: OffsetDateTime,
-    /// The members of `LISTS`, in its order.
-    lists: [Vec<Uuid>; 3],
-}
-
-/// `ids` once each, ordered: the stored form of a set of organisations or users.
-fn distinct(ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
-    let mut out: Vec<Uuid> = ids.into_iter().collect();
-    out.sort_unstable();
-    out.dedup();
-    out
-}
-
-impl From<&Collection> for Row {
-    fn from(c: &Collection) -> Self {
-        let (community, orgs, users) = match &c.audience {
-            Audience::Community { community } => (Some(community.0), vec![], vec![]),
-            Audience::Orgs { orgs } => (None, distinct(orgs.iter().map(|o| o.0)), vec![]),
-            Audience::Users { users } => (None, vec![], distinct(users.iter().map(|u| u.0))),
-        };
-        Self {
-            id: c.id.0,
-            title: c.title.clone(),
-            alias: c.alias.clone(),
-            description: c.description.clone(),
-            audience: c.audience.kind(),
-            community,
-            default_tlp: c.default_tlp.label(),
-            created_at: c.created_at,
-            lists: [orgs, users, distinct(c.read_only_orgs.iter().map(|o| o.0))],
-        }
-    }
+/// The side-table sets of `row`, in the order of `LISTS`.
+fn lists(row: &CollectionRow) -> [&Vec<Uuid>; 3] {
+    [&row.audience_orgs, &row.audience_users, &row.read_only_orgs]
 }
 
 /// Fills the side tables of collection `row.id` (emptied first by `update`).
-async fn write_lists(tx: &impl GenericClient, row: &Row) -> Result<(), StoreError> {
-    for ((table, column), ids) in LISTS.iter().zip(&row.lists) {
+async fn write_lists(tx: &impl GenericClient, row: &CollectionRow) -> Result<(), StoreError> {
+    for ((table, column), ids) in LISTS.iter().zip(lists(row)) {
         if ids.is_empty() {
             continue;
         }
@@ -93,7 +55,7 @@ pub(super) async fn insert(
     collection: &Collection,
     audit: &AuditEvent,
 ) -> Result<(), StoreError> {
-    let row = Row::from(collection);
+    let row = CollectionRow::from(collection);
     store
         .audited(audit, move |tx| {
             Box::pin(async move {
@@ -107,8 +69,8 @@ pub(super) async fn insert(
                         &row.title,
                         &row.alias,
                         &row.description,
-                        &row.audience,
-                        &row.community,
+                        &row.audience_kind,
+                        &row.community_id,
                         &row.default_tlp,
                         &row.created_at,
                     ],
@@ -125,11 +87,12 @@ pub(super) async fn update(
     collection: &Collection,
     audit: &AuditEvent,
 ) -> Result<(), StoreError> {
-    let row = Row::from(collection);
+    let row = CollectionRow::from(collection);
+    // An update of no collection changes nothing: it is rolled back and leaves no audit entry.
     store
         .audited(audit, move |tx| {
             Box::pin(async move {
-                execute(
+                let changed = execute(
                     tx,
                     "UPDATE collections SET title = $2, alias = $3, description = $4, audience = $5,
                          community_id = $6, default_tlp = $7
@@ -139,12 +102,15 @@ pub(super) async fn update(
                         &row.title,
                         &row.alias,
                         &row.description,
-                        &row.audience,
-                        &row.community,
+                        &row.audience_kind,
+                        &row.community_id,
                         &row.default_tlp,
                     ],
                 )
                 .await?;
+                if changed == 0 {
+                    return Ok(false);
+                }
                 for (table, _) in LISTS {
                     execute(
                         tx,
@@ -153,10 +119,11 @@ pub(super) async fn update(
                     )
                     .await?;
                 }
-                write_lists(tx, &row).await
+                write_lists(tx, &row).await.map(|()| true)
             })
         })
         .await
+        .map(drop)
 }
 
 pub(super) async fn get(

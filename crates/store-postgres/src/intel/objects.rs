@@ -9,6 +9,7 @@ use simpul_core::access::sharing::SharingFilter;
 use simpul_core::clock::to_micros;
 use simpul_core::intel::store::{Inserted, MAX_PAGE, NewObject, ObjectQuery, Order, StoredObject};
 use simpul_core::store::StoreError;
+use simpul_core::store::rows::ids_once;
 use time::OffsetDateTime;
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
@@ -141,9 +142,7 @@ async fn write_versions(
     let (mut k_seq, mut k_key) = (Vec::new(), Vec::new());
     for (&seq, (o, at)) in seqs.iter().zip(new) {
         cols.push(seq, o, *at);
-        let mut named: Vec<Uuid> = o.recipients.iter().map(|u| u.0).collect();
-        named.sort_unstable();
-        named.dedup();
+        let named = ids_once(o.recipients.iter().map(|u| u.0));
         r_seq.extend(std::iter::repeat_n(seq, named.len()));
         r_user.extend(named);
         let mut keys = HashSet::new();
