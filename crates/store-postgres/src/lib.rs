@@ -7,8 +7,9 @@
 //!
 //! Layout: this file opens the pool and answers the [`Probe`] and [`MetaStore`]; `error.rs` maps driver
 //! errors to [`StoreError`]; `tx.rs` holds the query helpers and [`PostgresStore::audited`]; `rows.rs`
-//! reads columns into core's row structs (core decodes them); `directory.rs`, `identity.rs`, `auth.rs`
-//! and `audit.rs` implement one domain store each.
+//! reads columns into core's row structs (core decodes them); `directory.rs`, `identity.rs`, `auth.rs`,
+//! `audit.rs` and `intel/` (collections, objects, and the SQL face of the sharing policy) implement one
+//! domain store each.
 //!
 //! Every security-relevant write goes through `audited`, the only code that appends to the audit log:
 //! one transaction that first takes `LOCK TABLE audit_log IN SHARE ROW EXCLUSIVE MODE`, then makes the
@@ -33,6 +34,7 @@ mod auth;
 mod directory;
 mod error;
 mod identity;
+mod intel;
 mod migrate;
 mod rows;
 mod tx;

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/0002_login_failures_bigint.sql"),
     ),
+    (3, include_str!("../migrations/0003_intel.sql")),
 ];
 
 /// The newest schema version this binary knows.

@@ -3,9 +3,12 @@
 //! counters, native timestamps); validation of stored values is core's.
 
 use simpul_core::audit::AuditEntry;
+use simpul_core::intel::Collection;
+use simpul_core::intel::store::StoredObject;
 use simpul_core::org::Organisation;
 use simpul_core::store::rows::{
-    AuditRow, CommunityRow, LoginFailuresRow, OrgRow, SessionRow, TokenRow, UserRow,
+    AuditRow, CollectionRow, CommunityRow, LoginFailuresRow, ObjectRow, OrgRow, SessionRow,
+    TokenRow, UserRow,
 };
 use simpul_core::store::{LoginFailures, StoreError};
 use simpul_core::token::{ApiToken, Session};
@@ -149,4 +152,44 @@ pub(crate) fn value<'r, T: FromSql<'r>>(
     column: &str,
 ) -> Result<T, StoreError> {
     Columns::of(row, table).get(column)
+}
+
+/// A collection with its sets aggregated into `orgs`, `users` and `read_only_orgs` columns.
+pub(crate) fn collection(row: &Row) -> Result<Collection, StoreError> {
+    let c = Columns::of(row, "collections");
+    CollectionRow {
+        id: c.get("id")?,
+        title: c.get("title")?,
+        alias: c.get("alias")?,
+        description: c.get("description")?,
+        audience_kind: c.get("audience")?,
+        community_id: c.get("community_id")?,
+        audience_orgs: c.get("orgs")?,
+        audience_users: c.get("users")?,
+        default_tlp: c.get("default_tlp")?,
+        read_only_orgs: c.get("read_only_orgs")?,
+        created_at: c.get("created_at")?,
+    }
+    .decode()
+}
+
+/// An object version with its recipients aggregated into a `recipients` column.
+pub(crate) fn object(row: &Row) -> Result<StoredObject, StoreError> {
+    let c = Columns::of(row, "objects");
+    ObjectRow {
+        collection_id: c.get("collection_id")?,
+        stix_id: c.get("stix_id")?,
+        stix_type: c.get("stix_type")?,
+        version: c.get("version")?,
+        date_added: c.get("date_added")?,
+        spec_version: c.get("spec_version")?,
+        producer_org: c.get("producer_org")?,
+        producer_user: c.get("producer_user")?,
+        tlp: c.get("tlp")?,
+        pap: c.get("pap")?,
+        recipients: c.get("recipients")?,
+        revoked: c.get("revoked")?,
+        json: c.get("json")?,
+    }
+    .decode()
 }

@@ -6,6 +6,7 @@
 //! without the variable fails them, so they never pass without having run.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod intel;
 mod postgres;
 mod stories_on_postgres;
 mod support;

@@ -43,6 +43,29 @@ pg_test! {
 }
 
 pg_test! {
+    async fn intel() {
+        let db = TestDb::new().await;
+        simpul_store_tests::intel(&db.open().await).await;
+    }
+}
+
+pg_test! {
+    /// The SQL sharing filter against the in-memory policy: twenty random worlds, each on a fresh
+    /// schema, and twenty more sharing one store (each world must not mind the others' objects).
+    async fn sharing_matches_policy() {
+        for seed in 0..20 {
+            let db = TestDb::new().await;
+            simpul_store_tests::sharing_matches_policy(&db.open().await, seed).await;
+        }
+        let db = TestDb::new().await;
+        let store = db.open().await;
+        for seed in 100..120 {
+            simpul_store_tests::sharing_matches_policy(&store, seed).await;
+        }
+    }
+}
+
+pg_test! {
     async fn all_stories_share_one_store() {
         let db = TestDb::new().await;
         let store = db.open().await;

@@ -1,0 +1,63 @@
+//! The intelligence store: collections (`collections.rs`), object versions (`objects.rs`) and the
+//! SQL face of the sharing policy every read of them goes through (`sharing.rs`).
+
+use async_trait::async_trait;
+use simpul_core::access::Visibility;
+use simpul_core::audit::AuditEvent;
+use simpul_core::intel::store::{Inserted, IntelStore, NewObject, ObjectQuery, StoredObject};
+use simpul_core::intel::{Collection, CollectionId};
+use simpul_core::store::StoreError;
+use time::OffsetDateTime;
+
+use crate::PostgresStore;
+
+mod collections;
+mod objects;
+mod sharing;
+
+#[async_trait]
+impl IntelStore for PostgresStore {
+    async fn insert_collection(
+        &self,
+        collection: &Collection,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        collections::insert(self, collection, audit).await
+    }
+
+    async fn update_collection(
+        &self,
+        collection: &Collection,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        collections::update(self, collection, audit).await
+    }
+
+    async fn get_collection(&self, id: CollectionId) -> Result<Option<Collection>, StoreError> {
+        collections::get(self, id).await
+    }
+
+    async fn list_collections(&self) -> Result<Vec<Collection>, StoreError> {
+        collections::list(self).await
+    }
+
+    async fn insert_objects(
+        &self,
+        objects: &[NewObject],
+        now: OffsetDateTime,
+    ) -> Result<Vec<Inserted>, StoreError> {
+        objects::insert(self, objects, now).await
+    }
+
+    async fn list_objects(
+        &self,
+        v: &Visibility,
+        q: &ObjectQuery,
+    ) -> Result<Vec<StoredObject>, StoreError> {
+        objects::list(self, v, q).await
+    }
+
+    async fn count_objects(&self, v: &Visibility, q: &ObjectQuery) -> Result<u64, StoreError> {
+        objects::count(self, v, q).await
+    }
+}
