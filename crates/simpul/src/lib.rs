@@ -66,25 +66,6 @@ pub async fn bind(addr: std::net::SocketAddr) -> anyhow::Result<tokio::net::TcpL
         .with_context(|| format!("cannot listen on {addr}"))
 }
 
-/// Checks STIX patterns inside STIX objects with `simpul-pattern` (the validator's rules).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PatternSyntax;
-
-impl simpul_stix::PatternChecker for PatternSyntax {
-    fn check_stix_pattern(
-        &self,
-        pattern: &str,
-        _pattern_version: Option<&str>,
-    ) -> Result<(), String> {
-        simpul_pattern::parse(pattern)
-            .map(|_| ())
-            .map_err(|e| format!("invalid STIX pattern at byte {}: {}", e.offset, e.message))
-    }
-}
-
-/// STIX validation options with pattern syntax checking: what every simpul input path uses.
-pub fn stix_validate_options() -> simpul_stix::ValidateOptions {
-    simpul_stix::ValidateOptions {
-        pattern_checker: Some(Arc::new(PatternSyntax)),
-    }
-}
+/// STIX validation options with pattern syntax checking: what every simpul input path uses (the
+/// core's, so the CLI and the server validate alike).
+pub use simpul_core::intel::service::{PatternSyntax, stix_validate_options};

@@ -336,6 +336,7 @@ impl Service {
         if !(1..=MAX_PAGE).contains(&q.limit) {
             return Err(Invalid::new("limit", format!("must be between 1 and {MAX_PAGE}")).into());
         }
+        check_query(q)?;
         let v = Visibility::of(&grant);
         Ok(self.store(&grant).list_objects(&v, q).await?)
     }
@@ -343,6 +344,7 @@ impl Service {
     /// How many object versions the principal may see match `q`.
     pub async fn count_objects(&self, p: &Principal, q: &ObjectQuery) -> Result<u64, CoreError> {
         let grant = authorize(p, Action::ReadIntel)?;
+        check_query(q)?;
         let v = Visibility::of(&grant);
         Ok(self.store(&grant).count_objects(&v, q).await?)
     }
@@ -410,6 +412,19 @@ fn search_text(obj: &StixObject<'_>) -> String {
         .filter_map(|k| obj.get_str(k))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The longest text search, in characters.
+pub const MAX_QUERY_CHARS: usize = 500;
+
+fn check_query(q: &ObjectQuery) -> Result<(), Invalid> {
+    match &q.text {
+        Some(t) if t.chars().count() > MAX_QUERY_CHARS => Err(Invalid::new(
+            "q",
+            format!("must have at most {MAX_QUERY_CHARS} characters"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn check_alias(alias: &str) -> Result<String, Invalid> {
