@@ -45,7 +45,28 @@ enum Command {
     Match(cmd::match_::Args),
 }
 
+/// Output into a closed pipe (`simpul org list | head -1`) ends the program quietly, as it does any
+/// Unix tool. `print!` reports a closed stdout by panicking (Rust ignores SIGPIPE, and resetting it
+/// needs `unsafe`), so the panic hook turns exactly that panic into a quiet exit with status 0; every
+/// other panic keeps the default report.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let msg = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {

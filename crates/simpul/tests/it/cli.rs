@@ -739,3 +739,32 @@ fn global_options_headers_and_reactivation() {
     assert_eq!(shown["secure_cookies"].as_bool(), Some(true), "{out}");
     assert_eq!(shown["data"].as_str(), Some(d));
 }
+
+#[test]
+fn output_into_a_closed_pipe_ends_quietly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    for i in 0..3 {
+        let short = format!("T{i}");
+        ok_stdout(&admin(
+            &data,
+            &[
+                "org", "add", "--name", "Team", "--short", &short, "--kind", "other",
+            ],
+            None,
+        ));
+    }
+    // The reader goes away before anything is written, like `| head -0`.
+    let mut child = simpul()
+        .args(["org", "list", "--data"])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
