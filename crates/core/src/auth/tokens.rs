@@ -10,18 +10,15 @@ use crate::error::{CoreError, Invalid};
 use crate::org::check_name;
 use crate::secret;
 use crate::service::signed_in;
-use crate::token::{ApiToken, Scope, Scopes, TokenId};
+use crate::token::{ApiToken, MAX_EXPIRES_IN_DAYS, Scope, Scopes, TokenId};
 use crate::user::{Role, User};
-
-/// The longest a token may be valid for.
-pub const MAX_TOKEN_DAYS: u32 = 3650;
 
 /// A token to create.
 #[derive(Debug, Clone)]
 pub struct NewToken {
     pub name: String,
     pub scopes: Scopes,
-    /// Days until it expires (1 to [`MAX_TOKEN_DAYS`]); `None` never expires.
+    /// Days until it expires (1 to [`MAX_EXPIRES_IN_DAYS`]); `None` never expires.
     pub expires_in_days: Option<u32>,
 }
 
@@ -69,10 +66,10 @@ impl Service {
         let now = self.now();
         let expires_at = match new.expires_in_days {
             Some(0) => return Err(Invalid::new("expires_in_days", "must be at least 1").into()),
-            Some(d) if d > MAX_TOKEN_DAYS => {
+            Some(d) if d > MAX_EXPIRES_IN_DAYS => {
                 return Err(Invalid::new(
                     "expires_in_days",
-                    format!("must be at most {MAX_TOKEN_DAYS}"),
+                    format!("must be at most {MAX_EXPIRES_IN_DAYS}"),
                 )
                 .into());
             }

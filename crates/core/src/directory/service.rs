@@ -20,9 +20,6 @@ pub struct OrgUpdate {
     pub status: Option<OrgStatus>,
 }
 
-/// The longest community description.
-pub const MAX_DESCRIPTION_CHARS: usize = 2000;
-
 impl Service {
     /// Creates an organisation; a duplicate short name (any case) is a conflict.
     pub async fn create_org(
@@ -157,10 +154,13 @@ impl Service {
         description: &str,
     ) -> Result<Community, CoreError> {
         let grant = authorize(p, Action::ManageCommunities)?;
-        if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        if description.chars().count() > CommunityName::DESCRIPTION_MAX_CHARS {
             return Err(Invalid::new(
                 "description",
-                format!("must have at most {MAX_DESCRIPTION_CHARS} characters"),
+                format!(
+                    "must have at most {} characters",
+                    CommunityName::DESCRIPTION_MAX_CHARS
+                ),
             )
             .into());
         }

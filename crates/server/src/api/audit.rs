@@ -29,7 +29,7 @@ pub fn routes() -> Vec<ApiRoute> {
 }
 
 /// The most entries one page holds.
-pub const MAX_LIMIT: u32 = 1000;
+pub const MAX_LIMIT: u32 = simpul_core::audit::service::MAX_AUDIT_PAGE;
 /// The entries one page holds when `limit` is not given.
 pub const DEFAULT_LIMIT: u32 = 100;
 
