@@ -379,3 +379,161 @@ async fn marking_change(w: &World, r: &Readers, community: &str) {
     let (status, _) = get(w, &r.tokens[2].1, &format!("/api/v1/objects/{id}")).await;
     assert_eq!(status, 404);
 }
+
+/// `simpul ARGS --data DIR`.
+fn cli(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let mut cmd = crate::helpers::simpul_cmd();
+    cmd.args(args).arg("--data").arg(data);
+    cmd.output().unwrap()
+}
+
+fn stdout_ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[test]
+fn cli_adds_and_lists_collections_and_imports_as_a_user() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = &tmp.path().join("data");
+    for (short, email) in [("T1", "an@t1.example"), ("T2", "an@t2.example")] {
+        stdout_ok(&cli(
+            d,
+            &[
+                "org",
+                "add",
+                "--name",
+                short,
+                "--short",
+                short,
+                "--kind",
+                "national-cert",
+            ],
+        ));
+        stdout_ok(&cli(
+            d,
+            &[
+                "user", "add", "--org", short, "--email", email, "--role", "analyst",
+            ],
+        ));
+    }
+    let id = stdout_ok(&cli(
+        d,
+        &[
+            "collection",
+            "add",
+            "--title",
+            "Bilateral",
+            "--orgs",
+            "T1,T2",
+            "--default-tlp",
+            "green",
+        ],
+    ));
+    let id = id.trim();
+    uuid::Uuid::parse_str(id).unwrap();
+    let chosen = "5e1ec7ed-0000-4000-8000-00000000c11a";
+    let out = stdout_ok(&cli(
+        d,
+        &[
+            "collection",
+            "add",
+            "--title",
+            "Named",
+            "--users",
+            "an@t1.example",
+            "--id",
+            chosen,
+        ],
+    ));
+    assert_eq!(out.trim(), chosen);
+    // Exactly one audience; an unknown organisation is named.
+    assert_eq!(
+        cli(d, &["collection", "add", "--title", "X"]).status.code(),
+        Some(2)
+    );
+    let out = cli(
+        d,
+        &["collection", "add", "--title", "X", "--orgs", "T1,Nope"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no such organisation"));
+    let list = stdout_ok(&cli(d, &["collection", "list"]));
+    assert!(
+        list.contains(id) && list.contains("TLP:GREEN") && list.contains("Bilateral"),
+        "{list}"
+    );
+    assert!(list.contains(chosen) && list.contains("users"), "{list}");
+
+    let bundle = json!({
+        "type": "bundle",
+        "id": "bundle--5e1ec7ed-0000-4000-8000-000000000b00",
+        "objects": [
+            indicator("indicator--5e1ec7ed-0000-4000-8000-000000000b01", None, "one.example", "2026-01-01T00:00:00.000Z"),
+            indicator("indicator--5e1ec7ed-0000-4000-8000-000000000b02", Some(Tlp::Amber), "two.example", "2026-01-01T00:00:00.000Z"),
+            {"type": "indicator", "spec_version": "2.1", "id": "indicator--5e1ec7ed-0000-4000-8000-000000000b03"},
+        ],
+    });
+    let file = tmp.path().join("bundle.json");
+    std::fs::write(&file, bundle.to_string()).unwrap();
+    let file = file.to_str().unwrap();
+    let import = |args: &[&str]| {
+        let mut all = vec!["import"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--as", "an@t1.example", "--collection", id]);
+        cli(d, &all)
+    };
+    let out = import(&[file]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "stored 2, skipped 0, failed 1"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("object 2 at /objects/2"), "{err}");
+    // Re-running stores nothing again.
+    let out = import(&[file]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "stored 0, skipped 2, failed 1"
+    );
+    // A file of valid objects only succeeds.
+    let good = tmp.path().join("good.json");
+    std::fs::write(&good, json!([bundle["objects"][0]]).to_string()).unwrap();
+    let out = import(&[good.to_str().unwrap()]);
+    assert_eq!(stdout_ok(&out).trim(), "stored 0, skipped 1, failed 0");
+    // Someone outside the audience cannot share into it; nobody unknown can act.
+    let named = cli(
+        d,
+        &[
+            "import",
+            file,
+            "--as",
+            "an@t2.example",
+            "--collection",
+            chosen,
+        ],
+    );
+    assert_eq!(named.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&named.stderr).contains("not found"),
+        "{}",
+        String::from_utf8_lossy(&named.stderr)
+    );
+    let nobody = cli(
+        d,
+        &[
+            "import",
+            file,
+            "--as",
+            "who@nowhere.example",
+            "--collection",
+            id,
+        ],
+    );
+    assert_eq!(nobody.status.code(), Some(1));
+}
