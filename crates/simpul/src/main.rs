@@ -37,6 +37,10 @@ enum Command {
     Token(cmd::admin::TokenArgs),
     /// Verify and read the audit log.
     Audit(cmd::admin::AuditArgs),
+    /// Manage collections of shared intelligence.
+    Collection(cmd::intel::CollectionArgs),
+    /// Share STIX files into a collection as a named user.
+    Import(cmd::intel::ImportArgs),
     /// STIX 2.1 objects: validate.
     Stix(cmd::stix::Args),
     /// STIX patterns: check syntax, match observations.
@@ -100,6 +104,8 @@ fn main() -> ExitCode {
         Command::User(args) => cmd::admin::user(store, args),
         Command::Token(args) => cmd::admin::token(store, args),
         Command::Audit(args) => cmd::admin::audit(store, args),
+        Command::Collection(args) => cmd::intel::collection(store, args),
+        Command::Import(args) => cmd::intel::import(store, args),
         Command::Stix(args) => cmd::stix::run(args),
         Command::Pattern(args) => cmd::pattern::run(args),
         Command::Match(args) => cmd::match_::run(args),

@@ -69,7 +69,7 @@ impl Service {
     }
 
     /// Loads the principal for an active user of an active organisation.
-    async fn principal_for(
+    pub(crate) async fn principal_for(
         &self,
         user: User,
         method: AuthMethod,

@@ -10,15 +10,15 @@ use uuid::Uuid;
 
 use crate::Service;
 use crate::access::sharing::{may_read_collection, may_write_collection, refuse_to_share};
-use crate::access::{Action, Principal, Visibility, authorize};
+use crate::access::{Action, AuthMethod, Principal, Visibility, authorize};
 use crate::audit::AuditAction;
 use crate::error::{CoreError, Invalid};
 use crate::intel::observables::keys_of;
 use crate::intel::store::{Inserted, MAX_PAGE, NewObject, ObjectQuery, StoredObject};
 use crate::intel::{Audience, Collection, CollectionId, Pap, Tlp};
-use crate::org::check_name;
+use crate::org::{Organisation, ShortName, check_name};
 use crate::service::{or_conflict, signed_in};
-use crate::user::{Email, UserId};
+use crate::user::{CommunityName, Email, UserId};
 
 /// The longest collection description.
 pub const MAX_DESCRIPTION_CHARS: usize = 2000;
@@ -245,15 +245,7 @@ impl Service {
         })?;
         let (units, prefix) = units(doc)?;
         let opts = stix_validate_options();
-        let ctx = me
-            .org
-            .country
-            .as_ref()
-            .and_then(|c| c.as_str().parse().ok())
-            .map_or_else(
-                simpul_observable::Context::new,
-                simpul_observable::Context::with_region,
-            );
+        let ctx = observable_context(&me.org);
         let mut report = ShareReport::default();
         let mut batch = Vec::new();
         let mut ids = Vec::new();
@@ -350,6 +342,170 @@ impl Service {
     }
 }
 
+impl Service {
+    /// The audience of a collection named as people write it, resolved to ids (site-admin). Each
+    /// unknown name is an error pointing at it (`/audience/orgs/1`).
+    pub async fn resolve_audience(
+        &self,
+        p: &Principal,
+        names: &AudienceNames,
+    ) -> Result<Audience, CoreError> {
+        let grant = authorize(p, Action::ManageCollections)?;
+        let store = self.store(&grant);
+        Ok(match names {
+            AudienceNames::Community(name) => {
+                let path = "/audience/community";
+                let name = CommunityName::parse(name).map_err(|e| Invalid::new(path, e.message))?;
+                let c = store
+                    .get_community_by_name(&name)
+                    .await?
+                    .ok_or_else(|| Invalid::new(path, "no such community"))?;
+                Audience::Community { community: c.id }
+            }
+            AudienceNames::Orgs(shorts) => {
+                let mut orgs = Vec::new();
+                for (i, s) in shorts.iter().enumerate() {
+                    let path = format!("/audience/orgs/{i}");
+                    let short = ShortName::parse(s).map_err(|e| Invalid::new(&path, e.message))?;
+                    let o = store
+                        .get_org_by_short_name(&short)
+                        .await?
+                        .ok_or_else(|| Invalid::new(&path, "no such organisation"))?;
+                    orgs.push(o.id);
+                }
+                Audience::Orgs { orgs }
+            }
+            AudienceNames::Users(emails) => {
+                let mut users = Vec::new();
+                for (i, e) in emails.iter().enumerate() {
+                    let path = format!("/audience/users/{i}");
+                    let email = Email::parse(e).map_err(|e| Invalid::new(&path, e.message))?;
+                    let u = store
+                        .get_user_by_email(&email)
+                        .await?
+                        .ok_or_else(|| Invalid::new(&path, "no such user"))?;
+                    users.push(u.id);
+                }
+                Audience::Users { users }
+            }
+        })
+    }
+
+    /// The operator acting as the named user at the command line (`simpul import --as EMAIL`):
+    /// that user's principal, with their organisation and its communities, as authentication
+    /// loads them (a disabled user or a suspended organisation is refused). Only the operator may.
+    pub async fn act_as(&self, p: &Principal, email: &str) -> Result<Principal, CoreError> {
+        if !matches!(p, Principal::Operator { .. }) {
+            return Err(CoreError::Forbidden(
+                "only the operator may act as another user".into(),
+            ));
+        }
+        let grant = authorize(p, Action::ManageUsers(None))?;
+        let email = Email::parse(email)?;
+        let user = self
+            .store(&grant)
+            .get_user_by_email(&email)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("user `{email}`")))?;
+        let method = AuthMethod::Session {
+            csrf_token: String::new(),
+        };
+        let source = Some(format!("cli:{}", p.actor()));
+        self.principal_for(user, method, source)
+            .await
+            .map_err(|e| match e {
+                CoreError::Unauthenticated(why) => CoreError::Forbidden(why),
+                other => other,
+            })
+    }
+
+    /// The latest version of `stix_id` the principal may see (`version`: that version instead).
+    /// An object they may not see is "not found", exactly like one that does not exist.
+    pub async fn get_object(
+        &self,
+        p: &Principal,
+        stix_id: &str,
+        version: Option<OffsetDateTime>,
+    ) -> Result<StoredObject, CoreError> {
+        let versions = self.object_versions(p, stix_id).await?;
+        let found = match version {
+            None => versions
+                .into_iter()
+                .max_by_key(|o| (o.version, o.date_added)),
+            Some(v) => versions.into_iter().find(|o| o.version == v),
+        };
+        found.ok_or_else(|| CoreError::NotFound(format!("object {stix_id}")))
+    }
+
+    /// The versions of `stix_id` the principal may see, newest added first (at most
+    /// [`MAX_PAGE`]); none visible is "not found".
+    pub async fn object_versions(
+        &self,
+        p: &Principal,
+        stix_id: &str,
+    ) -> Result<Vec<StoredObject>, CoreError> {
+        let q = ObjectQuery {
+            ids: vec![stix_id.to_owned()],
+            limit: MAX_PAGE,
+            ..ObjectQuery::default()
+        };
+        let all = self.list_objects(p, &q).await?;
+        if all.is_empty() {
+            return Err(CoreError::NotFound(format!("object {stix_id}")));
+        }
+        Ok(all)
+    }
+}
+
+/// A collection's audience by names: a community's name, organisations' short names, users'
+/// emails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AudienceNames {
+    Community(String),
+    Orgs(Vec<String>),
+    Users(Vec<String>),
+}
+
+/// The normalisation context of an organisation: its country is the region of national phone
+/// numbers and bank accounts.
+pub fn observable_context(org: &Organisation) -> simpul_observable::Context {
+    org.country
+        .as_ref()
+        .and_then(|c| c.as_str().parse().ok())
+        .map_or_else(
+            simpul_observable::Context::new,
+            simpul_observable::Context::with_region,
+        )
+}
+
+/// The canonical key (`type|key`) to search objects by, from what a reader typed: a raw value
+/// (its type detected), or `type|value` (normalised as that type). The reader's organisation's
+/// country is the region of national forms. `path` names the parameter in errors.
+pub fn observable_key(p: &Principal, path: &str, raw: &str) -> Result<String, Invalid> {
+    use simpul_observable::ObservableType;
+    let ctx = p
+        .as_user()
+        .map_or_else(simpul_observable::Context::new, |u| {
+            observable_context(&u.org)
+        });
+    let typed = raw
+        .split_once('|')
+        .and_then(|(t, v)| t.parse::<ObservableType>().ok().map(|t| (t, v)));
+    let ty = match typed {
+        Some((ty, _)) => ty,
+        None => simpul_observable::detect(raw).ok_or_else(|| {
+            Invalid::new(
+                path,
+                "not a recognised observable value; write it as type|value (e.g. domain|example.org)",
+            )
+        })?,
+    };
+    let value = typed.map_or(raw, |(_, v)| v);
+    simpul_observable::normalise(ty, value, &ctx)
+        .map(|c| c.to_string())
+        .map_err(|e| Invalid::new(path, e.to_string()))
+}
+
 /// The posted document's objects, and where they are in it.
 fn units(doc: Json<'_>) -> Result<(Vec<Json<'_>>, Prefix), Invalid> {
     match doc {
@@ -427,8 +583,13 @@ fn check_query(q: &ObjectQuery) -> Result<(), Invalid> {
     }
 }
 
+/// A collection alias's bounds: 2-64 lower-case letters, digits and '-', starting with a letter.
+pub const ALIAS_MIN_CHARS: usize = 2;
+pub const ALIAS_MAX_CHARS: usize = 64;
+pub const ALIAS_PATTERN: &str = "^[a-z][a-z0-9-]*$";
+
 fn check_alias(alias: &str) -> Result<String, Invalid> {
-    let ok = (2..=64).contains(&alias.len())
+    let ok = (ALIAS_MIN_CHARS..=ALIAS_MAX_CHARS).contains(&alias.len())
         && alias.starts_with(|c: char| c.is_ascii_lowercase())
         && alias
             .chars()

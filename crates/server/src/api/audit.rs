@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use simpul_core::OrgId;
 use time::OffsetDateTime;
-use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
+use utoipa::openapi::schema::Object;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -34,12 +34,7 @@ pub const MAX_LIMIT: u32 = simpul_core::audit::service::MAX_AUDIT_PAGE;
 pub const DEFAULT_LIMIT: u32 = 100;
 
 fn limit_schema() -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::Integer)
-        .minimum(Some(1))
-        .maximum(Some(MAX_LIMIT))
-        .default(Some(DEFAULT_LIMIT.into()))
-        .build()
+    schema::limit(MAX_LIMIT, DEFAULT_LIMIT)
 }
 
 /// Which page of the log.

@@ -1,6 +1,7 @@
 //! Request extractors of the REST API: `JsonBody<T>` (a JSON body whose errors name the JSON pointer
-//! and the text position) and `ApiQuery<T>` (query parameters whose errors name the parameter).
-//! Both quote at most an excerpt of what the client sent.
+//! and the text position), `JsonBytes` (a JSON body as sent, for the core to parse) and
+//! `ApiQuery<T>` (query parameters whose errors name the parameter). The errors quote at most an
+//! excerpt of what the client sent.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -82,6 +83,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let JsonBytes(bytes) = JsonBytes::from_request(req, state).await?;
+        parse(&bytes).map(JsonBody)
+    }
+}
+
+/// A JSON request body as the bytes sent (`application/json` or any `…+json`), for bodies the
+/// core parses itself (STIX documents, kept exactly as received).
+#[derive(Debug)]
+pub struct JsonBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let json = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -96,10 +111,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
                 "the request body must be application/json",
             ));
         }
-        let bytes = Bytes::from_request(req, state)
+        Bytes::from_request(req, state)
             .await
-            .map_err(unreadable_body)?;
-        parse(&bytes).map(JsonBody)
+            .map(JsonBytes)
+            .map_err(unreadable_body)
     }
 }
 

@@ -22,9 +22,11 @@ use crate::AppState;
 use crate::error::ApiError;
 
 pub mod audit;
+pub mod collections;
 pub mod communities;
 pub mod json;
 pub mod me;
+pub mod objects;
 mod openapi;
 pub mod organisations;
 pub mod schema;
@@ -40,6 +42,8 @@ pub fn table() -> Vec<ApiRoute> {
         users::routes(),
         tokens::routes(),
         audit::routes(),
+        collections::routes(),
+        objects::routes(),
     ]
     .into_iter()
     .flatten()

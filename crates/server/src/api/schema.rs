@@ -3,6 +3,10 @@
 //! enforces. Used by the resources' `#[schema(schema_with = …)]` attributes.
 
 use serde_json::Value;
+use simpul_core::intel::service::{
+    ALIAS_MAX_CHARS, ALIAS_MIN_CHARS, ALIAS_PATTERN, MAX_DESCRIPTION_CHARS,
+};
+use simpul_core::intel::{Pap, Tlp};
 use simpul_core::org::{NAME_MAX_CHARS, NAME_PATTERN};
 use simpul_core::secret::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use simpul_core::token::MAX_EXPIRES_IN_DAYS;
@@ -161,5 +165,90 @@ pub fn int64() -> Object {
     ObjectBuilder::new()
         .schema_type(Type::Integer)
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .build()
+}
+
+/// A STIX identifier: `type--UUID`.
+pub fn stix_id() -> Object {
+    string()
+        .pattern(Some("^[a-z][a-z0-9-]*--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"))
+        .max_length(Some(300))
+        .build()
+}
+
+/// A TLP level as answered: its label.
+pub fn tlp_label() -> Object {
+    one_of(Tlp::ALL.iter().map(|t| t.label()))
+}
+
+/// A TLP level as asked for: the label, or the level's name in any case (`amber+strict`,
+/// `TLP:GREEN`; TLP 1.0 `white` reads as CLEAR).
+pub fn tlp_wanted() -> Object {
+    string()
+        .description(Some(
+            "clear, green, amber, amber+strict or red, in any case, with or without `TLP:`",
+        ))
+        .max_length(Some(32))
+        .build()
+}
+
+/// A PAP level, or null.
+pub fn pap_or_null() -> Object {
+    string_or_null()
+        .enum_values(Some(
+            Pap::ALL
+                .iter()
+                .map(|p| Value::String(p.as_str().to_owned()))
+                .chain([Value::Null]),
+        ))
+        .build()
+}
+
+fn alias_builder(b: ObjectBuilder) -> ObjectBuilder {
+    b.min_length(Some(ALIAS_MIN_CHARS))
+        .max_length(Some(ALIAS_MAX_CHARS))
+        .pattern(Some(ALIAS_PATTERN))
+}
+
+/// A collection's alias, or null.
+pub fn alias_or_null() -> Object {
+    alias_builder(string_or_null()).build()
+}
+
+/// A collection's description.
+pub fn collection_description() -> Object {
+    string().max_length(Some(MAX_DESCRIPTION_CHARS)).build()
+}
+
+/// A timestamp (a query parameter).
+pub fn date_time() -> Object {
+    string()
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+        .build()
+}
+
+/// At least one organisation short name.
+pub fn short_names() -> utoipa::openapi::schema::Array {
+    ArrayBuilder::new()
+        .items(short_name())
+        .min_items(Some(1))
+        .build()
+}
+
+/// At least one email address.
+pub fn emails() -> utoipa::openapi::schema::Array {
+    ArrayBuilder::new()
+        .items(email())
+        .min_items(Some(1))
+        .build()
+}
+
+/// A page size: 1 to `max`, `default` when not given.
+pub fn limit(max: u32, default: u32) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1))
+        .maximum(Some(max))
+        .default(Some(default.into()))
         .build()
 }

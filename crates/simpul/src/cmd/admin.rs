@@ -15,7 +15,7 @@ use simpul_core::service::{NewToken, NewUser, OrgUpdate, UserUpdate};
 use simpul_core::{CommunityName, Email, Principal, Role, Scopes, Service, TokenId, UserStatus};
 
 /// Opens the store named by the configuration and runs `f` as the local operator.
-fn with_service<F, Fut>(store: &StoreArgs, f: F) -> ExitCode
+pub(crate) fn with_service<F, Fut>(store: &StoreArgs, f: F) -> ExitCode
 where
     F: FnOnce(Service, Principal) -> Fut,
     Fut: Future<Output = anyhow::Result<ExitCode>>,

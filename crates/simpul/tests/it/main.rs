@@ -11,6 +11,7 @@ mod cli;
 mod hardening;
 mod helpers;
 mod identity;
+mod intel;
 mod matching;
 mod matrix;
 mod pattern;

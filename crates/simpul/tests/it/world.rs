@@ -115,3 +115,28 @@ pub async fn world_on(db: TestDb) -> World {
         _db: db,
     }
 }
+
+/// A valid STIX 2.1 indicator with id `id`, for `domain`, at version `modified`, marked at `tlp`
+/// (unmarked when `None`).
+pub fn indicator(
+    id: &str,
+    tlp: Option<simpul_core::intel::Tlp>,
+    domain: &str,
+    modified: &str,
+) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": id,
+        "created": "2026-01-01T00:00:00.000Z",
+        "modified": modified,
+        "name": format!("Phishing {domain}"),
+        "pattern_type": "stix",
+        "pattern": format!("[domain-name:value = '{domain}']"),
+        "valid_from": "2026-01-01T00:00:00.000Z",
+    });
+    if let Some(t) = tlp {
+        v["object_marking_refs"] = serde_json::json!([t.marking_id()]);
+    }
+    v
+}

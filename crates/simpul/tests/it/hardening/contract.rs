@@ -10,6 +10,10 @@ use simpul_server::Limits;
 
 use super::{PASSWORD, org, spawn, user};
 
+/// The collection and the object the contract test shares.
+const COLLECTION: &str = "0c011ec7-0000-4000-8000-000000000001";
+const OBJECT: &str = "indicator--0c011ec7-0000-4000-8000-000000000002";
+
 /// The schema at `#/components/schemas/{name}` of `doc`, as a validator (formats checked).
 fn validator(doc: &Value, name: &str) -> jsonschema::Validator {
     let schema = json!({
@@ -146,6 +150,40 @@ async fn every_documented_response_is_what_the_handler_answers() {
             None,
         ),
         (Method::GET, "/api/v1/audit?limit=50".into(), None),
+        (Method::GET, "/api/v1/collections".into(), None),
+        (
+            Method::POST,
+            "/api/v1/collections".into(),
+            Some(json!({
+                "title": "Regional", "alias": "regional", "description": "Us two",
+                "audience": {"kind": "orgs", "orgs": ["ASEAN-CERT", "SingCERT"]},
+                "default_tlp": "green", "id": COLLECTION,
+            })),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/collections/{COLLECTION}"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/collections/{COLLECTION}/objects"),
+            Some(json!([
+                crate::world::indicator(OBJECT, None, "evil.example", "2026-01-01T00:00:00.000Z"),
+                {"type": "indicator", "id": "indicator--nope"},
+            ])),
+        ),
+        (
+            Method::GET,
+            "/api/v1/objects?type=indicator&limit=10&observable=EVIL.EXAMPLE.".into(),
+            None,
+        ),
+        (Method::GET, format!("/api/v1/objects/{OBJECT}"), None),
+        (
+            Method::GET,
+            format!("/api/v1/objects/{OBJECT}/versions"),
+            None,
+        ),
     ];
     let table = simpul_server::api::table();
     for r in &table {
@@ -284,6 +322,39 @@ async fn the_document_states_the_bounds_the_server_enforces() {
     assert_eq!(
         limit["schema"]["maximum"],
         simpul_server::api::audit::MAX_LIMIT
+    );
+    let params = doc["paths"]["/api/v1/objects"]["get"]["parameters"]
+        .as_array()
+        .unwrap();
+    let param = |name: &str| params.iter().find(|p| p["name"] == name).unwrap().clone();
+    assert_eq!(
+        param("limit")["schema"]["maximum"],
+        simpul_server::api::objects::MAX_LIMIT
+    );
+    for name in [
+        "type",
+        "q",
+        "tlp",
+        "org",
+        "collection",
+        "added_after",
+        "revoked",
+        "observable",
+        "next",
+    ] {
+        assert_eq!(param(name)["in"], "query", "{name}");
+    }
+    let object_id = &doc["paths"]["/api/v1/objects/{id}"]["get"]["parameters"][0];
+    assert_eq!(object_id["name"], "id");
+    assert!(
+        object_id["schema"]["pattern"].is_string(),
+        "a STIX id, not a UUID"
+    );
+    let alias = &s["NewCollection"]["properties"]["alias"];
+    assert_eq!(alias["pattern"], simpul_core::intel::service::ALIAS_PATTERN);
+    assert_eq!(
+        alias["maxLength"],
+        simpul_core::intel::service::ALIAS_MAX_CHARS
     );
     // The patterns say what the parsers say.
     let name_re = regex_lite(simpul_core::org::NAME_PATTERN);

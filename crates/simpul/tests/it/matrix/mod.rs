@@ -2,7 +2,7 @@
 //! each cell the exact status. Every route of the API table must have a row (checked below), and the
 //! matrix runs on SQLite and on PostgreSQL.
 //!
-//! Rows live beside their domain (`directory.rs`, `identity.rs`, `auth.rs`, `audit.rs`); a new domain
+//! Rows live beside their domain (`directory.rs`, `identity.rs`, `auth.rs`, `audit.rs`, `intel.rs`); a new domain
 //! adds a file and one line in [`rows`].
 
 use reqwest::Method;
@@ -18,6 +18,7 @@ mod audit;
 mod auth;
 mod directory;
 mod identity;
+mod intel;
 
 /// The principals, in column order.
 pub const COLUMNS: [&str; 6] = [
@@ -80,6 +81,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         directory::rows(ids),
         identity::rows(ids),
         audit::rows(ids),
+        intel::rows(ids),
     ]
     .into_iter()
     .flatten()
@@ -138,6 +140,7 @@ async fn run(w: World) {
         )
         .await
         .unwrap();
+    intel::setup(&w).await;
     let principals: [Option<String>; 6] = [
         None,
         Some("simpul_not-a-real-token-000000000000000000000000".into()),

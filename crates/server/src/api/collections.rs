@@ -1,0 +1,319 @@
+//! `/collections`: collections of shared STIX objects, and sharing into them.
+
+use std::borrow::Cow;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use simpul_core::access::sharing::may_write_collection;
+use simpul_core::intel::service::{AudienceNames, NewCollection as CoreNewCollection, ShareReport};
+use simpul_core::intel::{CollectionId, parse_tlp};
+use simpul_core::{Principal, intel};
+use time::OffsetDateTime;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::json::{ApiQuery, JsonBody, JsonBytes};
+use super::{ApiResult, ApiRoute, created, route, schema};
+use crate::AppState;
+use crate::auth::Auth;
+
+pub fn routes() -> Vec<ApiRoute> {
+    vec![
+        route!(GET "/collections", list_collections)
+            .doc(
+                "List the collections you may read (all of them for a site-admin)",
+                "any signed-in user (scope read)",
+            )
+            .returns::<CollectionList>(StatusCode::OK),
+        route!(POST "/collections", create_collection)
+            .doc("Create a collection", "site-admin")
+            .request::<NewCollection>()
+            .returns::<Collection>(StatusCode::CREATED),
+        route!(GET "/collections/{id}", get_collection)
+            .doc(
+                "Get a collection you may read",
+                "its audience, and site-admins (scope read)",
+            )
+            .returns::<Collection>(StatusCode::OK),
+        route!(POST "/collections/{id}/objects", share)
+            .doc(
+                "Share STIX objects into a collection: a bundle, one object or an array. Each valid \
+                 object is stored (unmarked ones get the collection's default TLP); each invalid one \
+                 is reported with its JSON pointer; one already stored (same id and version) is \
+                 skipped. A TLP:RED object needs named `recipients` unless the collection is a list \
+                 of users.",
+                "analysts and administrators of organisations in its audience that may write \
+                 there, and its named users (scope write)",
+            )
+            .query::<ShareQuery>()
+            .request::<StixDocument>()
+            .returns::<ShareResult>(StatusCode::OK),
+    ]
+}
+
+/// Who a collection is shared with (ids).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Audience {
+    /// The organisations of a community.
+    Community { community: Uuid },
+    /// A list of organisations.
+    Orgs { orgs: Vec<Uuid> },
+    /// A list of named users.
+    Users { users: Vec<Uuid> },
+}
+
+impl From<intel::Audience> for Audience {
+    fn from(a: intel::Audience) -> Self {
+        match a {
+            intel::Audience::Community { community } => Self::Community {
+                community: community.0,
+            },
+            intel::Audience::Orgs { orgs } => Self::Orgs {
+                orgs: orgs.into_iter().map(|o| o.0).collect(),
+            },
+            intel::Audience::Users { users } => Self::Users {
+                users: users.into_iter().map(|u| u.0).collect(),
+            },
+        }
+    }
+}
+
+/// A collection of shared objects.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Collection {
+    pub id: Uuid,
+    #[schema(schema_with = schema::name)]
+    pub title: String,
+    #[schema(schema_with = schema::alias_or_null, required = true)]
+    pub alias: Option<String>,
+    #[schema(schema_with = schema::collection_description)]
+    pub description: String,
+    pub audience: Audience,
+    /// The marking of objects that arrive unmarked.
+    #[schema(schema_with = schema::tlp_label)]
+    pub default_tlp: String,
+    /// Organisations of the audience that may read but not write.
+    pub read_only_orgs: Vec<Uuid>,
+    /// Whether you may share into it.
+    pub can_write: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+impl Collection {
+    fn of(p: &Principal, c: intel::Collection) -> Self {
+        Self {
+            can_write: may_write_collection(p, &c),
+            id: c.id.0,
+            title: c.title,
+            alias: c.alias,
+            description: c.description,
+            audience: c.audience.into(),
+            default_tlp: c.default_tlp.label().to_owned(),
+            read_only_orgs: c.read_only_orgs.into_iter().map(|o| o.0).collect(),
+            created_at: c.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionList {
+    pub collections: Vec<Collection>,
+}
+
+/// Who a new collection is shared with, by name.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AudienceByName {
+    /// The organisations of a community (now and later members).
+    Community {
+        #[schema(schema_with = schema::community_name)]
+        community: String,
+    },
+    /// Organisations by short name.
+    Orgs {
+        #[schema(schema_with = schema::short_names)]
+        orgs: Vec<String>,
+    },
+    /// Named users by email: the only audience TLP:RED objects may be posted to without
+    /// recipients.
+    Users {
+        #[schema(schema_with = schema::emails)]
+        users: Vec<String>,
+    },
+}
+
+/// A new collection.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCollection {
+    #[schema(schema_with = schema::name)]
+    pub title: String,
+    #[serde(default)]
+    #[schema(schema_with = schema::alias_or_null)]
+    pub alias: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = schema::collection_description)]
+    pub description: String,
+    pub audience: AudienceByName,
+    /// The marking of objects that arrive unmarked (AMBER when not given).
+    #[serde(default)]
+    #[schema(schema_with = schema::tlp_wanted)]
+    pub default_tlp: Option<String>,
+    /// A chosen id (e.g. a TAXII collection's elsewhere); a new one otherwise.
+    #[serde(default)]
+    pub id: Option<Uuid>,
+}
+
+/// Options of a share.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ShareQuery {
+    /// Named recipients, comma-separated emails: when given, they are the whole audience of the
+    /// objects posted (what TLP:RED needs outside a list of users).
+    pub recipients: Option<String>,
+}
+
+/// A STIX 2.1 bundle, one STIX object, or a JSON array of STIX objects.
+#[derive(Debug)]
+pub struct StixDocument;
+
+impl utoipa::PartialSchema for StixDocument {
+    fn schema() -> RefOr<Schema> {
+        let object = || ObjectBuilder::new().schema_type(Type::Object).build();
+        OneOfBuilder::new()
+            .item(object())
+            .item(ArrayBuilder::new().items(object()).build())
+            .description(Some(
+                "A STIX 2.1 bundle, one STIX object, or a JSON array of STIX objects",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for StixDocument {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("StixDocument")
+    }
+}
+
+/// An object of the posted document that was not stored.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareFailure {
+    /// Its position among the posted objects.
+    pub index: usize,
+    /// Its STIX id, if it has one.
+    #[schema(required = true)]
+    pub id: Option<String>,
+    /// A JSON pointer into the posted document.
+    pub path: String,
+    pub message: String,
+}
+
+/// What a share did.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareResult {
+    /// Ids of the objects stored.
+    pub stored: Vec<String>,
+    /// Ids already stored at that version: nothing stored.
+    pub skipped: Vec<String>,
+    pub failed: Vec<ShareFailure>,
+}
+
+impl From<ShareReport> for ShareResult {
+    fn from(r: ShareReport) -> Self {
+        Self {
+            stored: r.stored,
+            skipped: r.skipped,
+            failed: r
+                .failed
+                .into_iter()
+                .map(|f| ShareFailure {
+                    index: f.index,
+                    id: f.id,
+                    path: f.path,
+                    message: f.message,
+                })
+                .collect(),
+        }
+    }
+}
+
+async fn list_collections(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+) -> ApiResult<Json<CollectionList>> {
+    let all = s.service.list_collections(&p).await?;
+    Ok(Json(CollectionList {
+        collections: all.into_iter().map(|c| Collection::of(&p, c)).collect(),
+    }))
+}
+
+async fn create_collection(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    JsonBody(b): JsonBody<NewCollection>,
+) -> ApiResult<Response> {
+    let names = match b.audience {
+        AudienceByName::Community { community } => AudienceNames::Community(community),
+        AudienceByName::Orgs { orgs } => AudienceNames::Orgs(orgs),
+        AudienceByName::Users { users } => AudienceNames::Users(users),
+    };
+    let audience = s.service.resolve_audience(&p, &names).await?;
+    let new = CoreNewCollection {
+        id: b.id.map(CollectionId),
+        title: b.title,
+        alias: b.alias,
+        description: b.description,
+        audience,
+        default_tlp: b
+            .default_tlp
+            .as_deref()
+            .map(|t| parse_tlp("default_tlp", t))
+            .transpose()?,
+    };
+    let c = s.service.create_collection(&p, new).await?;
+    Ok(created(Collection::of(&p, c)))
+}
+
+async fn get_collection(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Collection>> {
+    let c = s.service.get_collection(&p, CollectionId(id)).await?;
+    Ok(Json(Collection::of(&p, c)))
+}
+
+async fn share(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<Uuid>,
+    ApiQuery(q): ApiQuery<ShareQuery>,
+    JsonBytes(body): JsonBytes,
+) -> ApiResult<Json<ShareResult>> {
+    let recipients: Vec<String> = q
+        .recipients
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let report = s
+        .service
+        .share(&p, CollectionId(id), &body, &recipients)
+        .await?;
+    Ok(Json(report.into()))
+}

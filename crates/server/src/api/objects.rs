@@ -1,0 +1,310 @@
+//! `/objects`: the shared STIX objects you may see. What you may see is the core's sharing policy's
+//! decision, made in the database: an object you may not see is "not found", exactly like one that
+//! does not exist, and it is in no list, page or count.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use simpul_core::intel::service::observable_key;
+use simpul_core::intel::store::{MAX_PAGE, ObjectQuery, Order, StoredObject};
+use simpul_core::intel::{CollectionId, parse_tlp};
+use simpul_core::{CoreError, OrgId, Organisation, Principal};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::openapi::schema::Object;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::json::ApiQuery;
+use super::{ApiResult, ApiRoute, route, schema};
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::ApiError;
+
+pub fn routes() -> Vec<ApiRoute> {
+    vec![
+        route!(GET "/objects", list_objects)
+            .doc(
+                "List the shared objects you may see (the latest version of each), newest added \
+                 first",
+                "any signed-in user (scope read); each sees what the sharing policy admits",
+            )
+            .query::<ObjectsQuery>()
+            .returns::<ObjectList>(StatusCode::OK),
+        route!(GET "/objects/{id}", get_object)
+            .doc(
+                "Get the latest version of a shared object you may see (or `version`)",
+                "any signed-in user (scope read); an object you may not see is not found",
+            )
+            .query::<VersionQuery>()
+            .returns::<SharedObject>(StatusCode::OK),
+        route!(GET "/objects/{id}/versions", list_versions)
+            .doc(
+                "List the versions of a shared object you may see, newest added first",
+                "any signed-in user (scope read); an object you may not see is not found",
+            )
+            .returns::<VersionList>(StatusCode::OK),
+    ]
+}
+
+/// The most objects one page holds.
+pub const MAX_LIMIT: u32 = MAX_PAGE;
+/// The objects one page holds when `limit` is not given.
+pub const DEFAULT_LIMIT: u32 = 100;
+
+fn limit_schema() -> Object {
+    schema::limit(MAX_LIMIT, DEFAULT_LIMIT)
+}
+
+/// Which objects.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectsQuery {
+    /// STIX types, comma-separated (`indicator,malware`).
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub types: Option<String>,
+    /// Words to find in names, descriptions, patterns and values.
+    pub q: Option<String>,
+    /// Only objects at this TLP level.
+    #[param(schema_with = schema::tlp_wanted)]
+    pub tlp: Option<String>,
+    /// Only objects produced by this organisation (short name).
+    #[param(schema_with = schema::short_name)]
+    pub org: Option<String>,
+    /// Only objects of this collection.
+    #[param(schema_with = schema::uuid)]
+    pub collection: Option<Uuid>,
+    /// Only objects added after this time.
+    #[param(schema_with = schema::date_time)]
+    pub added_after: Option<String>,
+    /// Only revoked (`true`) or only unrevoked (`false`) objects.
+    pub revoked: Option<bool>,
+    /// Only objects yielding this observable: a value (`+65 6123 4567`, `Evil.Example.`; its type
+    /// detected, national forms read in your organisation's country) or `type|value`
+    /// (`domain|evil.example`).
+    pub observable: Option<String>,
+    /// How many objects.
+    #[param(schema_with = limit_schema)]
+    pub limit: Option<u32>,
+    /// The previous page's `next`.
+    pub next: Option<String>,
+}
+
+/// Which version.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct VersionQuery {
+    /// The version (its `modified`, or `created`) instead of the latest.
+    #[param(schema_with = schema::date_time)]
+    pub version: Option<String>,
+}
+
+/// The organisation that shared an object.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Producer {
+    pub id: Uuid,
+    #[schema(schema_with = schema::short_name)]
+    pub short_name: String,
+    #[schema(schema_with = schema::country_or_null, required = true)]
+    pub country: Option<String>,
+}
+
+/// One version of a shared object, with what the exchange knows about it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SharedObject {
+    /// The STIX object as it was shared.
+    #[schema(value_type = Object)]
+    pub object: Value,
+    #[schema(schema_with = schema::tlp_label)]
+    pub tlp: String,
+    #[schema(schema_with = schema::pap_or_null, required = true)]
+    pub pap: Option<String>,
+    pub producer: Producer,
+    pub collection: Uuid,
+    /// When the exchange stored it.
+    #[serde(with = "time::serde::rfc3339")]
+    pub date_added: OffsetDateTime,
+    /// Its `modified` (or `created`; the epoch for objects without either).
+    #[serde(with = "time::serde::rfc3339")]
+    pub version: OffsetDateTime,
+    pub revoked: bool,
+    pub spec_version: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectList {
+    pub objects: Vec<SharedObject>,
+    /// How many objects you may see match the filters (all pages).
+    pub total: u64,
+    /// Pass as `next` for the following page; null on the last one.
+    #[schema(required = true)]
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VersionList {
+    pub versions: Vec<SharedObject>,
+}
+
+/// Shapes stored versions, naming their producers.
+struct Shaper(HashMap<OrgId, Organisation>);
+
+impl Shaper {
+    async fn new(s: &AppState, p: &Principal) -> Result<Self, CoreError> {
+        let orgs = s.service.list_orgs(p).await?;
+        Ok(Self(orgs.into_iter().map(|o| (o.id, o)).collect()))
+    }
+
+    fn shape(&self, o: StoredObject) -> Result<SharedObject, ApiError> {
+        let object: Value = serde_json::from_str(&o.json).map_err(|e| ApiError::internal(&e))?;
+        let org = self
+            .0
+            .get(&o.producer_org)
+            .ok_or_else(|| ApiError::internal(&format!("no organisation {}", o.producer_org)))?;
+        Ok(SharedObject {
+            object,
+            tlp: o.tlp.label().to_owned(),
+            pap: o.pap.map(|p| p.as_str().to_owned()),
+            producer: Producer {
+                id: org.id.0,
+                short_name: org.short_name.as_str().to_owned(),
+                country: org.country.map(String::from),
+            },
+            collection: o.collection.0,
+            date_added: o.date_added,
+            version: o.version,
+            revoked: o.revoked,
+            spec_version: o.spec_version,
+        })
+    }
+
+    fn shape_all(&self, all: Vec<StoredObject>) -> Result<Vec<SharedObject>, ApiError> {
+        all.into_iter().map(|o| self.shape(o)).collect()
+    }
+}
+
+fn timestamp(name: &str, s: &str) -> Result<OffsetDateTime, ApiError> {
+    OffsetDateTime::parse(s, &Rfc3339)
+        .map_err(|e| ApiError::invalid_parameter(name, format!("not an RFC 3339 timestamp ({e})")))
+}
+
+/// The cursor after `o`: its `date_added`, in microseconds since the epoch.
+fn cursor_of(o: &StoredObject) -> String {
+    (o.date_added.unix_timestamp_nanos() / 1000).to_string()
+}
+
+fn cursor(s: &str) -> Result<OffsetDateTime, ApiError> {
+    let bad = || ApiError::invalid_parameter("next", "not a cursor this server gave");
+    let micros: i128 = s.parse().map_err(|_| bad())?;
+    OffsetDateTime::from_unix_timestamp_nanos(micros.checked_mul(1000).ok_or_else(bad)?)
+        .map_err(|_| bad())
+}
+
+async fn list_objects(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    ApiQuery(q): ApiQuery<ObjectsQuery>,
+) -> ApiResult<Json<ObjectList>> {
+    let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid_parameter(
+            "limit",
+            format!("must be between 1 and {MAX_LIMIT} (got {limit})"),
+        ));
+    }
+    let producer_org = match q.org.as_deref() {
+        None => None,
+        Some(short) => match s.service.org_by_short_name(&p, short).await {
+            Ok(o) => Some(o.id),
+            Err(CoreError::NotFound(_) | CoreError::Invalid(_)) => {
+                return Err(ApiError::invalid_parameter("org", "no such organisation"));
+            }
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let query = ObjectQuery {
+        collection: q.collection.map(CollectionId),
+        types: q
+            .types
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        latest_only: true,
+        added_after: q
+            .added_after
+            .as_deref()
+            .map(|t| timestamp("added_after", t))
+            .transpose()?,
+        tlp: q
+            .tlp
+            .as_deref()
+            .map(|t| parse_tlp("tlp", t).map_err(|e| ApiError::invalid_parameter("tlp", e.message)))
+            .transpose()?,
+        producer_org,
+        revoked: q.revoked,
+        observable: q
+            .observable
+            .as_deref()
+            .map(|o| {
+                observable_key(&p, "observable", o)
+                    .map_err(|e| ApiError::invalid_parameter("observable", e.message))
+            })
+            .transpose()?,
+        text: q.q,
+        order: Order::NewestFirst,
+        after_cursor: q.next.as_deref().map(cursor).transpose()?,
+        limit,
+        ..ObjectQuery::default()
+    };
+    let page = s.service.list_objects(&p, &query).await?;
+    let total = s.service.count_objects(&p, &query).await?;
+    let next = (page.len() == limit as usize)
+        .then(|| page.last().map(cursor_of))
+        .flatten();
+    let shaper = Shaper::new(&s, &p).await?;
+    Ok(Json(ObjectList {
+        objects: shaper.shape_all(page)?,
+        total,
+        next,
+    }))
+}
+
+async fn get_object(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<VersionQuery>,
+) -> ApiResult<Json<SharedObject>> {
+    let version = q
+        .version
+        .as_deref()
+        .map(|v| timestamp("version", v))
+        .transpose()?
+        .map(simpul_core::clock::to_micros);
+    let o = s.service.get_object(&p, &id, version).await?;
+    Ok(Json(Shaper::new(&s, &p).await?.shape(o)?))
+}
+
+async fn list_versions(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<VersionList>> {
+    let all = s.service.object_versions(&p, &id).await?;
+    Ok(Json(VersionList {
+        versions: Shaper::new(&s, &p).await?.shape_all(all)?,
+    }))
+}
