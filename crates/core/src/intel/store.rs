@@ -85,7 +85,8 @@ pub struct ObjectQuery {
     pub collection: Option<CollectionId>,
     pub types: Vec<String>,
     pub ids: Vec<String>,
-    /// Only the newest version of each id (among those the reader may see).
+    /// Only the newest version of each id in each collection — and only if the reader may see that
+    /// version: a new version marked stricter hides the object from those it no longer admits.
     pub latest_only: bool,
     pub added_after: Option<OffsetDateTime>,
     pub tlp: Option<Tlp>,

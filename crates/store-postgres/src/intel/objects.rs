@@ -293,13 +293,14 @@ fn conditions(
         ));
     }
     if q.latest_only {
-        // No newer version of the same id in the same collection that the viewer may see.
-        w.push(format!(
+        // The newest version of the object, whoever may see it: a stricter new version hides the
+        // object from those it no longer admits.
+        w.push(
             "NOT EXISTS (SELECT 1 FROM objects n
                 WHERE n.collection_id = o.collection_id AND n.stix_id = o.stix_id
-                  AND n.version > o.version AND {})",
-            viewer.admits("n")
-        ));
+                  AND n.version > o.version)"
+                .to_owned(),
+        );
     }
     if let Some(t) = q.added_after {
         w.push(format!("o.date_added > {}", sql.bind(t)));

@@ -151,12 +151,14 @@ fn from_where(sql: &mut Sql, f: &UserFilter, q: &ObjectQuery, paged: bool) -> St
         ));
     }
     if q.latest_only {
-        conds.push(format!(
+        // The newest version of the object, whoever may see it: a stricter new version hides the
+        // object from those it no longer admits.
+        conds.push(
             "NOT EXISTS (SELECT 1 FROM objects n
                  WHERE n.collection_id = o.collection_id AND n.stix_id = o.stix_id
-                   AND n.version > o.version AND {})",
-            viewer.sees("n")
-        ));
+                   AND n.version > o.version)"
+                .to_owned(),
+        );
     }
     if paged && let Some(t) = q.after_cursor {
         let op = match q.order {
