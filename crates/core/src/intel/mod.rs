@@ -13,6 +13,7 @@ use crate::error::Invalid;
 use crate::org::{OrgId, string_enum};
 use crate::user::{CommunityId, UserId};
 
+mod ingest;
 pub mod observables;
 pub mod service;
 pub mod store;
