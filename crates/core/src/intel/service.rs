@@ -255,7 +255,7 @@ impl Service {
         let method = AuthMethod::Session {
             csrf_token: String::new(),
         };
-        let source = Some(format!("cli:{}", p.actor()));
+        let source = Some(p.actor());
         self.principal_for(user, method, source)
             .await
             .map_err(|e| match e {
