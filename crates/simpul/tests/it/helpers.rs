@@ -279,3 +279,22 @@ pub fn run_with_stdin(mut cmd: std::process::Command, stdin: &str) -> std::proce
     let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
     child.wait_with_output().unwrap()
 }
+
+/// The value of the `Set-Cookie` header that sets cookie `name`, if the response has one.
+pub fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(str::to_owned)
+}
+
+/// The secret a page shows once (the first `<code>` element).
+pub fn shown_secret(html: &str) -> String {
+    html.split("<code>")
+        .nth(1)
+        .and_then(|rest| rest.split("</code>").next())
+        .unwrap_or_else(|| panic!("no <code> in the page: {html}"))
+        .to_owned()
+}

@@ -5,7 +5,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use simpul_core::Principal;
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, set_cookie, shown_secret};
 use crate::world::{token, world};
 
 async fn call(
@@ -163,15 +163,6 @@ fn no_redirects() -> reqwest::Client {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
-}
-
-fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(str::to_owned)
 }
 
 /// Signs in through the web form; returns the session cookie value.
@@ -635,14 +626,7 @@ async fn account_page_manages_own_tokens_and_password() {
         .unwrap();
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
-    let secret = html
-        .split("<code>")
-        .nth(1)
-        .unwrap()
-        .split("</code>")
-        .next()
-        .unwrap()
-        .to_owned();
+    let secret = shown_secret(&html);
     assert!(secret.starts_with("simpul_"));
     let me = call(&w.app, Method::GET, "/api/v1/me", Some(&secret), None).await;
     assert_eq!(me.status(), 200);

@@ -16,7 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
-use crate::helpers::{TestClock, TestDb};
+use crate::helpers::{TestClock, TestDb, set_cookie, shown_secret};
 use crate::world::{PASSWORD, org, user};
 
 mod contract;
@@ -106,15 +106,6 @@ async fn spawn(limits: Limits) -> App {
         handle,
         _db: db,
     }
-}
-
-fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(str::to_owned)
 }
 
 fn cookie_pair(set_cookie: &str) -> String {
@@ -601,14 +592,7 @@ async fn a_new_token_is_shown_once_after_a_redirect() {
         "{cleared}"
     );
     let html = res.text().await.unwrap();
-    let secret = html
-        .split("<code>")
-        .nth(1)
-        .unwrap()
-        .split("</code>")
-        .next()
-        .unwrap()
-        .to_owned();
+    let secret = shown_secret(&html);
     assert!(secret.starts_with("simpul_"));
     // A reload (the cookie is gone) shows the list, not the secret, and creates nothing.
     let html = app
