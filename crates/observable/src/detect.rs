@@ -25,11 +25,12 @@
 //!    → the wallet of that network (a 32-bit checksum makes a false positive practically
 //!    impossible);
 //! 10. `AS` + digits → `asn` (bare numbers are never guessed);
-//! 11. an upper-case IBAN with valid length and mod-97 → `iban`;
+//! 11. an IBAN in one case (upper or lower), also written in groups of four separated by single
+//!     spaces (`GB82 WEST 1234 5698 7654 32`), with a valid length and mod-97 → `iban`;
 //! 12. a DNS name: at least two labels, letters/digits/hyphens, a final label of at least two
 //!     letters (or `xn--…`) that is not a common file extension (`txt`, `exe`, `json`, `zip`,
 //!     `py`, `sh`, `md`, `rs`…: a `.zip` or `.mov` domain is typed only when given explicitly),
-//!     not mixed case (`Mr.Smith`), and not a reverse-DNS identifier (three or more labels
+//!     no label of mixed case (`Mr.Smith`; `BÜCHER.example` is fine), and not a reverse-DNS identifier (three or more labels
 //!     starting with `com`, `org`, `net`, `io`, `edu` or `gov`, as Android package names and
 //!     Java classes are) → `domain`.
 //!
@@ -79,7 +80,8 @@ pub fn detect_canonical(raw: &str) -> Option<Canonical> {
         };
     }
     if b.iter().any(u8::is_ascii_whitespace) {
-        return None;
+        // The one form with spaces analysts paste: an IBAN in groups (`GB82 WEST 1234 5698 7654 32`).
+        return spaced_iban(s).and_then(|joined| detect_iban(&joined, &ctx));
     }
     if let Some(i) = s.find("://") {
         let scheme = s[..i].to_ascii_lowercase();
@@ -182,17 +184,40 @@ pub fn detect_canonical(raw: &str) -> Option<Canonical> {
     {
         return normalise(T::Asn, s, &ctx).ok();
     }
-    if (15..=34).contains(&s.len())
-        && b[..2].iter().all(u8::is_ascii_uppercase)
-        && b[2..4].iter().all(u8::is_ascii_digit)
-        && b[4..]
-            .iter()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        && let Ok(c) = normalise(T::Iban, s, &ctx)
-    {
+    if let Some(c) = detect_iban(s, &ctx) {
         return Some(c);
     }
     detect_domain(s)
+}
+
+/// An IBAN in one case (upper, or lower as pasted from a form): two letters, two check digits,
+/// then letters and digits, of a length some country uses, with a valid mod-97 checksum.
+fn detect_iban(s: &str, ctx: &Context) -> Option<Canonical> {
+    let b = s.as_bytes();
+    let one_case = !(b.iter().any(u8::is_ascii_uppercase) && b.iter().any(u8::is_ascii_lowercase));
+    let shaped = (15..=34).contains(&s.len())
+        && b[..2].iter().all(u8::is_ascii_alphabetic)
+        && b[2..4].iter().all(u8::is_ascii_digit)
+        && b[4..].iter().all(u8::is_ascii_alphanumeric);
+    if one_case && shaped {
+        normalise(T::Iban, s, ctx).ok()
+    } else {
+        None
+    }
+}
+
+/// `s` without its single spaces when it is written in IBAN groups: the country and check digits,
+/// then groups of one to four letters or digits, all but the last of four.
+fn spaced_iban(s: &str) -> Option<String> {
+    let groups: Vec<&str> = s.split(' ').collect();
+    let (last, full) = groups.split_last()?;
+    let ok = groups.len() >= 4
+        && full.iter().all(|g| g.len() == 4)
+        && (1..=4).contains(&last.len())
+        && groups
+            .iter()
+            .all(|g| g.bytes().all(|c| c.is_ascii_alphanumeric()));
+    ok.then(|| groups.concat())
 }
 
 fn detect_domain(s: &str) -> Option<Canonical> {
@@ -200,9 +225,12 @@ fn detect_domain(s: &str) -> Option<Canonical> {
     if !s.contains('.') {
         return None;
     }
-    let has_upper = s.bytes().any(|b| b.is_ascii_uppercase());
-    let has_lower = s.bytes().any(|b| b.is_ascii_lowercase());
-    if has_upper && has_lower {
+    // Mixed case within a label reads as prose (`Mr.Smith`); a name whose labels are each in one
+    // case is a name (`BÜCHER.example.`, `EVIL.example`), in any script.
+    let mixed = |label: &str| {
+        label.chars().any(char::is_uppercase) && label.chars().any(char::is_lowercase)
+    };
+    if s.split('.').any(mixed) {
         return None;
     }
     let c = normalise(T::Domain, s, &Context::new()).ok()?;

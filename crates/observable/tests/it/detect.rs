@@ -138,3 +138,38 @@ fn lookalikes_keep_their_own_keys() {
     assert_eq!(detect("DE89370400440532013001"), None);
     assert_eq!(detect("deadbeefdeadbeefdeadbee"), None);
 }
+
+#[test]
+fn detects_the_forms_analysts_paste() {
+    // IBANs in groups of four and in lower case: the same key as the compact upper-case form.
+    for raw in [
+        "GB82 WEST 1234 5698 7654 32",
+        "gb82west12345698765432",
+        "gb82 west 1234 5698 7654 32",
+        "GB82WEST12345698765432",
+    ] {
+        let c = detect_canonical(raw).unwrap_or_else(|| panic!("{raw}"));
+        assert_eq!(c.to_string(), "iban|GB82WEST12345698765432", "{raw}");
+    }
+    // Domains whose labels are each in one case, in any script.
+    for raw in ["BÜCHER.example.", "bücher.EXAMPLE", "EVIL.example"] {
+        assert_eq!(detect(raw), Some(T::Domain), "{raw}");
+    }
+    assert_eq!(
+        detect_canonical("BÜCHER.example.").unwrap().to_string(),
+        "domain|xn--bcher-kva.example"
+    );
+    // Still not guessed: prose with a dot, mixed-case IBAN-like words, grouped text that is not
+    // an IBAN, a wrong checksum, groups that are not of four.
+    for raw in [
+        "Mr.Smith",
+        "Evil.Example",
+        "Gb82west12345698765432",
+        "GB82 WEST 1234 5698 7654 33",
+        "GB82 WEST 12345 698 7654 32",
+        "this is a line of text",
+        "ab12 cdef ghij klmn",
+    ] {
+        assert_eq!(detect(raw), None, "{raw}");
+    }
+}
