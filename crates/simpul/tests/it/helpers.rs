@@ -298,3 +298,28 @@ pub fn shown_secret(html: &str) -> String {
         .unwrap_or_else(|| panic!("no <code> in the page: {html}"))
         .to_owned()
 }
+
+/// Signs in through the web form at `origin` (`http://host:port`) with `client` (which should not
+/// follow redirects): fetches the form for its CSRF cookie, then posts it.
+pub async fn web_login(
+    client: &reqwest::Client,
+    origin: &str,
+    email: &str,
+    password: &str,
+) -> reqwest::Response {
+    let page = client.get(format!("{origin}/login")).send().await.unwrap();
+    let csrf_cookie = set_cookie(&page, "simpul_login_csrf").unwrap();
+    let csrf_cookie = csrf_cookie.split(';').next().unwrap().to_owned();
+    let csrf = csrf_cookie.split_once('=').unwrap().1.to_owned();
+    client
+        .post(format!("{origin}/login"))
+        .header("cookie", csrf_cookie)
+        .form(&[
+            ("email", email),
+            ("password", password),
+            ("csrf_token", &csrf),
+        ])
+        .send()
+        .await
+        .unwrap()
+}

@@ -165,30 +165,9 @@ fn no_redirects() -> reqwest::Client {
         .unwrap()
 }
 
-/// Signs in through the web form; returns the session cookie value.
+/// Signs in through the web form.
 async fn web_login(app: &TestApp, email: &str, password: &str) -> reqwest::Response {
-    let client = no_redirects();
-    let page = client.get(app.url("/login")).send().await.unwrap();
-    let csrf_cookie = set_cookie(&page, "simpul_login_csrf").unwrap();
-    let csrf = csrf_cookie
-        .split(';')
-        .next()
-        .unwrap()
-        .split_once('=')
-        .unwrap()
-        .1
-        .to_owned();
-    client
-        .post(app.url("/login"))
-        .header("cookie", format!("simpul_login_csrf={csrf}"))
-        .form(&[
-            ("email", email),
-            ("password", password),
-            ("csrf_token", &csrf),
-        ])
-        .send()
-        .await
-        .unwrap()
+    crate::helpers::web_login(&no_redirects(), &app.url(""), email, password).await
 }
 
 #[tokio::test]

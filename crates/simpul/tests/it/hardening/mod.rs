@@ -114,20 +114,7 @@ fn cookie_pair(set_cookie: &str) -> String {
 
 /// Posts the sign-in form.
 async fn web_login(app: &App, email: &str, password: &str) -> reqwest::Response {
-    let page = app.client.get(app.url("/login")).send().await.unwrap();
-    let csrf_cookie = cookie_pair(&set_cookie(&page, "simpul_login_csrf").unwrap());
-    let csrf = csrf_cookie.split_once('=').unwrap().1.to_owned();
-    app.client
-        .post(app.url("/login"))
-        .header("cookie", csrf_cookie)
-        .form(&[
-            ("email", email),
-            ("password", password),
-            ("csrf_token", &csrf),
-        ])
-        .send()
-        .await
-        .unwrap()
+    crate::helpers::web_login(&app.client, &app.url(""), email, password).await
 }
 
 /// Signs in on the web; returns the session cookie (`name=value`) and its CSRF token.
