@@ -145,6 +145,50 @@ pub async fn service(store: Arc<dyn Store>) {
     );
     let second = simpul_core::demo::seed(&service).await.unwrap();
     assert!(!second.seeded && second.logins.is_empty());
+    let plan = simpul_core::demo::intel::Plan::generate();
+    assert_eq!(first.intel.collections_created, 6);
+    assert_eq!(first.intel.objects_stored, plan.len());
+    assert!(plan.len() > 3000, "{}", plan.len());
+    assert_eq!(second.intel, Default::default());
+    // The demo follows the sharing rules: a partner outside the community sees what is CLEAR —
+    // the public collection — and nothing else; a duty officer sees the RED collection too.
+    let all = simpul_core::intel::store::ObjectQuery {
+        limit: 1000,
+        ..Default::default()
+    };
+    let in_collection = |c: u128| -> usize {
+        plan.batches
+            .iter()
+            .filter(|b| b.collection == c)
+            .map(|b| b.objects.len())
+            .sum()
+    };
+    let partner = service.act_as(&op, "analyst@pca.example").await.unwrap();
+    let seen = service.count_objects(&partner, &all).await.unwrap();
+    assert_eq!(
+        seen as usize,
+        in_collection(simpul_core::demo::intel::PUBLIC)
+    );
+    let duty = simpul_core::intel::store::ObjectQuery {
+        collection: Some(simpul_core::intel::CollectionId(uuid::Uuid::from_u128(
+            simpul_core::demo::intel::DUTY,
+        ))),
+        ..all.clone()
+    };
+    let officer = service.act_as(&op, "analyst@mycert.example").await.unwrap();
+    // (The producers of RED objects see their own; CERT-PH shares none there.)
+    let admin = service.act_as(&op, "admin@cert-ph.example").await.unwrap();
+    let red = in_collection(simpul_core::demo::intel::DUTY);
+    assert!(red > 0);
+    assert_eq!(
+        service.count_objects(&officer, &duty).await.unwrap() as usize,
+        red
+    );
+    assert_eq!(
+        service.count_objects(&admin, &duty).await.unwrap(),
+        0,
+        "not named"
+    );
     let orgs = store.list_orgs().await.unwrap();
     assert_eq!(orgs.len(), all_demo);
     let national = orgs.iter().filter(|o| o.kind == OrgKind::NationalCert);

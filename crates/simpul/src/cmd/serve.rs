@@ -67,9 +67,15 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             tracing::info!(
                 organisations = report.organisations_created,
                 users = report.logins.len(),
+                collections = report.intel.collections_created,
+                objects = report.intel.objects_stored,
                 "seeded the demo data"
             );
-            write_credentials(&config.data_dir, &report.logins)?;
+            // A store seeded by an earlier version gains what is new, and no logins: the
+            // credentials file written then stays.
+            if !report.logins.is_empty() {
+                write_credentials(&config.data_dir, &report.logins)?;
+            }
             logins = report.logins;
         }
     }

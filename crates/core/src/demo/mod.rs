@@ -7,9 +7,13 @@ use crate::org::{NewOrganisation, OrgKind, ShortName};
 use crate::service::{NewUser, Service};
 use crate::user::{CommunityName, Email, Role};
 
+pub mod intel;
+
 /// The meta key recording that the demo seed ran, and which version of it.
 pub const SEEDED_KEY: &str = "demo_seed_version";
-const SEED_VERSION: &str = "1";
+/// Version 2 added the intelligence ([`intel`]); a store seeded at version 1 gets it on the next
+/// start, the rest being kept as it is.
+const SEED_VERSION: &str = "2";
 
 /// One demo organisation: short name, full name, kind, country.
 #[derive(Debug)]
@@ -138,6 +142,8 @@ pub struct SeedReport {
     pub organisations_created: usize,
     /// The generated logins (empty when nothing was seeded).
     pub logins: Vec<DemoLogin>,
+    /// The collections and objects shared.
+    pub intel: intel::IntelReport,
 }
 
 /// The demo email domain of an organisation: `Id-SIRTII/CC` → `id-sirtii-cc.example`.
@@ -156,13 +162,13 @@ pub fn email_domain(short_name: &str) -> String {
 }
 
 /// Seeds the demo data once: the organisations, the `asean-cert` community, a site-admin and an
-/// analyst for the regional CERT, an org-admin and an analyst for every other organisation. A second
-/// call on the same store changes nothing.
+/// analyst for the regional CERT, an org-admin and an analyst for every other organisation, and the
+/// demo intelligence ([`intel`]). A second call on the same store changes nothing.
 pub async fn seed(service: &Service) -> Result<SeedReport, CoreError> {
     let operator = Principal::operator("demo-seed");
     let grant = authorize(&operator, Action::ManageOrgs)?;
     let store = service.store(&grant);
-    if store.get_meta(SEEDED_KEY).await?.is_some() {
+    if store.get_meta(SEEDED_KEY).await?.as_deref() == Some(SEED_VERSION) {
         return Ok(SeedReport::default());
     }
     let mut report = SeedReport {
@@ -242,6 +248,7 @@ pub async fn seed(service: &Service) -> Result<SeedReport, CoreError> {
     service
         .add_community_members(&operator, COMMUNITY, &national)
         .await?;
+    report.intel = intel::seed(service, &operator).await?;
     store.set_meta(SEEDED_KEY, SEED_VERSION).await?;
     Ok(report)
 }
