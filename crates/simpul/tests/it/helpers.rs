@@ -299,6 +299,21 @@ pub fn shown_secret(html: &str) -> String {
         .to_owned()
 }
 
+/// A client that does not follow redirects (to see a 303 and the cookies it sets).
+pub fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    /// Signs in through the web form (without following its redirect).
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        web_login(&no_redirects(), &self.url(""), email, password).await
+    }
+}
+
 /// Signs in through the web form at `origin` (`http://host:port`) with `client` (which should not
 /// follow redirects): fetches the form for its CSRF cookie, then posts it.
 pub async fn web_login(

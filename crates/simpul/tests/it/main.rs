@@ -17,4 +17,5 @@ mod matrix;
 mod pattern;
 mod server;
 mod stix;
+mod web;
 mod world;
