@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0002_login_failures_bigint.sql"),
     ),
     (3, include_str!("../migrations/0003_intel.sql")),
+    (4, include_str!("../migrations/0004_object_refs.sql")),
 ];
 
 /// The newest schema version this binary knows.

@@ -9,6 +9,7 @@ use crate::error::map_err;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_intel.sql")),
+    (3, include_str!("../migrations/0003_object_refs.sql")),
 ];
 
 /// The newest schema version this binary knows.

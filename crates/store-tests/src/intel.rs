@@ -371,6 +371,7 @@ fn version(
         recipients: recipients.iter().map(|u| u.id).collect(),
         revoked: false,
         observables: Vec::new(),
+        refs: Vec::new(),
         text: String::new(),
     }
 }
@@ -815,7 +816,7 @@ async fn objects(
     check(
         "observable",
         ObjectQuery {
-            observable: Some(domain.clone()),
+            observables: vec![domain.clone()],
             ..ours.clone()
         },
         vec![&s_ind1_v1],
@@ -824,7 +825,7 @@ async fn objects(
     check(
         "observable without objects",
         ObjectQuery {
-            observable: Some(format!("domain|{t}-other.example")),
+            observables: vec![format!("domain|{t}-other.example")],
             ..ours.clone()
         },
         vec![],

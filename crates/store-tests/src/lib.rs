@@ -2,7 +2,7 @@
 //! every backend's own tests, so the backends cannot drift apart.
 //!
 //! One story per domain, each over `&dyn Store` and exercising every method of that domain's trait
-//! with real values: [`directory`], [`identity`], [`auth`], [`audit`], [`meta`], [`intel`]; [`all`]
+//! with real values: [`directory`], [`identity`], [`auth`], [`audit`], [`meta`], [`intel`], [`references`]; [`all`]
 //! tells them in turn on one store, with one world of [`sharing_matches_policy`], the property test
 //! holding the backend's SQL sharing filter to the in-memory policy (each backend's binary also runs
 //! it for many seeds, each on a fresh store). A domain story leaves its data behind and does not mind what it finds (it
@@ -28,6 +28,7 @@ mod directory;
 mod identity;
 mod intel;
 mod meta;
+mod references;
 mod service;
 mod sharing;
 mod support;
@@ -38,6 +39,7 @@ pub use directory::directory;
 pub use identity::identity;
 pub use intel::intel;
 pub use meta::meta;
+pub use references::references;
 pub use service::service;
 pub use sharing::sharing_matches_policy;
 
@@ -49,6 +51,7 @@ pub async fn all(store: &dyn Store) {
     auth(store).await;
     audit(store).await;
     intel(store).await;
+    references(store).await;
     sharing_matches_policy(store, 1).await;
     support::assert_chain_verifies(store).await;
 }

@@ -8,6 +8,7 @@ use simpul_core::access::sharing::visible;
 use simpul_core::access::{Principal, Visibility};
 use simpul_core::audit::AuditAction;
 use simpul_core::clock::rfc3339_micros;
+use simpul_core::intel::aggregate::{FALSE_POSITIVE_PROPERTY, SightingTotals};
 use simpul_core::intel::store::{Inserted, MAX_PAGE, NewObject, ObjectQuery, Order, StoredObject};
 use simpul_core::intel::{Audience, Collection, CollectionId, SharingFacts, Tlp};
 use simpul_core::org::{OrgKind, Organisation};
@@ -64,6 +65,11 @@ impl Rng {
         out
     }
 
+    /// Each of `v` with the given chance (perhaps none).
+    fn pick_of<T: Clone>(&mut self, v: &[T], percent: usize) -> Vec<T> {
+        v.iter().filter(|_| self.chance(percent)).cloned().collect()
+    }
+
     fn shuffle<T>(&mut self, v: &mut [T]) {
         for i in (1..v.len()).rev() {
             v.swap(i, self.below(i + 1));
@@ -80,6 +86,9 @@ struct World {
     users: Vec<User>,
     communities: Vec<Community>,
     collections: Vec<Collection>,
+    /// Observable keys and referred ids the objects carry (a few of each, so they collide).
+    keys: Vec<String>,
+    refs: Vec<String>,
 }
 
 impl World {
@@ -145,6 +154,11 @@ impl World {
             users,
             communities,
             collections,
+            keys: (0..4).map(|i| format!("domain|{t}-{i}.example")).collect(),
+            refs: (0..4)
+                .map(|i| format!("indicator--{t}-{i}"))
+                .chain([format!("x--{t} \"quoted\" \\")])
+                .collect(),
         }
     }
 
@@ -214,6 +228,13 @@ impl World {
                     Vec::new()
                 };
                 let version = at(1000 + secs);
+                let keys = rng.pick_of(&self.keys, 30);
+                let refs = rng.pick_of(&self.refs, 30);
+                let count = match rng.below(3) {
+                    0 => String::new(),
+                    _ => format!(r#","count":{}"#, rng.below(1000)),
+                };
+                let false_positive = rng.chance(30);
                 all.push(NewObject {
                     collection: c.id,
                     stix_id: id.clone(),
@@ -227,10 +248,13 @@ impl World {
                     recipients,
                     revoked: rng.chance(20),
                     json: format!(
-                        r#"{{"type":"{ty}","id":"{id}","modified":"{}"}}"#,
-                        rfc3339_micros(version)
+                        r#"{{"type":"{ty}","id":"{id}","modified":"{}","x_keys":{},"x_refs":{}{count},"x_simpul_false_positive":{false_positive}}}"#,
+                        rfc3339_micros(version),
+                        serde_json::json!(keys),
+                        serde_json::json!(refs),
                     ),
-                    observables: Vec::new(),
+                    observables: keys,
+                    refs,
                     text: String::new(),
                 });
             }
@@ -326,6 +350,10 @@ fn expected(
         .chain(visible.iter().filter(latest))
         .filter(|r| q.types.is_empty() || q.types.contains(&r.stix_type))
         .filter(|r| q.collection.is_none_or(|c| r.collection == c))
+        .filter(|r| q.revoked.is_none_or(|x| r.revoked == x))
+        .filter(|r| !q.exclude_ids.contains(&r.stix_id))
+        .filter(|r| any_of(&q.observables, r, "x_keys"))
+        .filter(|r| any_of(&q.refs, r, "x_refs"))
         .cloned()
         .collect();
     out.sort_by_key(|r| r.date_added);
@@ -333,6 +361,30 @@ fn expected(
         out.reverse();
     }
     out
+}
+
+/// Whether `wanted` is empty or the list `member` of `r`'s JSON holds one of them.
+fn any_of(wanted: &[String], r: &StoredObject, member: &str) -> bool {
+    if wanted.is_empty() {
+        return true;
+    }
+    let json: serde_json::Value = serde_json::from_str(&r.json).unwrap_or_default();
+    json[member].as_array().is_some_and(|a| {
+        a.iter()
+            .any(|v| v.as_str().is_some_and(|v| wanted.iter().any(|w| w == v)))
+    })
+}
+
+/// The sighting totals of `rows`, read from their JSON as the stores do.
+fn totals(rows: &[StoredObject]) -> SightingTotals {
+    let mut t = SightingTotals::default();
+    for r in rows {
+        let json: serde_json::Value = serde_json::from_str(&r.json).unwrap_or_default();
+        t.sightings += 1;
+        t.count += json["count"].as_u64().unwrap_or(1);
+        t.false_positives += u64::from(json[FALSE_POSITIVE_PROPERTY] == serde_json::json!(true));
+    }
+    t
 }
 
 /// Where `got` and `want` first differ, with the sharing facts of the object concerned.
@@ -459,7 +511,46 @@ pub async fn sharing_matches_policy(store: &dyn Store, seed: u64) {
             latest_only: rng.chance(50),
             ..ObjectQuery::default()
         });
+        // What correlates (any of some keys, an object left out) and what refers to some ids.
+        let some_id = rng.pick(&rows).0.stix_id.clone();
+        queries.push(ObjectQuery {
+            observables: rng.some_of(&world.keys, 40),
+            exclude_ids: vec![some_id],
+            latest_only: rng.chance(50),
+            ..ObjectQuery::default()
+        });
+        queries.push(ObjectQuery {
+            refs: rng.some_of(&world.refs, 40),
+            latest_only: rng.chance(50),
+            revoked: rng.chance(50).then_some(false),
+            ..ObjectQuery::default()
+        });
         for q in queries {
+            if !q.observables.is_empty() || !q.refs.is_empty() {
+                // Only this world's objects carry its keys and refs: no baseline.
+                let want = expected(
+                    &[],
+                    &all,
+                    &sees,
+                    &ObjectQuery {
+                        order: Order::OldestFirst,
+                        ..q.clone()
+                    },
+                );
+                let mut producers: Vec<_> = want.iter().map(|r| r.producer_org).collect();
+                producers.sort();
+                producers.dedup();
+                assert_eq!(
+                    store.producers(&v, &q).await.unwrap(),
+                    producers,
+                    "seed {seed}: {who}: producers of {q:?}"
+                );
+                assert_eq!(
+                    store.sighting_totals(&v, &q).await.unwrap(),
+                    totals(&want),
+                    "seed {seed}: {who}: totals of {q:?}"
+                );
+            }
             let count = store.count_objects(&v, &q).await.unwrap();
             for limit in [2 + rng.below(8) as u32, MAX_PAGE] {
                 let q = ObjectQuery {

@@ -157,6 +157,7 @@ impl Service {
                 revoked: obj.revoked(),
                 json: obj.to_json_string(),
                 observables: keys_of(&obj, &ctx),
+                refs: crate::intel::refs::refs_of(&obj),
                 text: search_text(&obj),
                 stix_id: stix_id.clone(),
             });

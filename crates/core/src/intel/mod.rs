@@ -13,9 +13,13 @@ use crate::error::Invalid;
 use crate::org::{OrgId, string_enum};
 use crate::user::{CommunityId, UserId};
 
+pub mod aggregate;
+pub mod correlation;
 mod ingest;
 pub mod observables;
+pub mod refs;
 pub mod service;
+pub mod sightings;
 pub mod store;
 
 pub use simpul_stix::tlp::Tlp;

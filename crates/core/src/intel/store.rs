@@ -37,6 +37,8 @@ pub struct NewObject {
     pub json: String,
     /// Canonical observable keys (`type|key`) the object yields, for correlation and search.
     pub observables: Vec<String>,
+    /// The STIX ids the object refers to ([`crate::intel::refs::refs_of`]), for "what refers to it".
+    pub refs: Vec<String>,
     /// Text for search: names, descriptions, patterns, values.
     pub text: String,
 }
@@ -85,6 +87,8 @@ pub struct ObjectQuery {
     pub collection: Option<CollectionId>,
     pub types: Vec<String>,
     pub ids: Vec<String>,
+    /// Not these ids (the object itself, when listing what correlates with it).
+    pub exclude_ids: Vec<String>,
     /// Only the newest version of each id in each collection — and only if the reader may see that
     /// version: a new version marked stricter hides the object from those it no longer admits.
     pub latest_only: bool,
@@ -92,8 +96,10 @@ pub struct ObjectQuery {
     pub tlp: Option<Tlp>,
     pub producer_org: Option<OrgId>,
     pub revoked: Option<bool>,
-    /// Objects yielding this canonical observable key.
-    pub observable: Option<String>,
+    /// Objects yielding any of these canonical observable keys.
+    pub observables: Vec<String>,
+    /// Objects referring to any of these STIX ids (through [`NewObject::refs`]).
+    pub refs: Vec<String>,
     /// Text search.
     pub text: Option<String>,
     pub order: Order,

@@ -27,9 +27,11 @@ pub mod communities;
 pub mod json;
 pub mod me;
 pub mod objects;
+pub mod observables;
 mod openapi;
 pub mod organisations;
 pub mod schema;
+pub mod sightings;
 pub mod tokens;
 pub mod users;
 
@@ -44,6 +46,8 @@ pub fn table() -> Vec<ApiRoute> {
         audit::routes(),
         collections::routes(),
         objects::routes(),
+        sightings::routes(),
+        observables::routes(),
     ]
     .into_iter()
     .flatten()

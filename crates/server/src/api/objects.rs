@@ -56,7 +56,7 @@ pub const MAX_LIMIT: u32 = MAX_PAGE;
 /// The objects one page holds when `limit` is not given.
 pub const DEFAULT_LIMIT: u32 = 100;
 
-fn limit_schema() -> Object {
+pub(super) fn limit_schema() -> Object {
     schema::limit(MAX_LIMIT, DEFAULT_LIMIT)
 }
 
@@ -156,15 +156,15 @@ pub struct VersionList {
 }
 
 /// Shapes stored versions, naming their producers.
-struct Shaper(HashMap<OrgId, Organisation>);
+pub(super) struct Shaper(HashMap<OrgId, Organisation>);
 
 impl Shaper {
-    async fn new(s: &AppState, p: &Principal) -> Result<Self, CoreError> {
+    pub(super) async fn new(s: &AppState, p: &Principal) -> Result<Self, CoreError> {
         let orgs = s.service.list_orgs(p).await?;
         Ok(Self(orgs.into_iter().map(|o| (o.id, o)).collect()))
     }
 
-    fn shape(&self, o: StoredObject) -> Result<SharedObject, ApiError> {
+    pub(super) fn shape(&self, o: StoredObject) -> Result<SharedObject, ApiError> {
         let object: Value = serde_json::from_str(&o.json).map_err(|e| ApiError::internal(&e))?;
         let org = self
             .0
@@ -187,22 +187,22 @@ impl Shaper {
         })
     }
 
-    fn shape_all(&self, all: Vec<StoredObject>) -> Result<Vec<SharedObject>, ApiError> {
+    pub(super) fn shape_all(&self, all: Vec<StoredObject>) -> Result<Vec<SharedObject>, ApiError> {
         all.into_iter().map(|o| self.shape(o)).collect()
     }
 }
 
-fn timestamp(name: &str, s: &str) -> Result<OffsetDateTime, ApiError> {
+pub(super) fn timestamp(name: &str, s: &str) -> Result<OffsetDateTime, ApiError> {
     OffsetDateTime::parse(s, &Rfc3339)
         .map_err(|e| ApiError::invalid_parameter(name, format!("not an RFC 3339 timestamp ({e})")))
 }
 
 /// The cursor after `o`: its `date_added`, in microseconds since the epoch.
-fn cursor_of(o: &StoredObject) -> String {
+pub(super) fn cursor_of(o: &StoredObject) -> String {
     (o.date_added.unix_timestamp_nanos() / 1000).to_string()
 }
 
-fn cursor(s: &str) -> Result<OffsetDateTime, ApiError> {
+pub(super) fn cursor(s: &str) -> Result<OffsetDateTime, ApiError> {
     let bad = || ApiError::invalid_parameter("next", "not a cursor this server gave");
     let micros: i128 = s.parse().map_err(|_| bad())?;
     OffsetDateTime::from_unix_timestamp_nanos(micros.checked_mul(1000).ok_or_else(bad)?)
@@ -255,14 +255,16 @@ async fn list_objects(
             .transpose()?,
         producer_org,
         revoked: q.revoked,
-        observable: q
+        observables: q
             .observable
             .as_deref()
             .map(|o| {
                 observable_key(&p, "observable", o)
                     .map_err(|e| ApiError::invalid_parameter("observable", e.message))
             })
-            .transpose()?,
+            .transpose()?
+            .into_iter()
+            .collect(),
         text: q.q,
         order: Order::NewestFirst,
         after_cursor: q.next.as_deref().map(cursor).transpose()?,

@@ -33,14 +33,18 @@ fn http_method(m: &axum::http::Method) -> HttpMethod {
     }
 }
 
-/// The path parameters of `path` (`{id}` is a UUID, or a STIX id under `/objects`; `{name}` a
-/// community name).
+/// The path parameters of `path` (`{id}` is a UUID, or a STIX id under `/objects`; `{type}` and
+/// `{value}` an observable's; `{name}` a community name).
 fn path_parameters(path: &str) -> Vec<Parameter> {
     path.split('/')
         .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
         .map(|name| {
             let schema = if name == "id" && path.starts_with("/objects/") {
                 super::schema::stix_id()
+            } else if name == "type" {
+                super::schema::observable_type()
+            } else if name == "value" {
+                super::schema::observable_value()
             } else if name == "id" {
                 ObjectBuilder::new()
                     .schema_type(Type::String)

@@ -252,3 +252,65 @@ pub fn limit(max: u32, default: u32) -> Object {
         .default(Some(default.into()))
         .build()
 }
+
+/// A sighting's `count` (STIX 2.1: 0 to 999,999,999), or null.
+pub fn sighting_count() -> Object {
+    ObjectBuilder::new()
+        .schema_type(
+            [Type::Integer, Type::Null]
+                .into_iter()
+                .collect::<SchemaType>(),
+        )
+        .minimum(Some(0))
+        .maximum(Some(simpul_core::intel::sightings::MAX_COUNT))
+        .build()
+}
+
+/// Where a sighting was made, in words, or null.
+pub fn sighting_where() -> Object {
+    string_or_null()
+        .max_length(Some(simpul_core::intel::sightings::MAX_WHERE_CHARS))
+        .build()
+}
+
+/// A timestamp in a body (RFC 3339), or null.
+pub fn date_time_or_null() -> Object {
+    string_or_null()
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+        .build()
+}
+
+/// A TLP level as asked for, or null.
+pub fn tlp_wanted_or_null() -> Object {
+    string_or_null()
+        .description(Some(
+            "clear, green, amber, amber+strict or red, in any case, with or without `TLP:`",
+        ))
+        .max_length(Some(32))
+        .build()
+}
+
+/// An observable type (a path parameter): `domain`, `url`, `ipv4`, `phone`, `iban`,
+/// `crypto-wallet:bitcoin`, …
+pub fn observable_type() -> Object {
+    string()
+        .description(Some(
+            "an observable type of simpul-observable: domain, url, ipv4, ipv6, ipv4-cidr, \
+             ipv6-cidr, email, asn, mac, md5, sha1, sha256, sha512, ssdeep, tlsh, phone, \
+             sms-sender, iban, bic, bank-account, payment-card, crypto-wallet[:network], \
+             social-account[:platform], app-id, ewallet[:provider]",
+        ))
+        .min_length(Some(1))
+        .build()
+}
+
+/// An observable value as written (a path parameter: percent-encode `/` as `%2F`).
+pub fn observable_value() -> Object {
+    string()
+        .description(Some(
+            "the value as written (percent-encoded); it is normalised before the search, national \
+             forms read in your organisation's country",
+        ))
+        .min_length(Some(1))
+        .build()
+}

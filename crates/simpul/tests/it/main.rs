@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cli;
+mod correlation;
 mod hardening;
 mod helpers;
 mod identity;
@@ -16,6 +17,7 @@ mod matching;
 mod matrix;
 mod pattern;
 mod server;
+mod sightings;
 mod stix;
 mod web;
 mod world;

@@ -11,8 +11,10 @@ use time::OffsetDateTime;
 
 use crate::PostgresStore;
 
+mod aggregate;
 mod collections;
 mod objects;
+mod refs;
 mod sharing;
 
 #[async_trait]

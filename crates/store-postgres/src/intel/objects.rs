@@ -121,6 +121,7 @@ pub(super) async fn insert(
     .collect::<Result<_, _>>()?;
     seqs.sort_unstable();
     write_versions(&tx, &seqs, &new).await?;
+    super::refs::insert(&tx, &seqs, &new).await?;
     execute(
         &tx,
         "UPDATE intel_clock SET last_added = $1 WHERE id = 1",
@@ -259,7 +260,7 @@ impl Sql {
         format!("${}", self.params.len())
     }
 
-    fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
+    pub(super) fn params(&self) -> Vec<&(dyn ToSql + Sync)> {
         self.params
             .iter()
             .map(|p| p.as_ref() as &(dyn ToSql + Sync))
@@ -269,7 +270,7 @@ impl Sql {
 
 /// The conditions of `q` on `objects o` as seen through `f`: the sharing filter first, then every
 /// filter of the query; the cursor too when `with_cursor`.
-fn conditions(
+pub(super) fn conditions(
     sql: &mut Sql,
     f: &simpul_core::access::sharing::UserFilter,
     q: &ObjectQuery,
@@ -290,6 +291,12 @@ fn conditions(
         w.push(format!(
             "o.stix_id = ANY({}::text[])",
             sql.bind(q.ids.clone())
+        ));
+    }
+    if !q.exclude_ids.is_empty() {
+        w.push(format!(
+            "NOT (o.stix_id = ANY({}::text[]))",
+            sql.bind(without_nul(&q.exclude_ids))
         ));
     }
     if q.latest_only {
@@ -314,16 +321,18 @@ fn conditions(
     if let Some(r) = q.revoked {
         w.push(format!("o.revoked = {}", sql.bind(r)));
     }
-    if let Some(k) = &q.observable {
-        if k.contains('\0') {
-            // No stored key holds a NUL (PostgreSQL text cannot).
-            w.push("FALSE".into());
-        } else {
-            w.push(format!(
-                "o.seq IN (SELECT x.object_seq FROM object_observables x WHERE x.key = {})",
-                sql.bind(k.clone())
-            ));
-        }
+    // No stored key or ref holds a NUL (PostgreSQL text cannot): such a value matches nothing.
+    if !q.observables.is_empty() {
+        w.push(format!(
+            "o.seq IN (SELECT x.object_seq FROM object_observables x WHERE x.key = ANY({}::text[]))",
+            sql.bind(without_nul(&q.observables))
+        ));
+    }
+    if !q.refs.is_empty() {
+        w.push(format!(
+            "o.seq IN (SELECT x.object_seq FROM object_refs x WHERE x.ref_id = ANY({}::text[]))",
+            sql.bind(without_nul(&q.refs))
+        ));
     }
     // Blank text (white space and control characters only) does not filter.
     if let Some(t) = q
@@ -344,6 +353,15 @@ fn conditions(
         w.push(format!("o.date_added {op} {}", sql.bind(c)));
     }
     w.join("\n  AND ")
+}
+
+/// `values` without those holding a NUL, which no stored text can equal (nor can PostgreSQL bind).
+fn without_nul(values: &[String]) -> Vec<String> {
+    values
+        .iter()
+        .filter(|v| !v.contains('\0'))
+        .cloned()
+        .collect()
 }
 
 /// The most characters of a text search that are searched for.

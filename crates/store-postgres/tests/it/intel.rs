@@ -178,6 +178,7 @@ fn object(c: CollectionId, org: OrgId, user: UserId, id: &str, tlp: Tlp) -> NewO
         revoked: false,
         json: format!(r#"{{"type":"indicator","id":"{id}"}}"#),
         observables: Vec::new(),
+        refs: Vec::new(),
         text: String::new(),
     }
 }
@@ -601,9 +602,10 @@ pg_test! {
             (base.clone(), 22), // the twenty, v1 (CLEAR) and the one elsewhere
             (q(|q| q.types = vec!["domain-name".into()]), 10),
             (q(|q| q.types = vec!["domain-name".into(), "indicator".into()]), 22),
-            (q(|q| q.observable = Some("domain|d3.example".into())), 4),
-            (q(|q| q.observable = Some("ipv4|192.0.2.1".into())), 20),
-            (q(|q| q.observable = Some("ipv4|192.0.2.2".into())), 0),
+            (q(|q| q.observables = vec!["domain|d3.example".into()]), 4),
+            (q(|q| q.observables = vec!["ipv4|192.0.2.1".into()]), 20),
+            (q(|q| q.observables = vec!["ipv4|192.0.2.2".into()]), 0),
+            (q(|q| q.observables = vec!["domain|d3.example".into(), "domain|d4.example".into()]), 8),
             (q(|q| q.tlp = Some(Tlp::Amber)), 0),
             (q(|q| q.revoked = Some(true)), 0),
             (q(|q| q.collection = Some(CollectionId(Uuid::nil()))), 0),

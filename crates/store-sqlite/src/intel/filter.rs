@@ -37,7 +37,7 @@ pub(super) struct Sql {
 
 impl Sql {
     /// Binds `v`, answering its placeholder.
-    fn bind(&mut self, v: impl Into<Value>) -> String {
+    pub(super) fn bind(&mut self, v: impl Into<Value>) -> String {
         self.params.push(v.into());
         format!("?{}", self.params.len())
     }
@@ -112,7 +112,7 @@ pub(super) fn fts_query(text: &str) -> Option<String> {
 }
 
 /// `FROM … WHERE …` for what `f` sees of `q`; the cursor too when `paged`.
-fn from_where(sql: &mut Sql, f: &UserFilter, q: &ObjectQuery, paged: bool) -> String {
+pub(super) fn from_where(sql: &mut Sql, f: &UserFilter, q: &ObjectQuery, paged: bool) -> String {
     let viewer = Viewer::bind(sql, f);
     let mut conds = vec![viewer.sees("o")];
     if let Some(c) = q.collection {
@@ -126,6 +126,9 @@ fn from_where(sql: &mut Sql, f: &UserFilter, q: &ObjectQuery, paged: bool) -> St
     };
     list(sql, "o.stix_type", &q.types);
     list(sql, "o.stix_id", &q.ids);
+    if !q.exclude_ids.is_empty() {
+        conds.push(format!("NOT {}", any_of(sql, "o.stix_id", &q.exclude_ids)));
+    }
     if let Some(t) = q.added_after {
         conds.push(format!("o.date_added > {}", sql.bind(ts(t))));
     }
@@ -138,10 +141,16 @@ fn from_where(sql: &mut Sql, f: &UserFilter, q: &ObjectQuery, paged: bool) -> St
     if let Some(r) = q.revoked {
         conds.push(format!("o.revoked = {}", sql.bind(i64::from(r))));
     }
-    if let Some(key) = &q.observable {
+    if !q.observables.is_empty() {
         conds.push(format!(
-            "o.seq IN (SELECT ob.object FROM object_observables ob WHERE ob.key = {})",
-            sql.bind(key.clone())
+            "o.seq IN (SELECT ob.object FROM object_observables ob WHERE {})",
+            any_of(sql, "ob.key", &q.observables)
+        ));
+    }
+    if !q.refs.is_empty() {
+        conds.push(format!(
+            "o.seq IN (SELECT rf.object FROM object_refs rf WHERE {})",
+            any_of(sql, "rf.ref_id", &q.refs)
         ));
     }
     if let Some(m) = q.text.as_deref().and_then(fts_query) {
@@ -173,7 +182,22 @@ fn from_where(sql: &mut Sql, f: &UserFilter, q: &ObjectQuery, paged: bool) -> St
     )
 }
 
-fn user_filter(v: &Visibility) -> Option<UserFilter> {
+/// `column` equal to one of `values` (not empty): `=` for one, else membership of one bound JSON
+/// array, so that any number of values is one parameter.
+fn any_of(sql: &mut Sql, column: &str, values: &[String]) -> String {
+    match values {
+        [one] => format!("{column} = {}", sql.bind(one.clone())),
+        many => {
+            let array = serde_json::to_string(many).unwrap_or_else(|_| "[]".into());
+            format!(
+                "{column} IN (SELECT value FROM json_each({}))",
+                sql.bind(array)
+            )
+        }
+    }
+}
+
+pub(super) fn user_filter(v: &Visibility) -> Option<UserFilter> {
     match SharingFilter::of(v) {
         SharingFilter::Nothing => None,
         SharingFilter::User(f) => Some(f),

@@ -19,9 +19,11 @@ use time::OffsetDateTime;
 
 use crate::SqliteStore;
 
+mod aggregate;
 mod collections;
 mod filter;
 mod objects;
+mod refs;
 
 #[async_trait]
 impl IntelStore for SqliteStore {

@@ -68,6 +68,7 @@ pub(super) fn insert(
         for key in &n.observables {
             observable.execute(params![seq, key])?;
         }
+        super::refs::insert(tx, seq, &n.refs)?;
         if !n.text.trim().is_empty() {
             tx.prepare_cached("INSERT INTO object_text (rowid, text) VALUES (?1, ?2)")?
                 .execute(params![seq, n.text])?;

@@ -184,6 +184,29 @@ async fn every_documented_response_is_what_the_handler_answers() {
             format!("/api/v1/objects/{OBJECT}/versions"),
             None,
         ),
+        (
+            Method::POST,
+            format!("/api/v1/objects/{OBJECT}/sightings"),
+            Some(json!({
+                "count": 3, "where": "Mail gateway", "false_positive": false, "tlp": "amber",
+                "first_seen": "2026-01-02T00:00:00+07:00", "last_seen": "2026-01-03T00:00:00Z",
+            })),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/objects/{OBJECT}/sightings?limit=10"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/objects/{OBJECT}/correlations"),
+            None,
+        ),
+        (
+            Method::GET,
+            "/api/v1/observables/domain/Evil.Example.?limit=5".into(),
+            None,
+        ),
     ];
     let table = simpul_server::api::table();
     for r in &table {

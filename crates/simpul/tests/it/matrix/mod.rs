@@ -2,7 +2,7 @@
 //! each cell the exact status. Every route of the API table must have a row (checked below), and the
 //! matrix runs on SQLite and on PostgreSQL.
 //!
-//! Rows live beside their domain (`directory.rs`, `identity.rs`, `auth.rs`, `audit.rs`, `intel.rs`); a new domain
+//! Rows live beside their domain (`directory.rs`, `identity.rs`, `auth.rs`, `audit.rs`, `intel.rs`, `sightings.rs`); a new domain
 //! adds a file and one line in [`rows`].
 
 use reqwest::Method;
@@ -19,6 +19,7 @@ mod auth;
 mod directory;
 mod identity;
 mod intel;
+mod sightings;
 
 /// The principals, in column order.
 pub const COLUMNS: [&str; 6] = [
@@ -82,6 +83,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         identity::rows(ids),
         audit::rows(ids),
         intel::rows(ids),
+        sightings::rows(ids),
     ]
     .into_iter()
     .flatten()

@@ -1,0 +1,122 @@
+//! Aggregates over what a viewer sees: each one statement over [`filter::from_where`], the same
+//! sharing filter and query conditions as every listing, so nothing unseen is counted or named.
+//!
+//! Sighting totals read `count` and the false-positive property from the stored JSON with SQLite's
+//! JSON functions (every stored object passed validation: `count` is an integer of 0 to
+//! 999,999,999 when present).
+
+use async_trait::async_trait;
+use simpul_core::access::Visibility;
+use simpul_core::intel::aggregate::{
+    AggregateStore, FALSE_POSITIVE_PROPERTY, SightingTotals, VersionKey,
+};
+use simpul_core::intel::store::ObjectQuery;
+use simpul_core::org::OrgId;
+use simpul_core::store::StoreError;
+
+use super::filter::{self, Sql};
+use crate::SqliteStore;
+use crate::rows::{Cols, ts};
+use crate::tx::{query_all, query_opt};
+
+/// `SELECT {select} FROM … WHERE …` for what `v` sees of `q` (no cursor, order or limit); `None`
+/// when `v` sees nothing.
+fn select(v: &Visibility, q: &ObjectQuery, select: &str) -> Option<Sql> {
+    let f = filter::user_filter(v)?;
+    let mut sql = Sql::default();
+    let from = filter::from_where(&mut sql, &f, q, false);
+    sql.text = format!("SELECT {select} {from}");
+    Some(sql)
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+#[async_trait]
+impl AggregateStore for SqliteStore {
+    async fn sighting_totals(
+        &self,
+        v: &Visibility,
+        q: &ObjectQuery,
+    ) -> Result<SightingTotals, StoreError> {
+        let columns = format!(
+            "count(*),
+             coalesce(sum(CASE json_type(o.json, '$.count')
+                 WHEN 'integer' THEN json_extract(o.json, '$.count') ELSE 1 END), 0),
+             coalesce(sum(json_type(o.json, '$.{FALSE_POSITIVE_PROPERTY}') = 'true'), 0)"
+        );
+        let Some(sql) = select(v, q, &columns) else {
+            return Ok(SightingTotals::default());
+        };
+        self.read(move |c| {
+            let row = query_opt(c, &sql.text, rusqlite::params_from_iter(&sql.params), |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
+            Ok(
+                row.map_or_else(SightingTotals::default, |(n, total, fp)| SightingTotals {
+                    sightings: count(n),
+                    count: count(total),
+                    false_positives: count(fp),
+                }),
+            )
+        })
+        .await
+    }
+
+    async fn producers(&self, v: &Visibility, q: &ObjectQuery) -> Result<Vec<OrgId>, StoreError> {
+        let Some(mut sql) = select(v, q, "DISTINCT o.producer_org") else {
+            return Ok(Vec::new());
+        };
+        sql.text.push_str(" ORDER BY o.producer_org");
+        self.read(move |c| {
+            query_all(c, &sql.text, rusqlite::params_from_iter(&sql.params), |r| {
+                Ok(OrgId(Cols::new(r, "objects").uuid(0)?))
+            })
+        })
+        .await
+    }
+
+    async fn observable_keys(
+        &self,
+        v: &Visibility,
+        versions: &[VersionKey],
+    ) -> Result<Vec<Vec<String>>, StoreError> {
+        let mut statements = Vec::with_capacity(versions.len());
+        for k in versions {
+            let q = ObjectQuery {
+                collection: Some(k.collection),
+                ids: vec![k.stix_id.clone()],
+                limit: 1,
+                ..ObjectQuery::default()
+            };
+            let Some(f) = filter::user_filter(v) else {
+                return Ok(vec![Vec::new(); versions.len()]);
+            };
+            let mut sql = Sql::default();
+            let from = filter::from_where(&mut sql, &f, &q, false);
+            let version = sql.bind(ts(k.version));
+            sql.text = format!(
+                "SELECT ob.key FROM object_observables ob
+                 WHERE ob.object IN (SELECT o.seq {from} AND o.version = {version})
+                 ORDER BY ob.key"
+            );
+            statements.push(sql);
+        }
+        self.read(move |c| {
+            statements
+                .iter()
+                .map(|sql| {
+                    query_all(c, &sql.text, rusqlite::params_from_iter(&sql.params), |r| {
+                        Ok(r.get::<_, String>(0)?)
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+}
