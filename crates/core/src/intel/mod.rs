@@ -13,9 +13,12 @@ use crate::error::Invalid;
 use crate::org::{OrgId, string_enum};
 use crate::user::{CommunityId, UserId};
 
+pub mod imports;
+pub mod imports_store;
 mod ingest;
 pub mod observables;
 pub mod service;
+pub mod source;
 pub mod store;
 
 pub use simpul_stix::tlp::Tlp;
@@ -66,6 +69,17 @@ string_enum!(
         Red => "red",
     }
 );
+
+impl From<simpul_vocab::Pap> for Pap {
+    fn from(p: simpul_vocab::Pap) -> Self {
+        match p {
+            simpul_vocab::Pap::Clear => Pap::Clear,
+            simpul_vocab::Pap::Green => Pap::Green,
+            simpul_vocab::Pap::Amber => Pap::Amber,
+            simpul_vocab::Pap::Red => Pap::Red,
+        }
+    }
+}
 
 /// A collection of shared objects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

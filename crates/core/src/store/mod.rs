@@ -23,6 +23,7 @@ pub use crate::audit::store::AuditStore;
 pub use crate::auth::store::{AuthStore, LoginFailures};
 pub use crate::directory::store::DirectoryStore;
 pub use crate::identity::store::IdentityStore;
+pub use crate::intel::imports_store::ImportStore;
 pub use crate::intel::store::IntelStore;
 
 pub mod rows;
@@ -129,6 +130,7 @@ pub trait Store:
     + AuthStore
     + AuditStore
     + IntelStore
+    + ImportStore
     + std::fmt::Debug
 {
     /// The store seen as its probe (trait upcasting without naming it at every call site).
@@ -144,6 +146,7 @@ where
         + AuthStore
         + AuditStore
         + IntelStore
+        + ImportStore
         + std::fmt::Debug,
 {
     fn as_probe(&self) -> &dyn Probe {

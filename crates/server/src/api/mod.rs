@@ -24,6 +24,7 @@ use crate::error::ApiError;
 pub mod audit;
 pub mod collections;
 pub mod communities;
+pub mod imports;
 pub mod json;
 pub mod me;
 pub mod objects;
@@ -44,6 +45,7 @@ pub fn table() -> Vec<ApiRoute> {
         audit::routes(),
         collections::routes(),
         objects::routes(),
+        imports::routes(),
     ]
     .into_iter()
     .flatten()

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use crate::PostgresStore;
 
 mod collections;
+mod imports;
 mod objects;
 mod sharing;
 

@@ -21,6 +21,7 @@ use crate::SqliteStore;
 
 mod collections;
 mod filter;
+mod imports;
 mod objects;
 
 #[async_trait]
