@@ -6,8 +6,9 @@
 //! The form is told from the input itself: JSON lines when the first line is a whole JSON value
 //! and more follows it; otherwise one document, read by [`simpul_stix::stream::read_units`]
 //! (bounded by its in-memory limit plus the largest object). A syntax error in a document stops
-//! the reading (objects before it have been delivered); a bad line of JSON lines is reported at
-//! its line and the reading goes on.
+//! the reading (a document up to that limit is parsed whole, so none of it is delivered; a larger
+//! one streams, and the objects before the error have been); a bad line of JSON lines is reported
+//! at its line and the reading goes on.
 
 use std::io::{BufRead, BufReader, Read};
 

@@ -11,6 +11,7 @@ mod cli;
 mod hardening;
 mod helpers;
 mod identity;
+mod imports;
 mod intel;
 mod matching;
 mod matrix;
