@@ -40,6 +40,11 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Mark cookies `Secure` (served over TLS, or behind a TLS-terminating proxy).
     pub secure_cookies: bool,
+    /// Uploads to an import job larger than this get 413 (they are spooled to a file, not held).
+    pub max_import_bytes: u64,
+    /// Where import uploads are spooled until their job has read them (the data directory's
+    /// `imports/` in `simpul serve`).
+    pub spool_dir: std::path::PathBuf,
 }
 
 impl Default for Settings {
@@ -47,6 +52,8 @@ impl Default for Settings {
         Self {
             max_body_bytes: 64 * 1024 * 1024,
             secure_cookies: false,
+            max_import_bytes: 256 * 1024 * 1024,
+            spool_dir: std::env::temp_dir(),
         }
     }
 }

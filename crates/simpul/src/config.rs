@@ -53,6 +53,12 @@ pub struct ServeFlags {
     /// Mark cookies Secure (set when served over TLS or behind a TLS-terminating proxy).
     #[arg(long, env = "SIMPUL_SECURE_COOKIES", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub secure_cookies: Option<bool>,
+    /// Uploads to an import job larger than this many bytes get 413 (spooled to the data directory).
+    #[arg(long, env = "SIMPUL_MAX_IMPORT_BYTES", value_name = "BYTES")]
+    pub max_import_bytes: Option<u64>,
+    /// Seconds an import job's heartbeat may be silent before the job counts as interrupted.
+    #[arg(long, env = "SIMPUL_IMPORT_LEASE_SECS", value_name = "SECS")]
+    pub import_lease_secs: Option<u64>,
 }
 
 /// The TOML file. Every key is optional; unknown keys are an error.
@@ -66,6 +72,8 @@ struct FileConfig {
     log_level: Option<String>,
     max_body_bytes: Option<usize>,
     secure_cookies: Option<bool>,
+    max_import_bytes: Option<u64>,
+    import_lease_secs: Option<u64>,
 }
 
 /// A database URL whose password never reaches a log.
@@ -151,8 +159,12 @@ pub struct Config {
     pub log_level: String,
     pub max_body_bytes: usize,
     pub secure_cookies: bool,
+    pub max_import_bytes: u64,
+    pub import_lease_secs: u64,
 }
 
+pub const DEFAULT_MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
+pub const DEFAULT_IMPORT_LEASE_SECS: u64 = 60;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA: &str = "./simpul-data";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
@@ -194,6 +206,17 @@ impl Config {
                 "max_body_bytes must be at least 1024 (got {max_body_bytes})"
             )));
         }
+        let max_import_bytes = serve
+            .max_import_bytes
+            .or(file.max_import_bytes)
+            .unwrap_or(DEFAULT_MAX_IMPORT_BYTES);
+        let import_lease_secs = serve
+            .import_lease_secs
+            .or(file.import_lease_secs)
+            .unwrap_or(DEFAULT_IMPORT_LEASE_SECS);
+        if import_lease_secs == 0 {
+            return Err(ConfigError("import_lease_secs must be at least 1".into()));
+        }
         Ok(Self {
             listen,
             data_dir,
@@ -208,6 +231,8 @@ impl Config {
                 .secure_cookies
                 .or(file.secure_cookies)
                 .unwrap_or(false),
+            max_import_bytes,
+            import_lease_secs,
         })
     }
 
@@ -234,6 +259,12 @@ impl Config {
                 .unwrap_or(i64::MAX)
                 .into(),
         );
+        for (key, n) in [
+            ("max_import_bytes", self.max_import_bytes),
+            ("import_lease_secs", self.import_lease_secs),
+        ] {
+            t.insert(key.into(), i64::try_from(n).unwrap_or(i64::MAX).into());
+        }
         t.to_string()
     }
 }

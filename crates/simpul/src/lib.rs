@@ -52,6 +52,8 @@ pub fn app(service: Service, config: &Config) -> simpul_server::Router {
     let settings = simpul_server::Settings {
         max_body_bytes: config.max_body_bytes,
         secure_cookies: config.secure_cookies,
+        max_import_bytes: config.max_import_bytes,
+        spool_dir: config.data_dir.join("imports"),
     };
     simpul_server::app(
         simpul_server::AppState::new(service, settings),

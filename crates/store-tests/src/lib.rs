@@ -26,6 +26,7 @@ mod audit;
 mod auth;
 mod directory;
 mod identity;
+mod imports;
 mod intel;
 mod meta;
 mod references;
@@ -37,6 +38,7 @@ pub use audit::{audit, concurrent_appends};
 pub use auth::{auth, login_failures_saturate};
 pub use directory::directory;
 pub use identity::identity;
+pub use imports::imports;
 pub use intel::intel;
 pub use meta::meta;
 pub use references::references;
@@ -52,6 +54,7 @@ pub async fn all(store: &dyn Store) {
     audit(store).await;
     intel(store).await;
     references(store).await;
+    imports(store).await;
     sharing_matches_policy(store, 1).await;
     support::assert_chain_verifies(store).await;
 }

@@ -27,6 +27,8 @@ string_enum!(
         Logout => "logout",
         CollectionCreate => "collection.create",
         CollectionUpdate => "collection.update",
+        ImportStart => "import.start",
+        ImportFinish => "import.finish",
     }
 );
 

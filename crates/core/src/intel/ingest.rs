@@ -1,21 +1,35 @@
-//! Sharing objects into a collection: parsing a bundle, object or array, validating each object,
-//! deciding its TLP and named recipients, extracting its canonical observables, and storing the batch.
+//! Sharing objects into a collection: the one per-object pipeline every input path runs — parse,
+//! validate, decide the TLP (the object's markings, else the `tlp` asked for, else the collection's
+//! default), the PAP (its PAP markings), the named recipients and the sharing rules, extract the
+//! canonical observables — over a stream of objects read by [`super::source`] in batches.
+//!
+//! A REST post (`share`, `share_document`) is one batch and one store transaction: all its valid
+//! objects are stored, or (on a store failure) none. Imports ([`super::imports`]) read any size in
+//! bounded memory and store a transaction per batch of [`BATCH_UNITS`] objects.
+//!
+//! An `object_marking_refs` entry that is neither a TLP nor a PAP marking nor a marking-definition
+//! in the same input or visible in the store is reported as a warning; the object keeps its TLP.
 
+use std::collections::HashSet;
+use std::io::Read;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use serde::Serialize;
-use simpul_stix::{Json, StixObject, ValidateOptions};
+use simpul_stix::{StixObject, ValidateOptions};
 use time::OffsetDateTime;
 
 use crate::Service;
 use crate::access::sharing::{may_write_collection, refuse_to_share};
-use crate::access::{Action, Principal, authorize};
+use crate::access::{Action, Principal, Visibility, authorize};
 use crate::error::{CoreError, Invalid};
 use crate::intel::observables::keys_of;
 use crate::intel::service::observable_context;
-use crate::intel::store::{Inserted, NewObject};
-use crate::intel::{CollectionId, Pap};
+use crate::intel::source::{self, At, Found};
+use crate::intel::store::{Inserted, MAX_PAGE, NewObject, ObjectQuery};
+use crate::intel::{Collection, CollectionId, Pap, Tlp};
 use crate::service::signed_in;
+use crate::store::StoreError;
 use crate::user::{Email, UserId};
 
 /// Checks `pattern` with simpul's patterning parser: what every input path of STIX uses.
@@ -37,17 +51,25 @@ pub fn stix_validate_options() -> ValidateOptions {
     }
 }
 
+/// How many objects of an import are stored in one transaction.
+pub const BATCH_UNITS: usize = 2000;
+
 /// One object of a batch that was not stored, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Failure {
     /// Its position in the batch.
     pub index: usize,
     /// Its STIX id, when it has one.
     pub id: Option<String>,
-    /// JSON pointer into the posted document.
+    /// JSON pointer into the posted document (`/objects/12/pattern`), or its line in JSON lines
+    /// (`line 7`, `line 7 /pattern`).
     pub path: String,
     pub message: String,
 }
+
+/// Something about an object that was stored anyway: an unknown marking, say. Same fields as a
+/// [`Failure`].
+pub type Warning = Failure;
 
 /// What sharing a batch did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -56,19 +78,227 @@ pub struct ShareReport {
     /// Already held (same id and version): nothing stored.
     pub skipped: Vec<String>,
     pub failed: Vec<Failure>,
+    /// Stored, with a remark (an `object_marking_refs` entry nobody knows).
+    pub warnings: Vec<Warning>,
 }
 
+/// How to share.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ShareOptions {
+    /// Named recipients (emails): when any, they are the objects' whole audience.
+    pub recipients: Vec<String>,
+    /// The TLP of objects that arrive unmarked, instead of the collection's default.
+    pub tlp: Option<Tlp>,
+}
+
+/// Everything decided once per share: who shares, into which collection, to whom, at which TLP.
+#[derive(Debug, Clone)]
+pub(crate) struct Sharer {
+    pub(crate) principal: Principal,
+    pub(crate) collection: Collection,
+    pub(crate) named: Vec<UserId>,
+    pub(crate) default_tlp: Tlp,
+    opts: ValidateOptions,
+    ctx: simpul_observable::Context,
+}
+
+/// An object of the input ready to store.
+#[derive(Debug)]
+pub(crate) struct Ready {
+    pub(crate) at: At,
+    pub(crate) new: NewObject,
+    /// Its `object_marking_refs` entries that are no TLP or PAP marking: (position, id).
+    unknown_markings: Vec<(usize, String)>,
+}
+
+/// A run of the input: the objects ready to store and the failures among them, in input order.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    pub(crate) ready: Vec<Ready>,
+    pub(crate) failed: Vec<Failure>,
+    /// Objects read (ready and failed).
+    pub(crate) units: usize,
+    /// Input bytes read when the batch was complete.
+    pub(crate) bytes_read: u64,
+    /// The marking-definitions among the ready objects.
+    marking_defs: Vec<String>,
+}
+
+impl Sharer {
+    /// Runs the pipeline on one object of the input, adding it to `batch` as ready or failed.
+    pub(crate) fn prepare(&self, at: At, found: Found<'_>, batch: &mut Batch) {
+        batch.units += 1;
+        let fail = |id: Option<String>, path: String, message: String| Failure {
+            index: at.index,
+            id,
+            path,
+            message,
+        };
+        let obj = match found {
+            Found::Object(o) => o,
+            Found::Bad(why) => {
+                batch.failed.push(fail(None, at.path.clone(), why));
+                return;
+            }
+        };
+        let id = obj.id_str().map(str::to_owned);
+        let issues = simpul_stix::validate(&obj, &self.opts);
+        if let Some(issue) = issues
+            .iter()
+            .find(|i| i.severity == simpul_stix::Severity::Error)
+        {
+            let path = at.inside(&issue.path);
+            batch.failed.push(fail(id, path, issue.message.clone()));
+            return;
+        }
+        let tlp = obj.tlp().unwrap_or(self.default_tlp);
+        if let Some(why) = refuse_to_share(tlp, &self.collection.audience, &self.named) {
+            batch.failed.push(fail(id, at.path.clone(), why.to_owned()));
+            return;
+        }
+        let Some(stix_id) = id else {
+            let path = at.inside("/id");
+            batch
+                .failed
+                .push(fail(None, path, "an object needs an id".into()));
+            return;
+        };
+        let pap = simpul_vocab::Pap::most_restrictive(obj.object_marking_refs()).map(Pap::from);
+        let unknown_markings = obj
+            .object_marking_refs()
+            .enumerate()
+            .filter(|(_, m)| {
+                Tlp::from_marking_id(m).is_none() && simpul_vocab::Pap::from_marking_id(m).is_none()
+            })
+            .map(|(k, m)| (k, m.to_owned()))
+            .collect();
+        let stix_type = obj.type_name().unwrap_or_default().to_owned();
+        if stix_type == "marking-definition" {
+            batch.marking_defs.push(stix_id.clone());
+        }
+        let new = NewObject {
+            collection: self.collection.id,
+            stix_type,
+            version: version_of(&obj),
+            spec_version: obj.get_str("spec_version").unwrap_or("2.1").to_owned(),
+            producer_org: self.producer().0,
+            producer_user: self.producer().1,
+            tlp,
+            pap,
+            recipients: self.named.clone(),
+            revoked: obj.revoked(),
+            json: obj.to_json_string(),
+            observables: keys_of(&obj, &self.ctx),
+            refs: crate::intel::refs::refs_of(&obj),
+            text: search_text(&obj),
+            stix_id,
+        };
+        batch.ready.push(Ready {
+            at,
+            new,
+            unknown_markings,
+        });
+    }
+
+    /// All of `body` as one batch.
+    fn read_all(&self, body: &[u8]) -> Result<Batch, Invalid> {
+        let mut batch = Batch::default();
+        self.read_batches(body, usize::MAX, |b| {
+            batch = b;
+            true
+        })?;
+        Ok(batch)
+    }
+
+    fn producer(&self) -> (crate::org::OrgId, UserId) {
+        match self.principal.as_user() {
+            Some(u) => (u.org.id, u.user.id),
+            // `Service::sharer` refuses the operator; nothing of theirs reaches here.
+            None => (
+                crate::org::OrgId(uuid::Uuid::nil()),
+                UserId(uuid::Uuid::nil()),
+            ),
+        }
+    }
+
+    /// Reads all of `reader` through the pipeline, handing over a batch every `batch_units`
+    /// objects (and the last one) to `deliver`, which answers whether to go on.
+    pub(crate) fn read_batches(
+        &self,
+        reader: impl Read,
+        batch_units: usize,
+        mut deliver: impl FnMut(Batch) -> bool,
+    ) -> Result<(), Invalid> {
+        let bytes = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let reader = Metered {
+            inner: reader,
+            bytes: Arc::clone(&bytes),
+            stop: Arc::clone(&stop),
+        };
+        let mut batch = Batch::default();
+        let result = source::read(reader, |at, found| {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            self.prepare(at, found, &mut batch);
+            if batch.units >= batch_units {
+                batch.bytes_read = bytes.load(Ordering::Relaxed);
+                if !deliver(std::mem::take(&mut batch)) {
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
+        });
+        if stop.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        batch.bytes_read = bytes.load(Ordering::Relaxed);
+        // The objects before a syntax error are delivered, then the error.
+        if batch.units > 0 || result.is_ok() {
+            deliver(batch);
+        }
+        result
+    }
+}
+
+/// A reader that counts what it read and fails once told to stop.
+struct Metered<R> {
+    inner: R,
+    bytes: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+}
+
+impl<R: Read> Read for Metered<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Err(std::io::Error::other("stopped"));
+        }
+        let n = self.inner.read(buf)?;
+        self.bytes.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// The marking-definitions known while sharing: those seen in the input or found in the store
+/// (and those not found), so each is looked up once. Bounded: forgets when it grows large.
+#[derive(Debug, Default)]
+pub(crate) struct Markings {
+    known: HashSet<String>,
+    unknown: HashSet<String>,
+}
+
+/// The most marking-definition ids [`Markings`] remembers.
+const MAX_REMEMBERED_MARKINGS: usize = 100_000;
+
 impl Service {
-    /// Shares a STIX bundle, one object or a JSON array of objects into a collection: every object
-    /// that passes validation (and the sharing rules) is stored; each other one is reported with
-    /// its JSON path. Re-sharing a stored id and version stores nothing and is reported skipped.
-    pub async fn share(
+    /// Decides once what sharing into `collection` as `p` means: the collection (one `p` may read
+    /// and write), the named recipients, the TLP of unmarked objects.
+    pub(crate) async fn sharer(
         &self,
         p: &Principal,
         collection: CollectionId,
-        body: &[u8],
-        recipients: &[String],
-    ) -> Result<ShareReport, CoreError> {
+        opts: &ShareOptions,
+    ) -> Result<Sharer, CoreError> {
         let grant = authorize(p, Action::ShareIntel)?;
         let me = signed_in(p, "organisation to share as")?;
         let c = self.get_collection(p, collection).await?;
@@ -80,7 +310,7 @@ impl Service {
         }
         let store = self.store(&grant);
         let mut named: Vec<UserId> = Vec::new();
-        for (i, email) in recipients.iter().enumerate() {
+        for (i, email) in opts.recipients.iter().enumerate() {
             let path = format!("/recipients/{i}");
             let email = Email::parse(email).map_err(|e| Invalid::new(&path, e.message))?;
             let user = store
@@ -91,128 +321,134 @@ impl Service {
                 named.push(user.id);
             }
         }
-        let doc = simpul_stix::parse_json(body).map_err(|e| {
-            Invalid::new(
-                "",
-                format!("line {} column {}: {}", e.line, e.column, e.message),
-            )
-        })?;
-        let (units, prefix) = units(doc)?;
-        let opts = stix_validate_options();
-        let ctx = observable_context(&me.org);
-        let mut report = ShareReport::default();
-        let mut batch = Vec::new();
-        let mut ids = Vec::new();
-        for (index, unit) in units.into_iter().enumerate() {
-            let at = prefix.pointer(index);
-            let fail = |id: Option<String>, path: String, message: String| Failure {
-                index,
-                id,
-                path,
-                message,
-            };
-            let obj = match StixObject::from_json(unit) {
-                Ok(o) => o,
-                Err(e) => {
-                    report.failed.push(fail(None, at.clone(), e.message));
-                    continue;
-                }
-            };
-            let id = obj.id_str().map(str::to_owned);
-            let issues = simpul_stix::validate(&obj, &opts);
-            if let Some(issue) = issues
-                .iter()
-                .find(|i| i.severity == simpul_stix::Severity::Error)
-            {
-                report.failed.push(fail(
-                    id,
-                    format!("{at}{}", issue.path),
-                    issue.message.clone(),
-                ));
-                continue;
-            }
-            let tlp = obj.tlp().unwrap_or(c.default_tlp);
-            if let Some(why) = refuse_to_share(tlp, &c.audience, &named) {
-                report.failed.push(fail(id, at.clone(), why.to_owned()));
-                continue;
-            }
-            let Some(stix_id) = id else {
-                report.failed.push(fail(
-                    None,
-                    format!("{at}/id"),
-                    "an object needs an id".into(),
-                ));
-                continue;
-            };
-            batch.push(NewObject {
-                collection: c.id,
-                stix_type: obj.type_name().unwrap_or_default().to_owned(),
-                version: version_of(&obj),
-                spec_version: obj.get_str("spec_version").unwrap_or("2.1").to_owned(),
-                producer_org: me.org.id,
-                producer_user: me.user.id,
-                tlp,
-                pap: None::<Pap>,
-                recipients: named.clone(),
-                revoked: obj.revoked(),
-                json: obj.to_json_string(),
-                observables: keys_of(&obj, &ctx),
-                refs: crate::intel::refs::refs_of(&obj),
-                text: search_text(&obj),
-                stix_id: stix_id.clone(),
-            });
-            ids.push(stix_id);
-        }
-        let results = store.insert_objects(&batch, self.now()).await?;
-        for (id, r) in ids.into_iter().zip(results) {
-            match r {
-                Inserted::Stored(_) => report.stored.push(id),
-                Inserted::AlreadyStored => report.skipped.push(id),
+        Ok(Sharer {
+            principal: p.clone(),
+            default_tlp: opts.tlp.unwrap_or(c.default_tlp),
+            collection: c,
+            named,
+            opts: stix_validate_options(),
+            ctx: observable_context(&me.org),
+        })
+    }
+
+    /// Shares a STIX bundle, one object or a JSON array of objects into a collection: every object
+    /// that passes validation (and the sharing rules) is stored; each other one is reported with
+    /// its JSON path. Re-sharing a stored id and version stores nothing and is reported skipped.
+    pub async fn share(
+        &self,
+        p: &Principal,
+        collection: CollectionId,
+        body: &[u8],
+        recipients: &[String],
+    ) -> Result<ShareReport, CoreError> {
+        let opts = ShareOptions {
+            recipients: recipients.to_vec(),
+            tlp: None,
+        };
+        self.share_document(p, collection, body, &opts).await
+    }
+
+    /// [`Service::share`] of a bundle, an array, one object or JSON lines, with options: one
+    /// transaction, so all of its valid objects are stored or none. A document that is not JSON
+    /// (or not STIX at the top) is refused whole with its position; a bad line of JSON lines is a
+    /// failure at its line.
+    pub async fn share_document(
+        &self,
+        p: &Principal,
+        collection: CollectionId,
+        body: &[u8],
+        opts: &ShareOptions,
+    ) -> Result<ShareReport, CoreError> {
+        let sharer = self.sharer(p, collection, opts).await?;
+        // Large bodies are parsed off the async threads.
+        let (sharer, batch) = if body.len() <= 256 << 10 {
+            let batch = sharer.read_all(body)?;
+            (sharer, batch)
+        } else {
+            let body = body.to_vec();
+            tokio::task::spawn_blocking(move || sharer.read_all(&body).map(|b| (sharer, b)))
+                .await
+                .map_err(|e| StoreError::Backend(format!("share task failed: {e}")))??
+        };
+        let mut markings = Markings::default();
+        let warnings = self.check_markings(&sharer, &batch, &mut markings).await?;
+        let news: Vec<NewObject> = batch.ready.iter().map(|r| r.new.clone()).collect();
+        let grant = authorize(p, Action::ShareIntel)?;
+        let results = self.store(&grant).insert_objects(&news, self.now()).await?;
+        let mut report = ShareReport {
+            failed: batch.failed,
+            warnings,
+            ..ShareReport::default()
+        };
+        for (r, result) in batch.ready.into_iter().zip(results) {
+            match result {
+                Inserted::Stored(_) => report.stored.push(r.new.stix_id),
+                Inserted::AlreadyStored => report.skipped.push(r.new.stix_id),
             }
         }
+        report.failed.sort_by_key(|f| f.index);
         Ok(report)
     }
-}
 
-/// The posted document's objects, and where they are in it.
-fn units(doc: Json<'_>) -> Result<(Vec<Json<'_>>, Prefix), Invalid> {
-    match doc {
-        Json::Array(items) => Ok((items, Prefix::Array)),
-        Json::Object(m) if m.get("type").and_then(Json::as_str) == Some("bundle") => {
-            let mut m = m;
-            match m.remove("objects") {
-                Some(Json::Array(items)) => Ok((items, Prefix::Bundle)),
-                None => Ok((Vec::new(), Prefix::Bundle)),
-                Some(_) => Err(Invalid::new("/objects", "must be an array of STIX objects")),
+    /// The warnings of `batch`: each `object_marking_refs` entry that is no TLP or PAP marking,
+    /// no marking-definition of the input so far, and none the sharer may see in the store.
+    pub(crate) async fn check_markings(
+        &self,
+        sharer: &Sharer,
+        batch: &Batch,
+        markings: &mut Markings,
+    ) -> Result<Vec<Warning>, CoreError> {
+        if markings.known.len() + markings.unknown.len() > MAX_REMEMBERED_MARKINGS {
+            *markings = Markings::default();
+        }
+        markings.known.extend(batch.marking_defs.iter().cloned());
+        let mut ask: Vec<String> = batch
+            .ready
+            .iter()
+            .flat_map(|r| r.unknown_markings.iter().map(|(_, m)| m))
+            .filter(|m| !markings.known.contains(*m) && !markings.unknown.contains(*m))
+            .cloned()
+            .collect();
+        ask.sort();
+        ask.dedup();
+        if !ask.is_empty() {
+            let grant = authorize(&sharer.principal, Action::ReadIntel)?;
+            let v = Visibility::of(&grant);
+            for chunk in ask.chunks(MAX_PAGE as usize) {
+                let q = ObjectQuery {
+                    ids: chunk.to_vec(),
+                    types: vec!["marking-definition".into()],
+                    limit: MAX_PAGE,
+                    ..ObjectQuery::default()
+                };
+                let found = self.store(&grant).list_objects(&v, &q).await?;
+                markings.known.extend(found.into_iter().map(|o| o.stix_id));
+            }
+            for m in ask {
+                if !markings.known.contains(&m) {
+                    markings.unknown.insert(m);
+                }
             }
         }
-        Json::Object(m) => Ok((vec![Json::Object(m)], Prefix::Single)),
-        other => Err(Invalid::new(
-            "",
-            format!(
-                "expected a STIX bundle, object or array, found {}",
-                other.kind()
-            ),
-        )),
-    }
-}
-
-/// Where the objects of a posted document are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Prefix {
-    Bundle,
-    Array,
-    Single,
-}
-
-impl Prefix {
-    /// The JSON pointer of the object at `index`.
-    fn pointer(self, index: usize) -> String {
-        match self {
-            Prefix::Bundle => format!("/objects/{index}"),
-            Prefix::Array => format!("/{index}"),
-            Prefix::Single => String::new(),
+        let mut warnings = Vec::new();
+        for r in &batch.ready {
+            for (k, m) in &r.unknown_markings {
+                if markings.unknown.contains(m) {
+                    warnings.push(Warning {
+                        index: r.at.index,
+                        id: Some(r.new.stix_id.clone()),
+                        path: r.at.inside(&format!("/object_marking_refs/{k}")),
+                        message: format!(
+                            "unknown marking {}: no TLP or PAP marking, and no marking-definition \
+                             in this input or the store; stored at {}",
+                            crate::error::excerpt(m),
+                            r.new.tlp.label()
+                        ),
+                    });
+                }
+            }
         }
+        Ok(warnings)
     }
 }
 

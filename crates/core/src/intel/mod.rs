@@ -15,11 +15,14 @@ use crate::user::{CommunityId, UserId};
 
 pub mod aggregate;
 pub mod correlation;
+pub mod imports;
+pub mod imports_store;
 mod ingest;
 pub mod observables;
 pub mod refs;
 pub mod service;
 pub mod sightings;
+pub mod source;
 pub mod store;
 
 pub use simpul_stix::tlp::Tlp;
@@ -70,6 +73,17 @@ string_enum!(
         Red => "red",
     }
 );
+
+impl From<simpul_vocab::Pap> for Pap {
+    fn from(p: simpul_vocab::Pap) -> Self {
+        match p {
+            simpul_vocab::Pap::Clear => Pap::Clear,
+            simpul_vocab::Pap::Green => Pap::Green,
+            simpul_vocab::Pap::Amber => Pap::Amber,
+            simpul_vocab::Pap::Red => Pap::Red,
+        }
+    }
+}
 
 /// A collection of shared objects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,7 +8,9 @@ use uuid::Uuid;
 use crate::Service;
 use crate::access::sharing::may_read_collection;
 
-pub use super::ingest::{Failure, PatternSyntax, ShareReport, stix_validate_options};
+pub use super::ingest::{
+    BATCH_UNITS, Failure, PatternSyntax, ShareOptions, ShareReport, Warning, stix_validate_options,
+};
 use crate::access::{Action, AuthMethod, Principal, Visibility, authorize};
 use crate::audit::AuditAction;
 use crate::error::{CoreError, Invalid};

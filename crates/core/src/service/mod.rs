@@ -34,6 +34,8 @@ pub use crate::identity::service::{NewUser, UserUpdate};
 pub struct Service {
     store: Arc<dyn Store>,
     clock: SharedClock,
+    /// How long an import job's heartbeat may be silent ([`crate::intel::imports`]).
+    import_lease: std::time::Duration,
 }
 
 /// Proof that a store access was decided: a [`Grant`] from `authorize`, or [`Authenticating`],
@@ -52,7 +54,22 @@ mod sealed {
 
 impl Service {
     pub fn new(store: Arc<dyn Store>, clock: SharedClock) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            import_lease: crate::intel::imports::DEFAULT_LEASE,
+        }
+    }
+
+    /// The same service with another import-job lease (at least a second).
+    pub fn with_import_lease(mut self, lease: std::time::Duration) -> Self {
+        self.import_lease = lease.max(std::time::Duration::from_secs(1));
+        self
+    }
+
+    /// How long an import job's heartbeat may be silent before the job counts as interrupted.
+    pub fn import_lease(&self) -> std::time::Duration {
+        self.import_lease
     }
 
     /// Liveness, schema and pool status, for operations (`/readyz`, `/metrics`): the only part of

@@ -24,6 +24,7 @@ pub use crate::auth::store::{AuthStore, LoginFailures};
 pub use crate::directory::store::DirectoryStore;
 pub use crate::identity::store::IdentityStore;
 pub use crate::intel::aggregate::AggregateStore;
+pub use crate::intel::imports_store::ImportStore;
 pub use crate::intel::store::IntelStore;
 
 pub mod rows;
@@ -131,6 +132,7 @@ pub trait Store:
     + AuditStore
     + IntelStore
     + AggregateStore
+    + ImportStore
     + std::fmt::Debug
 {
     /// The store seen as its probe (trait upcasting without naming it at every call site).
@@ -147,6 +149,7 @@ where
         + AuditStore
         + IntelStore
         + AggregateStore
+        + ImportStore
         + std::fmt::Debug,
 {
     fn as_probe(&self) -> &dyn Probe {

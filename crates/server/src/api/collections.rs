@@ -42,11 +42,14 @@ pub fn routes() -> Vec<ApiRoute> {
             .returns::<Collection>(StatusCode::OK),
         route!(POST "/collections/{id}/objects", share)
             .doc(
-                "Share STIX objects into a collection: a bundle, one object or an array. Each valid \
-                 object is stored (unmarked ones get the collection's default TLP); each invalid one \
-                 is reported with its JSON pointer; one already stored (same id and version) is \
-                 skipped. A TLP:RED object needs named `recipients` unless the collection is a list \
-                 of users.",
+                "Share STIX objects into a collection: a bundle, one object, an array, or JSON \
+                 lines (`application/x-ndjson`). Each valid object is stored, all in one \
+                 transaction (unmarked ones get `tlp`, else the collection's default TLP); each \
+                 invalid one is reported with its JSON pointer (or `line N` in JSON lines); one \
+                 already stored (same id and version) is skipped; an `object_marking_refs` entry \
+                 that is no TLP or PAP marking and no marking-definition of the post or the store \
+                 is a warning. A TLP:RED object needs named `recipients` unless the collection is \
+                 a list of users.",
                 "analysts and administrators of organisations in its audience that may write \
                  there, and its named users (scope write)",
             )
@@ -180,6 +183,9 @@ pub struct ShareQuery {
     /// Named recipients, comma-separated emails: when given, they are the whole audience of the
     /// objects posted (what TLP:RED needs outside a list of users).
     pub recipients: Option<String>,
+    /// The TLP of objects that arrive unmarked, instead of the collection's default.
+    #[param(schema_with = schema::tlp_wanted)]
+    pub tlp: Option<String>,
 }
 
 /// A STIX 2.1 bundle, one STIX object, or a JSON array of STIX objects.
@@ -193,7 +199,8 @@ impl utoipa::PartialSchema for StixDocument {
             .item(object())
             .item(ArrayBuilder::new().items(object()).build())
             .description(Some(
-                "A STIX 2.1 bundle, one STIX object, or a JSON array of STIX objects",
+                "A STIX 2.1 bundle, one STIX object, or a JSON array of STIX objects; or, as \
+                 application/x-ndjson, JSON lines of them",
             ))
             .into()
     }
@@ -205,7 +212,8 @@ impl ToSchema for StixDocument {
     }
 }
 
-/// An object of the posted document that was not stored.
+/// An object of the posted document that was not stored (or, among `warnings`, was stored with a
+/// remark).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ShareFailure {
@@ -214,9 +222,21 @@ pub struct ShareFailure {
     /// Its STIX id, if it has one.
     #[schema(required = true)]
     pub id: Option<String>,
-    /// A JSON pointer into the posted document.
+    /// A JSON pointer into the posted document (`/objects/12/pattern`), or its line in JSON lines
+    /// (`line 7`, `line 7 /pattern`).
     pub path: String,
     pub message: String,
+}
+
+impl From<simpul_core::intel::service::Failure> for ShareFailure {
+    fn from(f: simpul_core::intel::service::Failure) -> Self {
+        Self {
+            index: f.index,
+            id: f.id,
+            path: f.path,
+            message: f.message,
+        }
+    }
 }
 
 /// What a share did.
@@ -228,6 +248,9 @@ pub struct ShareResult {
     /// Ids already stored at that version: nothing stored.
     pub skipped: Vec<String>,
     pub failed: Vec<ShareFailure>,
+    /// Objects stored with a remark: an `object_marking_refs` entry that is no TLP or PAP marking
+    /// and no marking-definition of this post or the store (the object keeps its TLP).
+    pub warnings: Vec<ShareFailure>,
 }
 
 impl From<ShareReport> for ShareResult {
@@ -235,16 +258,8 @@ impl From<ShareReport> for ShareResult {
         Self {
             stored: r.stored,
             skipped: r.skipped,
-            failed: r
-                .failed
-                .into_iter()
-                .map(|f| ShareFailure {
-                    index: f.index,
-                    id: f.id,
-                    path: f.path,
-                    message: f.message,
-                })
-                .collect(),
+            failed: r.failed.into_iter().map(ShareFailure::from).collect(),
+            warnings: r.warnings.into_iter().map(ShareFailure::from).collect(),
         }
     }
 }
@@ -302,18 +317,10 @@ async fn share(
     ApiQuery(q): ApiQuery<ShareQuery>,
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Json<ShareResult>> {
-    let recipients: Vec<String> = q
-        .recipients
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|r| !r.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let opts = super::imports::share_options(q.recipients.as_deref(), q.tlp.as_deref())?;
     let report = s
         .service
-        .share(&p, CollectionId(id), &body, &recipients)
+        .share_document(&p, CollectionId(id), &body, &opts)
         .await?;
     Ok(Json(report.into()))
 }

@@ -88,8 +88,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     }
 }
 
-/// A JSON request body as the bytes sent (`application/json` or any `…+json`), for bodies the
-/// core parses itself (STIX documents, kept exactly as received).
+/// A JSON request body as the bytes sent (`application/json` or any `…+json`, or JSON lines as
+/// `application/x-ndjson`), for bodies the core parses itself (STIX documents, kept exactly as
+/// received).
 #[derive(Debug)]
 pub struct JsonBytes(pub Bytes);
 
@@ -103,12 +104,12 @@ impl<S: Send + Sync> FromRequest<S> for JsonBytes {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| {
                 let mime = v.split(';').next().unwrap_or("").trim();
-                mime == "application/json" || mime.ends_with("+json")
+                is_json_mime(mime)
             });
         if !json {
             return Err(ApiError::new(
                 ErrorCode::UnsupportedMediaType,
-                "the request body must be application/json",
+                "the request body must be application/json (or JSON lines, application/x-ndjson)",
             ));
         }
         Bytes::from_request(req, state)
@@ -116,6 +117,16 @@ impl<S: Send + Sync> FromRequest<S> for JsonBytes {
             .map(JsonBytes)
             .map_err(unreadable_body)
     }
+}
+
+/// Whether a media type (without parameters) is JSON or JSON lines.
+pub fn is_json_mime(mime: &str) -> bool {
+    let mime = mime.trim().to_ascii_lowercase();
+    mime == "application/json"
+        || mime.ends_with("+json")
+        || mime == "application/x-ndjson"
+        || mime == "application/jsonl"
+        || mime == "application/json-seq"
 }
 
 /// The query parameters of a request, as `T`.

@@ -24,6 +24,7 @@ use crate::error::ApiError;
 pub mod audit;
 pub mod collections;
 pub mod communities;
+pub mod imports;
 pub mod json;
 pub mod me;
 pub mod objects;
@@ -48,6 +49,7 @@ pub fn table() -> Vec<ApiRoute> {
         objects::routes(),
         sightings::routes(),
         observables::routes(),
+        imports::routes(),
     ]
     .into_iter()
     .flatten()

@@ -192,6 +192,18 @@ pub fn tlp_wanted() -> Object {
         .build()
 }
 
+/// A TLP level as answered, or null.
+pub fn tlp_label_or_null() -> Object {
+    string_or_null()
+        .enum_values(Some(
+            Tlp::ALL
+                .iter()
+                .map(|t| Value::String(t.label().to_owned()))
+                .chain([Value::Null]),
+        ))
+        .build()
+}
+
 /// A PAP level, or null.
 pub fn pap_or_null() -> Object {
     string_or_null()

@@ -1,6 +1,7 @@
 //! The intelligence exchange at the command line, on the configured database: `collection add`,
 //! `collection list` (as the operator, who administers collections) and `import` (as a named user,
-//! `--as EMAIL`: what they share is theirs, exactly as if posted over REST).
+//! `--as EMAIL`: what they share is theirs, exactly as if imported over REST, through an import
+//! job run in the foreground).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +9,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 use simpul::config::StoreArgs;
-use simpul_core::intel::service::{AudienceNames, NewCollection, ShareReport};
+use simpul_core::intel::imports::ImportCounts;
+use simpul_core::intel::service::{AudienceNames, NewCollection, ShareOptions};
 use simpul_core::intel::{Audience, CollectionId, parse_tlp};
 use uuid::Uuid;
 
@@ -119,7 +121,7 @@ pub fn collection(store: &StoreArgs, args: CollectionArgs) -> ExitCode {
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// STIX files: a bundle, one object or a JSON array of objects each.
+    /// STIX files: each a bundle, one object, a JSON array of objects, or JSON lines.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// The user to share as (their organisation is the producer).
@@ -128,52 +130,114 @@ pub struct ImportArgs {
     /// The collection to share into.
     #[arg(long)]
     collection: Uuid,
+    /// The TLP of objects that arrive unmarked (clear, green, amber, amber+strict, red), instead
+    /// of the collection's default.
+    #[arg(long, value_name = "LEVEL")]
+    tlp: Option<String>,
 }
 
-/// Shares each file as the named user. Re-running stores nothing twice (what is stored is
-/// skipped). Each file is read whole: memory grows with the largest file.
+/// Imports each file as the named user, as an import job run here (recorded and audited like one
+/// started over REST): any size in bounded memory, a transaction per batch. Re-running stores
+/// nothing twice (what is stored is skipped). Prints the counts; exits 1 if anything failed,
+/// naming the first failures with their file and position.
 pub fn import(store: &StoreArgs, args: ImportArgs) -> ExitCode {
     with_service(store, |svc, op| async move {
         let me = svc.act_as(&op, &args.as_user).await?;
         let collection = CollectionId(args.collection);
-        let mut total = ShareReport::default();
-        let mut failures = Vec::new();
+        let opts = ShareOptions {
+            recipients: Vec::new(),
+            tlp: args
+                .tlp
+                .as_deref()
+                .map(|t| parse_tlp("--tlp", t))
+                .transpose()?,
+        };
+        // Refused before any file is read: an unknown user, collection or TLP, no right to write.
+        svc.check_import(&me, collection, &opts).await?;
+        let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+        let mut total = ImportCounts::default();
+        let mut failures: Vec<String> = Vec::new();
+        let mut stopped = 0usize;
         for file in &args.files {
-            let body =
-                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-            let report = svc
-                .share(&me, collection, &body, &[])
+            let f = std::fs::File::open(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let size = f.metadata().ok().map(|m| m.len());
+            let bar = progress_bar(tty, size, file);
+            let reader: Box<dyn std::io::Read + Send> = match &bar {
+                Some(b) => Box::new(b.wrap_read(f)),
+                None => Box::new(f),
+            };
+            let job = svc
+                .import_now(&me, collection, &opts, reader, size, |_| {})
                 .await
                 .with_context(|| format!("{}", file.display()))?;
-            total.stored.extend(report.stored);
-            total.skipped.extend(report.skipped);
-            failures.extend(report.failed.into_iter().map(|f| (file.clone(), f)));
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+            total.read += job.counts.read;
+            total.stored += job.counts.stored;
+            total.skipped += job.counts.skipped;
+            total.failed += job.counts.failed;
+            total.warnings += job.counts.warnings;
+            for f in &job.failures {
+                let at = if f.path.is_empty() { "/" } else { &f.path };
+                failures.push(format!(
+                    "{}: object {} at {at}: {}",
+                    file.display(),
+                    f.index,
+                    f.message
+                ));
+            }
+            if job.counts.failed > job.failures.len() as u64 {
+                failures.push(format!(
+                    "{}: … and {} more failures",
+                    file.display(),
+                    job.counts.failed - job.failures.len() as u64
+                ));
+            }
+            if let Some(e) = &job.error {
+                stopped += 1;
+                failures.insert(0, format!("{}: stopped: {e}", file.display()));
+            }
         }
         println!(
-            "stored {}, skipped {}, failed {}",
-            total.stored.len(),
-            total.skipped.len(),
-            failures.len()
+            "stored {}, skipped {}, failed {}, warnings {}",
+            total.stored, total.skipped, total.failed, total.warnings
         );
-        for (file, f) in failures.iter().take(SHOWN_FAILURES) {
-            eprintln!(
-                "simpul: {}: object {} at {}: {}",
-                file.display(),
-                f.index,
-                if f.path.is_empty() { "/" } else { &f.path },
-                f.message
-            );
+        for f in failures.iter().take(SHOWN_FAILURES) {
+            eprintln!("simpul: {f}");
         }
         if failures.len() > SHOWN_FAILURES {
             eprintln!(
-                "simpul: … and {} more failures",
+                "simpul: … see the import jobs for the rest ({} lines not shown)",
                 failures.len() - SHOWN_FAILURES
             );
         }
-        Ok(if failures.is_empty() {
+        Ok(if total.failed == 0 && stopped == 0 {
             ExitCode::SUCCESS
         } else {
             ExitCode::FAILURE
         })
     })
+}
+
+/// A progress bar of bytes read on stderr, only when it is a terminal.
+fn progress_bar(
+    tty: bool,
+    size: Option<u64>,
+    file: &std::path::Path,
+) -> Option<indicatif::ProgressBar> {
+    if !tty {
+        return None;
+    }
+    let bar =
+        indicatif::ProgressBar::with_draw_target(size, indicatif::ProgressDrawTarget::stderr());
+    let style = indicatif::ProgressStyle::with_template(
+        "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    )
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_message(file.display().to_string());
+    Some(bar)
 }

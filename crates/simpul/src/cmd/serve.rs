@@ -57,7 +57,11 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let store = simpul::open_store(&config.database)
         .await
         .with_context(|| format!("cannot open database {}", config.database))?;
-    let service = simpul::service(store);
+    let service = simpul::service(store)
+        .with_import_lease(std::time::Duration::from_secs(config.import_lease_secs));
+    // Import jobs this node or another left running when it stopped are marked failed (now, then
+    // every half lease).
+    tokio::spawn(service.clone().sweep_imports());
     let mut logins = Vec::new();
     if demo {
         let report = simpul_core::demo::seed(&service)

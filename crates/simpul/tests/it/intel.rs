@@ -491,7 +491,7 @@ fn cli_adds_and_lists_collections_and_imports_as_a_user() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        "stored 2, skipped 0, failed 1"
+        "stored 2, skipped 0, failed 1, warnings 0"
     );
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("object 2 at /objects/2"), "{err}");
@@ -499,13 +499,16 @@ fn cli_adds_and_lists_collections_and_imports_as_a_user() {
     let out = import(&[file]);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        "stored 0, skipped 2, failed 1"
+        "stored 0, skipped 2, failed 1, warnings 0"
     );
     // A file of valid objects only succeeds.
     let good = tmp.path().join("good.json");
     std::fs::write(&good, json!([bundle["objects"][0]]).to_string()).unwrap();
     let out = import(&[good.to_str().unwrap()]);
-    assert_eq!(stdout_ok(&out).trim(), "stored 0, skipped 1, failed 0");
+    assert_eq!(
+        stdout_ok(&out).trim(),
+        "stored 0, skipped 1, failed 0, warnings 0"
+    );
     // Someone outside the audience cannot share into it; nobody unknown can act.
     let named = cli(
         d,

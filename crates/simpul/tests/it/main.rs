@@ -9,9 +9,11 @@
 
 mod cli;
 mod correlation;
+mod durability;
 mod hardening;
 mod helpers;
 mod identity;
+mod imports;
 mod intel;
 mod matching;
 mod matrix;

@@ -13,6 +13,7 @@ use crate::PostgresStore;
 
 mod aggregate;
 mod collections;
+mod imports;
 mod objects;
 mod refs;
 mod sharing;

@@ -53,6 +53,8 @@ pg_test! {
     async fn references() {
         let db = TestDb::new().await;
         simpul_store_tests::references(&db.open().await).await;
+    async fn imports() {
+        simpul_store_tests::imports(&db.open().await).await;
     }
 }
 

@@ -22,6 +22,7 @@ use crate::SqliteStore;
 mod aggregate;
 mod collections;
 mod filter;
+mod imports;
 mod objects;
 mod refs;
 

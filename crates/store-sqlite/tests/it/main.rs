@@ -84,6 +84,8 @@ async fn intel() {
 #[tokio::test]
 async fn references() {
     simpul_store_tests::references(&TestDb::fresh().store).await;
+async fn imports() {
+    simpul_store_tests::imports(&TestDb::fresh().store).await;
 }
 
 /// The SQL sharing filter against the in-memory policy, on twenty random worlds.

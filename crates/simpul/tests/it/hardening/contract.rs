@@ -174,6 +174,18 @@ async fn every_documented_response_is_what_the_handler_answers() {
             ])),
         ),
         (
+            Method::POST,
+            format!("/api/v1/collections/{COLLECTION}/imports?tlp=clear"),
+            Some(json!([crate::world::indicator(
+                OBJECT,
+                None,
+                "evil.example",
+                "2026-01-01T00:00:00.000Z"
+            )])),
+        ),
+        // The job the import above started.
+        (Method::GET, "/api/v1/imports/{job}".into(), None),
+        (
             Method::GET,
             "/api/v1/objects?type=indicator&limit=10&observable=EVIL.EXAMPLE.".into(),
             None,
@@ -217,7 +229,9 @@ async fn every_documented_response_is_what_the_handler_answers() {
         assert!(covered, "{r:?} has no call in this test");
     }
     let mut checked = 0;
+    let mut job = String::new();
     for (method, path, body) in &calls {
+        let path = &path.replace("{job}", &job);
         let bare = path.split('?').next().unwrap();
         let route = table
             .iter()
@@ -246,6 +260,9 @@ async fn every_documented_response_is_what_the_handler_answers() {
                 assert_eq!(reference, format!("#/components/schemas/{}", schema.name()));
                 let value: Value = serde_json::from_str(&text).unwrap();
                 assert_valid(&doc, &schema.name(), &value, &format!("{method} {path}"));
+                if schema.name() == "ImportJobView" {
+                    job = value["id"].as_str().unwrap().to_owned();
+                }
             }
             None => assert!(text.is_empty() && documented.get("content").is_none()),
         }

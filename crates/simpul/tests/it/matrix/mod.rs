@@ -18,6 +18,7 @@ mod audit;
 mod auth;
 mod directory;
 mod identity;
+mod imports;
 mod intel;
 mod sightings;
 
@@ -84,6 +85,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         audit::rows(ids),
         intel::rows(ids),
         sightings::rows(ids),
+        imports::rows(ids),
     ]
     .into_iter()
     .flatten()
@@ -217,6 +219,12 @@ async fn cell_path(w: &World, path: &str, n: usize) -> String {
                 .await
                 .unwrap();
             path = path.replace(placeholder, &t.id.to_string());
+        }
+    }
+    for (placeholder, owner) in imports::JOBS {
+        if path.contains(placeholder) {
+            let job = imports::job_of(w, owner).await;
+            path = path.replace(placeholder, &job.to_string());
         }
     }
     path
