@@ -27,6 +27,10 @@ string_enum!(
         Logout => "logout",
         CollectionCreate => "collection.create",
         CollectionUpdate => "collection.update",
+        ObjectVersion => "object.version",
+        ObjectRevoke => "object.revoke",
+        ObjectMarking => "object.marking",
+        ObjectRecipients => "object.recipients",
     }
 );
 

@@ -217,7 +217,7 @@ impl Prefix {
 
 /// `modified`, else `created`, else (objects without versions: cyber-observables) the epoch, so
 /// that re-sharing one stores nothing.
-fn version_of(obj: &StixObject<'_>) -> OffsetDateTime {
+pub(crate) fn version_of(obj: &StixObject<'_>) -> OffsetDateTime {
     obj.modified()
         .or_else(|| obj.created())
         .and_then(|t| {
@@ -229,7 +229,7 @@ fn version_of(obj: &StixObject<'_>) -> OffsetDateTime {
 }
 
 /// What text search finds an object by: its name, description, pattern and value.
-fn search_text(obj: &StixObject<'_>) -> String {
+pub(crate) fn search_text(obj: &StixObject<'_>) -> String {
     ["name", "description", "pattern", "value"]
         .iter()
         .filter_map(|k| obj.get_str(k))

@@ -13,6 +13,8 @@ use crate::error::Invalid;
 use crate::org::{OrgId, string_enum};
 use crate::user::{CommunityId, UserId};
 
+pub mod changes;
+pub mod collection_change;
 mod ingest;
 pub mod observables;
 pub mod service;

@@ -47,11 +47,27 @@ pub(super) async fn insert(
     if objects.is_empty() {
         return Ok(Vec::new());
     }
-    let now = to_micros(now);
     let mut client = store.client().await?;
     let tx = client.transaction().await.map_err(map_err)?;
+    let answers = insert_in(&tx, objects, now).await?;
+    if answers.iter().any(|a| matches!(a, Inserted::Stored(_))) {
+        tx.commit().await.map_err(map_err)?;
+    } else {
+        tx.rollback().await.map_err(map_err)?;
+    }
+    Ok(answers)
+}
+
+/// [`insert`]'s work inside `tx`, which the caller commits (or rolls back when nothing was
+/// stored): an audited change that stores a version runs it inside `audited`'s transaction.
+pub(super) async fn insert_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    objects: &[NewObject],
+    now: OffsetDateTime,
+) -> Result<Vec<Inserted>, StoreError> {
+    let now = to_micros(now);
     let last: Option<OffsetDateTime> = query_opt(
-        &tx,
+        tx,
         "SELECT last_added FROM intel_clock WHERE id = 1 FOR UPDATE",
         &[],
     )
@@ -67,7 +83,7 @@ pub(super) async fn insert(
             .map(|o| (o.collection.0, o.stix_id.as_str(), to_micros(o.version)))
             .collect();
         query(
-            &tx,
+            tx,
             "SELECT o.collection_id, o.stix_id, o.version
              FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS t (c, i, v)
              JOIN objects o ON o.collection_id = t.c AND o.stix_id = t.i AND o.version = t.v",
@@ -103,14 +119,13 @@ pub(super) async fn insert(
         new.push((o, at));
     }
     if new.is_empty() {
-        tx.rollback().await.map_err(map_err)?;
         return Ok(answers);
     }
 
     let count = i64::try_from(new.len())
         .map_err(|_| StoreError::Backend("too many objects in one batch".into()))?;
     let mut seqs: Vec<i64> = query(
-        &tx,
+        tx,
         "SELECT nextval(pg_get_serial_sequence('objects', 'seq')) AS seq
          FROM generate_series(1, $1::bigint)",
         &[&count],
@@ -120,14 +135,13 @@ pub(super) async fn insert(
     .map(|r| rows::value(r, "objects", "seq"))
     .collect::<Result<_, _>>()?;
     seqs.sort_unstable();
-    write_versions(&tx, &seqs, &new).await?;
+    write_versions(tx, &seqs, &new).await?;
     execute(
-        &tx,
+        tx,
         "UPDATE intel_clock SET last_added = $1 WHERE id = 1",
         &[&prev],
     )
     .await?;
-    tx.commit().await.map_err(map_err)?;
     Ok(answers)
 }
 

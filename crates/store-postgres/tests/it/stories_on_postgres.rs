@@ -50,6 +50,13 @@ pg_test! {
 }
 
 pg_test! {
+    async fn object_versions() {
+        let db = TestDb::new().await;
+        simpul_store_tests::object_versions(&db.open().await).await;
+    }
+}
+
+pg_test! {
     /// The SQL sharing filter against the in-memory policy: twenty random worlds, each on a fresh
     /// schema, and twenty more sharing one store (each world must not mind the others' objects).
     async fn sharing_matches_policy() {

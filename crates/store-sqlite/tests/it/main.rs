@@ -81,6 +81,11 @@ async fn intel() {
     simpul_store_tests::intel(&TestDb::fresh().store).await;
 }
 
+#[tokio::test]
+async fn object_versions() {
+    simpul_store_tests::object_versions(&TestDb::fresh().store).await;
+}
+
 /// The SQL sharing filter against the in-memory policy, on twenty random worlds.
 #[tokio::test]
 async fn sharing_matches_policy() {
