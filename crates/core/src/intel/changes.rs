@@ -128,7 +128,7 @@ impl Service {
         let t = self.change_target(p, stix_id).await?;
         let mut obj = t.current.clone();
         obj.properties_mut().insert("revoked", Json::Bool(true));
-        self.bump(&mut obj, &t);
+        self.bump(&mut obj, &t)?;
         let (tlp, recipients) = (t.latest.tlp, t.latest.recipients.clone());
         self.store_change(p, t, obj, tlp, recipients, AuditAction::ObjectRevoke)
             .await
@@ -161,7 +161,7 @@ impl Service {
             "object_marking_refs",
             Json::Array(after.into_iter().map(Json::from).collect()),
         );
-        self.bump(&mut obj, &t);
+        self.bump(&mut obj, &t)?;
         let recipients = t.latest.recipients.clone();
         self.store_change(p, t, obj, tlp, recipients, AuditAction::ObjectMarking)
             .await
@@ -192,7 +192,7 @@ impl Service {
             .into());
         }
         let mut obj = t.current.clone();
-        self.bump(&mut obj, &t);
+        self.bump(&mut obj, &t)?;
         let tlp = t.latest.tlp;
         self.store_change(p, t, obj, tlp, named, AuditAction::ObjectRecipients)
             .await
@@ -262,19 +262,29 @@ impl Service {
     }
 
     /// Sets `modified` to now, or 1 ms after the stored version when the clock is not later (at
-    /// millisecond precision, which STIX asks for).
-    fn bump(&self, obj: &mut StixObject<'static>, t: &Target<'_>) {
+    /// millisecond precision, which STIX asks for). A stored version at the very end of year 9999
+    /// (the last a STIX timestamp can write) cannot be followed: a conflict.
+    fn bump(&self, obj: &mut StixObject<'static>, t: &Target<'_>) -> Result<(), CoreError> {
         let floor_ms = |d: OffsetDateTime| {
             d.replace_nanosecond(d.nanosecond() / 1_000_000 * 1_000_000)
                 .unwrap_or(d)
         };
         let mut at = floor_ms(self.now());
         if at <= t.latest.version {
-            at = floor_ms(t.latest.version) + Duration::milliseconds(1);
+            at = floor_ms(t.latest.version)
+                .checked_add(Duration::milliseconds(1))
+                .filter(|d| d.year() <= 9999)
+                .ok_or_else(|| {
+                    CoreError::Conflict(format!(
+                        "object {} has the last version a STIX timestamp can write",
+                        t.latest.stix_id
+                    ))
+                })?;
         }
         let stamp = Timestamp::from_unix(at.unix_timestamp(), at.nanosecond());
         obj.properties_mut()
             .insert("modified", Json::from(stamp.to_string()));
+        Ok(())
     }
 
     /// Validates the changed object and stores it as the newest version, with its audit entry.

@@ -26,6 +26,7 @@ pub mod collections;
 pub mod communities;
 pub mod json;
 pub mod me;
+pub mod object_changes;
 pub mod objects;
 mod openapi;
 pub mod organisations;
@@ -44,6 +45,7 @@ pub fn table() -> Vec<ApiRoute> {
         audit::routes(),
         collections::routes(),
         objects::routes(),
+        object_changes::routes(),
     ]
     .into_iter()
     .flatten()

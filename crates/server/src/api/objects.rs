@@ -156,15 +156,15 @@ pub struct VersionList {
 }
 
 /// Shapes stored versions, naming their producers.
-struct Shaper(HashMap<OrgId, Organisation>);
+pub(super) struct Shaper(HashMap<OrgId, Organisation>);
 
 impl Shaper {
-    async fn new(s: &AppState, p: &Principal) -> Result<Self, CoreError> {
+    pub(super) async fn new(s: &AppState, p: &Principal) -> Result<Self, CoreError> {
         let orgs = s.service.list_orgs(p).await?;
         Ok(Self(orgs.into_iter().map(|o| (o.id, o)).collect()))
     }
 
-    fn shape(&self, o: StoredObject) -> Result<SharedObject, ApiError> {
+    pub(super) fn shape(&self, o: StoredObject) -> Result<SharedObject, ApiError> {
         let object: Value = serde_json::from_str(&o.json).map_err(|e| ApiError::internal(&e))?;
         let org = self
             .0

@@ -8,12 +8,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cli;
+mod collection_changes;
 mod hardening;
 mod helpers;
 mod identity;
 mod intel;
 mod matching;
 mod matrix;
+mod object_changes;
 mod pattern;
 mod server;
 mod stix;

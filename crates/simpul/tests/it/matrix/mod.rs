@@ -19,6 +19,7 @@ mod auth;
 mod directory;
 mod identity;
 mod intel;
+mod intel_changes;
 
 /// The principals, in column order.
 pub const COLUMNS: [&str; 6] = [
@@ -82,6 +83,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         identity::rows(ids),
         audit::rows(ids),
         intel::rows(ids),
+        intel_changes::rows(ids),
     ]
     .into_iter()
     .flatten()
@@ -141,6 +143,7 @@ async fn run(w: World) {
         .await
         .unwrap();
     intel::setup(&w).await;
+    intel_changes::setup(&w).await;
     let principals: [Option<String>; 6] = [
         None,
         Some("simpul_not-a-real-token-000000000000000000000000".into()),
