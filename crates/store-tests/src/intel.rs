@@ -344,7 +344,7 @@ fn stix_id(ty: &str) -> String {
 }
 
 /// A version of `id` in `c` by `by`, with a compact JSON body.
-fn version(
+pub(crate) fn version(
     c: &Collection,
     id: &str,
     secs: i64,

@@ -4,6 +4,8 @@
 //! One story per domain, each over `&dyn Store` and exercising every method of that domain's trait
 //! with real values: [`directory`], [`identity`], [`auth`], [`audit`], [`meta`], [`intel`], [`references`]; [`all`]
 //! tells them in turn on one store, with one world of [`sharing_matches_policy`], the property test
+//! with real values: [`directory`], [`identity`], [`auth`], [`audit`], [`meta`], [`intel`] with
+//! [`object_versions`]; [`all`] tells them in turn on one store, with one world of [`sharing_matches_policy`], the property test
 //! holding the backend's SQL sharing filter to the in-memory policy (each backend's binary also runs
 //! it for many seeds, each on a fresh store). A domain story leaves its data behind and does not mind what it finds (it
 //! makes its own uniquely named organisations, users and keys), so the stories can share a store; a
@@ -33,6 +35,7 @@ mod references;
 mod service;
 mod sharing;
 mod support;
+mod versions;
 
 pub use audit::{audit, concurrent_appends};
 pub use auth::{auth, login_failures_saturate};
@@ -44,6 +47,7 @@ pub use meta::meta;
 pub use references::references;
 pub use service::service;
 pub use sharing::sharing_matches_policy;
+pub use versions::object_versions;
 
 /// Every domain story in turn on `store`; the audit chain verifies after all of them.
 pub async fn all(store: &dyn Store) {
@@ -55,6 +59,7 @@ pub async fn all(store: &dyn Store) {
     intel(store).await;
     references(store).await;
     imports(store).await;
+    object_versions(store).await;
     sharing_matches_policy(store, 1).await;
     support::assert_chain_verifies(store).await;
 }

@@ -29,6 +29,10 @@ string_enum!(
         CollectionUpdate => "collection.update",
         ImportStart => "import.start",
         ImportFinish => "import.finish",
+        ObjectVersion => "object.version",
+        ObjectRevoke => "object.revoke",
+        ObjectMarking => "object.marking",
+        ObjectRecipients => "object.recipients",
     }
 );
 

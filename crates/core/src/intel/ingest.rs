@@ -454,7 +454,7 @@ impl Service {
 
 /// `modified`, else `created`, else (objects without versions: cyber-observables) the epoch, so
 /// that re-sharing one stores nothing.
-fn version_of(obj: &StixObject<'_>) -> OffsetDateTime {
+pub(crate) fn version_of(obj: &StixObject<'_>) -> OffsetDateTime {
     obj.modified()
         .or_else(|| obj.created())
         .and_then(|t| {
@@ -466,7 +466,7 @@ fn version_of(obj: &StixObject<'_>) -> OffsetDateTime {
 }
 
 /// What text search finds an object by: its name, description, pattern and value.
-fn search_text(obj: &StixObject<'_>) -> String {
+pub(crate) fn search_text(obj: &StixObject<'_>) -> String {
     ["name", "description", "pattern", "value"]
         .iter()
         .filter_map(|k| obj.get_str(k))

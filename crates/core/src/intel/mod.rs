@@ -17,6 +17,8 @@ pub mod aggregate;
 pub mod correlation;
 pub mod imports;
 pub mod imports_store;
+pub mod changes;
+pub mod collection_change;
 mod ingest;
 pub mod observables;
 pub mod refs;

@@ -55,18 +55,7 @@ impl Service {
             .into());
         }
         let mut audience = new.audience;
-        // Stored and read back once each, ordered by id.
-        match &mut audience {
-            Audience::Orgs { orgs } => {
-                orgs.sort();
-                orgs.dedup();
-            }
-            Audience::Users { users } => {
-                users.sort();
-                users.dedup();
-            }
-            Audience::Community { .. } => {}
-        }
+        once_each(&mut audience);
         self.check_audience(&grant, &audience).await?;
         let collection = Collection {
             id: new.id.unwrap_or(CollectionId(Uuid::new_v4())),
@@ -95,7 +84,7 @@ impl Service {
         Ok(collection)
     }
 
-    async fn check_audience(
+    pub(super) async fn check_audience(
         &self,
         grant: &crate::access::Grant<'_>,
         audience: &Audience,
@@ -266,20 +255,35 @@ impl Service {
             })
     }
 
-    /// The latest version of `stix_id` the principal may see (`version`: that version instead).
-    /// An object they may not see is "not found", exactly like one that does not exist.
+    /// The latest version of `stix_id` (`latest_only`: the newest in its collection, and only if
+    /// the principal may see that one, so a stricter new version hides the object), the newest of
+    /// them when it lives in several collections; `version`: that version instead, among those the
+    /// principal may see. An object they may not see is "not found", exactly like one that does
+    /// not exist.
     pub async fn get_object(
         &self,
         p: &Principal,
         stix_id: &str,
         version: Option<OffsetDateTime>,
     ) -> Result<StoredObject, CoreError> {
-        let versions = self.object_versions(p, stix_id).await?;
         let found = match version {
-            None => versions
+            None => {
+                let q = ObjectQuery {
+                    ids: vec![stix_id.to_owned()],
+                    latest_only: true,
+                    limit: MAX_PAGE,
+                    ..ObjectQuery::default()
+                };
+                self.list_objects(p, &q)
+                    .await?
+                    .into_iter()
+                    .max_by_key(|o| (o.version, o.date_added))
+            }
+            Some(v) => self
+                .object_versions(p, stix_id)
+                .await?
                 .into_iter()
-                .max_by_key(|o| (o.version, o.date_added)),
-            Some(v) => versions.into_iter().find(|o| o.version == v),
+                .find(|o| o.version == v),
         };
         found.ok_or_else(|| CoreError::NotFound(format!("object {stix_id}")))
     }
@@ -301,6 +305,21 @@ impl Service {
             return Err(CoreError::NotFound(format!("object {stix_id}")));
         }
         Ok(all)
+    }
+}
+
+/// Members of an audience once each, ordered by id: as they are stored and read back.
+pub(super) fn once_each(audience: &mut Audience) {
+    match audience {
+        Audience::Orgs { orgs } => {
+            orgs.sort();
+            orgs.dedup();
+        }
+        Audience::Users { users } => {
+            users.sort();
+            users.dedup();
+        }
+        Audience::Community { .. } => {}
     }
 }
 
@@ -371,7 +390,7 @@ pub const ALIAS_MIN_CHARS: usize = 2;
 pub const ALIAS_MAX_CHARS: usize = 64;
 pub const ALIAS_PATTERN: &str = "^[a-z][a-z0-9-]*$";
 
-fn check_alias(alias: &str) -> Result<String, Invalid> {
+pub(super) fn check_alias(alias: &str) -> Result<String, Invalid> {
     let ok = (ALIAS_MIN_CHARS..=ALIAS_MAX_CHARS).contains(&alias.len())
         && alias.starts_with(|c: char| c.is_ascii_lowercase())
         && alias

@@ -71,6 +71,22 @@ pub enum Inserted {
     AlreadyStored,
 }
 
+/// What happened to a new version stored by [`IntelStore::insert_version`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Versioned {
+    /// Stored, added at this time; its audit entry written with it.
+    Stored(OffsetDateTime),
+    /// The collection already holds this version of the id or a later one (`newest`): nothing
+    /// stored and no audit entry written.
+    NotNewer { newest: OffsetDateTime },
+}
+
+impl crate::store::Outcome for Versioned {
+    fn happened(&self) -> bool {
+        matches!(self, Versioned::Stored(_))
+    }
+}
+
 /// Order of a listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Order {
@@ -139,6 +155,19 @@ pub trait IntelStore: Send + Sync {
         objects: &[NewObject],
         now: OffsetDateTime,
     ) -> Result<Vec<Inserted>, StoreError>;
+
+    /// Stores `object` as the newest version of its id in its collection — a change by its
+    /// producer (a new version, a revocation, a marking or recipients change) — with `audit`'s
+    /// entry, in one durable transaction: both or neither. Its `date_added` follows the rules of
+    /// [`IntelStore::insert_objects`]. Stores nothing, and writes no entry, when the collection
+    /// already holds a version of the id at `object.version` or later, decided inside the
+    /// transaction, so of two concurrent changes from the same version only one is stored.
+    async fn insert_version(
+        &self,
+        object: &NewObject,
+        now: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<Versioned, StoreError>;
 
     /// The object versions `v` may see that match `q`, in `q.order`, at most `q.limit`.
     async fn list_objects(

@@ -1,4 +1,4 @@
-//! `/collections`: collections of shared STIX objects, and sharing into them.
+//! `/collections`: collections of shared STIX objects, changing them, and sharing into them.
 
 use std::borrow::Cow;
 
@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use simpul_core::access::sharing::may_write_collection;
+use simpul_core::intel::collection_change::CollectionPatch;
 use simpul_core::intel::service::{AudienceNames, NewCollection as CoreNewCollection, ShareReport};
 use simpul_core::intel::{CollectionId, parse_tlp};
 use simpul_core::{Principal, intel};
@@ -39,6 +40,14 @@ pub fn routes() -> Vec<ApiRoute> {
                 "Get a collection you may read",
                 "its audience, and site-admins (scope read)",
             )
+            .returns::<Collection>(StatusCode::OK),
+        route!(PATCH "/collections/{id}", update_collection)
+            .doc(
+                "Change a collection: title, alias (null removes it), description, default TLP, \
+                 audience, read-only organisations (each field given replaces what it was)",
+                "site-admin",
+            )
+            .request::<CollectionChange>()
             .returns::<Collection>(StatusCode::OK),
         route!(POST "/collections/{id}/objects", share)
             .doc(
@@ -154,6 +163,16 @@ pub enum AudienceByName {
     },
 }
 
+impl AudienceByName {
+    fn into_names(self) -> AudienceNames {
+        match self {
+            Self::Community { community } => AudienceNames::Community(community),
+            Self::Orgs { orgs } => AudienceNames::Orgs(orgs),
+            Self::Users { users } => AudienceNames::Users(users),
+        }
+    }
+}
+
 /// A new collection.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -174,6 +193,32 @@ pub struct NewCollection {
     /// A chosen id (e.g. a TAXII collection's elsewhere); a new one otherwise.
     #[serde(default)]
     pub id: Option<Uuid>,
+}
+
+/// What to change in a collection; an absent field is left as it is.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionChange {
+    #[serde(default)]
+    #[schema(schema_with = schema::name)]
+    pub title: Option<String>,
+    #[serde(default, with = "super::organisations::double_option")]
+    #[schema(schema_with = schema::alias_or_null)]
+    pub alias: Option<Option<String>>,
+    #[serde(default)]
+    #[schema(schema_with = schema::collection_description)]
+    pub description: Option<String>,
+    /// The marking of objects that arrive unmarked from now on.
+    #[serde(default)]
+    #[schema(schema_with = schema::tlp_wanted)]
+    pub default_tlp: Option<String>,
+    /// The whole new audience.
+    #[serde(default)]
+    pub audience: Option<AudienceByName>,
+    /// The whole list of organisations (short names) that may read but not write; empty: none.
+    #[serde(default)]
+    #[schema(schema_with = schema::short_names_or_none)]
+    pub read_only_orgs: Option<Vec<String>>,
 }
 
 /// Options of a share.
@@ -279,12 +324,10 @@ async fn create_collection(
     Auth(p): Auth,
     JsonBody(b): JsonBody<NewCollection>,
 ) -> ApiResult<Response> {
-    let names = match b.audience {
-        AudienceByName::Community { community } => AudienceNames::Community(community),
-        AudienceByName::Orgs { orgs } => AudienceNames::Orgs(orgs),
-        AudienceByName::Users { users } => AudienceNames::Users(users),
-    };
-    let audience = s.service.resolve_audience(&p, &names).await?;
+    let audience = s
+        .service
+        .resolve_audience(&p, &b.audience.into_names())
+        .await?;
     let new = CoreNewCollection {
         id: b.id.map(CollectionId),
         title: b.title,
@@ -307,6 +350,31 @@ async fn get_collection(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<Collection>> {
     let c = s.service.get_collection(&p, CollectionId(id)).await?;
+    Ok(Json(Collection::of(&p, c)))
+}
+
+async fn update_collection(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(id): Path<Uuid>,
+    JsonBody(b): JsonBody<CollectionChange>,
+) -> ApiResult<Json<Collection>> {
+    let patch = CollectionPatch {
+        title: b.title,
+        alias: b.alias,
+        description: b.description,
+        default_tlp: b
+            .default_tlp
+            .as_deref()
+            .map(|t| parse_tlp("default_tlp", t))
+            .transpose()?,
+        audience: b.audience.map(AudienceByName::into_names),
+        read_only_orgs: b.read_only_orgs,
+    };
+    let c = s
+        .service
+        .update_collection(&p, CollectionId(id), patch)
+        .await?;
     Ok(Json(Collection::of(&p, c)))
 }
 

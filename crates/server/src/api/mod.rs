@@ -27,6 +27,7 @@ pub mod communities;
 pub mod imports;
 pub mod json;
 pub mod me;
+pub mod object_changes;
 pub mod objects;
 pub mod observables;
 mod openapi;
@@ -50,6 +51,7 @@ pub fn table() -> Vec<ApiRoute> {
         sightings::routes(),
         observables::routes(),
         imports::routes(),
+        object_changes::routes(),
     ]
     .into_iter()
     .flatten()

@@ -116,7 +116,7 @@ pub struct OrganisationUpdate {
 }
 
 /// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
-mod double_option {
+pub(super) mod double_option {
     use serde::{Deserialize, Deserializer};
 
     pub fn deserialize<'de, D: Deserializer<'de>>(

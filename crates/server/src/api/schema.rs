@@ -255,6 +255,19 @@ pub fn emails() -> utoipa::openapi::schema::Array {
         .build()
 }
 
+/// Email addresses, possibly none, at most `max`.
+pub fn emails_or_none(max: usize) -> utoipa::openapi::schema::Array {
+    ArrayBuilder::new()
+        .items(email())
+        .max_items(Some(max))
+        .build()
+}
+
+/// Organisation short names, possibly none.
+pub fn short_names_or_none() -> utoipa::openapi::schema::Array {
+    ArrayBuilder::new().items(short_name()).build()
+}
+
 /// A page size: 1 to `max`, `default` when not given.
 pub fn limit(max: u32, default: u32) -> Object {
     ObjectBuilder::new()

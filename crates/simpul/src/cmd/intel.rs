@@ -1,7 +1,7 @@
 //! The intelligence exchange at the command line, on the configured database: `collection add`,
-//! `collection list` (as the operator, who administers collections) and `import` (as a named user,
-//! `--as EMAIL`: what they share is theirs, exactly as if imported over REST, through an import
-//! job run in the foreground).
+//! `collection list`, `collection set` (as the operator, who administers collections) and `import`
+//! (as a named user, `--as EMAIL`: what they share is theirs, exactly as if imported over REST,
+//! through an import job run in the foreground).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Subcommand;
 use simpul::config::StoreArgs;
+use simpul_core::intel::collection_change::CollectionPatch;
 use simpul_core::intel::imports::ImportCounts;
 use simpul_core::intel::service::{AudienceNames, NewCollection, ShareOptions};
 use simpul_core::intel::{Audience, CollectionId, parse_tlp};
@@ -59,6 +60,21 @@ enum CollectionCommand {
     },
     /// List collections.
     List,
+    /// Change a collection; prints it as it now is.
+    Set {
+        id: Uuid,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        description: Option<String>,
+        /// The marking of objects that arrive unmarked from now on.
+        #[arg(long)]
+        default_tlp: Option<String>,
+        /// The organisations (short names, comma-separated) that may read but not write; `''`
+        /// for none.
+        #[arg(long, value_delimiter = ',')]
+        read_only: Option<Vec<String>>,
+    },
 }
 
 pub fn collection(store: &StoreArgs, args: CollectionArgs) -> ExitCode {
@@ -113,6 +129,51 @@ pub fn collection(store: &StoreArgs, args: CollectionArgs) -> ExitCode {
                         c.title
                     );
                 }
+            }
+            CollectionCommand::Set {
+                id,
+                title,
+                description,
+                default_tlp,
+                read_only,
+            } => {
+                let patch = CollectionPatch {
+                    title,
+                    description,
+                    default_tlp: default_tlp
+                        .as_deref()
+                        .map(|t| parse_tlp("--default-tlp", t))
+                        .transpose()?,
+                    read_only_orgs: read_only.map(|v| {
+                        v.into_iter()
+                            .map(|s| s.trim().to_owned())
+                            .filter(|s| !s.is_empty())
+                            .collect()
+                    }),
+                    ..CollectionPatch::default()
+                };
+                let c = svc.update_collection(&op, CollectionId(id), patch).await?;
+                let orgs = svc.list_orgs(&op).await?;
+                let short = |o: &simpul_core::OrgId| {
+                    orgs.iter()
+                        .find(|x| x.id == *o)
+                        .map_or_else(|| o.to_string(), |x| x.short_name.to_string())
+                };
+                let read_only: Vec<String> = c.read_only_orgs.iter().map(short).collect();
+                println!("id:           {}", c.id);
+                println!("title:        {}", c.title);
+                println!("alias:        {}", c.alias.as_deref().unwrap_or("-"));
+                println!("description:  {}", c.description);
+                println!("default TLP:  {}", c.default_tlp.label());
+                println!("audience:     {}", c.audience.kind());
+                println!(
+                    "read-only:    {}",
+                    if read_only.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        read_only.join(",")
+                    }
+                );
             }
         }
         Ok(ExitCode::SUCCESS)

@@ -10,6 +10,7 @@
 mod cli;
 mod correlation;
 mod durability;
+mod collection_changes;
 mod hardening;
 mod helpers;
 mod identity;
@@ -17,6 +18,7 @@ mod imports;
 mod intel;
 mod matching;
 mod matrix;
+mod object_changes;
 mod pattern;
 mod server;
 mod sightings;

@@ -1,10 +1,13 @@
-//! The intelligence store: collections (`collections.rs`), object versions (`objects.rs`) and the
-//! SQL face of the sharing policy every read of them goes through (`sharing.rs`).
+//! The intelligence store: collections (`collections.rs`), object versions (`objects.rs`), a
+//! producer's change stored with its audit entry (`versions.rs`) and the SQL face of the sharing
+//! policy every read of them goes through (`sharing.rs`).
 
 use async_trait::async_trait;
 use simpul_core::access::Visibility;
 use simpul_core::audit::AuditEvent;
-use simpul_core::intel::store::{Inserted, IntelStore, NewObject, ObjectQuery, StoredObject};
+use simpul_core::intel::store::{
+    Inserted, IntelStore, NewObject, ObjectQuery, StoredObject, Versioned,
+};
 use simpul_core::intel::{Collection, CollectionId};
 use simpul_core::store::StoreError;
 use time::OffsetDateTime;
@@ -17,6 +20,7 @@ mod imports;
 mod objects;
 mod refs;
 mod sharing;
+mod versions;
 
 #[async_trait]
 impl IntelStore for PostgresStore {
@@ -50,6 +54,15 @@ impl IntelStore for PostgresStore {
         now: OffsetDateTime,
     ) -> Result<Vec<Inserted>, StoreError> {
         objects::insert(self, objects, now).await
+    }
+
+    async fn insert_version(
+        &self,
+        object: &NewObject,
+        now: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<Versioned, StoreError> {
+        versions::insert(self, object, now, audit).await
     }
 
     async fn list_objects(

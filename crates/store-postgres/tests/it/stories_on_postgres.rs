@@ -55,6 +55,8 @@ pg_test! {
         simpul_store_tests::references(&db.open().await).await;
     async fn imports() {
         simpul_store_tests::imports(&db.open().await).await;
+    async fn object_versions() {
+        simpul_store_tests::object_versions(&db.open().await).await;
     }
 }
 

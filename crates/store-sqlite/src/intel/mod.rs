@@ -3,7 +3,8 @@
 //! `object_recipients`, `object_observables` and the FTS5 search text `object_text`.
 //!
 //! `collections.rs` writes and reads collections (through `audited`); `objects.rs` stores batches of
-//! object versions and reads them back; `filter.rs` compiles the sharing policy's
+//! object versions and reads them back; `versions.rs` stores a producer's change (a new version with
+//! its audit entry, through `audited`); `filter.rs` compiles the sharing policy's
 //! [`SharingFilter`](simpul_core::access::sharing::SharingFilter) and an
 //! [`ObjectQuery`](simpul_core::intel::store::ObjectQuery) into one `WHERE` clause, so lists, pages
 //! and counts are computed in SQLite and never filtered afterwards.
@@ -11,7 +12,9 @@
 use async_trait::async_trait;
 use simpul_core::access::Visibility;
 use simpul_core::audit::AuditEvent;
-use simpul_core::intel::store::{Inserted, IntelStore, NewObject, ObjectQuery, StoredObject};
+use simpul_core::intel::store::{
+    Inserted, IntelStore, NewObject, ObjectQuery, StoredObject, Versioned,
+};
 use simpul_core::intel::{Collection, CollectionId};
 use simpul_core::store::StoreError;
 use simpul_core::store::rows::CollectionRow;
@@ -25,6 +28,7 @@ mod filter;
 mod imports;
 mod objects;
 mod refs;
+mod versions;
 
 #[async_trait]
 impl IntelStore for SqliteStore {
@@ -68,6 +72,17 @@ impl IntelStore for SqliteStore {
         }
         let objects = objects.to_vec();
         self.transaction(move |tx| objects::insert(tx, &objects, now))
+            .await
+    }
+
+    async fn insert_version(
+        &self,
+        object: &NewObject,
+        now: OffsetDateTime,
+        audit: &AuditEvent,
+    ) -> Result<Versioned, StoreError> {
+        let o = object.clone();
+        self.audited(audit, move |tx| versions::insert(tx, &o, now))
             .await
     }
 

@@ -86,6 +86,8 @@ async fn references() {
     simpul_store_tests::references(&TestDb::fresh().store).await;
 async fn imports() {
     simpul_store_tests::imports(&TestDb::fresh().store).await;
+async fn object_versions() {
+    simpul_store_tests::object_versions(&TestDb::fresh().store).await;
 }
 
 /// The SQL sharing filter against the in-memory policy, on twenty random worlds.

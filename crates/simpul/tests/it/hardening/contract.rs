@@ -217,6 +217,23 @@ async fn every_documented_response_is_what_the_handler_answers() {
         (
             Method::GET,
             "/api/v1/observables/domain/Evil.Example.?limit=5".into(),
+            Method::PATCH,
+            format!("/api/v1/collections/{COLLECTION}"),
+            Some(json!({"description": "Still us two", "alias": null, "read_only_orgs": []})),
+            format!("/api/v1/objects/{OBJECT}/versions"),
+            Some(crate::world::indicator(
+                OBJECT,
+                None,
+                "evil.example",
+                "2026-02-01T00:00:00.000Z",
+            )),
+            Method::PUT,
+            format!("/api/v1/objects/{OBJECT}/marking"),
+            Some(json!({"tlp": "amber"})),
+            Method::PUT,
+            format!("/api/v1/objects/{OBJECT}/recipients"),
+            Some(json!({"recipients": ["sa@regional.example"]})),
+            format!("/api/v1/objects/{OBJECT}/revoke"),
             None,
         ),
     ];

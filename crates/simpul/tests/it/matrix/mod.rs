@@ -21,6 +21,7 @@ mod identity;
 mod imports;
 mod intel;
 mod sightings;
+mod intel_changes;
 
 /// The principals, in column order.
 pub const COLUMNS: [&str; 6] = [
@@ -86,6 +87,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         intel::rows(ids),
         sightings::rows(ids),
         imports::rows(ids),
+        intel_changes::rows(ids),
     ]
     .into_iter()
     .flatten()
@@ -145,6 +147,7 @@ async fn run(w: World) {
         .await
         .unwrap();
     intel::setup(&w).await;
+    intel_changes::setup(&w).await;
     let principals: [Option<String>; 6] = [
         None,
         Some("simpul_not-a-real-token-000000000000000000000000".into()),

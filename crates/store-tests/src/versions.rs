@@ -1,0 +1,202 @@
+//! A producer's change to a stored object: `insert_version` stores one new version with its audit
+//! entry, only when it is newer than every version of its id in its collection.
+
+use simpul_core::Store;
+use simpul_core::audit::{AuditAction, AuditEvent};
+use simpul_core::intel::store::{Inserted, ObjectQuery, Versioned};
+use simpul_core::intel::{Audience, Collection, CollectionId, Tlp};
+use simpul_core::org::OrgKind;
+use simpul_core::user::{Community, CommunityId, CommunityName, Role};
+use time::Duration;
+
+use crate::intel::{stored, version};
+use crate::support::{
+    at, entries_after, event, insert_org, insert_user, last_seq, org, signed_in, tag, user,
+    visibility,
+};
+
+/// A new version is stored with its audit entry (both or neither), added strictly after every
+/// `date_added` in the store, and is what a `latest_only` read serves next — to those its facts
+/// admit, so a RED version naming someone else hides the object from the audience, who still see
+/// the old version among all versions. The same version again, or an older one, stores nothing and
+/// writes no entry; the check is per collection. Of two concurrent changes to the same new version,
+/// one is stored.
+pub async fn object_versions(store: &dyn Store) {
+    let t = tag();
+    let producer = org(&format!("{t}-prod"), OrgKind::NationalCert, Some("SG"));
+    let member = org(&format!("{t}-memb"), OrgKind::NationalCert, Some("MY"));
+    let outsider = org(&format!("{t}-out"), OrgKind::Other, None);
+    for o in [&producer, &member, &outsider] {
+        insert_org(store, o).await;
+    }
+    let alice = user(producer.id, &format!("alice@{t}.example"), Role::Analyst);
+    let bob = user(member.id, &format!("bob@{t}.example"), Role::Analyst);
+    let carol = user(outsider.id, &format!("carol@{t}.example"), Role::Analyst);
+    for u in [&alice, &bob, &carol] {
+        insert_user(store, u).await;
+    }
+    let community = Community {
+        id: CommunityId(uuid::Uuid::new_v4()),
+        name: CommunityName::parse(&format!("{t}-asean")).unwrap(),
+        description: String::new(),
+        members: vec![producer.id, member.id],
+        created_at: at(10),
+    };
+    let e = event(
+        AuditAction::CommunityCreate,
+        &community.name.to_string(),
+        None,
+    );
+    store.insert_community(&community, &e).await.unwrap();
+    let collection = |title: &str| Collection {
+        id: CollectionId(uuid::Uuid::new_v4()),
+        title: format!("{t} {title}"),
+        alias: None,
+        description: String::new(),
+        audience: Audience::Community {
+            community: community.id,
+        },
+        default_tlp: Tlp::Amber,
+        read_only_orgs: Vec::new(),
+        created_at: at(20),
+    };
+    let (c1, c2) = (collection("one"), collection("two"));
+    for c in [&c1, &c2] {
+        let e = event(
+            AuditAction::CollectionCreate,
+            &format!("collection:{}", c.id),
+            None,
+        );
+        store.insert_collection(c, &e).await.unwrap();
+    }
+    let as_alice = visibility(&signed_in(&alice, &producer, vec![community.id]));
+    let as_bob = visibility(&signed_in(&bob, &member, vec![community.id]));
+    let as_carol = visibility(&signed_in(&carol, &outsider, vec![]));
+
+    let id = format!("indicator--{}", uuid::Uuid::new_v4());
+    let v1 = version(&c1, &id, 100, &alice, Tlp::Green, &[]);
+    let r = store
+        .insert_objects(std::slice::from_ref(&v1), at(1_000))
+        .await
+        .unwrap();
+    let [Inserted::Stored(d1)] = r[..] else {
+        panic!("{r:?}")
+    };
+
+    let change = |action: AuditAction, n: u32| AuditEvent {
+        details: serde_json::json!({ "story": "versions", "n": n }),
+        ..event(action, &format!("object:{id}"), Some(producer.id))
+    };
+    // A RED version naming Carol, with an earlier clock: added one microsecond after the newest.
+    let start = last_seq(store).await;
+    let v2 = version(&c1, &id, 200, &alice, Tlp::Red, &[&carol]);
+    let r = store
+        .insert_version(&v2, at(0), &change(AuditAction::ObjectMarking, 2))
+        .await
+        .unwrap();
+    let d2 = d1 + Duration::microseconds(1);
+    assert_eq!(r, Versioned::Stored(d2), "one microsecond after the newest");
+    let written = entries_after(store, start).await;
+    assert_eq!(written.len(), 1, "one entry with the version");
+    assert_eq!(written[0].action, AuditAction::ObjectMarking.as_str());
+    assert_eq!(written[0].target.as_deref(), Some(&*format!("object:{id}")));
+    assert_eq!(written[0].target_org, Some(producer.id));
+
+    // The next read of the latest serves v2 to those it admits; Bob no longer sees the object,
+    // though v1 is still among all versions, as it was shared with him.
+    let latest = ObjectQuery {
+        ids: vec![id.clone()],
+        latest_only: true,
+        limit: 100,
+        ..ObjectQuery::default()
+    };
+    let all = ObjectQuery {
+        latest_only: false,
+        ..latest.clone()
+    };
+    let (s1, s2) = (stored(&v1, d1), stored(&v2, d2));
+    for (v, want_latest, want_all) in [
+        (&as_alice, vec![s2.clone()], vec![s2.clone(), s1.clone()]),
+        (&as_bob, vec![], vec![s1.clone()]),
+        (&as_carol, vec![s2.clone()], vec![s2.clone()]),
+    ] {
+        assert_eq!(store.list_objects(v, &latest).await.unwrap(), want_latest);
+        assert_eq!(store.list_objects(v, &all).await.unwrap(), want_all);
+    }
+
+    // The same version again, or an older one: nothing stored, no entry.
+    let before = last_seq(store).await;
+    for (secs, n) in [(200, 3), (150, 4), (100, 5)] {
+        let again = version(&c1, &id, secs, &alice, Tlp::Clear, &[]);
+        let r = store
+            .insert_version(&again, at(2_000), &change(AuditAction::ObjectVersion, n))
+            .await
+            .unwrap();
+        assert_eq!(r, Versioned::NotNewer { newest: at(200) }, "version {secs}");
+    }
+    assert_eq!(
+        last_seq(store).await,
+        before,
+        "no entry for a refused version"
+    );
+    assert_eq!(
+        store.list_objects(&as_alice, &all).await.unwrap(),
+        vec![s2.clone(), s1.clone()],
+        "nothing stored"
+    );
+
+    // Newer than anything in the other collection: the check is per collection. A later clock is
+    // used as it is.
+    let elsewhere = version(&c2, &id, 150, &alice, Tlp::Green, &[]);
+    let r = store
+        .insert_version(
+            &elsewhere,
+            at(3_000),
+            &change(AuditAction::ObjectVersion, 6),
+        )
+        .await
+        .unwrap();
+    let Versioned::Stored(d3) = r else {
+        panic!("{r:?}")
+    };
+    assert!(d3 > d2 && d3 >= at(3_000), "{d3} after {d2}");
+
+    // Two changes to the same new version at once: one is stored, with one entry.
+    let before = last_seq(store).await;
+    let revoked = simpul_core::intel::store::NewObject {
+        revoked: true,
+        ..version(&c1, &id, 300, &alice, Tlp::Red, &[&carol])
+    };
+    let (e1, e2) = (
+        change(AuditAction::ObjectRevoke, 7),
+        change(AuditAction::ObjectRevoke, 8),
+    );
+    let (a, b) = tokio::join!(
+        store.insert_version(&revoked, at(4_000), &e1),
+        store.insert_version(&revoked, at(4_000), &e2),
+    );
+    let mut outcomes = [a.unwrap(), b.unwrap()];
+    outcomes.sort_by_key(|o| matches!(o, Versioned::NotNewer { .. }));
+    let [Versioned::Stored(d4), refused] = outcomes else {
+        panic!("{outcomes:?}")
+    };
+    assert_eq!(refused, Versioned::NotNewer { newest: at(300) });
+    assert!(d4 > d3, "{d4} after {d3}");
+    assert_eq!(last_seq(store).await, before + 1, "one entry");
+    // The latest in each collection, newest added first; Carol is in neither audience but named
+    // on the revoked version.
+    let (s3, s4) = (stored(&elsewhere, d3), stored(&revoked, d4));
+    assert!(s4.revoked);
+    assert_eq!(
+        store.list_objects(&as_alice, &latest).await.unwrap(),
+        vec![s4.clone(), s3.clone()]
+    );
+    assert_eq!(
+        store.list_objects(&as_bob, &latest).await.unwrap(),
+        vec![s3]
+    );
+    assert_eq!(
+        store.list_objects(&as_carol, &latest).await.unwrap(),
+        vec![s4]
+    );
+}
