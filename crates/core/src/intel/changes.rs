@@ -313,6 +313,7 @@ impl Service {
             revoked: obj.revoked(),
             json: obj.to_json_string(),
             observables: keys_of(&obj, &observable_context(&me.org)),
+            refs: crate::intel::refs::refs_of(&obj),
             text: search_text(&obj),
         };
         let before = &t.latest;
