@@ -118,7 +118,7 @@ pub async fn imports(store: &dyn Store) {
         failures: Vec::new(),
     };
     let (r, live) = store
-        .insert_import_batch(j.id, &batch, &none, at(21))
+        .insert_import_batch(j.id, batch.to_vec(), &none, at(21))
         .await
         .unwrap();
     assert!(!live && r.len() == 2, "{r:?}");
@@ -144,7 +144,7 @@ pub async fn imports(store: &dyn Store) {
         failures: vec![fail.clone()],
     };
     let (r, live) = store
-        .insert_import_batch(j.id, &batch, &p1, at(30))
+        .insert_import_batch(j.id, batch.to_vec(), &p1, at(30))
         .await
         .unwrap();
     assert!(live);
@@ -156,7 +156,7 @@ pub async fn imports(store: &dyn Store) {
     };
     let again = [object(&c, &alice, 2), object(&c, &alice, 3)];
     let (r, live) = store
-        .insert_import_batch(j.id, &again, &p2, at(31))
+        .insert_import_batch(j.id, again.to_vec(), &p2, at(31))
         .await
         .unwrap();
     assert!(live);
@@ -230,7 +230,7 @@ pub async fn imports(store: &dyn Store) {
     // Ended: no more batches (nothing stored) or heartbeats.
     let late = [object(&c, &alice, 4)];
     let (_, live) = store
-        .insert_import_batch(j.id, &late, &p2, at(51))
+        .insert_import_batch(j.id, late.to_vec(), &p2, at(51))
         .await
         .unwrap();
     assert!(!live);

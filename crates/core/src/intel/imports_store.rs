@@ -58,7 +58,7 @@ pub trait ImportStore: Send + Sync {
     async fn insert_import_batch(
         &self,
         id: ImportId,
-        objects: &[NewObject],
+        objects: Vec<NewObject>,
         progress: &ImportProgress,
         now: OffsetDateTime,
     ) -> Result<(Vec<Inserted>, bool), StoreError>;

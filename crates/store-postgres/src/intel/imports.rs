@@ -126,7 +126,7 @@ impl ImportStore for PostgresStore {
     async fn insert_import_batch(
         &self,
         id: ImportId,
-        objects: &[NewObject],
+        objects: Vec<NewObject>,
         p: &ImportProgress,
         now: OffsetDateTime,
     ) -> Result<(Vec<Inserted>, bool), StoreError> {
@@ -146,7 +146,7 @@ impl ImportStore for PostgresStore {
         let results = if objects.is_empty() {
             Vec::new()
         } else {
-            objects::insert_in(&tx, objects, now).await?
+            objects::insert_in(&tx, &objects, now).await?
         };
         let stored = results
             .iter()

@@ -153,11 +153,10 @@ impl ImportStore for SqliteStore {
     async fn insert_import_batch(
         &self,
         id: ImportId,
-        objects: &[NewObject],
+        objects: Vec<NewObject>,
         p: &ImportProgress,
         now: OffsetDateTime,
     ) -> Result<(Vec<Inserted>, bool), StoreError> {
-        let objects = objects.to_vec();
         let p = p.clone();
         self.transaction(move |tx| {
             let running: Option<i64> = tx
