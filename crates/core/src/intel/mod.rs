@@ -14,6 +14,7 @@ use crate::org::{OrgId, string_enum};
 use crate::user::{CommunityId, UserId};
 
 mod ingest;
+pub mod matching;
 pub mod observables;
 pub mod service;
 pub mod store;

@@ -34,6 +34,8 @@ pub use crate::identity::service::{NewUser, UserUpdate};
 pub struct Service {
     store: Arc<dyn Store>,
     clock: SharedClock,
+    /// The match index (`intel/matching.rs`), shared by the service's clones.
+    pub(crate) matching: Arc<crate::intel::matching::MatchIndex>,
 }
 
 /// Proof that a store access was decided: a [`Grant`] from `authorize`, or [`Authenticating`],
@@ -52,7 +54,11 @@ mod sealed {
 
 impl Service {
     pub fn new(store: Arc<dyn Store>, clock: SharedClock) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            matching: Arc::default(),
+        }
     }
 
     /// Liveness, schema and pool status, for operations (`/readyz`, `/metrics`): the only part of
