@@ -386,7 +386,7 @@ pub async fn match_index(store: Arc<dyn Store>) {
 /// indicator versions that the store's SQL filter lists for them — and that
 /// [`visible`] admits. The second round also changes an audience.
 pub async fn match_index_matches_policy(store: Arc<dyn Store>, seed: u64) {
-    let mut rng = Rng::new(seed ^ 0x6d61_7463_68);
+    let mut rng = Rng::new(seed ^ 0x006d_6174_6368);
     let t = tag();
     let mut world = World::generate(&mut rng, &t);
     world.insert(&*store).await;

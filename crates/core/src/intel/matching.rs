@@ -294,7 +294,7 @@ impl Service {
             );
         }
         let view = self.match_view(p).await?;
-        let ctx = region.map_or_else(|| view.ctx.clone(), Context::with_region);
+        let ctx = region.map_or_else(|| view.ctx, Context::with_region);
         let keys = tokio::task::spawn_blocking(move || keys_of(values, ty, &ctx))
             .await
             .map_err(|e| StoreError::Backend(format!("match task failed: {e}")))??;

@@ -239,7 +239,7 @@ fn detached_entries_are_the_callers_to_remove() {
     assert_ne!(a, b);
     assert_eq!(ix.len(), 2);
     assert!(
-        ix.get(&v["id"].as_str().unwrap()).is_none(),
+        ix.get(v["id"].as_str().unwrap()).is_none(),
         "not known by id"
     );
     let mut got = ix.matches(&key("twice.example"), NOW);

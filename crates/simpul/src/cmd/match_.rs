@@ -153,7 +153,7 @@ fn as_user(store: &StoreArgs, args: &Args, email: &str, region: Option<Region>) 
             .match_view(&me)
             .await
             .context("cannot load the match index")?;
-        let ctx = region.map_or_else(|| view.context().clone(), Context::with_region);
+        let ctx = region.map_or_else(|| *view.context(), Context::with_region);
         let reader = view.read();
         let sum = match match_all(args, &reader, ctx, view.now(), inputs) {
             Ok(s) => s,
@@ -310,7 +310,7 @@ fn match_all(
     for input in inputs {
         let name = input.name.clone();
         let reader = Reader::new(args.format, args.column.clone(), args.ty);
-        let mut m = Matching::new(source, reader, ctx.clone(), now);
+        let mut m = Matching::new(source, reader, ctx, now);
         let r = each_line(input, bar.as_ref(), &mut |n, line| {
             m.line(n, line, &mut |hit| out.hit(hit));
             Ok(())
@@ -516,7 +516,7 @@ fn remote(args: &Args, url: &str, token: &str, region: Option<Region>) -> ExitCo
     for input in inputs {
         let name = input.name.clone();
         let reader = Reader::new(args.format, args.column.clone(), args.ty);
-        let mut m = Matching::new(&collect, reader, ctx.clone(), now);
+        let mut m = Matching::new(&collect, reader, ctx, now);
         let mut remote_counts = Summary::default();
         let mut r = each_line(input, bar.as_ref(), &mut |n, line| {
             m.line(n, line, &mut |_| {});

@@ -12,6 +12,7 @@ mod hardening;
 mod helpers;
 mod identity;
 mod intel;
+mod match_server;
 mod matching;
 mod matrix;
 mod pattern;

@@ -19,6 +19,7 @@ mod auth;
 mod directory;
 mod identity;
 mod intel;
+mod match_;
 
 /// The principals, in column order.
 pub const COLUMNS: [&str; 6] = [
@@ -82,6 +83,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         identity::rows(ids),
         audit::rows(ids),
         intel::rows(ids),
+        match_::rows(ids),
     ]
     .into_iter()
     .flatten()
