@@ -490,3 +490,75 @@ impl MatchValues {
         self.next < self.keys.len()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rss_bytes() -> u64 {
+        let s = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+        let pages: u64 = s
+            .split_whitespace()
+            .nth(1)
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(0);
+        pages * 4096
+    }
+
+    /// Memory of the server's match index per indicator: `SIMPUL_MATCH_MEMORY_N` (default 1M)
+    /// domain indicators with a name, a TLP marking, a creator and (half) `valid_until`, in one
+    /// collection, applied as the refresh applies stored versions; prints the growth of resident
+    /// memory per indicator (index, entries and the latest-version map together). A measurement,
+    /// not a test: `cargo test -p simpul-core match_index_memory -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement that prints bytes per indicator; no threshold"]
+    #[allow(clippy::unwrap_used)]
+    fn match_index_memory() {
+        let n: u64 = std::env::var("SIMPUL_MATCH_MEMORY_N")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1_000_000);
+        let now = time::macros::datetime!(2026-06-01 00:00 UTC);
+        let t = time::macros::datetime!(2026-01-01 00:00 UTC);
+        let collection = CollectionId(uuid::Uuid::new_v4());
+        let org = OrgId(uuid::Uuid::new_v4());
+        let user = UserId(uuid::Uuid::new_v4());
+        let rss0 = rss_bytes();
+        let mut s = State::default();
+        for i in 0..n {
+            let id = format!("indicator--{:08x}-0000-4000-8000-{:012x}", i, i * 7);
+            let until = if i % 2 == 0 {
+                r#","valid_until":"2030-01-01T00:00:00Z""#
+            } else {
+                ""
+            };
+            let json = format!(
+                r#"{{"type":"indicator","spec_version":"2.1","id":"{id}","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","name":"Phishing site {i}","pattern_type":"stix","pattern":"[domain-name:value = 'login-{i}.bank-verify.example']","valid_from":"2026-01-01T00:00:00Z"{until},"created_by_ref":"identity--11111111-1111-4111-8111-{:012x}","object_marking_refs":["marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"]}}"#,
+                i % 11
+            );
+            let o = StoredObject {
+                collection,
+                stix_id: id,
+                stix_type: "indicator".into(),
+                version: t,
+                date_added: t + time::Duration::microseconds(i64::try_from(i).unwrap()),
+                spec_version: "2.1".into(),
+                producer_org: org,
+                producer_user: user,
+                tlp: Tlp::Amber,
+                pap: None,
+                recipients: Vec::new(),
+                revoked: false,
+                json,
+            };
+            s.apply(&o, now);
+        }
+        let rss1 = rss_bytes();
+        assert_eq!(s.index.len() as u64, n);
+        println!(
+            "match index: {n} indicators, resident memory grew {} MiB = {:.0} bytes per indicator",
+            rss1.saturating_sub(rss0) / (1 << 20),
+            rss1.saturating_sub(rss0) as f64 / n as f64
+        );
+    }
+}
