@@ -5,7 +5,7 @@
 mod generate;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use simpul_matcher::Index;
+use simpul_matcher::{Finds, Index};
 use simpul_observable::detect_canonical;
 use time::macros::datetime;
 
@@ -61,6 +61,19 @@ fn bench(c: &mut Criterion) {
             n
         });
     });
+    let mut finds = Finds::default();
+    g.bench_function("detect + find (value, URL host, parent domains)", |b| {
+        b.iter(|| {
+            let mut n = 0;
+            for s in &stream {
+                if let Some(k) = detect_canonical(s) {
+                    ix.find(&k, now, &mut finds);
+                    n += finds.found().len();
+                }
+            }
+            n
+        });
+    });
     g.bench_function("lookup only (keys normalised)", |b| {
         b.iter(|| {
             let mut n = 0;
@@ -70,6 +83,33 @@ fn bench(c: &mut Criterion) {
             }
             n
         });
+    });
+    g.finish();
+
+    // The server's index replaces an indicator's entry in place when a new version arrives
+    // (remove its slot, insert the new version): 10k replacements in an index of 100k.
+    let mut g = c.benchmark_group("update (100k indicators)");
+    g.throughput(Throughput::Elements(10_000));
+    g.sample_size(10);
+    g.bench_function("replace 10k (remove_slot + insert)", |b| {
+        b.iter_batched(
+            || {
+                let mut ix = Index::default();
+                let slots: Vec<_> = generated
+                    .iter()
+                    .map(|x| ix.insert(&x.indicator, now).unwrap().unwrap().0)
+                    .collect();
+                (ix, slots)
+            },
+            |(mut ix, slots)| {
+                for (x, s) in generated[..10_000].iter().zip(&slots) {
+                    ix.remove_slot(*s);
+                    ix.insert(&x.indicator, now).unwrap();
+                }
+                ix
+            },
+            BatchSize::LargeInput,
+        );
     });
     g.finish();
 }

@@ -15,9 +15,90 @@ use crate::indicator::{IndicatorError, format_micros, micros, read};
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 type Set<K> = HashSet<K, foldhash::fast::RandomState>;
 
-/// A handle to an indicator in the index, valid until the index is next changed.
+/// A handle to an indicator in the index, valid until the index is next changed (a slot from
+/// [`Index::insert`] stays valid until [`Index::remove_slot`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Slot(u32);
+
+impl Slot {
+    /// The slot's number: small and dense (slots are reused), so a caller can keep what it knows
+    /// about each indicator in a vector indexed by it.
+    #[must_use]
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Which part of an observable an indicator matched (see [`Index::find`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Part {
+    /// The value itself (for an address, also inside an indicator's block).
+    Value,
+    /// A URL's host: a domain, or an address (also inside an indicator's block).
+    Host,
+    /// A parent domain of the domain, or of the URL's host, against a domain-suffix indicator
+    /// (`LIKE '%.example.com'` and the suffix shapes of `MATCHES`).
+    ParentDomain,
+}
+
+impl Part {
+    /// Its name in a hit: `host`, `parent-domain`; `None` for the value itself.
+    #[must_use]
+    pub fn name(self) -> Option<&'static str> {
+        match self {
+            Part::Value => None,
+            Part::Host => Some("host"),
+            Part::ParentDomain => Some("parent-domain"),
+        }
+    }
+}
+
+/// One indicator an observable hit, and by which part of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Found {
+    /// The indicator.
+    pub slot: Slot,
+    /// What matched it.
+    pub part: Part,
+    /// For a parent domain: its byte offset in the domain (the value's, or the URL's host's).
+    at: u16,
+}
+
+/// What [`Index::find`] found for one observable; reused from call to call.
+#[derive(Debug, Clone, Default)]
+pub struct Finds {
+    found: Vec<Found>,
+    host: Option<Canonical>,
+}
+
+impl Finds {
+    /// The indicators hit, each once (by the first of value, host, parent domain that hit it).
+    #[must_use]
+    pub fn found(&self) -> &[Found] {
+        &self.found
+    }
+
+    /// The URL's host as a key, when the observable was a URL with a host.
+    #[must_use]
+    pub fn host(&self) -> Option<&Canonical> {
+        self.host.as_ref()
+    }
+
+    /// The key that `f` matched when a part of the observable `c` did: the URL's host, or the
+    /// parent domain; `None` when the whole value matched.
+    #[must_use]
+    pub fn matched<'a>(&'a self, c: &'a Canonical, f: &Found) -> Option<&'a str> {
+        match f.part {
+            Part::Value => None,
+            Part::Host => self.host.as_ref().map(Canonical::key),
+            Part::ParentDomain => self
+                .host
+                .as_ref()
+                .map_or(c.key(), Canonical::key)
+                .get(usize::from(f.at)..),
+        }
+    }
+}
 
 /// What an indicator hit reports.
 #[derive(Debug, Clone)]
@@ -176,7 +257,7 @@ impl CidrTable {
         }
     }
     /// Blocks containing the block `addr/len` (an address is a full-length block).
-    fn lookup(&self, addr: u128, len: u8, out: &mut Vec<Slot>) {
+    fn lookup(&self, addr: u128, len: u8, f: &mut dyn FnMut(&[u32])) {
         for &l in &self.lens {
             if l > len {
                 break;
@@ -186,7 +267,7 @@ impl CidrTable {
                 .get(usize::from(l))
                 .and_then(|m| m.get(&self.net(addr, l)))
             {
-                out.extend(s.as_slice().iter().map(|&s| Slot(s)));
+                f(s.as_slice());
             }
         }
     }
@@ -329,6 +410,47 @@ impl Index {
             message: e.to_string(),
         })?;
         self.remove(p.id);
+        let (slot, route) = self.add(&p, pattern);
+        if let Some(Some(r)) = self.records.get(slot as usize) {
+            self.by_id.insert(r.meta.id.clone(), slot);
+        }
+        Ok(if existing.is_some() {
+            Outcome::Replaced(route)
+        } else {
+            Outcome::Added(route)
+        })
+    }
+
+    /// Adds one `indicator` **without knowing it by id**, for callers that keep their own
+    /// identity of indicators (the server's index holds one entry per collection and id, and
+    /// decides itself which version is the latest): [`Index::get`], [`Index::remove`],
+    /// [`Index::revoke`] and the version checks of [`Index::offer`] do not see it, and its slot
+    /// stays valid until [`Index::remove_slot`]. `Ok(None)` when it is revoked or its
+    /// `valid_until` is not after `now` (nothing added). An index filled this way must not be
+    /// [`Index::expire`]d (that would free slots the caller holds); lookups skip expired
+    /// indicators anyway.
+    ///
+    /// # Errors
+    /// As [`Index::offer`]; the index is unchanged.
+    pub fn insert(
+        &mut self,
+        v: &Value,
+        now: OffsetDateTime,
+    ) -> Result<Option<(Slot, Route)>, IndicatorError> {
+        let p = read(v)?;
+        if p.revoked || p.valid_until.is_some_and(|u| u <= micros(now)) {
+            return Ok(None);
+        }
+        let pattern = simpul_pattern::parse(p.pattern).map_err(|e| IndicatorError::Pattern {
+            id: p.id.to_owned(),
+            message: e.to_string(),
+        })?;
+        let (slot, route) = self.add(&p, pattern);
+        Ok(Some((Slot(slot), route)))
+    }
+
+    /// Records `p` in a free slot with its entries.
+    fn add(&mut self, p: &crate::indicator::Parsed<'_>, pattern: Pattern) -> (u32, Route) {
         let id: Arc<str> = Arc::from(p.id);
         let created_by_ref = p.created_by_ref.map(|c| match self.identities.get(c) {
             Some(a) => a.clone(),
@@ -339,7 +461,7 @@ impl Index {
             }
         });
         let meta = Indicator {
-            id: id.clone(),
+            id,
             name: p.name.map(Box::from),
             tlp: p.tlp,
             created_by_ref,
@@ -375,12 +497,7 @@ impl Index {
             Some(r) => *r = Some(rec),
             None => self.records.push(Some(rec)),
         }
-        self.by_id.insert(id, slot);
-        Ok(if existing.is_some() {
-            Outcome::Replaced(route)
-        } else {
-            Outcome::Added(route)
-        })
+        (slot, route)
     }
 
     fn insert_entry(&mut self, e: &Entry, slot: u32) {
@@ -427,12 +544,22 @@ impl Index {
 
     /// Removes the indicator `id` (any version); `true` if it was present.
     pub fn remove(&mut self, id: &str) -> bool {
-        let Some(slot) = self.by_id.remove(id) else {
-            return false;
-        };
+        match self.by_id.get(id).copied() {
+            Some(slot) => self.remove_slot(Slot(slot)),
+            None => false,
+        }
+    }
+
+    /// Removes the indicator at `slot` (whether added by [`Index::offer`] or
+    /// [`Index::insert`]); `true` if one was there. Only its own entries are touched.
+    pub fn remove_slot(&mut self, slot: Slot) -> bool {
+        let slot = slot.0;
         let Some(rec) = self.records.get_mut(slot as usize).and_then(Option::take) else {
             return false;
         };
+        if self.by_id.get(&*rec.meta.id) == Some(&slot) {
+            self.by_id.remove(&*rec.meta.id);
+        }
         match &rec.kind {
             Kind::Indexed(entries) => {
                 for e in entries {
@@ -474,18 +601,8 @@ impl Index {
             if u > now {
                 break;
             }
-            let id = self
-                .records
-                .get(slot as usize)
-                .and_then(Option::as_ref)
-                .map(|r| r.meta.id.clone());
-            match id {
-                Some(id) => {
-                    self.remove(&id);
-                }
-                None => {
-                    self.expiry.remove(&(u, slot));
-                }
+            if !self.remove_slot(Slot(slot)) {
+                self.expiry.remove(&(u, slot));
             }
             n += 1;
         }
@@ -508,25 +625,28 @@ impl Index {
     }
 
     /// Appends to `out` the indicators that the observable `c` satisfies at `now`, each once,
-    /// in no particular order. `out` is cleared first.
+    /// in no particular order. `out` is cleared first. (The value itself: a domain's parent
+    /// domains against suffix indicators, an address inside blocks; not a URL's host — see
+    /// [`Index::find`].)
     pub fn lookup(&self, c: &Canonical, now: OffsetDateTime, out: &mut Vec<Slot>) {
         out.clear();
-        self.candidates(c, out);
+        self.candidates(c, &mut |slots, _| {
+            out.extend(slots.iter().map(|&s| Slot(s)));
+        });
         let now_us = micros(now);
         if out.len() > 1 {
             out.sort_unstable();
             out.dedup();
         }
         if !out.is_empty() {
-            out.retain(|s| {
-                self.records
-                    .get(s.0 as usize)
-                    .and_then(Option::as_ref)
-                    .is_some_and(|r| r.meta.live(now_us))
-            });
+            out.retain(|s| self.live(s.0, now_us));
         }
         if !self.residual.is_empty() {
-            self.residual_hits(c, now_us, out);
+            self.residual_hits(c, now_us, &mut |s| {
+                if !out.contains(&Slot(s)) {
+                    out.push(Slot(s));
+                }
+            });
         }
     }
 
@@ -538,34 +658,94 @@ impl Index {
         out
     }
 
-    fn candidates(&self, c: &Canonical, raw: &mut Vec<Slot>) {
+    /// What the observable `c` hits at `now`, and by which part ([`Part`]): what
+    /// [`Index::lookup`] finds for the value (parent domains of a domain marked
+    /// [`Part::ParentDomain`]), and for a URL also what its host hits as a domain or an
+    /// address ([`Part::Host`]; the host's parent domains against suffix indicators as
+    /// [`Part::ParentDomain`]). Each indicator once, by the first of value, host, parent domain
+    /// that hits it. `out` is cleared first.
+    pub fn find(&self, c: &Canonical, now: OffsetDateTime, out: &mut Finds) {
+        out.found.clear();
+        out.host = c.url_host();
+        let found = &mut out.found;
+        let push = |found: &mut Vec<Found>, direct: Part, slots: &[u32], parent: Option<u16>| {
+            let (part, at) = parent.map_or((direct, 0), |at| (Part::ParentDomain, at));
+            found.extend(slots.iter().map(|&s| Found {
+                slot: Slot(s),
+                part,
+                at,
+            }));
+        };
+        self.candidates(c, &mut |sl, p| push(found, Part::Value, sl, p));
+        if let Some(h) = &out.host {
+            self.candidates(h, &mut |sl, p| push(found, Part::Host, sl, p));
+        }
+        let now_us = micros(now);
+        if found.len() > 1 {
+            found.sort_unstable_by_key(|f| (f.slot, f.part));
+            found.dedup_by_key(|f| f.slot);
+        }
+        if !found.is_empty() {
+            found.retain(|f| self.live(f.slot.0, now_us));
+        }
+        if !self.residual.is_empty() {
+            for (c, part) in [(Some(c), Part::Value), (out.host.as_ref(), Part::Host)] {
+                let Some(c) = c else { continue };
+                self.residual_hits(c, now_us, &mut |s| {
+                    if !found.iter().any(|f| f.slot.0 == s) {
+                        found.push(Found {
+                            slot: Slot(s),
+                            part,
+                            at: 0,
+                        });
+                    }
+                });
+            }
+        }
+    }
+
+    fn live(&self, slot: u32, now_us: i64) -> bool {
+        self.records
+            .get(slot as usize)
+            .and_then(Option::as_ref)
+            .is_some_and(|r| r.meta.live(now_us))
+    }
+
+    /// Calls `f` with the slots of each entry the key `c` is in: exact, CIDR (`None`), and for
+    /// a domain each proper parent in the suffix map (`Some` byte offset of the parent in the key).
+    fn candidates(&self, c: &Canonical, f: &mut dyn FnMut(&[u32], Option<u16>)) {
         let ty = c.ty();
         if let Some(s) = self.exact.get(&key_type(ty)).and_then(|m| m.get(c.key())) {
-            raw.extend(s.as_slice().iter().map(|&s| Slot(s)));
+            f(s.as_slice(), None);
         }
         match ty {
             T::Domain if !self.suffix.is_empty() => {
+                let len = c.key().len();
                 for parent in c.domain_suffixes().skip(1) {
                     if let Some(s) = self.suffix.get(parent) {
-                        raw.extend(s.as_slice().iter().map(|&s| Slot(s)));
+                        let at = u16::try_from(len - parent.len()).unwrap_or(u16::MAX);
+                        f(s.as_slice(), Some(at));
                     }
                 }
             }
             T::Ipv4 | T::Ipv4Cidr if !self.cidr4.lens.is_empty() => {
                 if let Some(b) = c.cidr() {
-                    self.cidr4.lookup(b.range().0, b.prefix(), raw);
+                    self.cidr4
+                        .lookup(b.range().0, b.prefix(), &mut |s| f(s, None));
                 }
             }
             T::Ipv6 | T::Ipv6Cidr if !self.cidr6.lens.is_empty() => {
                 if let Some(b) = c.cidr() {
-                    self.cidr6.lookup(b.range().0, b.prefix(), raw);
+                    self.cidr6
+                        .lookup(b.range().0, b.prefix(), &mut |s| f(s, None));
                 }
             }
             _ => {}
         }
     }
 
-    fn residual_hits(&self, c: &Canonical, now_us: i64, out: &mut Vec<Slot>) {
+    /// Calls `f` with each live residual indicator that `c` satisfies.
+    fn residual_hits(&self, c: &Canonical, now_us: i64, f: &mut dyn FnMut(u32)) {
         let Some(slots) = self.residual.get(crate::sco::object_type(c.ty())) else {
             return;
         };
@@ -585,9 +765,8 @@ impl Index {
                 && meta.live(now_us)
                 // An evaluation error (e.g. an invalid CIDR literal) is no match.
                 && p.matches_set(&set).is_ok_and(|r| r.matched)
-                && !out.contains(&Slot(s))
             {
-                out.push(Slot(s));
+                f(s);
             }
         }
     }
@@ -622,12 +801,12 @@ impl Index {
     /// Number of indicators held.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.by_id.len()
+        self.records.len() - self.free.len()
     }
 
     /// Whether the index holds no indicator.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.by_id.is_empty()
+        self.len() == 0
     }
 }

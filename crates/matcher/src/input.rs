@@ -25,7 +25,7 @@ use serde_json::Value;
 use simpul_observable::{Canonical, Context, ObservableType, detect_canonical, normalise};
 use time::OffsetDateTime;
 
-use crate::{Hit, Index, Slot};
+use crate::{Finds, Hit, Index, Stats};
 
 /// How many malformed line numbers a [`Summary`] keeps.
 pub const MAX_REPORTED: usize = 20;
@@ -480,30 +480,82 @@ impl Summary {
     }
 }
 
-/// Matches the values of lines against an index, counting as it goes.
-#[derive(Debug)]
+/// Where the matching loop finds the hits of an observable: an [`Index`] itself, or a view of
+/// one that lets only some of its indicators through (the server's index, filtered by who may
+/// see each).
+pub trait Source {
+    /// Calls `emit` with each hit of the observable `c` (as read: `observable`) at `now`;
+    /// `scratch` is working memory kept from call to call.
+    fn hits(
+        &self,
+        observable: &str,
+        c: &Canonical,
+        now: OffsetDateTime,
+        scratch: &mut Finds,
+        emit: &mut dyn FnMut(&Hit<'_>),
+    );
+
+    /// What the index holds (for `--summary`).
+    fn stats(&self) -> Stats;
+}
+
+/// Every hit of [`Index::find`]: the value, a URL's host, parent domains.
+impl Source for Index {
+    fn hits(
+        &self,
+        observable: &str,
+        c: &Canonical,
+        now: OffsetDateTime,
+        scratch: &mut Finds,
+        emit: &mut dyn FnMut(&Hit<'_>),
+    ) {
+        self.find(c, now, scratch);
+        for f in scratch.found() {
+            if let Some(ind) = self.indicator(f.slot) {
+                emit(&Hit::found(observable, c, ind, scratch, f));
+            }
+        }
+    }
+
+    fn stats(&self) -> Stats {
+        Index::stats(self)
+    }
+}
+
+/// Matches the values of lines against a [`Source`], counting as it goes.
 pub struct Matching<'a> {
-    index: &'a Index,
+    source: &'a dyn Source,
     reader: Reader,
     ctx: Context,
     now: OffsetDateTime,
     raws: Vec<Raw>,
-    slots: Vec<Slot>,
+    finds: Finds,
     /// What happened so far.
     pub summary: Summary,
 }
 
+impl std::fmt::Debug for Matching<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Matching")
+            .field("reader", &self.reader)
+            .field("now", &self.now)
+            .field("summary", &self.summary)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<'a> Matching<'a> {
-    /// A run over `index` reading with `reader`, normalising in `ctx` (default region) at `now`.
+    /// A run over `source` (an [`Index`], or a view of one) reading with `reader`, normalising
+    /// in `ctx` (default region) at `now`.
     #[must_use]
-    pub fn new(index: &'a Index, reader: Reader, ctx: Context, now: OffsetDateTime) -> Self {
+    pub fn new(source: &'a dyn Source, reader: Reader, ctx: Context, now: OffsetDateTime) -> Self {
         Self {
-            index,
+            source,
             reader,
             ctx,
             now,
             raws: Vec::new(),
-            slots: Vec::new(),
+            finds: Finds::default(),
             summary: Summary::default(),
         }
     }
@@ -529,15 +581,15 @@ impl<'a> Matching<'a> {
                 }
             };
             self.summary.observables += 1;
-            self.index.lookup(&c, self.now, &mut self.slots);
-            if !self.slots.is_empty() {
+            let mut n = 0u64;
+            self.source
+                .hits(&raw.value, &c, self.now, &mut self.finds, &mut |hit| {
+                    n += 1;
+                    emit(hit);
+                });
+            if n > 0 {
                 self.summary.observables_hit += 1;
-            }
-            for &s in &self.slots {
-                if let Some(ind) = self.index.indicator(s) {
-                    self.summary.hits += 1;
-                    emit(&Hit::new(&raw.value, &c, ind));
-                }
+                self.summary.hits += n;
             }
         }
     }

@@ -95,7 +95,7 @@ pub mod load;
 pub mod sco;
 
 pub use compile::{Entry, Never, Plan};
-pub use index::{Index, Indicator, Outcome, Route, Slot, Stats};
+pub use index::{Finds, Found, Index, Indicator, Outcome, Part, Route, Slot, Stats};
 pub use indicator::IndicatorError;
 /// The TLP level an indicator carries (the one `simpul-vocab` type, also `simpul_stix::Tlp`).
 pub use simpul_vocab::Tlp;
@@ -104,7 +104,10 @@ use simpul_observable::Canonical;
 
 /// One hit: one line of `simpul match` output, serialised with its fields in this order:
 /// `observable` (as read), `type`, `canonical`, `indicator_id`, `indicator_name`, `tlp`,
-/// `created_by_ref`, `valid_until` (absent values are `null`).
+/// `created_by_ref`, `valid_until` (absent values are `null`), then, only when they apply,
+/// `part` and `matched` (a part of the value matched: `host` — a URL's host — or
+/// `parent-domain`, with the key that matched) and `collection` (where a server holds the
+/// indicator).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Hit<'a> {
     /// The value as read.
@@ -124,10 +127,19 @@ pub struct Hit<'a> {
     pub created_by_ref: Option<&'a str>,
     /// Its `valid_until` (RFC 3339, UTC).
     pub valid_until: Option<String>,
+    /// Which part of the value matched ([`Part::name`]); absent when the whole value did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub part: Option<&'static str>,
+    /// The key that matched when a part did: the URL's host, or the parent domain.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched: Option<&'a str>,
+    /// The collection a server holds the indicator in (absent for indicator files).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub collection: Option<String>,
 }
 
 impl<'a> Hit<'a> {
-    /// The hit of `observable` (canonical `c`) on `ind`.
+    /// The hit of `observable` (canonical `c`) on `ind`, by the whole value.
     #[must_use]
     pub fn new(observable: &'a str, c: &'a Canonical, ind: &'a Indicator) -> Self {
         Self {
@@ -139,6 +151,25 @@ impl<'a> Hit<'a> {
             tlp: ind.tlp().map(Tlp::as_str),
             created_by_ref: ind.created_by_ref(),
             valid_until: ind.valid_until(),
+            part: None,
+            matched: None,
+            collection: None,
+        }
+    }
+
+    /// The hit `f` of [`Index::find`] (`finds` of the observable `c`) on `ind`.
+    #[must_use]
+    pub fn found(
+        observable: &'a str,
+        c: &'a Canonical,
+        ind: &'a Indicator,
+        finds: &'a Finds,
+        f: &Found,
+    ) -> Self {
+        Self {
+            part: f.part.name(),
+            matched: finds.matched(c, f),
+            ..Self::new(observable, c, ind)
         }
     }
 }

@@ -474,6 +474,28 @@ impl Canonical {
         }
     }
 
+    /// The host of a URL key as a key of its own: a `domain`, or an `ipv4`/`ipv6` address
+    /// (IPv4-mapped IPv6 folded to IPv4, as the address normaliser does). `None` for other
+    /// types, for host-less URLs (`mailto:`, `file:///`) and for opaque hosts of non-special
+    /// schemes that are no valid domain. So that a URL observable can also be looked up by its
+    /// host (`https://bank-login-verify.example/login` → `bank-login-verify.example`).
+    #[must_use]
+    pub fn url_host(&self) -> Option<Canonical> {
+        if self.ty != ObservableType::Url {
+            return None;
+        }
+        let host = self.host()?;
+        if let Some(v6) = host.strip_prefix('[') {
+            let a = crate::net::parse_ip(ObservableType::Ipv6, v6.strip_suffix(']')?).ok()?;
+            let full = if a.is_ipv4() { 32 } else { 128 };
+            return crate::Cidr::new(a, full).ok().map(|c| c.canonical());
+        }
+        if host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+            return crate::net::ip(ObservableType::Ipv4, host).ok();
+        }
+        crate::net::domain(host).ok()
+    }
+
     /// The address of an `ipv4`/`ipv6` key.
     #[must_use]
     pub fn ip(&self) -> Option<std::net::IpAddr> {

@@ -108,6 +108,6 @@ fn main() -> ExitCode {
         Command::Import(args) => cmd::intel::import(store, args),
         Command::Stix(args) => cmd::stix::run(args),
         Command::Pattern(args) => cmd::pattern::run(args),
-        Command::Match(args) => cmd::match_::run(args),
+        Command::Match(args) => cmd::match_::run(store, args),
     }
 }

@@ -34,7 +34,7 @@ impl Rng {
         Self(z.max(1))
     }
 
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
@@ -44,20 +44,20 @@ impl Rng {
     }
 
     /// A number in `0..n` (`n` > 0).
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
 
-    fn chance(&mut self, percent: usize) -> bool {
+    pub(crate) fn chance(&mut self, percent: usize) -> bool {
         self.below(100) < percent
     }
 
-    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
         &v[self.below(v.len())]
     }
 
     /// Each of `v` with the given chance, at least one.
-    fn some_of<T: Clone>(&mut self, v: &[T], percent: usize) -> Vec<T> {
+    pub(crate) fn some_of<T: Clone>(&mut self, v: &[T], percent: usize) -> Vec<T> {
         let mut out: Vec<T> = v.iter().filter(|_| self.chance(percent)).cloned().collect();
         if out.is_empty() {
             out.push(self.pick(v).clone());
@@ -70,7 +70,7 @@ impl Rng {
         v.iter().filter(|_| self.chance(percent)).cloned().collect()
     }
 
-    fn shuffle<T>(&mut self, v: &mut [T]) {
+    pub(crate) fn shuffle<T>(&mut self, v: &mut [T]) {
         for i in (1..v.len()).rev() {
             v.swap(i, self.below(i + 1));
         }
@@ -81,18 +81,18 @@ const TYPES: [&str; 4] = ["indicator", "malware", "report", "url"];
 
 /// Organisations, their users, communities of some of them, and collections shared with a
 /// community, a list of organisations or a list of users.
-struct World {
-    orgs: Vec<Organisation>,
-    users: Vec<User>,
-    communities: Vec<Community>,
-    collections: Vec<Collection>,
+pub(crate) struct World {
+    pub(crate) orgs: Vec<Organisation>,
+    pub(crate) users: Vec<User>,
+    pub(crate) communities: Vec<Community>,
+    pub(crate) collections: Vec<Collection>,
     /// Observable keys and referred ids the objects carry (a few of each, so they collide).
     keys: Vec<String>,
     refs: Vec<String>,
 }
 
 impl World {
-    fn generate(rng: &mut Rng, t: &str) -> Self {
+    pub(crate) fn generate(rng: &mut Rng, t: &str) -> Self {
         let kinds = [
             OrgKind::NationalCert,
             OrgKind::RegionalCert,
@@ -162,7 +162,7 @@ impl World {
         }
     }
 
-    async fn insert(&self, store: &dyn Store) {
+    pub(crate) async fn insert(&self, store: &dyn Store) {
         for o in &self.orgs {
             insert_org(store, o).await;
         }
@@ -187,7 +187,7 @@ impl World {
         }
     }
 
-    fn principal(&self, u: &User) -> Principal {
+    pub(crate) fn principal(&self, u: &User) -> Principal {
         let o = self.orgs.iter().find(|o| o.id == u.org_id).unwrap();
         let communities = self
             .communities

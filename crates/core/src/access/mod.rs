@@ -11,7 +11,7 @@ pub mod imports;
 pub mod sharing;
 mod visibility;
 
-pub use visibility::{Viewer, Visibility};
+pub use visibility::{Unfiltered, Viewer, Visibility};
 
 use crate::org::{OrgId, Organisation};
 use crate::token::{Scope, Scopes, TokenId};
@@ -109,6 +109,10 @@ pub enum Action {
     ShareIntel,
     /// Create and change collections.
     ManageCollections,
+    /// Read every stored indicator, whoever may see it, to keep the server's match index (which
+    /// filters every hit through the sharing policy). Nobody is ever granted it by [`authorize`],
+    /// not even the operator: only core's own refresh holds it ([`Grant::internal_index`]).
+    IndexIntel,
 }
 
 impl Action {
@@ -125,7 +129,8 @@ impl Action {
             | Action::ManageOwnTokens
             | Action::ChangeOwnPassword
             | Action::ReadAudit(_)
-            | Action::ManageCollections => Scope::Admin,
+            | Action::ManageCollections
+            | Action::IndexIntel => Scope::Admin,
         }
     }
 }
@@ -175,6 +180,24 @@ pub struct Grant<'p> {
     action: Action,
 }
 
+/// The principal of core's own background reads: nobody acting (it is never audited as an actor).
+static INTERNAL: Principal = Principal::Operator {
+    name: String::new(),
+};
+
+impl Grant<'static> {
+    /// The grant of the match index's refresh ([`Action::IndexIntel`]), which reads every stored
+    /// indicator so that the index can answer anyone, and filters each hit through the sharing
+    /// policy before it leaves core (`crate::intel::matching`). Only core can make it; nothing
+    /// else may use it.
+    pub(crate) fn internal_index() -> Self {
+        Grant {
+            principal: &INTERNAL,
+            action: Action::IndexIntel,
+        }
+    }
+}
+
 impl<'p> Grant<'p> {
     pub fn principal(&self) -> &'p Principal {
         self.principal
@@ -187,6 +210,11 @@ impl<'p> Grant<'p> {
 
 /// The role × action matrix.
 pub fn authorize(principal: &Principal, action: Action) -> Result<Grant<'_>, Denied> {
+    if action == Action::IndexIntel {
+        return Err(Denied::Forbidden(
+            "only simpul's own match index reads every stored indicator".into(),
+        ));
+    }
     let p = match principal {
         Principal::Operator { .. } => return Ok(Grant { principal, action }),
         Principal::User(p) => p,
@@ -247,6 +275,7 @@ fn describe(action: Action) -> &'static str {
         Action::ReadIntel => "read shared intelligence",
         Action::ShareIntel => "share intelligence",
         Action::ManageCollections => "manage collections",
+        Action::IndexIntel => "read every stored indicator",
     }
 }
 
@@ -392,5 +421,25 @@ mod tests {
             Denied::MissingScope(Scope::Admin)
         );
         assert!(authorize(&Principal::operator("root"), Action::ManageOrgs).is_ok());
+    }
+
+    #[test]
+    fn nobody_is_granted_the_match_index_read() {
+        let own = OrgId::new_random();
+        for role in Role::ALL {
+            let p = principal(*role, own, session());
+            assert!(authorize(&p, Action::IndexIntel).is_err(), "{role:?}");
+        }
+        let op = Principal::operator("root");
+        assert!(authorize(&op, Action::IndexIntel).is_err(), "the operator");
+        // Only the internal grant proves it, and it sees no shared object through a Visibility.
+        let internal = Grant::internal_index();
+        assert!(Unfiltered::of(&internal).is_some());
+        let read = authorize(&op, Action::ReadIntel).unwrap();
+        assert!(Unfiltered::of(&read).is_none());
+        assert_eq!(
+            Visibility::of(&internal).viewer(),
+            &crate::access::Viewer::Operator
+        );
     }
 }

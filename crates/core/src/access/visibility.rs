@@ -6,7 +6,7 @@
 //! an access decision, and every such read states whose eyes it is for. What each TLP level admits
 //! for a viewer is the sharing policy's truth table (P1.7), in this module's parent.
 
-use crate::access::{Grant, Principal};
+use crate::access::{Action, Grant, Principal};
 use crate::org::OrgId;
 use crate::user::{CommunityId, UserId};
 
@@ -46,5 +46,22 @@ impl Visibility {
 
     pub fn viewer(&self) -> &Viewer {
         &self.viewer
+    }
+}
+
+/// The one read of shared objects that is for no viewer: the match index's refresh, which reads
+/// every stored indicator so that one index can answer every principal, and filters each hit
+/// through the sharing policy ([`crate::access::sharing::visible`]) before it leaves core. Only
+/// [`Unfiltered::of`] makes one, from the internal grant of [`Action::IndexIntel`]
+/// (`Grant::internal_index`, which only core can make and [`crate::access::authorize`] gives
+/// nobody); the store method that takes it (`IntelStore::objects_added_after`) is the only
+/// unfiltered read of shared objects.
+#[derive(Debug)]
+pub struct Unfiltered(());
+
+impl Unfiltered {
+    /// The proof, from the internal grant of [`Action::IndexIntel`] (`None` from any other).
+    pub(crate) fn of(grant: &Grant<'_>) -> Option<Self> {
+        (grant.action() == Action::IndexIntel).then_some(Self(()))
     }
 }

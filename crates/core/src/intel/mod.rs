@@ -20,6 +20,7 @@ pub mod imports_store;
 pub mod changes;
 pub mod collection_change;
 mod ingest;
+pub mod matching;
 pub mod observables;
 pub mod refs;
 pub mod service;

@@ -9,7 +9,7 @@
 use async_trait::async_trait;
 use time::OffsetDateTime;
 
-use crate::access::Visibility;
+use crate::access::{Unfiltered, Visibility};
 use crate::audit::AuditEvent;
 use crate::intel::{Collection, CollectionId, Pap, Tlp};
 use crate::org::OrgId;
@@ -178,4 +178,18 @@ pub trait IntelStore: Send + Sync {
 
     /// How many object versions `v` may see match `q` (ignoring order, cursor and limit).
     async fn count_objects(&self, v: &Visibility, q: &ObjectQuery) -> Result<u64, StoreError>;
+
+    /// Every version of type `stix_type` added after `after` (from the first when `None`),
+    /// whoever may see it, oldest added first, at most `limit` (1 or more): what the match index
+    /// polls to stay current. `date_added` is strictly increasing and a later commit never carries
+    /// an earlier one, so a reader that continues after the last row it got misses nothing written
+    /// later. The only read of shared objects without a viewer: it takes the [`Unfiltered`] proof
+    /// that only core's match index holds (`crate::intel::matching`).
+    async fn objects_added_after(
+        &self,
+        all: &Unfiltered,
+        stix_type: &str,
+        after: Option<OffsetDateTime>,
+        limit: u32,
+    ) -> Result<Vec<StoredObject>, StoreError>;
 }

@@ -36,6 +36,8 @@ pub struct Service {
     clock: SharedClock,
     /// How long an import job's heartbeat may be silent ([`crate::intel::imports`]).
     import_lease: std::time::Duration,
+    /// The match index (`intel/matching.rs`), shared by the service's clones.
+    pub(crate) matching: Arc<crate::intel::matching::MatchIndex>,
 }
 
 /// Proof that a store access was decided: a [`Grant`] from `authorize`, or [`Authenticating`],
@@ -58,6 +60,7 @@ impl Service {
             store,
             clock,
             import_lease: crate::intel::imports::DEFAULT_LEASE,
+            matching: Arc::default(),
         }
     }
 

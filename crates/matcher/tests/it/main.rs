@@ -3,3 +3,4 @@
 mod agree;
 mod index;
 mod input;
+mod parts;

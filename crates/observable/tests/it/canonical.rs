@@ -52,6 +52,36 @@ fn helpers_for_the_matcher() {
         normalise(T::Email, "a@B.example", &none()).unwrap().host(),
         Some("b.example")
     );
+    // A URL's host as a key of its own.
+    let host = |raw: &str| {
+        normalise(T::Url, raw, &none())
+            .unwrap()
+            .url_host()
+            .map(|c| c.to_string())
+    };
+    assert_eq!(
+        host("https://user@Bank-Login-Verify.Example.:8443/login?x").as_deref(),
+        Some("domain|bank-login-verify.example")
+    );
+    assert_eq!(
+        host("http://bücher.example/").as_deref(),
+        Some("domain|xn--bcher-kva.example")
+    );
+    assert_eq!(
+        host("http://198.51.100.7/a").as_deref(),
+        Some("ipv4|198.51.100.7")
+    );
+    assert_eq!(
+        host("http://[2001:DB8::1]:8080/").as_deref(),
+        Some("ipv6|2001:db8::1")
+    );
+    assert_eq!(
+        host("http://[::ffff:198.51.100.7]/").as_deref(),
+        Some("ipv4|198.51.100.7")
+    );
+    assert_eq!(host("mailto:a@b.example"), None);
+    assert_eq!(host("file:///etc/passwd"), None);
+    assert_eq!(d.url_host(), None, "only URLs have a URL host");
     let ip = normalise(T::Ipv4, "192.0.2.1", &none()).unwrap();
     assert_eq!(ip.ip(), Some("192.0.2.1".parse().unwrap()));
     assert!(ip.cidr().unwrap().is_host());

@@ -26,6 +26,7 @@ pub mod collections;
 pub mod communities;
 pub mod imports;
 pub mod json;
+pub mod match_;
 pub mod me;
 pub mod object_changes;
 pub mod objects;
@@ -52,6 +53,7 @@ pub fn table() -> Vec<ApiRoute> {
         observables::routes(),
         imports::routes(),
         object_changes::routes(),
+        match_::routes(),
     ]
     .into_iter()
     .flatten()
@@ -108,6 +110,10 @@ pub struct ApiRoute {
     pub success: StatusCode,
     /// The query parameters.
     pub query: fn() -> Vec<Parameter>,
+    /// The media type of the success body (`application/json` unless set).
+    pub response_type: &'static str,
+    /// The route also reads a `text/plain` body (lines), besides its JSON one.
+    pub text_request: Option<&'static str>,
     pub handler: MethodRouter<AppState>,
 }
 
@@ -129,6 +135,8 @@ impl ApiRoute {
             response: None,
             success: StatusCode::OK,
             query: Vec::new,
+            response_type: "application/json",
+            text_request: None,
             handler,
         }
     }
@@ -149,6 +157,20 @@ impl ApiRoute {
     pub fn returns<T: ToSchema>(mut self, status: StatusCode) -> Self {
         self.response = Some(SchemaDoc::of::<T>());
         self.success = status;
+        self
+    }
+
+    /// The route answers `status` with a stream of `media_type` (JSON lines), each line a `T`.
+    pub fn streams<T: ToSchema>(mut self, status: StatusCode, media_type: &'static str) -> Self {
+        self.response = Some(SchemaDoc::of::<T>());
+        self.response_type = media_type;
+        self.success = status;
+        self
+    }
+
+    /// The route also reads a `text/plain` body, described as `what`.
+    pub fn text_request(mut self, what: &'static str) -> Self {
+        self.text_request = Some(what);
         self
     }
 

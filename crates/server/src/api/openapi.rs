@@ -89,7 +89,7 @@ pub fn document(routes: &[ApiRoute]) -> OpenApi {
         let mut ok = ResponseBuilder::new().description(route.summary);
         if let Some(res) = &route.response {
             res.collect(&mut schemas);
-            ok = ok.content("application/json", json_ref(&res.name()));
+            ok = ok.content(route.response_type, json_ref(&res.name()));
         }
         let mut op = OperationBuilder::new()
             .operation_id(Some(format!(
@@ -111,12 +111,20 @@ pub fn document(routes: &[ApiRoute]) -> OpenApi {
         op = op.response("default", error.clone());
         if let Some(req) = &route.request {
             req.collect(&mut schemas);
-            op = op.request_body(Some(
-                RequestBodyBuilder::new()
-                    .required(Some(Required::True))
-                    .content("application/json", json_ref(&req.name()))
-                    .build(),
-            ));
+            let mut body = RequestBodyBuilder::new()
+                .required(Some(Required::True))
+                .content("application/json", json_ref(&req.name()));
+            if let Some(what) = route.text_request {
+                let text = ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some(what))
+                    .build();
+                body = body.content(
+                    "text/plain",
+                    ContentBuilder::new().schema(Some(text)).build(),
+                );
+            }
+            op = op.request_body(Some(body.build()));
         }
         paths.add_path_operation(
             format!("/api/v1{}", route.path),

@@ -88,6 +88,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let addr = listener
         .local_addr()
         .context("cannot read the listening address")?;
+    let service_for_index = service.clone();
     let app = simpul::app(service, &config);
     println!(
         "simpul {} is serving on http://{addr}/",
@@ -124,9 +125,14 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             credentials.display()
         );
     }
-    simpul_server::serve(listener, app, shutdown)
-        .await
-        .context("server failed")?;
+    // The match index loads in the background and then follows the store every second.
+    let warm = tokio::spawn(simpul_server::api::match_::keep_match_index_warm(
+        service_for_index,
+        std::time::Duration::from_secs(1),
+    ));
+    let served = simpul_server::serve(listener, app, shutdown).await;
+    warm.abort();
+    served.context("server failed")?;
     tracing::info!("simpul stopped cleanly");
     Ok(())
 }

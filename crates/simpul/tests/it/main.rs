@@ -16,6 +16,7 @@ mod helpers;
 mod identity;
 mod imports;
 mod intel;
+mod match_server;
 mod matching;
 mod matrix;
 mod object_changes;

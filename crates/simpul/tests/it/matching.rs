@@ -81,7 +81,8 @@ fn plain_lines_from_stdin() {
             "indicator_id": "indicator--00000000-0000-4000-8000-000000000001",
             "indicator_name": "evil", "tlp": "TLP:AMBER",
             "created_by_ref": "identity--11111111-1111-4111-8111-111111111111",
-            "valid_until": "2999-01-01T00:00:00Z"
+            "valid_until": "2999-01-01T00:00:00Z",
+            "part": "parent-domain", "matched": "evil.example"
         })
     );
     // Field order is part of the format.

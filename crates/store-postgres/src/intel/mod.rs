@@ -1,9 +1,10 @@
 //! The intelligence store: collections (`collections.rs`), object versions (`objects.rs`), a
-//! producer's change stored with its audit entry (`versions.rs`) and the SQL face of the sharing
-//! policy every read of them goes through (`sharing.rs`).
+//! producer's change stored with its audit entry (`versions.rs`), import jobs (`imports.rs`), the
+//! SQL face of the sharing policy every read of them goes through (`sharing.rs`), and the match
+//! index's unfiltered feed (`feed.rs`).
 
 use async_trait::async_trait;
-use simpul_core::access::Visibility;
+use simpul_core::access::{Unfiltered, Visibility};
 use simpul_core::audit::AuditEvent;
 use simpul_core::intel::store::{
     Inserted, IntelStore, NewObject, ObjectQuery, StoredObject, Versioned,
@@ -16,6 +17,7 @@ use crate::PostgresStore;
 
 mod aggregate;
 mod collections;
+mod feed;
 mod imports;
 mod objects;
 mod refs;
@@ -75,5 +77,15 @@ impl IntelStore for PostgresStore {
 
     async fn count_objects(&self, v: &Visibility, q: &ObjectQuery) -> Result<u64, StoreError> {
         objects::count(self, v, q).await
+    }
+
+    async fn objects_added_after(
+        &self,
+        _all: &Unfiltered,
+        stix_type: &str,
+        after: Option<OffsetDateTime>,
+        limit: u32,
+    ) -> Result<Vec<StoredObject>, StoreError> {
+        feed::added_after(self, stix_type, after, limit).await
     }
 }

@@ -20,7 +20,8 @@ use crate::tx::{execute, query, query_opt};
 use crate::{PostgresStore, rows};
 
 /// The columns of a listed object version (`rows::object` reads them with `recipients`).
-const COLUMNS: &str = "seq, collection_id, stix_id, stix_type, version, date_added, spec_version,
+pub(super) const COLUMNS: &str =
+    "seq, collection_id, stix_id, stix_type, version, date_added, spec_version,
     producer_org, producer_user, tlp, pap, revoked, json";
 
 /// Stores the versions not held yet, in one transaction that first locks the one row of

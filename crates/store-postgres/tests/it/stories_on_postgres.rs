@@ -126,3 +126,22 @@ pg_test! {
         assert_eq!(stored, MAX_FAILURE_COUNT);
     }
 }
+
+pg_test! {
+    /// The match index over the store's feed: its rules case by case, then against the SQL
+    /// sharing filter on random worlds (ten on fresh schemas, ten sharing one store).
+    async fn match_index() {
+        let db = TestDb::new().await;
+        let store: Arc<dyn Store> = Arc::new(db.open().await);
+        simpul_store_tests::match_index(store).await;
+        for seed in 0..10 {
+            let db = TestDb::new().await;
+            simpul_store_tests::match_index_matches_policy(Arc::new(db.open().await), seed).await;
+        }
+        let db = TestDb::new().await;
+        let store: Arc<dyn Store> = Arc::new(db.open().await);
+        for seed in 100..110 {
+            simpul_store_tests::match_index_matches_policy(Arc::clone(&store), seed).await;
+        }
+    }
+}

@@ -7,10 +7,11 @@
 //! its audit entry, through `audited`); `filter.rs` compiles the sharing policy's
 //! [`SharingFilter`](simpul_core::access::sharing::SharingFilter) and an
 //! [`ObjectQuery`](simpul_core::intel::store::ObjectQuery) into one `WHERE` clause, so lists, pages
-//! and counts are computed in SQLite and never filtered afterwards.
+//! and counts are computed in SQLite and never filtered afterwards; `feed.rs` is the match index's
+//! unfiltered feed (core's `Unfiltered` proof only).
 
 use async_trait::async_trait;
-use simpul_core::access::Visibility;
+use simpul_core::access::{Unfiltered, Visibility};
 use simpul_core::audit::AuditEvent;
 use simpul_core::intel::store::{
     Inserted, IntelStore, NewObject, ObjectQuery, StoredObject, Versioned,
@@ -24,6 +25,7 @@ use crate::SqliteStore;
 
 mod aggregate;
 mod collections;
+mod feed;
 mod filter;
 mod imports;
 mod objects;
@@ -102,5 +104,16 @@ impl IntelStore for SqliteStore {
             return Ok(0);
         };
         self.read(move |c| objects::count(c, &sql)).await
+    }
+
+    async fn objects_added_after(
+        &self,
+        _all: &Unfiltered,
+        stix_type: &str,
+        after: Option<OffsetDateTime>,
+        limit: u32,
+    ) -> Result<Vec<StoredObject>, StoreError> {
+        let sql = feed::added_after(stix_type, after, limit);
+        self.read(move |c| objects::list(c, &sql)).await
     }
 }

@@ -97,3 +97,17 @@ async fn sharing_matches_policy() {
         simpul_store_tests::sharing_matches_policy(&TestDb::fresh().store, seed).await;
     }
 }
+
+/// The match index over the store's feed: its rules case by case, then against the SQL sharing
+/// filter on random worlds (twenty on fresh databases, ten sharing one).
+#[tokio::test]
+async fn match_index() {
+    simpul_store_tests::match_index(TestDb::fresh().shared()).await;
+    for seed in 0..20 {
+        simpul_store_tests::match_index_matches_policy(TestDb::fresh().shared(), seed).await;
+    }
+    let db = TestDb::fresh();
+    for seed in 100..110 {
+        simpul_store_tests::match_index_matches_policy(db.shared(), seed).await;
+    }
+}

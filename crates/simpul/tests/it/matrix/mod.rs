@@ -22,6 +22,7 @@ mod imports;
 mod intel;
 mod sightings;
 mod intel_changes;
+mod match_;
 
 /// The principals, in column order.
 pub const COLUMNS: [&str; 6] = [
@@ -88,6 +89,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         sightings::rows(ids),
         imports::rows(ids),
         intel_changes::rows(ids),
+        match_::rows(ids),
     ]
     .into_iter()
     .flatten()

@@ -1,0 +1,564 @@
+//! The server's match index: which stored indicators does an observable hit, among those the
+//! principal may see (`POST /api/v1/match`, `simpul match --as`).
+//!
+//! One [`MatchIndex`] per [`Service`] (shared by its clones) holds simpul-matcher's compiled index
+//! over the **latest version of every stored indicator**, one entry per collection and id (the
+//! same indicator shared into two collections is two entries, each with its own audience), with
+//! the inputs of the sharing policy beside each entry: the producing organisation, the TLP, the
+//! named recipients and the collection, whose audience is looked up from the collections as they
+//! stand at the last refresh (so a changed audience applies at the next match).
+//!
+//! **Keeping current.** Every change of an object is a new stored version with a later
+//! `date_added` (new versions, revocations, marking and recipient changes), so the index polls
+//! the store for the versions added after its cursor ([`crate::intel::store::IntelStore::objects_added_after`], in
+//! pages of [`MatchIndex::page`]), oldest first, and applies each: a version older than the one
+//! held is ignored (versions may arrive out of order); a newer one replaces the entry in place
+//! (the matcher removes exactly that entry's keys and inserts the new version's, no rebuild); a
+//! revoked latest version removes it, and so does a latest version that is no longer valid. The
+//! first refresh loads everything the same way, page by page, so memory while loading is the
+//! index plus one page. [`Service::match_view`] and [`Service::match_values`] catch up first, so
+//! a match sees every write acknowledged before it started, on whichever app node it runs (all
+//! nodes poll the one PostgreSQL; no node keeps state of its own that others need). The server
+//! also refreshes in the background so the catch-up is usually empty. Expiry is decided at match
+//! time: an indicator whose `valid_until` has passed (by the service clock) does not hit; its
+//! entry is dropped at the next version, and a restart drops it for good.
+//!
+//! **Who sees a hit.** The refresh reads every indicator whoever may see it, with the internal
+//! grant of [`Action::IndexIntel`] that only core can make ([`Grant::internal_index`]) and the
+//! [`Unfiltered`] proof made from it; every hit then passes [`visible`] with the
+//! viewer's [`Visibility`] before it leaves this module. That is the in-memory face of the
+//! sharing policy: the store stories hold it to the SQL face on random worlds
+//! (`simpul_store_tests::match_index_matches_policy`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use serde_json::Value;
+use simpul_matcher::input::{Raw, Source, canonicalise};
+use simpul_matcher::{Finds, Hit, Index, Route, Slot, Stats};
+use simpul_observable::{Canonical, Context};
+/// The observable type and region a match names (re-exported for the edges).
+pub use simpul_observable::{ObservableType, Region};
+use time::OffsetDateTime;
+
+use crate::Service;
+use crate::access::sharing::visible;
+use crate::access::{Action, Grant, Principal, Unfiltered, Visibility, authorize};
+use crate::error::{CoreError, Invalid};
+use crate::intel::service::observable_context;
+use crate::intel::store::StoredObject;
+use crate::intel::{Audience, CollectionId, SharingFacts, Tlp};
+use crate::org::OrgId;
+use crate::store::StoreError;
+use crate::user::UserId;
+
+/// How many versions one poll of the store reads, unless set ([`Service::with_match_page`]).
+pub const DEFAULT_PAGE: u32 = 2000;
+
+/// The most values one [`Service::match_values`] call takes.
+pub const MAX_VALUES: usize = 4_000_000;
+
+/// The index and its refresh (see the module docs).
+pub struct MatchIndex {
+    state: RwLock<State>,
+    /// One refresh at a time (a match waits for one in progress, then polls itself).
+    refresh: tokio::sync::Mutex<()>,
+    page: u32,
+}
+
+impl std::fmt::Debug for MatchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.read();
+        f.debug_struct("MatchIndex")
+            .field("entries", &s.index.len())
+            .field("cursor", &s.cursor)
+            .field("page", &self.page)
+            .finish()
+    }
+}
+
+/// What the index knows.
+#[derive(Default)]
+struct State {
+    index: Index,
+    /// The latest version of each (collection, id) seen, and its entry when it has one.
+    latest: HashMap<(CollectionId, Box<str>), Latest>,
+    /// The sharing facts of each entry, by slot.
+    entries: Vec<Option<Entry>>,
+    /// Each collection's audience, as of the last refresh.
+    audiences: HashMap<CollectionId, Audience>,
+    /// The `date_added` of the last version applied.
+    cursor: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Latest {
+    /// Its version, in microseconds since the epoch.
+    version: i64,
+    slot: Option<Slot>,
+}
+
+/// The sharing policy's inputs for one entry (its audience is its collection's).
+#[derive(Debug)]
+struct Entry {
+    collection: CollectionId,
+    producer_org: OrgId,
+    tlp: Tlp,
+    recipients: Box<[UserId]>,
+    route: Route,
+}
+
+fn micros(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1000).unwrap_or(i64::MAX)
+}
+
+impl State {
+    /// Applies one stored version (see the module docs).
+    fn apply(&mut self, o: &StoredObject, now: OffsetDateTime) {
+        if self.cursor.is_none_or(|c| c < o.date_added) {
+            self.cursor = Some(o.date_added);
+        }
+        if o.stix_type != "indicator" {
+            return;
+        }
+        let version = micros(o.version);
+        let key = (o.collection, Box::<str>::from(o.stix_id.as_str()));
+        if let Some(held) = self.latest.get(&key) {
+            if held.version >= version {
+                return;
+            }
+            if let Some(s) = held.slot {
+                self.index.remove_slot(s);
+                if let Some(e) = self.entries.get_mut(s.index()) {
+                    *e = None;
+                }
+            }
+        }
+        // Not matchable (another pattern type, a pattern that does not parse, revoked, expired):
+        // remembered as the latest version, without an entry.
+        let added = if o.revoked {
+            None
+        } else {
+            serde_json::from_str::<Value>(&o.json)
+                .ok()
+                .and_then(|v| self.index.insert(&v, now).ok().flatten())
+        };
+        let slot = added.map(|(slot, route)| {
+            let i = slot.index();
+            if self.entries.len() <= i {
+                self.entries.resize_with(i + 1, || None);
+            }
+            self.entries[i] = Some(Entry {
+                collection: o.collection,
+                producer_org: o.producer_org,
+                tlp: o.tlp,
+                recipients: o.recipients.clone().into_boxed_slice(),
+                route,
+            });
+            slot
+        });
+        self.latest.insert(key, Latest { version, slot });
+    }
+}
+
+impl MatchIndex {
+    fn new(page: u32) -> Self {
+        Self {
+            state: RwLock::default(),
+            refresh: tokio::sync::Mutex::new(()),
+            page: page.max(1),
+        }
+    }
+
+    /// How many versions one poll of the store reads.
+    pub fn page(&self) -> u32 {
+        self.page
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Default for MatchIndex {
+    fn default() -> Self {
+        Self::new(DEFAULT_PAGE)
+    }
+}
+
+/// What a refresh did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Refreshed {
+    /// Versions read from the store.
+    pub versions: usize,
+    /// Entries (collection × indicator) held afterwards.
+    pub entries: usize,
+}
+
+impl Service {
+    /// The same service with a fresh match index that polls `page` versions at a time (tests
+    /// use small pages to exercise paging).
+    #[must_use]
+    pub fn with_match_page(mut self, page: u32) -> Self {
+        self.matching = Arc::new(MatchIndex::new(page));
+        self
+    }
+
+    /// Brings the match index up to every version the store holds (see the module docs): the
+    /// first call loads them all, page by page; later calls read what was added since. Reads every
+    /// indicator, whoever may see it, with core's internal grant; nothing read leaves core except
+    /// through [`MatchReader`]'s sharing filter.
+    pub async fn refresh_match_index(&self) -> Result<Refreshed, CoreError> {
+        let ix = Arc::clone(&self.matching);
+        let _one = ix.refresh.lock().await;
+        let grant = Grant::internal_index();
+        let all = Unfiltered::of(&grant)
+            .ok_or_else(|| StoreError::Backend("the internal grant is not IndexIntel".into()))?;
+        let store = self.store(&grant);
+        let mut versions = 0;
+        loop {
+            let cursor = ix.read().cursor;
+            let page = store
+                .objects_added_after(&all, "indicator", cursor, ix.page)
+                .await?;
+            let n = page.len();
+            if n == 0 {
+                break;
+            }
+            versions += n;
+            let now = self.now();
+            let target = Arc::clone(&ix);
+            // Parsing and compiling a page of patterns is CPU work: off the async threads.
+            tokio::task::spawn_blocking(move || {
+                let mut s = target.write();
+                for o in &page {
+                    s.apply(o, now);
+                }
+            })
+            .await
+            .map_err(|e| StoreError::Backend(format!("match index task failed: {e}")))?;
+            if n < ix.page as usize {
+                break;
+            }
+        }
+        // After the versions: every collection they name exists by then (objects refer to it).
+        let audiences = store
+            .list_collections()
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.audience))
+            .collect();
+        let mut s = ix.write();
+        s.audiences = audiences;
+        Ok(Refreshed {
+            versions,
+            entries: s.index.len(),
+        })
+    }
+
+    /// A view of the match index for `p`, caught up with the store: its hits are only those `p`
+    /// may see. The operator sees none (commands act as a named user).
+    pub async fn match_view(&self, p: &Principal) -> Result<MatchView, CoreError> {
+        let grant = authorize(p, Action::ReadIntel)?;
+        let visibility = Visibility::of(&grant);
+        self.refresh_match_index().await?;
+        Ok(MatchView {
+            index: Arc::clone(&self.matching),
+            visibility,
+            now: self.now(),
+            ctx: p
+                .as_user()
+                .map_or_else(Context::new, |u| observable_context(&u.org)),
+        })
+    }
+
+    /// Prepares matching `values` for `p` (REST `POST /match`): each value trimmed, of type `ty`
+    /// or, when `None`, of the type it names as `type|value`, or detected (blank values and
+    /// undetected ones are skipped); hits name the value as sent. National forms are read
+    /// in `region` or else `p`'s organisation's country. A value that is not valid for the type
+    /// named is an error with its position as path (`/3`); nothing is matched then.
+    pub async fn match_values(
+        &self,
+        p: &Principal,
+        values: Vec<String>,
+        ty: Option<ObservableType>,
+        region: Option<Region>,
+    ) -> Result<MatchValues, CoreError> {
+        if values.len() > MAX_VALUES {
+            return Err(
+                Invalid::new("", format!("at most {MAX_VALUES} values in one request")).into(),
+            );
+        }
+        let view = self.match_view(p).await?;
+        let ctx = region.map_or_else(|| view.ctx, Context::with_region);
+        let keys = tokio::task::spawn_blocking(move || keys_of(values, ty, &ctx))
+            .await
+            .map_err(|e| StoreError::Backend(format!("match task failed: {e}")))??;
+        Ok(MatchValues {
+            view,
+            keys,
+            next: 0,
+            finds: Finds::default(),
+        })
+    }
+}
+
+fn keys_of(
+    values: Vec<String>,
+    ty: Option<ObservableType>,
+    ctx: &Context,
+) -> Result<Vec<(String, Canonical)>, Invalid> {
+    let mut out = Vec::with_capacity(values.len());
+    for (i, v) in values.into_iter().enumerate() {
+        let value = v.trim();
+        if value.is_empty() {
+            continue;
+        }
+        // Without a type for all, a value may name its own as `type|value` (the form of
+        // `Canonical`'s text and of `GET /objects?observable=`).
+        let typed = ty
+            .is_none()
+            .then(|| value.split_once('|'))
+            .flatten()
+            .and_then(|(t, v)| t.parse::<ObservableType>().ok().map(|t| (t, v)));
+        let raw = match typed {
+            Some((t, v)) => Raw {
+                value: v.to_owned(),
+                ty: Some(t),
+                strict: true,
+            },
+            None => Raw {
+                value: value.to_owned(),
+                ty,
+                strict: ty.is_some(),
+            },
+        };
+        match canonicalise(&raw, ctx) {
+            Ok(Some(c)) => out.push((value.to_owned(), c)),
+            Ok(None) => {}
+            Err(why) => return Err(Invalid::new(format!("/{i}"), why)),
+        }
+    }
+    Ok(out)
+}
+
+/// The match index as one principal sees it, at one instant (see [`Service::match_view`]).
+#[derive(Debug, Clone)]
+pub struct MatchView {
+    index: Arc<MatchIndex>,
+    visibility: Visibility,
+    now: OffsetDateTime,
+    ctx: Context,
+}
+
+impl MatchView {
+    /// The instant the view matches at (validity of indicators).
+    pub fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+
+    /// The principal's normalisation context: their organisation's country as the region of
+    /// national phone numbers and bank accounts.
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// The index, for matching (a read lock: refreshes wait until it is dropped).
+    pub fn read(&self) -> MatchReader<'_> {
+        MatchReader {
+            state: self.index.read(),
+            visibility: &self.visibility,
+        }
+    }
+}
+
+/// The match index read for one principal: a [`Source`] for the matching loop whose hits are
+/// only the indicators the principal may see.
+pub struct MatchReader<'a> {
+    state: RwLockReadGuard<'a, State>,
+    visibility: &'a Visibility,
+}
+
+impl std::fmt::Debug for MatchReader<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MatchReader")
+            .field("entries", &self.state.index.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MatchReader<'_> {
+    /// Whether the viewer may see entry `e`: [`visible`] over its facts, with its
+    /// collection's audience as of the last refresh.
+    fn admits(&self, e: &Entry) -> bool {
+        let Some(audience) = self.state.audiences.get(&e.collection) else {
+            return false;
+        };
+        let facts = SharingFacts {
+            producer_org: e.producer_org,
+            tlp: e.tlp,
+            recipients: e.recipients.to_vec(),
+            audience: audience.clone(),
+        };
+        visible(self.visibility, &facts)
+    }
+
+    /// The entry at `slot`, if the viewer may see it.
+    fn admitted(&self, slot: Slot) -> Option<&Entry> {
+        let e = self.state.entries.get(slot.index())?.as_ref()?;
+        self.admits(e).then_some(e)
+    }
+}
+
+impl Source for MatchReader<'_> {
+    /// The hits of [`Index::find`] that the sharing policy admits for the viewer, each with the
+    /// stored TLP (the marking, or the collection's default for unmarked objects) and collection.
+    fn hits(
+        &self,
+        observable: &str,
+        c: &Canonical,
+        now: OffsetDateTime,
+        scratch: &mut Finds,
+        emit: &mut dyn FnMut(&Hit<'_>),
+    ) {
+        self.state.index.find(c, now, scratch);
+        for f in scratch.found() {
+            let Some(e) = self.admitted(f.slot) else {
+                continue;
+            };
+            let Some(ind) = self.state.index.indicator(f.slot) else {
+                continue;
+            };
+            let mut hit = Hit::found(observable, c, ind, scratch, f);
+            hit.tlp = Some(e.tlp.as_str());
+            hit.collection = Some(e.collection.to_string());
+            emit(&hit);
+        }
+    }
+
+    /// Counts of the entries the viewer may see (never of the others: a count is a read too).
+    fn stats(&self) -> Stats {
+        let mut st = Stats::default();
+        for e in self.state.entries.iter().flatten() {
+            if !self.admits(e) {
+                continue;
+            }
+            st.indicators += 1;
+            match e.route {
+                Route::Indexed => st.indexed += 1,
+                Route::Residual => st.residual += 1,
+                Route::Never(_) => st.never += 1,
+            }
+        }
+        st
+    }
+}
+
+/// A prepared match of many values (see [`Service::match_values`]), run chunk by chunk so that
+/// the read lock is held briefly and the answer can stream.
+#[derive(Debug)]
+pub struct MatchValues {
+    view: MatchView,
+    keys: Vec<(String, Canonical)>,
+    next: usize,
+    finds: Finds,
+}
+
+impl MatchValues {
+    /// How many values have a canonical key (are matched).
+    pub fn observables(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Appends to `out` the hits of the next (at most) `n` values, one JSON line each (the fields
+    /// of `simpul match`); `false` once every value is done.
+    pub fn next_chunk(&mut self, n: usize, out: &mut Vec<u8>) -> bool {
+        let end = self.keys.len().min(self.next.saturating_add(n.max(1)));
+        let reader = self.view.read();
+        for (raw, c) in &self.keys[self.next..end] {
+            reader.hits(raw, c, self.view.now, &mut self.finds, &mut |hit| {
+                if serde_json::to_writer(&mut *out, hit).is_ok() {
+                    out.push(b'\n');
+                }
+            });
+        }
+        self.next = end;
+        self.next < self.keys.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rss_bytes() -> u64 {
+        let s = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+        let pages: u64 = s
+            .split_whitespace()
+            .nth(1)
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(0);
+        pages * 4096
+    }
+
+    /// Memory of the server's match index per indicator: `SIMPUL_MATCH_MEMORY_N` (default 1M)
+    /// domain indicators with a name, a TLP marking, a creator and (half) `valid_until`, in one
+    /// collection, applied as the refresh applies stored versions; prints the growth of resident
+    /// memory per indicator (index, entries and the latest-version map together). A measurement,
+    /// not a test: `cargo test -p simpul-core match_index_memory -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement that prints bytes per indicator; no threshold"]
+    #[allow(clippy::unwrap_used)]
+    fn match_index_memory() {
+        let n: u64 = std::env::var("SIMPUL_MATCH_MEMORY_N")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1_000_000);
+        let now = time::macros::datetime!(2026-06-01 00:00 UTC);
+        let t = time::macros::datetime!(2026-01-01 00:00 UTC);
+        let collection = CollectionId(uuid::Uuid::new_v4());
+        let org = OrgId(uuid::Uuid::new_v4());
+        let user = UserId(uuid::Uuid::new_v4());
+        let rss0 = rss_bytes();
+        let mut s = State::default();
+        for i in 0..n {
+            let id = format!("indicator--{:08x}-0000-4000-8000-{:012x}", i, i * 7);
+            let until = if i % 2 == 0 {
+                r#","valid_until":"2030-01-01T00:00:00Z""#
+            } else {
+                ""
+            };
+            let json = format!(
+                r#"{{"type":"indicator","spec_version":"2.1","id":"{id}","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","name":"Phishing site {i}","pattern_type":"stix","pattern":"[domain-name:value = 'login-{i}.bank-verify.example']","valid_from":"2026-01-01T00:00:00Z"{until},"created_by_ref":"identity--11111111-1111-4111-8111-{:012x}","object_marking_refs":["marking-definition--f88d31f6-486f-44da-b317-01333bde0b82"]}}"#,
+                i % 11
+            );
+            let o = StoredObject {
+                collection,
+                stix_id: id,
+                stix_type: "indicator".into(),
+                version: t,
+                date_added: t + time::Duration::microseconds(i64::try_from(i).unwrap()),
+                spec_version: "2.1".into(),
+                producer_org: org,
+                producer_user: user,
+                tlp: Tlp::Amber,
+                pap: None,
+                recipients: Vec::new(),
+                revoked: false,
+                json,
+            };
+            s.apply(&o, now);
+        }
+        let rss1 = rss_bytes();
+        assert_eq!(s.index.len() as u64, n);
+        println!(
+            "match index: {n} indicators, resident memory grew {} MiB = {:.0} bytes per indicator",
+            rss1.saturating_sub(rss0) / (1 << 20),
+            rss1.saturating_sub(rss0) as f64 / n as f64
+        );
+    }
+}
