@@ -40,6 +40,7 @@ fn object(c: &Collection, by: &User, n: u32) -> NewObject {
         recipients: Vec::new(),
         revoked: false,
         observables: vec![format!("domain|import{n}.example")],
+        refs: Vec::new(),
         text: String::new(),
     }
 }

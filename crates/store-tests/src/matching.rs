@@ -88,6 +88,7 @@ fn version(
         revoked,
         json,
         observables: Vec::new(),
+        refs: Vec::new(),
         text: String::new(),
     }
 }

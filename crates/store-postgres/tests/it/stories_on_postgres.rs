@@ -53,9 +53,19 @@ pg_test! {
     async fn references() {
         let db = TestDb::new().await;
         simpul_store_tests::references(&db.open().await).await;
+    }
+}
+
+pg_test! {
     async fn imports() {
+        let db = TestDb::new().await;
         simpul_store_tests::imports(&db.open().await).await;
+    }
+}
+
+pg_test! {
     async fn object_versions() {
+        let db = TestDb::new().await;
         simpul_store_tests::object_versions(&db.open().await).await;
     }
 }

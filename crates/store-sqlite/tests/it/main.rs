@@ -84,8 +84,14 @@ async fn intel() {
 #[tokio::test]
 async fn references() {
     simpul_store_tests::references(&TestDb::fresh().store).await;
+}
+
+#[tokio::test]
 async fn imports() {
     simpul_store_tests::imports(&TestDb::fresh().store).await;
+}
+
+#[tokio::test]
 async fn object_versions() {
     simpul_store_tests::object_versions(&TestDb::fresh().store).await;
 }

@@ -217,9 +217,24 @@ async fn every_documented_response_is_what_the_handler_answers() {
         (
             Method::GET,
             "/api/v1/observables/domain/Evil.Example.?limit=5".into(),
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/match".into(),
+            Some(json!([
+                "evil.example",
+                "http://evil.example/x",
+                "nothing.example"
+            ])),
+        ),
+        (
             Method::PATCH,
             format!("/api/v1/collections/{COLLECTION}"),
             Some(json!({"description": "Still us two", "alias": null, "read_only_orgs": []})),
+        ),
+        (
+            Method::POST,
             format!("/api/v1/objects/{OBJECT}/versions"),
             Some(crate::world::indicator(
                 OBJECT,
@@ -227,12 +242,19 @@ async fn every_documented_response_is_what_the_handler_answers() {
                 "evil.example",
                 "2026-02-01T00:00:00.000Z",
             )),
+        ),
+        (
             Method::PUT,
             format!("/api/v1/objects/{OBJECT}/marking"),
             Some(json!({"tlp": "amber"})),
+        ),
+        (
             Method::PUT,
             format!("/api/v1/objects/{OBJECT}/recipients"),
             Some(json!({"recipients": ["sa@regional.example"]})),
+        ),
+        (
+            Method::POST,
             format!("/api/v1/objects/{OBJECT}/revoke"),
             None,
         ),
