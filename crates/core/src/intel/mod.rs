@@ -14,11 +14,11 @@ use crate::org::{OrgId, string_enum};
 use crate::user::{CommunityId, UserId};
 
 pub mod aggregate;
+pub mod changes;
+pub mod collection_change;
 pub mod correlation;
 pub mod imports;
 pub mod imports_store;
-pub mod changes;
-pub mod collection_change;
 mod ingest;
 pub mod matching;
 pub mod observables;

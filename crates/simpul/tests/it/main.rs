@@ -8,9 +8,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cli;
+mod collection_changes;
 mod correlation;
 mod durability;
-mod collection_changes;
 mod hardening;
 mod helpers;
 mod identity;

@@ -20,9 +20,9 @@ mod directory;
 mod identity;
 mod imports;
 mod intel;
-mod sightings;
 mod intel_changes;
 mod match_;
+mod sightings;
 
 /// The principals, in column order.
 pub const COLUMNS: [&str; 6] = [
