@@ -6,7 +6,8 @@
 # program, transactions of 2,000 with prepared statements; PostgreSQL: COPY). Builds in release.
 #
 # IMPORT_N (default 1000000) objects; IMPORT_POSTGRES (default postgres://postgres@127.0.0.1:5432/test,
-# empty to skip PostgreSQL). Quick run: IMPORT_N=100000 bench/import.sh
+# empty to skip PostgreSQL); IMPORT_NO_BUILD=1 uses the release binaries as built. Quick run:
+# IMPORT_N=100000 bench/import.sh
 set -euo pipefail
 source "$(dirname "$0")/../.ci/lib.sh"
 cd "$SIMPUL_ROOT"
@@ -15,8 +16,10 @@ PG=${IMPORT_POSTGRES-postgres://postgres@127.0.0.1:5432/test}
 OUT=${IMPORT_OUT:-$SIMPUL_ROOT/bench/out/import}
 rm -rf "$OUT"
 mkdir -p "$OUT"
-cargo build --quiet --release -p simpul
-cargo build --quiet --release -p simpul-store-sqlite --example bareinsert
+if [ -z "${IMPORT_NO_BUILD:-}" ]; then
+  cargo build --quiet --release -p simpul
+  cargo build --quiet --release -p simpul-store-sqlite --example bareinsert
+fi
 BIN="$SIMPUL_ROOT/target/release"
 echo "== generating $N indicators"
 python3 bench/import_gen.py "$N" "$OUT/indicators.jsonl"
@@ -48,7 +51,7 @@ if [ -n "$PG" ]; then
   S=bench_import_$$
   T=bench_bare_$$
   psql -q "$PG" -c "CREATE SCHEMA $S; CREATE SCHEMA $T;"
-  trap 'psql -q "$PG" -c "DROP SCHEMA IF EXISTS $S CASCADE; DROP SCHEMA IF EXISTS $T CASCADE;"' EXIT
+  trap 'psql -q "$PG" -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS $S CASCADE; DROP SCHEMA IF EXISTS $T CASCADE;"' EXIT
   SEP='?'; case "$PG" in *\?*) SEP='&';; esac
   URL_S="$PG${SEP}options=-csearch_path%3D$S"
   URL_T="$PG${SEP}options=-csearch_path%3D$T"

@@ -52,9 +52,9 @@ pub enum Found<'a> {
 /// `objects` is not an array), with its position in the message.
 pub fn read(reader: impl Read, mut on: impl FnMut(At, Found<'_>)) -> Result<(), Invalid> {
     let mut r = BufReader::with_capacity(1 << 16, reader);
-    let first = match skip_space(&mut r)? {
-        None => return Ok(()),
-        Some(b) => b,
+    let (first, blank) = skip_space(&mut r)?;
+    let Some(first) = first else {
+        return Ok(());
     };
     if first != b'{' {
         return document(r, first == b'[', &mut on);
@@ -63,10 +63,14 @@ pub fn read(reader: impl Read, mut on: impl FnMut(At, Found<'_>)) -> Result<(), 
     let mut line = Vec::new();
     let complete = first_line(&mut r, &mut line, MAX_LINE_BYTES)?;
     let whole_value = complete && simpul_stix::parse_json(trim(&line)).is_ok();
-    if whole_value && skip_space(&mut r)?.is_some() {
-        let mut index = 0;
-        emit_line(1, &line, &mut index, &mut on);
-        return lines(r, 2, &mut index, &mut on);
+    if whole_value {
+        let (next, more_blank) = skip_space(&mut r)?;
+        if next.is_some() {
+            let mut index = 0;
+            let n = blank + 1;
+            emit_line(n, &line, &mut index, &mut on);
+            return lines(r, n + 1 + more_blank, &mut index, &mut on);
+        }
     }
     document(std::io::Cursor::new(line).chain(r), false, &mut on)
 }
@@ -244,28 +248,28 @@ fn read_error(e: &std::io::Error) -> Invalid {
     Invalid::new("", format!("read error: {e}"))
 }
 
-/// Skips white space (and a UTF-8 byte order mark at the start); the next byte, unread, or `None`
-/// at the end.
-fn skip_space(r: &mut impl BufRead) -> Result<Option<u8>, Invalid> {
+/// Skips white space (and a UTF-8 byte order mark); the next byte, unread (`None` at the end), and
+/// how many line ends were skipped.
+fn skip_space(r: &mut impl BufRead) -> Result<(Option<u8>, u64), Invalid> {
+    let mut newlines = 0u64;
     loop {
         let buf = r.fill_buf().map_err(|e| read_error(&e))?;
         if buf.is_empty() {
-            return Ok(None);
+            return Ok((None, newlines));
         }
         if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
             r.consume(3);
             continue;
         }
-        match buf.iter().position(|c| !c.is_ascii_whitespace()) {
-            Some(i) => {
-                let b = buf[i];
-                r.consume(i);
-                return Ok(Some(b));
-            }
-            None => {
-                let n = buf.len();
-                r.consume(n);
-            }
+        let end = buf
+            .iter()
+            .position(|c| !c.is_ascii_whitespace())
+            .unwrap_or(buf.len());
+        newlines += buf[..end].iter().filter(|&&c| c == b'\n').count() as u64;
+        let next = buf.get(end).copied();
+        r.consume(end);
+        if next.is_some() {
+            return Ok((next, newlines));
         }
     }
 }
@@ -382,11 +386,15 @@ mod tests {
             units(lines).unwrap(),
             [
                 "0 line 1 a",
-                "1 line 3 bad: column 7: EOF while parsing a value",
+                "1 line 3 bad: column 6: EOF while parsing a value",
                 "2 line 4 /0 b",
                 "3 line 5 /objects/0 c",
                 "4 line 6 bad: expected a STIX object, array or bundle, found integer",
             ]
+        );
+        assert_eq!(
+            units("\n\n{\"id\":\"a\"}\n\n\n{\"id\":\"b\"}").unwrap(),
+            ["0 line 3 a", "1 line 6 b"]
         );
         assert_eq!(
             At {

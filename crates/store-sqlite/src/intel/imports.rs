@@ -224,7 +224,10 @@ impl ImportStore for SqliteStore {
 
     async fn analyze_intel(&self) -> Result<(), StoreError> {
         self.write(|c| {
-            c.execute_batch("ANALYZE objects; ANALYZE object_observables; PRAGMA optimize;")?;
+            // Sampled (`analysis_limit`): the statistics of a large table in bounded time.
+            c.execute_batch(
+                "PRAGMA analysis_limit = 1000; ANALYZE objects; ANALYZE object_observables;",
+            )?;
             Ok(())
         })
         .await
