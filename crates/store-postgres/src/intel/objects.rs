@@ -133,8 +133,8 @@ pub(super) async fn insert_in(
     .map(|r| rows::value(r, "objects", "seq"))
     .collect::<Result<_, _>>()?;
     seqs.sort_unstable();
-    super::refs::insert(tx, &seqs, &new).await?;
     write_versions(tx, &seqs, &new).await?;
+    super::refs::insert(tx, &seqs, &new).await?;
     execute(
         tx,
         "UPDATE intel_clock SET last_added = $1 WHERE id = 1",
