@@ -338,3 +338,21 @@ pub async fn web_login(
         .await
         .unwrap()
 }
+
+/// Sends `method path` to the app, with a bearer token and a JSON body when given.
+pub async fn call(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    auth: Option<&str>,
+    body: Option<&serde_json::Value>,
+) -> reqwest::Response {
+    let mut req = app.client.request(method, app.url(path));
+    if let Some(t) = auth {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(b);
+    }
+    req.send().await.unwrap()
+}

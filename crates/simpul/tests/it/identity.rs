@@ -6,25 +6,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use simpul_core::Principal;
 
-use crate::helpers::TestApp;
+use crate::helpers::call;
 use crate::world::{token, world};
-
-async fn call(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    auth: Option<&str>,
-    body: Option<&Value>,
-) -> reqwest::Response {
-    let mut req = app.client.request(method, app.url(path));
-    if let Some(t) = auth {
-        req = req.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        req = req.json(b);
-    }
-    req.send().await.unwrap()
-}
 
 #[tokio::test]
 async fn token_scopes_expiry_and_revocation() {

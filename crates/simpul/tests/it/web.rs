@@ -5,25 +5,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use simpul_core::Principal;
 
-use crate::helpers::{TestApp, no_redirects, set_cookie, shown_secret};
+use crate::helpers::{call, no_redirects, set_cookie, shown_secret};
 use crate::world::world;
-
-async fn call(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    auth: Option<&str>,
-    body: Option<&Value>,
-) -> reqwest::Response {
-    let mut req = app.client.request(method, app.url(path));
-    if let Some(t) = auth {
-        req = req.bearer_auth(t);
-    }
-    if let Some(b) = body {
-        req = req.json(b);
-    }
-    req.send().await.unwrap()
-}
 
 #[tokio::test]
 async fn web_session_cookie_and_csrf() {
