@@ -55,7 +55,7 @@ pass() {
     --checks not_a_server_error,response_schema_conformance \
     --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-50}" \
     --phases examples,coverage,fuzzing \
-    --workers 2 \
+    --workers 1 \
     --request-timeout 30 \
     --report junit --report-junit-path "$data/$name.xml" \
     --no-color "$@") 2>&1 | tee "$data/$name.log"
