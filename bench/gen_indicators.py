@@ -3,8 +3,8 @@
 benchmarks (bench/objects.sh): phishing domains and URLs, hosts, phone numbers and wallets, each
 with a name and description whose words text search can find, at mixed TLP levels.
 
-usage: gen_indicators.py N OUT.jsonl VALUES.txt WORDS.txt [SEED]
-VALUES.txt receives one observable value per 1,000 indicators (for `observable=` queries);
+usage: gen_indicators.py N OUT.jsonl [VALUES.txt WORDS.txt [SEED]]
+(bench/objects.sh, bench/import.sh.) VALUES.txt receives one observable value per 1,000 indicators (for `observable=` queries);
 WORDS.txt the words names are made of (for `q=` queries)."""
 import json
 import random
@@ -21,7 +21,9 @@ WORDS = ("parcel tax refund wallet bonus bank alert prize claim job offer invest
 
 
 def main():
-    n, out, values_path, words_path = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+    n, out = int(sys.argv[1]), sys.argv[2]
+    values_path = sys.argv[3] if len(sys.argv) > 3 else None
+    words_path = sys.argv[4] if len(sys.argv) > 4 else None
     rnd = random.Random(int(sys.argv[5]) if len(sys.argv) > 5 else 20261201)
     values = []
     with open(out, "w") as f:
@@ -65,10 +67,12 @@ def main():
             }
             f.write(json.dumps(obj, separators=(",", ":")))
             f.write("\n")
-    with open(values_path, "w") as f:
-        f.write("\n".join(values) + "\n")
-    with open(words_path, "w") as f:
-        f.write("\n".join(WORDS) + "\n")
+    if values_path:
+        with open(values_path, "w") as f:
+            f.write("\n".join(values) + "\n")
+    if words_path:
+        with open(words_path, "w") as f:
+            f.write("\n".join(WORDS) + "\n")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@
 # same rows inserted without simpul into the same tables and indexes (SQLite: a small rusqlite
 # program, transactions of 2,000 with prepared statements; PostgreSQL: COPY). Builds in release.
 #
+# The indicators come from bench/gen_indicators.py (random ids, mixed TLP, five observable types).
+#
 # IMPORT_N (default 1000000) objects; IMPORT_POSTGRES (default postgres://postgres@127.0.0.1:5432/test,
 # empty to skip PostgreSQL); IMPORT_NO_BUILD=1 uses the release binaries as built. Quick run:
 # IMPORT_N=100000 bench/import.sh
@@ -22,7 +24,7 @@ if [ -z "${IMPORT_NO_BUILD:-}" ]; then
 fi
 BIN="$SIMPUL_ROOT/target/release"
 echo "== generating $N indicators"
-python3 bench/import_gen.py "$N" "$OUT/indicators.jsonl"
+python3 bench/gen_indicators.py "$N" "$OUT/indicators.jsonl"
 ls -l "$OUT/indicators.jsonl"
 
 # setup DB_ARGS...: an organisation, an analyst and a collection; prints the collection id.
@@ -42,9 +44,12 @@ echo "== SQLite"
 DATA="$OUT/sqlite"
 C=$(setup --data "$DATA")
 cp "$DATA/simpul.db" "$OUT/bare.db"
+cp "$DATA/simpul.db" "$OUT/bare_default_cache.db"
 timed sqlite_simpul "$BIN/simpul" --data "$DATA" import "$OUT/indicators.jsonl" --as an@bench.example \
   --collection "$C" | tee "$OUT/sqlite_simpul.out"
 "$BIN/examples/bareinsert" "$DATA/simpul.db" "$OUT/bare.db" | tee "$OUT/sqlite_bare.json"
+"$BIN/examples/bareinsert" "$DATA/simpul.db" "$OUT/bare_default_cache.db" --default-cache \
+  | tee "$OUT/sqlite_bare_default_cache.json"
 
 if [ -n "$PG" ]; then
   echo "== PostgreSQL"
@@ -90,6 +95,8 @@ bare = json.load(open(f"{out}/sqlite_bare.json"))
 print(f"SQLite  simpul import: {n / s:>10,.0f} objects/s ({s:.1f} s, peak RSS {rss('sqlite_simpul'):.0f} MiB)")
 print(f"SQLite  bare insert:   {bare['per_s']:>10,.0f} objects/s ({bare['seconds']:.1f} s)")
 print(f"SQLite  ratio simpul/bare: {n / s / bare['per_s']:.2f}")
+small = json.load(open(f"{out}/sqlite_bare_default_cache.json"))
+print(f"SQLite  bare insert, SQLite's default 2 MiB page cache: {small['per_s']:>10,.0f} objects/s ({small['seconds']:.1f} s)")
 if os.path.exists(f"{out}/pg_copy.span"):
     p = wall("pg_simpul")
     a, b = map(float, open(f"{out}/pg_copy.span").read().split())

@@ -10,9 +10,10 @@ use time::OffsetDateTime;
 
 use crate::Tlp;
 use crate::compile::{Entry, Never, Plan, plan};
+use crate::found::{Finds, Found, Part};
 use crate::indicator::{IndicatorError, format_micros, micros, read};
+use crate::slots::{CidrTable, Map, Slots, add_to, remove_from};
 
-type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 type Set<K> = HashSet<K, foldhash::fast::RandomState>;
 
 /// A handle to an indicator in the index, valid until the index is next changed (a slot from
@@ -26,77 +27,6 @@ impl Slot {
     #[must_use]
     pub fn index(self) -> usize {
         self.0 as usize
-    }
-}
-
-/// Which part of an observable an indicator matched (see [`Index::find`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Part {
-    /// The value itself (for an address, also inside an indicator's block).
-    Value,
-    /// A URL's host: a domain, or an address (also inside an indicator's block).
-    Host,
-    /// A parent domain of the domain, or of the URL's host, against a domain-suffix indicator
-    /// (`LIKE '%.example.com'` and the suffix shapes of `MATCHES`).
-    ParentDomain,
-}
-
-impl Part {
-    /// Its name in a hit: `host`, `parent-domain`; `None` for the value itself.
-    #[must_use]
-    pub fn name(self) -> Option<&'static str> {
-        match self {
-            Part::Value => None,
-            Part::Host => Some("host"),
-            Part::ParentDomain => Some("parent-domain"),
-        }
-    }
-}
-
-/// One indicator an observable hit, and by which part of it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Found {
-    /// The indicator.
-    pub slot: Slot,
-    /// What matched it.
-    pub part: Part,
-    /// For a parent domain: its byte offset in the domain (the value's, or the URL's host's).
-    at: u16,
-}
-
-/// What [`Index::find`] found for one observable; reused from call to call.
-#[derive(Debug, Clone, Default)]
-pub struct Finds {
-    found: Vec<Found>,
-    host: Option<Canonical>,
-}
-
-impl Finds {
-    /// The indicators hit, each once (by the first of value, host, parent domain that hit it).
-    #[must_use]
-    pub fn found(&self) -> &[Found] {
-        &self.found
-    }
-
-    /// The URL's host as a key, when the observable was a URL with a host.
-    #[must_use]
-    pub fn host(&self) -> Option<&Canonical> {
-        self.host.as_ref()
-    }
-
-    /// The key that `f` matched when a part of the observable `c` did: the URL's host, or the
-    /// parent domain; `None` when the whole value matched.
-    #[must_use]
-    pub fn matched<'a>(&'a self, c: &'a Canonical, f: &Found) -> Option<&'a str> {
-        match f.part {
-            Part::Value => None,
-            Part::Host => self.host.as_ref().map(Canonical::key),
-            Part::ParentDomain => self
-                .host
-                .as_ref()
-                .map_or(c.key(), Canonical::key)
-                .get(usize::from(f.at)..),
-        }
     }
 }
 
@@ -155,122 +85,6 @@ enum Kind {
 struct Record {
     meta: Indicator,
     kind: Kind,
-}
-
-/// Slot lists: almost every key names one indicator.
-#[derive(Debug, Clone)]
-enum Slots {
-    One(u32),
-    Many(Vec<u32>),
-}
-
-impl Slots {
-    fn push(&mut self, s: u32) {
-        match self {
-            Slots::One(a) if *a != s => *self = Slots::Many(vec![*a, s]),
-            Slots::One(_) => {}
-            Slots::Many(v) => {
-                if !v.contains(&s) {
-                    v.push(s);
-                }
-            }
-        }
-    }
-    /// Removes `s`; `true` when empty afterwards.
-    fn remove(&mut self, s: u32) -> bool {
-        match self {
-            Slots::One(a) => *a == s,
-            Slots::Many(v) => {
-                v.retain(|x| *x != s);
-                match v.as_slice() {
-                    [] => true,
-                    [one] => {
-                        *self = Slots::One(*one);
-                        false
-                    }
-                    _ => false,
-                }
-            }
-        }
-    }
-    fn as_slice(&self) -> &[u32] {
-        match self {
-            Slots::One(a) => std::slice::from_ref(a),
-            Slots::Many(v) => v,
-        }
-    }
-}
-
-fn add_to<K: std::hash::Hash + Eq>(m: &mut Map<K, Slots>, k: K, s: u32) {
-    m.entry(k)
-        .and_modify(|e| e.push(s))
-        .or_insert(Slots::One(s));
-}
-
-fn remove_from<K, Q>(m: &mut Map<K, Slots>, k: &Q, s: u32)
-where
-    K: std::hash::Hash + Eq + std::borrow::Borrow<Q>,
-    Q: std::hash::Hash + Eq + ?Sized,
-{
-    if m.get_mut(k).is_some_and(|e| e.remove(s)) {
-        m.remove(k);
-    }
-}
-
-/// CIDR blocks by prefix length: one hash map per length, keyed by the network address, and the
-/// sorted list of lengths in use. A point query masks the address once per length in use
-/// (at most 33 for IPv4, 129 for IPv6; a few in practice) — a level-per-length prefix table,
-/// updated in place.
-#[derive(Debug)]
-struct CidrTable {
-    width: u8,
-    by_len: Vec<Map<u128, Slots>>,
-    lens: Vec<u8>,
-}
-
-impl CidrTable {
-    fn new(width: u8) -> Self {
-        Self {
-            width,
-            by_len: (0..=width).map(|_| Map::default()).collect(),
-            lens: Vec::new(),
-        }
-    }
-    fn net(&self, addr: u128, len: u8) -> u128 {
-        let host = u32::from(self.width - len);
-        if host >= 128 { 0 } else { addr >> host << host }
-    }
-    fn insert(&mut self, net: u128, len: u8, s: u32) {
-        if let Some(m) = self.by_len.get_mut(usize::from(len)) {
-            add_to(m, net, s);
-            if let Err(i) = self.lens.binary_search(&len) {
-                self.lens.insert(i, len);
-            }
-        }
-    }
-    fn remove(&mut self, net: u128, len: u8, s: u32) {
-        if let Some(m) = self.by_len.get_mut(usize::from(len)) {
-            remove_from(m, &net, s);
-            if m.is_empty() {
-                self.lens.retain(|l| *l != len);
-            }
-        }
-    }
-    /// Blocks containing the block `addr/len` (an address is a full-length block).
-    fn lookup(&self, addr: u128, len: u8, f: &mut dyn FnMut(&[u32])) {
-        for &l in &self.lens {
-            if l > len {
-                break;
-            }
-            if let Some(s) = self
-                .by_len
-                .get(usize::from(l))
-                .and_then(|m| m.get(&self.net(addr, l)))
-            {
-                f(s.as_slice());
-            }
-        }
-    }
 }
 
 /// The result of offering an indicator to the index.

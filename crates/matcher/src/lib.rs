@@ -88,14 +88,17 @@
 //! indicators also keep their parsed pattern. Measured in BENCHMARKS.md (section Matching).
 
 pub mod compile;
+mod found;
 mod index;
 mod indicator;
 pub mod input;
 pub mod load;
 pub mod sco;
+mod slots;
 
 pub use compile::{Entry, Never, Plan};
-pub use index::{Finds, Found, Index, Indicator, Outcome, Part, Route, Slot, Stats};
+pub use found::{Finds, Found, Part};
+pub use index::{Index, Indicator, Outcome, Route, Slot, Stats};
 pub use indicator::IndicatorError;
 /// The TLP level an indicator carries (the one `simpul-vocab` type, also `simpul_stix::Tlp`).
 pub use simpul_vocab::Tlp;

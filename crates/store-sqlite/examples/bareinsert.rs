@@ -2,9 +2,11 @@
 //! SOURCE (objects, their observable keys and search text) inserted again, without simpul, into
 //! TARGET (a copy of the same database taken before the import: same schema, indexes and
 //! settings), in transactions of 2,000 objects with prepared statements, durably (WAL,
-//! `synchronous = FULL`). Prints `{"rows": N, "seconds": S, "per_s": R}`.
+//! `synchronous = FULL`), with the connection settings simpul's store uses. Prints
+//! `{"rows": N, "seconds": S, "per_s": R}`.
 //!
-//! Usage: `bareinsert SOURCE.db TARGET.db`
+//! Usage: `bareinsert SOURCE.db TARGET.db [--default-cache]` (the last: SQLite's default 2 MiB
+//! page cache instead of the store's, to show what the cache is worth).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
@@ -67,10 +69,11 @@ fn main() {
         }
     }
     let mut dst = Connection::open(target).unwrap();
-    dst.execute_batch(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-    )
-    .unwrap();
+    dst.execute_batch(simpul_store_sqlite::CONNECTION_PRAGMAS)
+        .unwrap();
+    if args.get(3).map(String::as_str) == Some("--default-cache") {
+        dst.execute_batch("PRAGMA cache_size = -2000;").unwrap();
+    }
     let start = Instant::now();
     for chunk in rows.chunks(2000) {
         let tx = dst

@@ -5,16 +5,15 @@
 
 use simpul_core::Store;
 use simpul_core::access::{Principal, Visibility};
-use simpul_core::audit::AuditAction;
 use simpul_core::clock::rfc3339_micros;
+use simpul_core::intel::Tlp;
 use simpul_core::intel::aggregate::{SightingTotals, VersionKey};
 use simpul_core::intel::store::{NewObject, ObjectQuery, StoredObject};
-use simpul_core::intel::{Audience, Collection, CollectionId, Tlp};
-use simpul_core::org::{OrgId, OrgKind, Organisation};
-use simpul_core::user::{Community, CommunityId, CommunityName, Role, User};
+use simpul_core::org::{OrgId, Organisation};
+use simpul_core::user::User;
 
 use crate::intel::stored;
-use crate::support::{at, event, insert_org, insert_user, org, signed_in, tag, user, visibility};
+use crate::support::{Region, at, tag, visibility};
 
 /// A producer and a member organisation in one community, an outsider: each with a user. An
 /// indicator of the producer, objects and sightings referring to it at every kind of visibility,
@@ -25,49 +24,17 @@ use crate::support::{at, event, insert_org, insert_user, org, signed_in, tag, us
 /// value holding NUL, or quotes and backslashes, finds what it equals and never fails.
 pub async fn references(store: &dyn Store) {
     let t = tag();
-    let producer = org(&format!("{t}-prod"), OrgKind::NationalCert, Some("SG"));
-    let member = org(&format!("{t}-memb"), OrgKind::NationalCert, Some("MY"));
-    let outsider = org(&format!("{t}-out"), OrgKind::Other, None);
-    for o in [&producer, &member, &outsider] {
-        insert_org(store, o).await;
-    }
-    let alice = user(producer.id, &format!("alice@{t}.example"), Role::Analyst);
-    let bob = user(member.id, &format!("bob@{t}.example"), Role::Analyst);
-    let carol = user(outsider.id, &format!("carol@{t}.example"), Role::Analyst);
-    for u in [&alice, &bob, &carol] {
-        insert_user(store, u).await;
-    }
-    let community = Community {
-        id: CommunityId(uuid::Uuid::new_v4()),
-        name: CommunityName::parse(&format!("{t}-region")).unwrap(),
-        description: String::new(),
-        members: vec![producer.id, member.id],
-        created_at: at(10),
-    };
-    let e = event(
-        AuditAction::CommunityCreate,
-        &format!("community:{}", community.name),
-        None,
-    );
-    store.insert_community(&community, &e).await.unwrap();
-    let c = Collection {
-        id: CollectionId(uuid::Uuid::new_v4()),
-        title: format!("{t} region"),
-        alias: None,
-        description: String::new(),
-        audience: Audience::Community {
-            community: community.id,
-        },
-        default_tlp: Tlp::Amber,
-        read_only_orgs: Vec::new(),
-        created_at: at(20),
-    };
-    let e = event(
-        AuditAction::CollectionCreate,
-        &format!("collection:{}", c.id),
-        None,
-    );
-    store.insert_collection(&c, &e).await.unwrap();
+    let region = Region::insert(store, &t).await;
+    let Region {
+        producer,
+        member,
+        outsider,
+        alice,
+        bob,
+        carol,
+        ..
+    } = &region;
+    let c = region.collection(store, &format!("{t} region")).await;
 
     let id = |ty: &str| format!("{ty}--{}", uuid::Uuid::new_v4());
     let new = |ty: &str, sid: &str, secs: i64, by: &User, tlp: Tlp, body: &str| NewObject {
@@ -108,21 +75,21 @@ pub async fn references(store: &dyn Store) {
     };
     let o_ind = NewObject {
         observables: vec![k2.clone(), k1.clone()],
-        ..new("indicator", &ind, 100, &alice, Tlp::Green, "")
+        ..new("indicator", &ind, 100, alice, Tlp::Green, "")
     };
     let o_ind2 = NewObject {
         observables: vec![k2.clone(), k3.clone(), odd.clone()],
-        ..new("indicator", &ind2, 100, &bob, Tlp::Green, "")
+        ..new("indicator", &ind2, 100, bob, Tlp::Green, "")
     };
     // Named to the outsider only: the community does not see it.
     let o_ind3 = NewObject {
         observables: vec![k1.clone()],
         recipients: vec![carol.id],
-        ..new("indicator", &ind3, 100, &carol, Tlp::Amber, "")
+        ..new("indicator", &ind3, 100, carol, Tlp::Amber, "")
     };
     let s1 = sighting(
         100,
-        &bob,
+        bob,
         Tlp::Green,
         r#","count":5,"x_simpul_false_positive":true"#,
     );
@@ -136,21 +103,21 @@ pub async fn references(store: &dyn Store) {
     };
     let s2 = sighting(
         100,
-        &alice,
+        alice,
         Tlp::Clear,
         r#","x_simpul_false_positive":false"#,
     );
     let s3 = NewObject {
         recipients: vec![carol.id],
-        ..sighting(100, &carol, Tlp::Amber, r#","count":100"#)
+        ..sighting(100, carol, Tlp::Amber, r#","count":100"#)
     };
     let s4 = NewObject {
         recipients: vec![carol.id],
-        ..sighting(100, &bob, Tlp::Red, r#","count":1000"#)
+        ..sighting(100, bob, Tlp::Red, r#","count":1000"#)
     };
     let s5 = NewObject {
         revoked: true,
-        ..sighting(100, &bob, Tlp::Green, r#","count":50,"revoked":true"#)
+        ..sighting(100, bob, Tlp::Green, r#","count":50,"revoked":true"#)
     };
     // A NUL escaped in its text (which PostgreSQL's text cannot hold) is still counted.
     let s6 = NewObject {
@@ -159,7 +126,7 @@ pub async fn references(store: &dyn Store) {
             "sighting",
             &id("sighting"),
             100,
-            &alice,
+            alice,
             Tlp::Green,
             r#","description":"a\u0000b \\u0000","count":2,"x_simpul_false_positive":true"#,
         )
@@ -167,7 +134,7 @@ pub async fn references(store: &dyn Store) {
     let rel_id = id("relationship");
     let rel = NewObject {
         refs: vec![ind.clone(), ind2.clone()],
-        ..new("relationship", &rel_id, 100, &alice, Tlp::Green, "")
+        ..new("relationship", &rel_id, 100, alice, Tlp::Green, "")
     };
     let all = [
         &o_ind, &o_ind2, &o_ind3, &s1, &s2, &s3, &s4, &s5, &rel, &s1_v2, &s6,
@@ -196,12 +163,7 @@ pub async fn references(store: &dyn Store) {
         r_s6,
     ] = rows.try_into().unwrap();
 
-    let sees = |u: &User, o: &Organisation, communities: Vec<CommunityId>| {
-        visibility(&signed_in(u, o, communities))
-    };
-    let va = sees(&alice, &producer, vec![community.id]);
-    let vb = sees(&bob, &member, vec![community.id]);
-    let vc = sees(&carol, &outsider, vec![]);
+    let [va, vb, vc] = region.viewers();
     let op = visibility(&Principal::operator("story"));
     let newest = |v: &[&StoredObject]| {
         let mut v: Vec<StoredObject> = v.iter().map(|s| (*s).clone()).collect();
@@ -371,8 +333,8 @@ pub async fn references(store: &dyn Store) {
         v
     };
     for (who, v, want) in [
-        ("alice", &va, ids(&[&producer, &member])),
-        ("carol", &vc, ids(&[&producer, &member, &outsider])),
+        ("alice", &va, ids(&[producer, member])),
+        ("carol", &vc, ids(&[producer, member, outsider])),
         ("the operator", &op, vec![]),
     ] {
         assert_eq!(

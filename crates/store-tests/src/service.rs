@@ -145,7 +145,7 @@ pub async fn service(store: Arc<dyn Store>) {
     );
     let second = simpul_core::demo::seed(&service).await.unwrap();
     assert!(!second.seeded && second.logins.is_empty());
-    let plan = simpul_core::demo::intel::Plan::generate();
+    let plan = simpul_core::demo::plan::Plan::generate();
     assert_eq!(first.intel.collections_created, 6);
     assert_eq!(first.intel.objects_stored, plan.len());
     assert!(plan.len() > 3000, "{}", plan.len());

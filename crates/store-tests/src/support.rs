@@ -5,8 +5,11 @@ use simpul_core::access::{Action, AuthMethod, Principal, UserPrincipal, Visibili
 use simpul_core::audit::{AuditAction, AuditEntry, AuditEvent};
 use simpul_core::country::Country;
 use simpul_core::intel::store::{ObjectQuery, Order, StoredObject};
+use simpul_core::intel::{Audience, Collection, CollectionId, Tlp};
 use simpul_core::org::{OrgId, OrgKind, OrgStatus, Organisation, ShortName};
-use simpul_core::user::{CommunityId, Email, Role, User, UserId, UserStatus};
+use simpul_core::user::{
+    Community, CommunityId, CommunityName, Email, Role, User, UserId, UserStatus,
+};
 use simpul_core::{Store, StoreError};
 use time::OffsetDateTime;
 
@@ -217,5 +220,90 @@ pub(crate) async fn list_all(
             return out;
         }
         assert!(out.len() < 1_000_000, "the listing does not end");
+    }
+}
+
+/// Three organisations with an analyst each: a producer (Alice) and a member (Bob) of one
+/// community, and an outsider (Carol) — the world most sharing stories start from.
+pub(crate) struct Region {
+    pub producer: Organisation,
+    pub member: Organisation,
+    pub outsider: Organisation,
+    pub alice: User,
+    pub bob: User,
+    pub carol: User,
+    pub community: Community,
+}
+
+impl Region {
+    /// Stores the region, its names made unique by `t`.
+    pub(crate) async fn insert(store: &dyn Store, t: &str) -> Self {
+        let producer = org(&format!("{t}-prod"), OrgKind::NationalCert, Some("SG"));
+        let member = org(&format!("{t}-memb"), OrgKind::NationalCert, Some("MY"));
+        let outsider = org(&format!("{t}-out"), OrgKind::Other, None);
+        for o in [&producer, &member, &outsider] {
+            insert_org(store, o).await;
+        }
+        let alice = user(producer.id, &format!("alice@{t}.example"), Role::Analyst);
+        let bob = user(member.id, &format!("bob@{t}.example"), Role::Analyst);
+        let carol = user(outsider.id, &format!("carol@{t}.example"), Role::Analyst);
+        for u in [&alice, &bob, &carol] {
+            insert_user(store, u).await;
+        }
+        let community = Community {
+            id: CommunityId(uuid::Uuid::new_v4()),
+            name: CommunityName::parse(&format!("{t}-region")).unwrap(),
+            description: String::new(),
+            members: vec![producer.id, member.id],
+            created_at: at(10),
+        };
+        let e = event(
+            AuditAction::CommunityCreate,
+            &format!("community:{}", community.name),
+            None,
+        );
+        store.insert_community(&community, &e).await.unwrap();
+        Self {
+            producer,
+            member,
+            outsider,
+            alice,
+            bob,
+            carol,
+            community,
+        }
+    }
+
+    /// Stores a collection shared with the community, default TLP AMBER.
+    pub(crate) async fn collection(&self, store: &dyn Store, title: &str) -> Collection {
+        let c = Collection {
+            id: CollectionId(uuid::Uuid::new_v4()),
+            title: title.to_owned(),
+            alias: None,
+            description: String::new(),
+            audience: Audience::Community {
+                community: self.community.id,
+            },
+            default_tlp: Tlp::Amber,
+            read_only_orgs: Vec::new(),
+            created_at: at(20),
+        };
+        let e = event(
+            AuditAction::CollectionCreate,
+            &format!("collection:{}", c.id),
+            None,
+        );
+        store.insert_collection(&c, &e).await.unwrap();
+        c
+    }
+
+    /// What each of the three sees: the producer and the member as community members.
+    pub(crate) fn viewers(&self) -> [Visibility; 3] {
+        let c = vec![self.community.id];
+        [
+            visibility(&signed_in(&self.alice, &self.producer, c.clone())),
+            visibility(&signed_in(&self.bob, &self.member, c)),
+            visibility(&signed_in(&self.carol, &self.outsider, vec![])),
+        ]
     }
 }

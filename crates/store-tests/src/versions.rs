@@ -3,17 +3,12 @@
 
 use simpul_core::Store;
 use simpul_core::audit::{AuditAction, AuditEvent};
+use simpul_core::intel::Tlp;
 use simpul_core::intel::store::{Inserted, ObjectQuery, Versioned};
-use simpul_core::intel::{Audience, Collection, CollectionId, Tlp};
-use simpul_core::org::OrgKind;
-use simpul_core::user::{Community, CommunityId, CommunityName, Role};
 use time::Duration;
 
 use crate::intel::{stored, version};
-use crate::support::{
-    at, entries_after, event, insert_org, insert_user, last_seq, org, signed_in, tag, user,
-    visibility,
-};
+use crate::support::{Region, at, entries_after, event, last_seq, tag};
 
 /// A new version is stored with its audit entry (both or neither), added strictly after every
 /// `date_added` in the store, and is what a `latest_only` read serves next — to those its facts
@@ -23,58 +18,14 @@ use crate::support::{
 /// one is stored.
 pub async fn object_versions(store: &dyn Store) {
     let t = tag();
-    let producer = org(&format!("{t}-prod"), OrgKind::NationalCert, Some("SG"));
-    let member = org(&format!("{t}-memb"), OrgKind::NationalCert, Some("MY"));
-    let outsider = org(&format!("{t}-out"), OrgKind::Other, None);
-    for o in [&producer, &member, &outsider] {
-        insert_org(store, o).await;
-    }
-    let alice = user(producer.id, &format!("alice@{t}.example"), Role::Analyst);
-    let bob = user(member.id, &format!("bob@{t}.example"), Role::Analyst);
-    let carol = user(outsider.id, &format!("carol@{t}.example"), Role::Analyst);
-    for u in [&alice, &bob, &carol] {
-        insert_user(store, u).await;
-    }
-    let community = Community {
-        id: CommunityId(uuid::Uuid::new_v4()),
-        name: CommunityName::parse(&format!("{t}-asean")).unwrap(),
-        description: String::new(),
-        members: vec![producer.id, member.id],
-        created_at: at(10),
-    };
-    let e = event(
-        AuditAction::CommunityCreate,
-        &community.name.to_string(),
-        None,
-    );
-    store.insert_community(&community, &e).await.unwrap();
-    let collection = |title: &str| Collection {
-        id: CollectionId(uuid::Uuid::new_v4()),
-        title: format!("{t} {title}"),
-        alias: None,
-        description: String::new(),
-        audience: Audience::Community {
-            community: community.id,
-        },
-        default_tlp: Tlp::Amber,
-        read_only_orgs: Vec::new(),
-        created_at: at(20),
-    };
-    let (c1, c2) = (collection("one"), collection("two"));
-    for c in [&c1, &c2] {
-        let e = event(
-            AuditAction::CollectionCreate,
-            &format!("collection:{}", c.id),
-            None,
-        );
-        store.insert_collection(c, &e).await.unwrap();
-    }
-    let as_alice = visibility(&signed_in(&alice, &producer, vec![community.id]));
-    let as_bob = visibility(&signed_in(&bob, &member, vec![community.id]));
-    let as_carol = visibility(&signed_in(&carol, &outsider, vec![]));
+    let region = Region::insert(store, &t).await;
+    let (producer, alice, carol) = (&region.producer, &region.alice, &region.carol);
+    let c1 = region.collection(store, &format!("{t} one")).await;
+    let c2 = region.collection(store, &format!("{t} two")).await;
+    let [as_alice, as_bob, as_carol] = region.viewers();
 
     let id = format!("indicator--{}", uuid::Uuid::new_v4());
-    let v1 = version(&c1, &id, 100, &alice, Tlp::Green, &[]);
+    let v1 = version(&c1, &id, 100, alice, Tlp::Green, &[]);
     let r = store
         .insert_objects(std::slice::from_ref(&v1), at(1_000))
         .await
@@ -89,7 +40,7 @@ pub async fn object_versions(store: &dyn Store) {
     };
     // A RED version naming Carol, with an earlier clock: added one microsecond after the newest.
     let start = last_seq(store).await;
-    let v2 = version(&c1, &id, 200, &alice, Tlp::Red, &[&carol]);
+    let v2 = version(&c1, &id, 200, alice, Tlp::Red, &[carol]);
     let r = store
         .insert_version(&v2, at(0), &change(AuditAction::ObjectMarking, 2))
         .await
@@ -127,7 +78,7 @@ pub async fn object_versions(store: &dyn Store) {
     // The same version again, or an older one: nothing stored, no entry.
     let before = last_seq(store).await;
     for (secs, n) in [(200, 3), (150, 4), (100, 5)] {
-        let again = version(&c1, &id, secs, &alice, Tlp::Clear, &[]);
+        let again = version(&c1, &id, secs, alice, Tlp::Clear, &[]);
         let r = store
             .insert_version(&again, at(2_000), &change(AuditAction::ObjectVersion, n))
             .await
@@ -147,7 +98,7 @@ pub async fn object_versions(store: &dyn Store) {
 
     // Newer than anything in the other collection: the check is per collection. A later clock is
     // used as it is.
-    let elsewhere = version(&c2, &id, 150, &alice, Tlp::Green, &[]);
+    let elsewhere = version(&c2, &id, 150, alice, Tlp::Green, &[]);
     let r = store
         .insert_version(
             &elsewhere,
@@ -165,7 +116,7 @@ pub async fn object_versions(store: &dyn Store) {
     let before = last_seq(store).await;
     let revoked = simpul_core::intel::store::NewObject {
         revoked: true,
-        ..version(&c1, &id, 300, &alice, Tlp::Red, &[&carol])
+        ..version(&c1, &id, 300, alice, Tlp::Red, &[carol])
     };
     let (e1, e2) = (
         change(AuditAction::ObjectRevoke, 7),

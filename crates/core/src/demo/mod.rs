@@ -8,6 +8,7 @@ use crate::service::{NewUser, Service};
 use crate::user::{CommunityName, Email, Role};
 
 pub mod intel;
+pub mod plan;
 
 /// The meta key recording that the demo seed ran, and which version of it.
 pub const SEEDED_KEY: &str = "demo_seed_version";

@@ -46,7 +46,9 @@ pub fn routes() -> Vec<ApiRoute> {
 }
 
 /// An object version that shares observables with what was asked about: a [`SharedObject`] with
-/// the keys it shares.
+/// the keys it shares. (Its fields are `SharedObject`'s, written out rather than flattened: the
+/// documented schema of each refuses properties it does not name, which an `allOf` of the two
+/// would break.)
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Reported {
