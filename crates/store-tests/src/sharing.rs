@@ -552,6 +552,17 @@ pub async fn sharing_matches_policy(store: &dyn Store, seed: u64) {
                 );
             }
             let count = store.count_objects(&v, &q).await.unwrap();
+            // A bounded count counts the same visible rows, up to its bound.
+            let bound = rng.below(6) as u64;
+            let capped = ObjectQuery {
+                count_limit: Some(bound),
+                ..q.clone()
+            };
+            assert_eq!(
+                store.count_objects(&v, &capped).await.unwrap(),
+                count.min(bound),
+                "seed {seed}: {who}: count of {q:?} up to {bound}"
+            );
             for limit in [2 + rng.below(8) as u32, MAX_PAGE] {
                 let q = ObjectQuery {
                     limit,

@@ -123,6 +123,10 @@ pub struct ObjectQuery {
     pub after_cursor: Option<OffsetDateTime>,
     /// At most this many (1 to [`MAX_PAGE`]).
     pub limit: u32,
+    /// `count_objects` stops counting at this many (`None`: counts every match). Counting every
+    /// visible object of a large store is a scan through the sharing filter (seconds at a million
+    /// objects); a listing's total needs only to say "more than N" past some N.
+    pub count_limit: Option<u64>,
 }
 
 /// The largest page a listing returns.

@@ -138,12 +138,18 @@ pub struct SharedObject {
     pub spec_version: String,
 }
 
+/// A listing counts its matches up to this many (see [`ObjectList::total`]).
+const TOTAL_LIMIT: u64 = 10_000;
+
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectList {
     pub objects: Vec<SharedObject>,
-    /// How many objects you may see match the filters (all pages).
+    /// How many objects you may see match the filters (all pages), counted up to 10,000: past
+    /// that, `total` is 10,000 and `total_exact` false.
     pub total: u64,
+    /// Whether `total` is the exact count (false: there are more than `total`).
+    pub total_exact: bool,
     /// Pass as `next` for the following page; null on the last one.
     #[schema(required = true)]
     pub next: Option<String>,
@@ -272,14 +278,24 @@ async fn list_objects(
         ..ObjectQuery::default()
     };
     let page = s.service.list_objects(&p, &query).await?;
-    let total = s.service.count_objects(&p, &query).await?;
+    let counted = s
+        .service
+        .count_objects(
+            &p,
+            &ObjectQuery {
+                count_limit: Some(TOTAL_LIMIT + 1),
+                ..query
+            },
+        )
+        .await?;
     let next = (page.len() == limit as usize)
         .then(|| page.last().map(cursor_of))
         .flatten();
     let shaper = Shaper::new(&s, &p).await?;
     Ok(Json(ObjectList {
         objects: shaper.shape_all(page)?,
-        total,
+        total: counted.min(TOTAL_LIMIT),
+        total_exact: counted <= TOTAL_LIMIT,
         next,
     }))
 }

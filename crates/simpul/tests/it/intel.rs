@@ -228,6 +228,10 @@ async fn assert_no_leak(w: &World, r: &Readers, cases: &[Case]) {
         assert_eq!(status, 200);
         assert_eq!(ids(&list), expected, "list as {reader}");
         assert_eq!(list["total"], expected.len(), "count as {reader}");
+        assert_eq!(
+            list["total_exact"], true,
+            "under the bound, the count is exact"
+        );
         // Pages of 3 add up to the same, in the same order as one page.
         let mut paged = Vec::new();
         let mut next: Option<String> = None;

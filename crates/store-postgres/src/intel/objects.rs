@@ -436,7 +436,12 @@ pub(super) async fn count(
     };
     let mut sql = Sql::default();
     let conditions = conditions(&mut sql, &f, q, false);
-    let text = format!("SELECT count(*) AS n FROM objects o WHERE {conditions}");
+    let text = match q.count_limit {
+        Some(n) => format!(
+            "SELECT count(*) AS n FROM (SELECT 1 FROM objects o WHERE {conditions} LIMIT {n}) AS l"
+        ),
+        None => format!("SELECT count(*) AS n FROM objects o WHERE {conditions}"),
+    };
     let client = store.client().await?;
     let row = query_opt(&client, &text, &sql.params()).await?;
     let n: i64 = row

@@ -233,7 +233,10 @@ pub(super) fn count(v: &Visibility, q: &ObjectQuery) -> Option<Sql> {
     let f = user_filter(v)?;
     let mut sql = Sql::default();
     let from = from_where(&mut sql, &f, q, false);
-    sql.text = format!("SELECT count(*) {from}");
+    sql.text = match q.count_limit {
+        Some(n) => format!("SELECT count(*) FROM (SELECT 1 {from} LIMIT {n})"),
+        None => format!("SELECT count(*) {from}"),
+    };
     Some(sql)
 }
 
