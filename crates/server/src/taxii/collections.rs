@@ -56,6 +56,7 @@ struct Collections {
 
 async fn list(
     State(state): State<AppState>,
+    _: super::Root,
     Auth(p): Auth,
     Path(root): Path<String>,
     headers: HeaderMap,
@@ -70,6 +71,7 @@ async fn list(
 
 async fn get(
     State(state): State<AppState>,
+    _: super::Root,
     Auth(p): Auth,
     Path((root, id)): Path<(String, String)>,
     headers: HeaderMap,

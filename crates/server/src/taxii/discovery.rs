@@ -27,6 +27,7 @@ struct Discovery {
 
 async fn discovery(
     State(state): State<AppState>,
+    _: super::Root,
     _: Auth,
     headers: HeaderMap,
 ) -> Result<Taxii, ApiError> {
@@ -56,6 +57,7 @@ struct ApiRootInfo<'a> {
 
 async fn api_root(
     State(state): State<AppState>,
+    _: super::Root,
     _: Auth,
     Path(root): Path<String>,
     headers: HeaderMap,

@@ -39,6 +39,7 @@ struct Manifest {
 
 async fn manifest(
     State(state): State<AppState>,
+    _: super::Root,
     Auth(p): Auth,
     Path((root, id)): Path<(String, String)>,
     RawQuery(raw): RawQuery,

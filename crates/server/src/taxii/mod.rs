@@ -79,6 +79,30 @@ impl TaxiiSettings {
     }
 }
 
+/// The API root of a request's path, checked before who is asking: an unknown root is "not
+/// found" for everyone (roots are listed by discovery; they are no secret).
+#[derive(Debug, Clone)]
+pub(crate) struct Root;
+
+impl axum::extract::FromRequestParts<AppState> for Root {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, ApiError> {
+        let axum::extract::Path(params) = axum::extract::Path::<
+            std::collections::HashMap<String, String>,
+        >::from_request_parts(parts, state)
+        .await
+        .map_err(|_| ApiError::not_found("no such API root"))?;
+        if let Some(root) = params.get("root") {
+            state.settings.taxii.root(root)?;
+        }
+        Ok(Root)
+    }
+}
+
 /// One TAXII route.
 pub struct TaxiiRoute {
     pub method: Method,

@@ -41,6 +41,7 @@ fn not_found() -> ApiError {
 
 async fn get(
     State(state): State<AppState>,
+    _: super::Root,
     Auth(p): Auth,
     Path((root, id, object_id)): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
@@ -66,6 +67,7 @@ async fn get(
 
 async fn delete(
     State(state): State<AppState>,
+    _: super::Root,
     Auth(p): Auth,
     Path((root, id, object_id)): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
@@ -96,6 +98,7 @@ struct Versions {
 
 async fn versions(
     State(state): State<AppState>,
+    _: super::Root,
     Auth(p): Auth,
     Path((root, id, object_id)): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,

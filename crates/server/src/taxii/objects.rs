@@ -66,6 +66,7 @@ pub(super) fn added_range(
 
 async fn list(
     State(state): State<AppState>,
+    _: super::Root,
     Auth(p): Auth,
     Path((root, id)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
@@ -82,6 +83,7 @@ async fn list(
 
 async fn add(
     State(state): State<AppState>,
+    _: super::Root,
     Auth(p): Auth,
     Path((root, id)): Path<(String, String)>,
     headers: HeaderMap,

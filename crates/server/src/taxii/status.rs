@@ -16,6 +16,7 @@ pub(super) fn routes() -> Vec<super::TaxiiRoute> {
 
 async fn status(
     State(state): State<AppState>,
+    _: super::Root,
     Auth(p): Auth,
     Path((root, status_id)): Path<(String, String)>,
     headers: HeaderMap,
