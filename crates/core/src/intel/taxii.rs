@@ -111,9 +111,8 @@ pub enum EnvelopeError {
 /// Checks that `body` is a TAXII envelope: a JSON object whose `objects` is an array (and which
 /// has no `type`: a bundle is not an envelope). What each object is, the pipeline then says.
 pub fn check_envelope(body: &[u8]) -> Result<(), EnvelopeError> {
-    let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-        EnvelopeError::Syntax(Invalid::new("", format!("not JSON: {e}")))
-    })?;
+    let v: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| EnvelopeError::Syntax(Invalid::new("", format!("not JSON: {e}"))))?;
     let shape = |path: &str, msg: &str| Err(EnvelopeError::Shape(Invalid::new(path, msg)));
     let Some(m) = v.as_object() else {
         return shape("", "an envelope is a JSON object with `objects`");

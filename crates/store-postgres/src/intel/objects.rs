@@ -298,13 +298,13 @@ pub(super) fn conditions(
     if !q.types.is_empty() {
         w.push(format!(
             "o.stix_type = ANY({}::text[])",
-            sql.bind(q.types.clone())
+            sql.bind(without_nul(&q.types))
         ));
     }
     if !q.ids.is_empty() {
         w.push(format!(
             "o.stix_id = ANY({}::text[])",
-            sql.bind(q.ids.clone())
+            sql.bind(without_nul(&q.ids))
         ));
     }
     if !q.exclude_ids.is_empty() {

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::helpers::TestDb;
 use crate::world::{World, indicator, operator, world_on};
 
+mod contract;
 mod errors;
 mod paging;
 mod walk;
@@ -29,15 +30,6 @@ pub const THEIRS: Uuid = Uuid::from_u128(0x7a11_0000_0000_4000_8000_0000_0000_00
 pub struct Caller {
     pub email: String,
     pub secret: Option<String>,
-}
-
-impl Caller {
-    pub fn anonymous() -> Self {
-        Self {
-            email: String::new(),
-            secret: None,
-        }
-    }
 }
 
 /// The world with [`OURS`] and [`THEIRS`], and a caller per world user.
@@ -183,4 +175,15 @@ async fn paging_under_concurrent_writes_sqlite() {
 #[ignore = "needs PostgreSQL: set SIMPUL_TEST_POSTGRES (the PostgreSQL leg of .ci/run does)"]
 async fn paging_under_concurrent_writes_postgres() {
     paging::paging_under_concurrent_writes(Fixture::new(TestDb::postgres().await).await).await;
+}
+
+#[tokio::test]
+async fn contract_sqlite() {
+    contract::contract(Fixture::new(TestDb::sqlite()).await).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set SIMPUL_TEST_POSTGRES (the PostgreSQL leg of .ci/run does)"]
+async fn contract_postgres() {
+    contract::contract(Fixture::new(TestDb::postgres().await).await).await;
 }
