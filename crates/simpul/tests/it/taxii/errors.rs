@@ -175,9 +175,16 @@ pub async fn errors(f: Fixture) {
 
     // 413: larger than max_content_length (advertised by the API root), on a server with a
     // small one; nothing is stored.
+    let mut roots = simpul_server::taxii::TaxiiSettings::default().roots;
+    roots.push(simpul_server::taxii::ApiRoot {
+        name: "drill".into(),
+        title: "Drill".into(),
+        description: String::new(),
+    });
     let settings = simpul_server::Settings {
         taxii: simpul_server::taxii::TaxiiSettings {
             max_content_length: 2048,
+            roots,
             ..Default::default()
         },
         ..Default::default()
@@ -196,6 +203,27 @@ pub async fn errors(f: Fixture) {
         .await
         .unwrap();
     assert_eq!(root["max_content_length"], 2048);
+    // A second API root: listed by discovery, serving the same collections.
+    let get = |path: &str| {
+        small
+            .client
+            .get(small.url(path))
+            .basic_auth(&analyst.email, analyst.secret.as_ref())
+            .send()
+    };
+    let discovery: Value = get("/taxii2/").await.unwrap().json().await.unwrap();
+    assert_eq!(discovery["default"], "/taxii2/api/");
+    assert_eq!(
+        discovery["api_roots"],
+        json!(["/taxii2/api/", "/taxii2/drill/"])
+    );
+    let drill: Value = get("/taxii2/drill/collections/")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(drill["collections"][0]["id"], OURS.to_string());
     let objects: Vec<Value> = (100..120)
         .map(|n| ind(n, "2026-01-01T00:00:00.000Z"))
         .collect();

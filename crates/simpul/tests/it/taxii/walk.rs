@@ -357,5 +357,10 @@ pub async fn walk(f: Fixture) {
     .await;
     let text = audit.text().await.unwrap();
     assert_eq!(text.matches("object.delete").count(), 2, "{text}");
+    // A status is kept for the retention (24 h by default), then gone.
+    f.w.clock.advance(time::Duration::hours(23));
+    assert_eq!(f.get(&analyst, &path).await.status(), 200);
+    f.w.clock.advance(time::Duration::hours(2));
+    assert_eq!(f.get(&analyst, &path).await.status(), 404, "expired");
     f.w.app.shutdown().await;
 }
