@@ -111,10 +111,15 @@ pub enum EnvelopeError {
 /// Checks that `body` is a TAXII envelope: a JSON object whose `objects` is an array (and which
 /// has no `type`: a bundle is not an envelope). What each object is, the pipeline then says.
 pub fn check_envelope(body: &[u8]) -> Result<(), EnvelopeError> {
+    parse_envelope(body).map(|_| ())
+}
+
+/// [`check_envelope`], answering the envelope's `objects`.
+fn parse_envelope(body: &[u8]) -> Result<Vec<serde_json::Value>, EnvelopeError> {
     let v: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| EnvelopeError::Syntax(Invalid::new("", format!("not JSON: {e}"))))?;
     let shape = |path: &str, msg: &str| Err(EnvelopeError::Shape(Invalid::new(path, msg)));
-    let Some(m) = v.as_object() else {
+    let serde_json::Value::Object(mut m) = v else {
         return shape("", "an envelope is a JSON object with `objects`");
     };
     if m.contains_key("type") {
@@ -123,8 +128,8 @@ pub fn check_envelope(body: &[u8]) -> Result<(), EnvelopeError> {
             "an envelope has no `type` (post objects, not a bundle)",
         );
     }
-    match m.get("objects") {
-        Some(serde_json::Value::Array(_)) => Ok(()),
+    match m.remove("objects") {
+        Some(serde_json::Value::Array(objects)) => Ok(objects),
         Some(_) => shape("/objects", "must be an array of STIX objects"),
         None => shape("/objects", "an envelope needs `objects`"),
     }
@@ -236,7 +241,7 @@ impl Service {
                 "you may not add objects to collection {collection}"
             )));
         }
-        check_envelope(envelope).map_err(|e| match e {
+        let posted = parse_envelope(envelope).map_err(|e| match e {
             EnvelopeError::Syntax(i) | EnvelopeError::Shape(i) => CoreError::Invalid(i),
         })?;
         let bundle = as_bundle(envelope);
@@ -284,7 +289,7 @@ impl Service {
                 false,
                 StatusDetail {
                     id: f.id.unwrap_or_default(),
-                    version: None,
+                    version: posted.get(f.index).and_then(version_of),
                     message: Some(format!("{}: {}", f.path, f.message)),
                 },
             ));
@@ -417,6 +422,15 @@ impl Service {
         }
         Ok(())
     }
+}
+
+/// The version of a posted object that failed, as a status names versions: its `modified`, else
+/// its `created`, when it is a timestamp.
+fn version_of(o: &serde_json::Value) -> Option<String> {
+    let t = o.get("modified").or_else(|| o.get("created"))?.as_str()?;
+    OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(rfc3339_micros)
 }
 
 /// A grant for reading collections: reading intelligence, or (a token that only writes) sharing.
