@@ -144,6 +144,7 @@ impl Service {
         &self,
         p: &Principal,
     ) -> Result<Vec<TaxiiCollection>, CoreError> {
+        let p = &taxii_principal(p);
         let grant = any_grant(p)?;
         let all = self.store(&grant).list_collections().await?;
         Ok(all.into_iter().filter_map(|c| taxii_view(p, c)).collect())
@@ -155,6 +156,7 @@ impl Service {
         p: &Principal,
         id: CollectionId,
     ) -> Result<TaxiiCollection, CoreError> {
+        let p = &taxii_principal(p);
         let grant = any_grant(p)?;
         self.store(&grant)
             .get_collection(id)
@@ -171,6 +173,7 @@ impl Service {
         collection: CollectionId,
         q: &TaxiiQuery,
     ) -> Result<TaxiiPage, CoreError> {
+        let p = &taxii_principal(p);
         self.readable(p, collection).await?;
         if !(1..=MAX_PAGE).contains(&q.limit) {
             return Err(Invalid::new("limit", format!("must be between 1 and {MAX_PAGE}")).into());
@@ -210,6 +213,7 @@ impl Service {
         collection: CollectionId,
         stix_id: &str,
     ) -> Result<bool, CoreError> {
+        let p = &taxii_principal(p);
         let q = TaxiiQuery {
             ids: vec![stix_id.to_owned()],
             limit: 1,
@@ -234,6 +238,7 @@ impl Service {
         envelope: &[u8],
         retention: time::Duration,
     ) -> Result<TaxiiStatus, CoreError> {
+        let p = &taxii_principal(p);
         let c = self.taxii_collection(p, collection).await?;
         let grant = authorize(p, Action::ShareIntel)?;
         if !c.can_write {
@@ -340,6 +345,7 @@ impl Service {
         id: &str,
         retention: time::Duration,
     ) -> Result<TaxiiStatus, CoreError> {
+        let p = &taxii_principal(p);
         let grant = any_grant(p)?;
         let not_found = || CoreError::NotFound(format!("status {}", crate::error::excerpt(id)));
         let id = Uuid::parse_str(id).map_err(|_| not_found())?;
@@ -365,6 +371,7 @@ impl Service {
         stix_id: &str,
         versions: Option<VersionMatch>,
     ) -> Result<u64, CoreError> {
+        let p = &taxii_principal(p);
         self.readable(p, collection).await?;
         let grant = authorize(p, Action::ShareIntel)?;
         let mut q = TaxiiQuery {
@@ -431,6 +438,27 @@ fn version_of(o: &serde_json::Value) -> Option<String> {
     OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
         .ok()
         .map(rfc3339_micros)
+}
+
+/// `p` as TAXII sees them: a token with the `sync` scope (machine-to-machine exchange: TAXII and
+/// federation) also reads and writes, as far as the user's role allows; every other principal as
+/// is.
+pub fn taxii_principal(p: &Principal) -> Principal {
+    use crate::access::AuthMethod;
+    use crate::token::Scope;
+    let mut p = p.clone();
+    if let Principal::User(u) = &mut p
+        && let AuthMethod::Token { scopes, .. } = &mut u.method
+        && scopes.contains(Scope::Sync)
+    {
+        let role = u.user.role.scopes();
+        for s in [Scope::Read, Scope::Write] {
+            if role.contains(s) {
+                *scopes = scopes.with(s);
+            }
+        }
+    }
+    p
 }
 
 /// A grant for reading collections: reading intelligence, or (a token that only writes) sharing.

@@ -112,6 +112,39 @@ pub async fn errors(f: Fixture) {
     insta::assert_json_snapshot!("taxii_error_403", body, { ".error_id" => "[request_id]" });
     let write_only = f.caller("an@own.example", "write").await;
     refused(f.get(&write_only, &objects_path(OURS)).await, 403).await;
+    // `sync` (machine-to-machine exchange) reads and writes over TAXII, as the role allows.
+    let sync = f.caller("an@own.example", "sync").await;
+    let coll: Value = json_of(f.get(&sync, &super::collection_path(OURS)).await).await;
+    assert_eq!(
+        (coll["can_read"].clone(), coll["can_write"].clone()),
+        (json!(true), json!(true))
+    );
+    assert_eq!(f.get(&sync, &objects_path(OURS)).await.status(), 200);
+    let s = f
+        .add(&sync, OURS, vec![ind(77, "2026-01-01T00:00:00.000Z")])
+        .await;
+    assert_eq!(s["success_count"], 1, "{s}");
+    let status = format!("/taxii2/api/status/{}/", s["id"].as_str().unwrap());
+    assert_eq!(f.get(&sync, &status).await.status(), 200);
+    let bearer =
+        f.w.app
+            .client
+            .get(f.w.app.url(&objects_path(OURS)))
+            .bearer_auth(sync.secret.as_ref().unwrap())
+            .header("accept", MEDIA)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(bearer.status(), 200, "Bearer as well as Basic");
+    let res = f
+        .send(
+            &sync,
+            Method::DELETE,
+            &format!("{}{}/", objects_path(OURS), super::ind_id(77)),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
 
     // 415: a post that is not TAXII JSON.
     let send_raw = |ct: &'static str, body: Vec<u8>| {
