@@ -84,7 +84,7 @@ pub struct StatusDetail {
 }
 
 /// A TAXII status resource. Posts are stored before they are answered, so a status is always
-/// `complete` and `pendings` empty.
+/// `complete` and `pendings` empty. An empty list is omitted (TAXII §2: lists are never empty).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaxiiStatus {
     pub id: String,
@@ -92,10 +92,13 @@ pub struct TaxiiStatus {
     pub request_timestamp: String,
     pub total_count: u64,
     pub success_count: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub successes: Vec<StatusDetail>,
     pub failure_count: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<StatusDetail>,
     pub pending_count: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pendings: Vec<StatusDetail>,
 }
 

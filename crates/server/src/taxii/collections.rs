@@ -51,6 +51,8 @@ impl From<TaxiiCollection> for CollectionView {
 
 #[derive(Serialize)]
 struct Collections {
+    /// Never an empty list (§2): omitted instead.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     collections: Vec<CollectionView>,
 }
 

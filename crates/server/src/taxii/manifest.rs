@@ -33,6 +33,8 @@ struct Manifest {
     more: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     next: Option<String>,
+    /// Never an empty list (§2): omitted instead.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     objects: Vec<Record>,
 }
 

@@ -76,6 +76,8 @@ struct Versions {
     more: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     next: Option<String>,
+    /// Never an empty list (§2): omitted instead.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     versions: Vec<String>,
 }
 

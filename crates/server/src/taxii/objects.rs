@@ -27,8 +27,8 @@ pub(super) const LISTING: Takes = Takes {
     paging: true,
 };
 
-/// The envelope of a page (§3.7): `more`, `next` when there is more, and the objects exactly as
-/// received, with the page's first and last `date_added` as headers.
+/// The envelope of a page (§3.7): `more`, `next` when there is more, and the objects (if any)
+/// exactly as received, with the page's first and last `date_added` as headers.
 pub(super) fn envelope(page: &TaxiiPage) -> Taxii {
     let mut body =
         Vec::with_capacity(page.objects.iter().map(|o| o.json.len() + 1).sum::<usize>() + 64);
@@ -39,14 +39,18 @@ pub(super) fn envelope(page: &TaxiiPage) -> Taxii {
         body.extend_from_slice(filters::next_token_of(next).as_bytes());
         body.push(b'"');
     }
-    body.extend_from_slice(br#","objects":["#);
-    for (i, o) in page.objects.iter().enumerate() {
-        if i > 0 {
-            body.push(b',');
+    // A list is never empty (§2): an empty page has no `objects`.
+    if !page.objects.is_empty() {
+        body.extend_from_slice(br#","objects":["#);
+        for (i, o) in page.objects.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(o.json.as_bytes());
         }
-        body.extend_from_slice(o.json.as_bytes());
+        body.push(b']');
     }
-    body.extend_from_slice(b"]}");
+    body.push(b'}');
     Taxii {
         status: StatusCode::OK,
         body,

@@ -273,6 +273,6 @@ pub async fn errors(f: Fixture) {
     refused(res, 413).await;
     small.shutdown().await;
     let after = json_of(f.get(&analyst, &objects_path(OURS)).await).await;
-    assert_eq!(after["objects"], json!([]), "nothing stored");
+    assert!(after.get("objects").is_none(), "nothing stored: {after}");
     f.w.app.shutdown().await;
 }
