@@ -98,7 +98,8 @@ def envelope(objects):
 class Http:
     """Raw requests (for what taxii2-client hides: headers, status codes, error bodies)."""
 
-    def __init__(self, user=None, password=None):
+    def __init__(self, user=None, password=None, timeout=120):
+        self.timeout = timeout
         self.s = requests.Session()
         if user is not None:
             self.s.auth = (user, password)
@@ -113,7 +114,7 @@ class Http:
             if content_type is not None:
                 h["Content-Type"] = content_type
         h.update(headers or {})
-        r = self.s.request(method, url, params=params, data=data, headers=h, timeout=120)
+        r = self.s.request(method, url, params=params, data=data, headers=h, timeout=self.timeout)
         try:
             js = r.json() if r.content else None
         except ValueError:

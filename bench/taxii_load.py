@@ -27,7 +27,8 @@ def main():
     a = ap.parse_args()
     t = load_target(a.target)
     w = t["writer"]
-    http = Http(w["user"], w["password"])
+    # medallion's first page of a large collection takes minutes.
+    http = Http(w["user"], w["password"], timeout=3600)
     root = api_root_url(t["discovery"], w["user"], w["password"])
     objects_url = root + "collections/%s/objects/" % w["collection"]
     with open(a.objects) as f:
