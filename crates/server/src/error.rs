@@ -30,6 +30,8 @@ pub enum ErrorCode {
     Internal,
     Unavailable,
     RequestTimeout,
+    /// Well-formed, but not what the route takes (a TAXII post that is JSON but no envelope).
+    Unprocessable,
 }
 
 impl ErrorCode {
@@ -48,6 +50,7 @@ impl ErrorCode {
         Self::Internal,
         Self::Unavailable,
         Self::RequestTimeout,
+        Self::Unprocessable,
     ];
 
     /// (code, status, title)
@@ -102,6 +105,11 @@ impl ErrorCode {
                 "request_timeout",
                 StatusCode::REQUEST_TIMEOUT,
                 "Request timeout",
+            ),
+            Self::Unprocessable => (
+                "unprocessable",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Unprocessable content",
             ),
         }
     }

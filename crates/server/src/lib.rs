@@ -26,6 +26,7 @@ pub mod auth;
 pub mod error;
 mod metrics;
 mod serve;
+pub mod taxii;
 pub mod web;
 
 pub use axum::Router;
@@ -45,6 +46,8 @@ pub struct Settings {
     /// Where import uploads are spooled until their job has read them (the data directory's
     /// `imports/` in `simpul serve`).
     pub spool_dir: std::path::PathBuf,
+    /// The TAXII 2.1 server's settings.
+    pub taxii: taxii::TaxiiSettings,
 }
 
 impl Default for Settings {
@@ -54,6 +57,7 @@ impl Default for Settings {
             secure_cookies: false,
             max_import_bytes: 256 * 1024 * 1024,
             spool_dir: std::env::temp_dir(),
+            taxii: taxii::TaxiiSettings::default(),
         }
     }
 }
@@ -89,6 +93,7 @@ pub fn routes() -> Router<AppState> {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::render))
         .merge(api::router())
+        .merge(taxii::router())
         .merge(web::router())
 }
 

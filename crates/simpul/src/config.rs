@@ -74,6 +74,28 @@ struct FileConfig {
     secure_cookies: Option<bool>,
     max_import_bytes: Option<u64>,
     import_lease_secs: Option<u64>,
+    #[serde(default)]
+    taxii: TaxiiFile,
+}
+
+/// The `[taxii]` table: the TAXII 2.1 server's API roots and limits.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TaxiiFile {
+    /// `[[taxii.roots]]`, each `name` (the path segment), `title`, `description`; the first is the
+    /// default root. Default: one root, `api`.
+    roots: Option<Vec<RootFile>>,
+    max_content_length: Option<usize>,
+    max_page: Option<u32>,
+    status_retention_hours: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RootFile {
+    name: String,
+    title: Option<String>,
+    description: Option<String>,
 }
 
 /// A database URL whose password never reaches a log.
@@ -161,6 +183,8 @@ pub struct Config {
     pub secure_cookies: bool,
     pub max_import_bytes: u64,
     pub import_lease_secs: u64,
+    /// The TAXII 2.1 server (`[taxii]`).
+    pub taxii: simpul_server::taxii::TaxiiSettings,
 }
 
 pub const DEFAULT_MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
@@ -217,6 +241,7 @@ impl Config {
         if import_lease_secs == 0 {
             return Err(ConfigError("import_lease_secs must be at least 1".into()));
         }
+        let taxii = taxii_settings(file.taxii)?;
         Ok(Self {
             listen,
             data_dir,
@@ -233,6 +258,7 @@ impl Config {
                 .unwrap_or(false),
             max_import_bytes,
             import_lease_secs,
+            taxii,
         })
     }
 
@@ -265,8 +291,96 @@ impl Config {
         ] {
             t.insert(key.into(), i64::try_from(n).unwrap_or(i64::MAX).into());
         }
+        let mut taxii = toml::Table::new();
+        let roots: Vec<toml::Value> = self
+            .taxii
+            .roots
+            .iter()
+            .map(|r| {
+                let mut root = toml::Table::new();
+                root.insert("name".into(), r.name.clone().into());
+                root.insert("title".into(), r.title.clone().into());
+                root.insert("description".into(), r.description.clone().into());
+                root.into()
+            })
+            .collect();
+        taxii.insert("roots".into(), roots.into());
+        taxii.insert(
+            "max_content_length".into(),
+            i64::try_from(self.taxii.max_content_length)
+                .unwrap_or(i64::MAX)
+                .into(),
+        );
+        taxii.insert("max_page".into(), i64::from(self.taxii.max_page).into());
+        taxii.insert(
+            "status_retention_hours".into(),
+            self.taxii.status_retention.whole_hours().into(),
+        );
+        t.insert("taxii".into(), taxii.into());
         t.to_string()
     }
+}
+
+/// The TAXII settings from the `[taxii]` table, defaults for what it does not set.
+fn taxii_settings(f: TaxiiFile) -> Result<simpul_server::taxii::TaxiiSettings, ConfigError> {
+    use simpul_server::taxii::{ApiRoot, TaxiiSettings};
+    let mut t = TaxiiSettings::default();
+    if let Some(roots) = f.roots {
+        if roots.is_empty() {
+            return Err(ConfigError(
+                "taxii.roots must name at least one API root".into(),
+            ));
+        }
+        let mut out: Vec<ApiRoot> = Vec::new();
+        for r in roots {
+            let ok = !r.name.is_empty()
+                && r.name.len() <= 64
+                && r.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+            if !ok {
+                return Err(ConfigError(format!(
+                    "taxii.roots: `{}` is no API root name (1-64 of a-z, 0-9, '-', '_')",
+                    r.name
+                )));
+            }
+            if out.iter().any(|o| o.name == r.name) {
+                return Err(ConfigError(format!("taxii.roots: `{}` twice", r.name)));
+            }
+            out.push(ApiRoot {
+                title: r.title.unwrap_or_else(|| r.name.clone()),
+                description: r.description.unwrap_or_default(),
+                name: r.name,
+            });
+        }
+        t.roots = out;
+    }
+    if let Some(n) = f.max_content_length {
+        if n < 1024 {
+            return Err(ConfigError(format!(
+                "taxii.max_content_length must be at least 1024 (got {n})"
+            )));
+        }
+        t.max_content_length = n;
+    }
+    if let Some(n) = f.max_page {
+        let max = simpul_core::intel::store::MAX_PAGE;
+        if !(1..=max).contains(&n) {
+            return Err(ConfigError(format!(
+                "taxii.max_page must be between 1 and {max} (got {n})"
+            )));
+        }
+        t.max_page = n;
+    }
+    if let Some(h) = f.status_retention_hours {
+        if !(1..=8784).contains(&h) {
+            return Err(ConfigError(format!(
+                "taxii.status_retention_hours must be between 1 and 8784 (got {h})"
+            )));
+        }
+        t.status_retention = time::Duration::hours(i64::from(h));
+    }
+    Ok(t)
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -359,5 +473,46 @@ mod tests {
                 Path::new(DEFAULT_DATA).join("simpul.db").display()
             )
         );
+    }
+
+    #[test]
+    fn taxii_table() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        let store = StoreArgs {
+            config: Some(p.clone()),
+            ..StoreArgs::default()
+        };
+        std::fs::write(&p, "").unwrap();
+        let c = Config::resolve(&store, None).unwrap();
+        assert_eq!(c.taxii, simpul_server::taxii::TaxiiSettings::default());
+        assert_eq!(c.taxii.roots[0].name, "api");
+        assert_eq!(c.taxii.max_page, 1000);
+        assert_eq!(c.taxii.status_retention, time::Duration::hours(24));
+        std::fs::write(
+            &p,
+            "[taxii]\nmax_page = 50\nstatus_retention_hours = 2\nmax_content_length = 2048\n\
+             [[taxii.roots]]\nname = \"api\"\n[[taxii.roots]]\nname = \"drill\"\ntitle = \"Drill\"\n",
+        )
+        .unwrap();
+        let c = Config::resolve(&store, None).unwrap();
+        let names: Vec<&str> = c.taxii.roots.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["api", "drill"]);
+        assert_eq!(c.taxii.roots[1].title, "Drill");
+        assert_eq!((c.taxii.max_page, c.taxii.max_content_length), (50, 2048));
+        assert_eq!(c.taxii.status_retention, time::Duration::hours(2));
+        assert!(c.to_toml().contains("[taxii]"), "{}", c.to_toml());
+        for bad in [
+            "[taxii]\nmax_page = 0\n",
+            "[taxii]\nmax_page = 1001\n",
+            "[taxii]\nroots = []\n",
+            "[taxii]\nstatus_retention_hours = 0\n",
+            "[[taxii.roots]]\nname = \"Has Space\"\n",
+            "[[taxii.roots]]\nname = \"a\"\n[[taxii.roots]]\nname = \"a\"\n",
+            "[taxii]\ncolour = 1\n",
+        ] {
+            std::fs::write(&p, bad).unwrap();
+            assert!(Config::resolve(&store, None).is_err(), "{bad}");
+        }
     }
 }

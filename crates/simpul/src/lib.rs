@@ -54,6 +54,7 @@ pub fn app(service: Service, config: &Config) -> simpul_server::Router {
         secure_cookies: config.secure_cookies,
         max_import_bytes: config.max_import_bytes,
         spool_dir: config.data_dir.join("imports"),
+        taxii: config.taxii.clone(),
     };
     simpul_server::app(
         simpul_server::AppState::new(service, settings),

@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_intel.sql")),
     (3, include_str!("../migrations/0003_object_refs.sql")),
     (4, include_str!("../migrations/0004_imports.sql")),
+    (5, include_str!("../migrations/0005_taxii.sql")),
 ];
 
 /// The newest schema version this binary knows (the last entry's: numbers are taken by branches

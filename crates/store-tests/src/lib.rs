@@ -36,6 +36,7 @@ mod references;
 mod service;
 mod sharing;
 mod support;
+mod taxii;
 mod versions;
 
 pub use audit::{audit, concurrent_appends};
@@ -49,6 +50,7 @@ pub use meta::meta;
 pub use references::references;
 pub use service::service;
 pub use sharing::sharing_matches_policy;
+pub use taxii::taxii;
 pub use versions::object_versions;
 
 /// Every domain story in turn on `store`; the audit chain verifies after all of them.

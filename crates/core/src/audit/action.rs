@@ -33,6 +33,7 @@ string_enum!(
         ObjectRevoke => "object.revoke",
         ObjectMarking => "object.marking",
         ObjectRecipients => "object.recipients",
+        ObjectDelete => "object.delete",
     }
 );
 

@@ -82,6 +82,16 @@ pub struct ShareReport {
     pub warnings: Vec<Warning>,
 }
 
+/// What the store did with one object of a share that passed the pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Outcome {
+    /// Its position in the input.
+    pub(crate) index: usize,
+    pub(crate) stix_id: String,
+    pub(crate) version: OffsetDateTime,
+    pub(crate) inserted: Inserted,
+}
+
 /// How to share.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ShareOptions {
@@ -359,6 +369,19 @@ impl Service {
         body: &[u8],
         opts: &ShareOptions,
     ) -> Result<ShareReport, CoreError> {
+        Ok(self.share_outcomes(p, collection, body, opts).await?.0)
+    }
+
+    /// [`Service::share_document`], also answering what happened to each object that passed the
+    /// pipeline, in input order: its id, its version and what the store did (TAXII's status lists
+    /// each version stored or already held).
+    pub(crate) async fn share_outcomes(
+        &self,
+        p: &Principal,
+        collection: CollectionId,
+        body: &[u8],
+        opts: &ShareOptions,
+    ) -> Result<(ShareReport, Vec<Outcome>), CoreError> {
         let sharer = self.sharer(p, collection, opts).await?;
         // Large bodies are parsed off the async threads.
         let (sharer, batch) = if body.len() <= 256 << 10 {
@@ -380,14 +403,21 @@ impl Service {
             warnings,
             ..ShareReport::default()
         };
+        let mut outcomes = Vec::with_capacity(batch.ready.len());
         for (r, result) in batch.ready.into_iter().zip(results) {
             match result {
-                Inserted::Stored(_) => report.stored.push(r.new.stix_id),
-                Inserted::AlreadyStored => report.skipped.push(r.new.stix_id),
+                Inserted::Stored(_) => report.stored.push(r.new.stix_id.clone()),
+                Inserted::AlreadyStored => report.skipped.push(r.new.stix_id.clone()),
             }
+            outcomes.push(Outcome {
+                index: r.at.index,
+                stix_id: r.new.stix_id,
+                version: r.new.version,
+                inserted: result,
+            });
         }
         report.failed.sort_by_key(|f| f.index);
-        Ok(report)
+        Ok((report, outcomes))
     }
 
     /// The warnings of `batch`: each `object_marking_refs` entry that is no TLP or PAP marking,

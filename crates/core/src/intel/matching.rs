@@ -47,6 +47,7 @@ use crate::access::{Action, Grant, Principal, Unfiltered, Visibility, authorize}
 use crate::error::{CoreError, Invalid};
 use crate::intel::service::observable_context;
 use crate::intel::store::StoredObject;
+use crate::intel::taxii_store::Deletion;
 use crate::intel::{Audience, CollectionId, SharingFacts, Tlp};
 use crate::org::OrgId;
 use crate::store::StoreError;
@@ -89,6 +90,8 @@ struct State {
     audiences: HashMap<CollectionId, Audience>,
     /// The `date_added` of the last version applied.
     cursor: Option<OffsetDateTime>,
+    /// The position of the last deletion applied in the deletion feed.
+    deletions: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -158,6 +161,32 @@ impl State {
             slot
         });
         self.latest.insert(key, Latest { version, slot });
+    }
+}
+
+impl State {
+    /// Applies one deletion: when the deleted version is the latest one held for its collection
+    /// and id, its entry goes (an older version left behind is not brought back: the index
+    /// holds latest versions only, and a deletion of the latest but not the older ones is rare —
+    /// TAXII deletes every version unless told otherwise).
+    fn forget(&mut self, d: &Deletion) {
+        if self.deletions.is_none_or(|c| c < d.seq) {
+            self.deletions = Some(d.seq);
+        }
+        let key = (d.collection, Box::<str>::from(d.stix_id.as_str()));
+        let Some(held) = self.latest.get(&key).copied() else {
+            return;
+        };
+        if held.version != micros(d.version) {
+            return;
+        }
+        if let Some(s) = held.slot {
+            self.index.remove_slot(s);
+            if let Some(e) = self.entries.get_mut(s.index()) {
+                *e = None;
+            }
+        }
+        self.latest.remove(&key);
     }
 }
 
@@ -241,6 +270,22 @@ impl Service {
             })
             .await
             .map_err(|e| StoreError::Backend(format!("match index task failed: {e}")))?;
+            if n < ix.page as usize {
+                break;
+            }
+        }
+        // Then the deletions (of versions read above, or before: a version deleted before it
+        // was read is simply never read).
+        loop {
+            let after = ix.read().deletions;
+            let page = store.deletions_after(&all, after, ix.page).await?;
+            let n = page.len();
+            if n > 0 {
+                let mut s = ix.write();
+                for d in &page {
+                    s.forget(d);
+                }
+            }
             if n < ix.page as usize {
                 break;
             }

@@ -27,6 +27,8 @@ pub mod service;
 pub mod sightings;
 pub mod source;
 pub mod store;
+pub mod taxii;
+pub mod taxii_store;
 
 pub use simpul_stix::tlp::Tlp;
 

@@ -121,8 +121,32 @@ pub struct ObjectQuery {
     pub order: Order,
     /// The cursor: continue after the object added at this time.
     pub after_cursor: Option<OffsetDateTime>,
+    /// TAXII `match[version]`: which versions of each id in its collection; `None`: every one.
+    pub versions: Option<VersionMatch>,
+    /// TAXII `match[spec_version]`: only these `spec_version`s (empty: any).
+    pub spec_versions: Vec<String>,
     /// At most this many (1 to [`MAX_PAGE`]).
     pub limit: u32,
+}
+
+/// Which versions of each id (in its collection) a listing keeps: those that any of the set fields
+/// admits (TAXII `match[version]`, its comma-separated values ORed).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VersionMatch {
+    /// The newest version, whoever may see it: as [`ObjectQuery::latest_only`], so a stricter new
+    /// version hides the object from those it no longer admits.
+    pub last: bool,
+    /// The oldest version held.
+    pub first: bool,
+    /// Versions at exactly these instants.
+    pub at: Vec<OffsetDateTime>,
+}
+
+impl VersionMatch {
+    /// Admits nothing (no field set).
+    pub fn is_empty(&self) -> bool {
+        !self.last && !self.first && self.at.is_empty()
+    }
 }
 
 /// The largest page a listing returns.

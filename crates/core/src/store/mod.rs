@@ -26,6 +26,7 @@ pub use crate::identity::store::IdentityStore;
 pub use crate::intel::aggregate::AggregateStore;
 pub use crate::intel::imports_store::ImportStore;
 pub use crate::intel::store::IntelStore;
+pub use crate::intel::taxii_store::TaxiiStore;
 
 pub mod rows;
 
@@ -133,6 +134,7 @@ pub trait Store:
     + IntelStore
     + AggregateStore
     + ImportStore
+    + TaxiiStore
     + std::fmt::Debug
 {
     /// The store seen as its probe (trait upcasting without naming it at every call site).
@@ -150,6 +152,7 @@ where
         + IntelStore
         + AggregateStore
         + ImportStore
+        + TaxiiStore
         + std::fmt::Debug,
 {
     fn as_probe(&self) -> &dyn Probe {

@@ -24,5 +24,6 @@ mod pattern;
 mod server;
 mod sightings;
 mod stix;
+mod taxii;
 mod web;
 mod world;

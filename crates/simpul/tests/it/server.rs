@@ -110,7 +110,7 @@ async fn errors_are_problem_json_with_request_id() {
     // TAXII routes answer with the TAXII error object.
     let res = app
         .client
-        .get(app.url("/taxii2/nothing-here/"))
+        .get(app.url("/taxii2/api/nothing-here/"))
         .send()
         .await
         .unwrap();

@@ -22,6 +22,7 @@ mod imports;
 mod objects;
 mod refs;
 mod sharing;
+mod taxii;
 mod versions;
 
 #[async_trait]

@@ -7,7 +7,9 @@ use std::collections::HashSet;
 use simpul_core::access::Visibility;
 use simpul_core::access::sharing::SharingFilter;
 use simpul_core::clock::to_micros;
-use simpul_core::intel::store::{Inserted, MAX_PAGE, NewObject, ObjectQuery, Order, StoredObject};
+use simpul_core::intel::store::{
+    Inserted, MAX_PAGE, NewObject, ObjectQuery, Order, StoredObject, VersionMatch,
+};
 use simpul_core::store::StoreError;
 use simpul_core::store::rows::ids_once;
 use time::OffsetDateTime;
@@ -296,13 +298,13 @@ pub(super) fn conditions(
     if !q.types.is_empty() {
         w.push(format!(
             "o.stix_type = ANY({}::text[])",
-            sql.bind(q.types.clone())
+            sql.bind(without_nul(&q.types))
         ));
     }
     if !q.ids.is_empty() {
         w.push(format!(
             "o.stix_id = ANY({}::text[])",
-            sql.bind(q.ids.clone())
+            sql.bind(without_nul(&q.ids))
         ));
     }
     if !q.exclude_ids.is_empty() {
@@ -357,6 +359,15 @@ pub(super) fn conditions(
             sql.bind(search_words(t))
         ));
     }
+    if !q.spec_versions.is_empty() {
+        w.push(format!(
+            "o.spec_version = ANY({}::text[])",
+            sql.bind(without_nul(&q.spec_versions))
+        ));
+    }
+    if let Some(m) = &q.versions {
+        w.push(version_match(sql, m));
+    }
     if let (true, Some(c)) = (with_cursor, q.after_cursor) {
         let op = match q.order {
             Order::NewestFirst => "<",
@@ -365,6 +376,30 @@ pub(super) fn conditions(
         w.push(format!("o.date_added {op} {}", sql.bind(c)));
     }
     w.join("\n  AND ")
+}
+
+/// TAXII `match[version]`: the newest or the oldest version of the id in its collection (whoever
+/// may see it), or one at an instant named; any of those asked for.
+fn version_match(sql: &mut Sql, m: &VersionMatch) -> String {
+    let mut any = Vec::new();
+    for (wanted, op) in [(m.last, ">"), (m.first, "<")] {
+        if wanted {
+            any.push(format!(
+                "NOT EXISTS (SELECT 1 FROM objects n
+                    WHERE n.collection_id = o.collection_id AND n.stix_id = o.stix_id
+                      AND n.version {op} o.version)"
+            ));
+        }
+    }
+    if !m.at.is_empty() {
+        let at: Vec<OffsetDateTime> = m.at.iter().map(|t| to_micros(*t)).collect();
+        any.push(format!("o.version = ANY({}::timestamptz[])", sql.bind(at)));
+    }
+    if any.is_empty() {
+        "FALSE".to_owned()
+    } else {
+        format!("({})", any.join(" OR "))
+    }
 }
 
 /// `values` without those holding a NUL, which no stored text can equal (nor can PostgreSQL bind).

@@ -23,7 +23,7 @@ use rusqlite::types::Value;
 use simpul_core::access::Visibility;
 use simpul_core::access::sharing::{SharingFilter, UserFilter};
 use simpul_core::intel::Tlp;
-use simpul_core::intel::store::{MAX_PAGE, ObjectQuery, Order};
+use simpul_core::intel::store::{MAX_PAGE, ObjectQuery, Order, VersionMatch};
 use simpul_core::store::rows::OBJECT_COLUMNS;
 
 use crate::rows::ts;
@@ -169,6 +169,12 @@ pub(super) fn from_where(sql: &mut Sql, f: &UserFilter, q: &ObjectQuery, paged: 
                 .to_owned(),
         );
     }
+    if !q.spec_versions.is_empty() {
+        conds.push(any_of(sql, "o.spec_version", &q.spec_versions));
+    }
+    if let Some(m) = &q.versions {
+        conds.push(version_match(sql, m));
+    }
     if paged && let Some(t) = q.after_cursor {
         let op = match q.order {
             Order::NewestFirst => "<",
@@ -180,6 +186,30 @@ pub(super) fn from_where(sql: &mut Sql, f: &UserFilter, q: &ObjectQuery, paged: 
         "FROM objects o JOIN collections c ON c.id = o.collection_id WHERE {}",
         conds.join("\n AND ")
     )
+}
+
+/// TAXII `match[version]`: the newest or the oldest version of the id in its collection (whoever
+/// may see it), or one at an instant named; any of those asked for.
+fn version_match(sql: &mut Sql, m: &VersionMatch) -> String {
+    let mut any = Vec::new();
+    for (wanted, op) in [(m.last, ">"), (m.first, "<")] {
+        if wanted {
+            any.push(format!(
+                "NOT EXISTS (SELECT 1 FROM objects n
+                     WHERE n.collection_id = o.collection_id AND n.stix_id = o.stix_id
+                       AND n.version {op} o.version)"
+            ));
+        }
+    }
+    if !m.at.is_empty() {
+        let at: Vec<String> = m.at.iter().map(|t| ts(*t)).collect();
+        any.push(any_of(sql, "o.version", &at));
+    }
+    if any.is_empty() {
+        "0".to_owned()
+    } else {
+        format!("({})", any.join(" OR "))
+    }
 }
 
 /// `column` equal to one of `values` (not empty): `=` for one, else membership of one bound JSON

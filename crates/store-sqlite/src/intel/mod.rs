@@ -30,6 +30,7 @@ mod filter;
 mod imports;
 mod objects;
 mod refs;
+mod taxii;
 mod versions;
 
 #[async_trait]

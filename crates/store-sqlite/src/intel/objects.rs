@@ -21,9 +21,21 @@ pub(super) fn insert(
     now: OffsetDateTime,
 ) -> Result<Vec<Inserted>, Error> {
     let now = to_micros(now);
-    let newest = query_opt(tx, "SELECT max(date_added) FROM objects", [], |r| {
-        Cols::new(r, "objects").opt_ts(0)
-    })?
+    // The high-water mark survives deletions of the newest objects (`intel_clock`).
+    let newest = query_opt(
+        tx,
+        "SELECT max(coalesce((SELECT last_added FROM intel_clock WHERE id = 1), ''),
+                    coalesce((SELECT max(date_added) FROM objects), ''))",
+        [],
+        |r| {
+            let s: String = r.get(0)?;
+            if s.is_empty() {
+                Ok(None)
+            } else {
+                Cols::new(r, "intel_clock").opt_ts(0)
+            }
+        },
+    )?
     .flatten();
     let mut floor = newest.map(|t| t + Duration::microseconds(1));
     let placeholders: Vec<String> = (1..=13).map(|i| format!("?{i}")).collect();
@@ -75,6 +87,12 @@ pub(super) fn insert(
         }
         floor = Some(at + Duration::microseconds(1));
         out.push(Inserted::Stored(at));
+    }
+    if let Some(Inserted::Stored(last)) =
+        out.iter().rev().find(|i| matches!(i, Inserted::Stored(_)))
+    {
+        tx.prepare_cached("UPDATE intel_clock SET last_added = ?1 WHERE id = 1")?
+            .execute(params![ts(*last)])?;
     }
     Ok(out)
 }

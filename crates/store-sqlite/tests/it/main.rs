@@ -92,6 +92,11 @@ async fn imports() {
 }
 
 #[tokio::test]
+async fn taxii() {
+    simpul_store_tests::taxii(TestDb::fresh().shared()).await;
+}
+
+#[tokio::test]
 async fn object_versions() {
     simpul_store_tests::object_versions(&TestDb::fresh().store).await;
 }

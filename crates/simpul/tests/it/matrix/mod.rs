@@ -23,6 +23,7 @@ mod intel;
 mod intel_changes;
 mod match_;
 mod sightings;
+mod taxii;
 
 /// The principals, in column order.
 pub const COLUMNS: [&str; 6] = [
@@ -90,6 +91,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         imports::rows(ids),
         intel_changes::rows(ids),
         match_::rows(ids),
+        taxii::rows(ids),
     ]
     .into_iter()
     .flatten()
@@ -109,8 +111,14 @@ fn every_api_route_has_a_row() {
     let covered: Vec<&str> = rows(&ids).iter().map(|r| r.route).collect();
     let mut missing = Vec::new();
     let mut known = Vec::new();
-    for r in simpul_server::api::table() {
-        let route = format!("{} {}", r.method, r.path);
+    let rest = simpul_server::api::table()
+        .into_iter()
+        .map(|r| (r.method, r.path));
+    let taxii = simpul_server::taxii::table()
+        .into_iter()
+        .map(|r| (r.method, r.path));
+    for (method, path) in rest.chain(taxii) {
+        let route = format!("{method} {path}");
         if !covered.contains(&route.as_str()) {
             missing.push(route.clone());
         }
@@ -150,6 +158,7 @@ async fn run(w: World) {
         .unwrap();
     intel::setup(&w).await;
     intel_changes::setup(&w).await;
+    taxii::setup(&w).await;
     let principals: [Option<String>; 6] = [
         None,
         Some("simpul_not-a-real-token-000000000000000000000000".into()),
@@ -171,9 +180,18 @@ async fn run(w: World) {
             if let Some(t) = auth {
                 req = req.bearer_auth(t);
             }
+            let is_taxii = path.starts_with("/taxii2/");
+            let media = if is_taxii {
+                simpul_server::taxii::TAXII_MEDIA_TYPE
+            } else {
+                "application/json"
+            };
+            if is_taxii {
+                req = req.header("accept", media);
+            }
             if let Some(b) = &row.body {
                 let text = b.to_string().replace("{n}", &n.to_string());
-                req = req.header("content-type", "application/json").body(text);
+                req = req.header("content-type", media).body(text);
             }
             let res = req.send().await.unwrap();
             let status = res.status().as_u16();
@@ -184,12 +202,14 @@ async fn run(w: World) {
                     COLUMNS[col], row.expect[col]
                 ));
             } else if status >= 400 {
-                // Every refusal is a problem document; 401s carry a challenge.
-                assert_eq!(
-                    res.headers()["content-type"],
-                    "application/problem+json",
-                    "{method} {path}"
-                );
+                // Every refusal is a problem document (a TAXII error object under /taxii2);
+                // 401s carry a challenge.
+                let want = if is_taxii {
+                    simpul_server::taxii::TAXII_MEDIA_TYPE
+                } else {
+                    "application/problem+json"
+                };
+                assert_eq!(res.headers()["content-type"], want, "{method} {path}");
                 if status == 401 {
                     assert!(res.headers().contains_key("www-authenticate"));
                 }
@@ -225,6 +245,9 @@ async fn cell_path(w: &World, path: &str, n: usize) -> String {
                 .unwrap();
             path = path.replace(placeholder, &t.id.to_string());
         }
+    }
+    if path.contains(taxii::OWN_STATUS) {
+        path = path.replace(taxii::OWN_STATUS, &taxii::own_status(w).await);
     }
     for (placeholder, owner) in imports::JOBS {
         if path.contains(placeholder) {

@@ -1,0 +1,32 @@
+//! Status resources (§4.3): what a post did, readable by the poster's organisation for the
+//! configured retention; any other is "not found".
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+
+use super::negotiation::{Taxii, check_accept};
+use super::taxii_route;
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::ApiError;
+
+pub(super) fn routes() -> Vec<super::TaxiiRoute> {
+    vec![taxii_route!(GET "/taxii2/{root}/status/{status_id}/", "a post's status", status)]
+}
+
+async fn status(
+    State(state): State<AppState>,
+    _: super::Root,
+    Auth(p): Auth,
+    Path((root, status_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Taxii, ApiError> {
+    check_accept(&headers)?;
+    let t = &state.settings.taxii;
+    t.root(&root)?;
+    let s = state
+        .service
+        .taxii_status(&p, &status_id, t.status_retention)
+        .await?;
+    Ok(Taxii::json(&s))
+}
