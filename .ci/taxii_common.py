@@ -59,6 +59,17 @@ def parse_time(s):
     return dt.datetime.strptime(s, "%Y-%m-%dT%H:%M:%S")
 
 
+def instant(s):
+    """A STIX or TAXII timestamp as one canonical string (microseconds), to compare versions that
+    servers write in either form (`…00.193Z` and `…00.193000Z` are the same instant)."""
+    if not isinstance(s, str):
+        return s
+    try:
+        return parse_time(s).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    except ValueError:
+        return s
+
+
 def indicator(n, created, modified=None, oid=None, run=""):
     """A fresh indicator of about 400 bytes (the size of the performance inputs)."""
     oid = oid or "indicator--%s" % uuid.uuid4()

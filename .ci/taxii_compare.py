@@ -12,7 +12,7 @@ status ids, `next` tokens, timestamps, prose) replaced by their kind. Then every
 
 A field that differs fails the comparison unless it is listed in the differences file, section
 "Compared with medallion 3.0.0": a table whose first cell is a backquoted `cmp:PROBE/FIELD` pattern
-(shell-style wildcards), then the TAXII 2.1 section and the reason. Listed differences that did not
+(`*` matches anything), then the TAXII 2.1 section and the reason. Listed differences that did not
 occur are reported (not failed), so a stale row shows.
 
 Prints `taxii compare [A vs B]: N passed, M failed` (a probe passes when every field agrees or
@@ -23,7 +23,6 @@ Usage: taxii_compare.py MEDALLION_TARGET.json SIMPUL_TARGET.json DIFFERENCES.md 
 
 import argparse
 import datetime as dt
-import fnmatch
 import json
 import re
 import sys
@@ -31,13 +30,18 @@ import uuid
 
 import requests
 
-from taxii_common import TAXII_TS, Http, envelope, indicator, load_target, parse_time
+from taxii_common import STIX_TS, TAXII_TS, Http, envelope, indicator, instant, load_target, parse_time
 
 SECTION = "Compared with medallion 3.0.0"
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-PROSE = {"title", "description", "message", "contact"}
+PROSE = {"title", "description", "message", "contact", "alias"}
 URLS = {"default", "api_roots"}
 TIMES = {"date_added", "request_timestamp"}
+
+
+def wildcard(pattern):
+    """`*` matches anything; every other character itself (probe names hold `[` and `]`)."""
+    return re.compile("^" + ".*".join(re.escape(x) for x in pattern.split("*")) + "$", re.S)
 
 
 def listed_differences(path):
@@ -85,16 +89,29 @@ class Side:
             params = {"match[id]": ",".join(ids[i:i + 20]), "match[version]": "all", "limit": 1000}
             r, js = self.call("GET", self.coll + "manifest/", params=params)
             for m in (js or {}).get("objects", []):
-                self.added[(m["id"], m["version"])] = m["date_added"]
+                self.added[(m["id"], instant(m["version"]))] = m["date_added"]
 
 
-def norm_value(key, v, side):
+def version_form(v):
+    if TAXII_TS.match(v):
+        return "TAXII timestamp (microseconds)"
+    if STIX_TS.match(v):
+        return "as written in the object"
+    return "other"
+
+
+def norm_value(key, v, side, forms=None):
     if isinstance(v, dict):
-        return {k: norm_value(k, x, side) for k, x in sorted(v.items())}
+        return {k: norm_value(k, x, side, forms) for k, x in sorted(v.items())}
     if isinstance(v, list):
-        return [norm_value(key, x, side) for x in v]
+        return [norm_value(key, x, side, forms) for x in v]
     if not isinstance(v, str):
         return v
+    if key in ("version", "versions"):
+        # The instant is compared; how it is written is a field of its own ("version forms").
+        if forms is not None:
+            forms.add(version_form(v))
+        return instant(v)
     if key in TIMES:
         return "<taxii-timestamp>" if TAXII_TS.match(v) else "<other-timestamp>"
     if key in URLS:
@@ -110,46 +127,85 @@ def norm_value(key, v, side):
     return v
 
 
+def sorted_by_date_added(keys, side):
+    """Whether `keys` ((id, version) pairs) are in the order of their date_added on `side`."""
+    stamps = [side.added.get(k) for k in keys]
+    if None in stamps:
+        return "unknown date_added"
+    t = [parse_time(x) for x in stamps]
+    return t == sorted(t)
+
+
 def norm_body(js, side, kind):
+    """The body, server-specific values replaced by their kind. Lists of objects or manifest
+    entries are compared as sets plus "sorted by date_added": a server that gives all objects of one
+    POST the same date_added (medallion) orders them differently from one whose date_added is
+    strictly increasing (simpul), and both are sorted (§3.3). A page ("…-page" kinds) is reduced to
+    its size: which objects of equal date_added fall on which page is not comparable; the union of
+    the pages is compared by the caller."""
     if js is None:
         return None
     if not isinstance(js, dict):
         return "<%s>" % type(js).__name__
+    if not js:
+        return "{}"
     out = {}
+    forms = set()
+    page = kind.endswith("-page")
+    kind = kind[:-5] if page else kind
     for k, v in sorted(js.items()):
-        if k == "objects" and kind == "objects":
-            out[k] = ["%s@%s" % (o.get("id"), o.get("modified")) for o in v]
-        elif k == "objects" and kind == "manifest":
-            out[k] = [norm_value(k, {**m, "id": "%s@%s" % (m.get("id"), m.get("version"))}, side) for m in v]
+        if k == "objects" and kind in ("objects", "manifest") and isinstance(v, list):
+            ver = "modified" if kind == "objects" else "version"
+            keys = [(o.get("id"), instant(o.get(ver))) for o in v]
+            if v:
+                out[k + " sorted by date_added"] = sorted_by_date_added(keys, side)
+            if page:
+                out[k + " count"] = len(v)
+            elif kind == "objects":
+                out[k] = sorted("%s@%s" % (o.get("id"), o.get("modified")) for o in v)
+            else:
+                out[k] = sorted((norm_value(k, m, side, forms) for m in v), key=lambda m: (m["id"], m["version"]))
+            if page:
+                for m in v:
+                    norm_value(k, m, side, forms)
+            if v == []:
+                out[k] = []
+        elif k == "versions" and isinstance(v, list):
+            inst = [norm_value(k, x, side, forms) for x in v]
+            out[k] = sorted(inst)
+            out["versions order"] = ("ascending" if inst == sorted(inst) else
+                                     "descending" if inst == sorted(inst, reverse=True) else "other")
         elif k in ("successes", "failures", "pendings") and isinstance(v, list):
-            out[k] = sorted((norm_value(k, x, side) for x in v), key=lambda d: json.dumps(d, sort_keys=True))
+            out[k] = sorted((norm_value(k, x, side, forms) for x in v), key=lambda d: json.dumps(d, sort_keys=True))
         elif k == "collections" and isinstance(v, list):
             # Only the writer's collection: the others are each server's configuration.
             out[k] = [norm_value(k, x, side) for x in v if x.get("id") == side.t["writer"]["collection"]]
         else:
-            out[k] = norm_value(k, v, side)
+            out[k] = norm_value(k, v, side, forms)
+    if forms:
+        out["version forms"] = sorted(forms)
     return out
 
 
 def header_kind(value, body, side, kind, which):
+    """X-TAXII-Date-Added-First/-Last as what it is: the earliest/latest date_added of the objects in
+    the response, or not."""
     if value is None:
         return None
+    kind = kind[:-5] if kind.endswith("-page") else kind
     keys = []
     if kind == "objects":
-        keys = [(o.get("id"), o.get("modified")) for o in (body or {}).get("objects", [])]
+        keys = [(o.get("id"), instant(o.get("modified"))) for o in (body or {}).get("objects", [])]
     elif kind == "manifest":
-        keys = [(m.get("id"), m.get("version")) for m in (body or {}).get("objects", [])]
+        keys = [(m.get("id"), instant(m.get("version"))) for m in (body or {}).get("objects", [])]
     elif kind.startswith("versions:"):
         oid = kind.split(":", 1)[1]
-        vs = sorted((body or {}).get("versions", []), key=parse_time)
-        keys = [(oid, v) for v in vs]
+        keys = [(oid, instant(v)) for v in (body or {}).get("versions", [])]
     stamps = [side.added.get(k) for k in keys]
-    if stamps and value == (stamps[0] if which == "first" else stamps[-1]):
-        return "the %s object's date_added" % which
     if stamps and None not in stamps:
-        ordered = sorted(stamps, key=parse_time)
-        if value == (ordered[0] if which == "first" else ordered[-1]):
-            return "the %s date_added of the page" % ("earliest" if which == "first" else "latest")
+        stamps = sorted(stamps, key=parse_time)
+        if value == (stamps[0] if which == "first" else stamps[-1]):
+            return "the %s date_added of the response" % ("earliest" if which == "first" else "latest")
     return "a timestamp" if TAXII_TS.match(value) else "other: " + value
 
 
@@ -201,14 +257,17 @@ class Compare:
                 got.append(flatten(reduce(side, r, js, kind), "", {}))
             except Exception as e:  # noqa: BLE001 - a failing request is a field like any other
                 got.append({"exception": "%s: %s" % (type(e).__name__, str(e)[:200])})
-        fa, fb = got
+        return self.fields(name, *got)
+
+    def fields(self, name, fa, fb):
+        """Compares two flattened reductions."""
         unexpected, expected = [], []
         for field in sorted(set(fa) | set(fb)):
             va, vb = fa.get(field, "<absent>"), fb.get(field, "<absent>")
             if va == vb:
                 continue
             key = "%s/%s" % (name, field)
-            pat = next((p for p in self.listed if fnmatch.fnmatchcase(key, p)), None)
+            pat = next((p for p in self.listed if wildcard(p).match(key)), None)
             (expected if pat else unexpected).append((field, va, vb, pat))
             if pat:
                 self.used.add(pat)
@@ -225,7 +284,7 @@ class Compare:
         for field, va, vb, pat in expected:
             print("        listed %s: %s=%s  %s=%s" % (field, self.a.t["name"], json.dumps(va), self.b.t["name"],
                                                          json.dumps(vb)))
-        return got
+        return fa, fb
 
 
 def run(cmp):
@@ -270,15 +329,20 @@ def run(cmp):
     cmp.probe("add objects re-posted id+version", post([batch_a[0]]), "status")
     cmp.probe("add objects with an invalid sibling", post([new_valid, invalid]), "status")
     for side in sides:
-        side.learn_manifest([new_valid["id"], invalid["id"]])
+        # medallion stored the invalid object (it validates nothing): it goes, so that what
+        # follows compares the same collections.
+        side.call("DELETE", side.objects + invalid["id"] + "/", params={"match[version]": "all"})
+        side.learn_manifest([new_valid["id"]])
     # A status resource of a POST of one object.
     status_ids = {}
     for side in sides:
         r, js = side.call("POST", side.objects, body=envelope([one[62]]))
         status_ids[side.t["name"]] = (js or {}).get("id", "none")
+        side.learn_manifest([one[62]["id"]])
     cmp.probe("get status", get(lambda s: s.root + "status/%s/" % status_ids[s.t["name"]]), "status")
 
-    s_of = {side.t["name"]: side.added.get((sentinel["id"], sentinel["modified"]), "2000-01-01T00:00:00.000000Z")
+    s_of = {side.t["name"]: side.added.get((sentinel["id"], instant(sentinel["modified"])),
+                                           "2000-01-01T00:00:00.000000Z")
             for side in sides}
     a_last = {side.t["name"]: max((side.added[k] for k in side.added if k[0] in {o["id"] for o in batch_a}),
                                   key=parse_time, default="2000-01-01T00:00:00.000000Z") for side in sides}
@@ -299,12 +363,13 @@ def run(cmp):
         cmp.probe("objects match[version]=%s" % v, q({"match[id]": x_id, "match[version]": v}))
     cmp.probe("objects no match[version]", q({"match[id]": x_id}))
     cmp.probe("objects match[spec_version]=2.1", q(ours({"match[spec_version]": "2.1"})))
-    cmp.probe("objects match[spec_version]=2.0", q(ours({"match[spec_version]": "2.0"})))
+    cmp.probe("objects match[spec_version]=2.0 (nothing)", q(ours({"match[spec_version]": "2.0"})))
     cmp.probe("objects match[spec_version]=2.0,2.1", q(ours({"match[spec_version]": "2.0,2.1"})))
 
     # Paging: limit=4 over the objects added after the sentinel, following `next`.
     def pages(name, url, kind):
         nexts = {}
+        union = {side.t["name"]: [] for side in sides}
         for i in range(6):
             def page(s, i=i):
                 p = ours({"limit": 4})(s)
@@ -313,14 +378,20 @@ def run(cmp):
                         raise RuntimeError("no next token on the previous page")
                     p["next"] = nexts[s.t["name"]]
                 r, js = s.call("GET", url(s), params=p)
+                ver = "modified" if kind == "objects" else "version"
+                union[s.t["name"]] += ["%s@%s" % (o.get("id"), instant(o.get(ver))) for o in (js or {}).get("objects", [])]
                 if (js or {}).get("next"):
                     nexts[s.t["name"]] = js["next"]
                 else:
                     nexts.pop(s.t["name"], None)
                 return r, js
-            cmp.probe("%s limit=4 page %d" % (name, i + 1), page, kind)
+            cmp.probe("%s limit=4 page %d" % (name, i + 1), page, kind + "-page")
             if not nexts:
                 break
+        ua, ub = (union[side.t["name"]] for side in sides)
+        cmp.fields("%s limit=4 every page" % name,
+                   {"objects": sorted(ua), "each once": len(ua) == len(set(ua))},
+                   {"objects": sorted(ub), "each once": len(ub) == len(set(ub))})
 
     pages("objects", lambda s: s.objects, "objects")
     pages("manifest", lambda s: s.coll + "manifest/", "manifest")
@@ -346,7 +417,7 @@ def run(cmp):
     cmp.probe("401 discovery no credentials", lambda s: s.call("GET", s.t["discovery"], http=Http()), "error")
     cmp.probe("406 Accept application/json", get(accept="application/json"), "error")
     cmp.probe("406 Accept TAXII 2.0", get(accept="application/taxii+json;version=2.0"), "error")
-    cmp.probe("406 no Accept", get(accept=None), "error")
+    cmp.probe("no Accept header", lambda s: s.call("GET", s.objects, params=ours()(s), accept=None))
     cmp.probe("objects Accept bare application/taxii+json",
               lambda s: s.call("GET", s.objects, params=ours()(s), accept="application/taxii+json"))
     cmp.probe("415 Content-Type application/json", post([one[63]],

@@ -26,7 +26,7 @@ import requests
 from stix2validator import ValidationOptions, validate_parsed_json
 from taxii2client.v21 import Collection, Server, as_pages
 
-from taxii_common import TAXII, TAXII_TS, Http, envelope, indicator, load_target, malware, parse_time
+from taxii_common import TAXII, TAXII_TS, Http, envelope, indicator, instant, load_target, malware, parse_time
 
 
 class Checks:
@@ -66,21 +66,29 @@ class Walk:
         self.served = {}  # (id, version) -> object, every object any GET returned
         self.posted = {}  # (id, modified) -> object we posted
         self.last = [None]  # the last HTTP response seen by taxii2-client
+        self.empty = []  # names of empty lists in resources served
         w = target["writer"]
         self.raw = Http(w["user"], w["password"])
 
     # -- helpers ----------------------------------------------------------------------------
     def remember(self, objects):
         for o in objects or []:
-            self.served[(o.get("id"), o.get("modified") or o.get("created"))] = o
+            self.served[(o.get("id"), instant(o.get("modified") or o.get("created")))] = o
 
     def get(self, fn, **kw):
         env = fn(**kw)
+        self.empty_lists(env)
         self.remember(env.get("objects"))
         return env, self.last[0]
 
     def ids(self, env):
-        return [(o["id"], o.get("modified")) for o in env.get("objects", [])]
+        return [(o["id"], instant(o.get("modified"))) for o in env.get("objects", [])]
+
+    def empty_lists(self, resource):
+        """TAXII §2 (list): empty lists are prohibited; an optional list is omitted instead."""
+        for k, v in (resource or {}).items():
+            if v == []:
+                self.empty.append(k)
 
     def hook(self, conn):
         if getattr(conn, "_walk_hooked", False):
@@ -98,7 +106,7 @@ class Walk:
         for chunk in range(0, len(ids), 20):
             for page in as_pages(self.coll.get_manifest, per_request=100, id=ids[chunk:chunk + 20], version="all"):
                 for m in page.get("objects", []):
-                    out[(m["id"], m["version"])] = m["date_added"]
+                    out[(m["id"], instant(m["version"]))] = m["date_added"]
         return out
 
     def check_sorted_and_headers(self, name, env, resp, added):
@@ -124,11 +132,11 @@ class Walk:
             self.c.ok(name + ": every object a success", st.success_count == len(objects)
                       and st.failure_count == 0 and st.pending_count == 0,
                       (st.success_count, st.failure_count, st.pending_count, st.failures))
-            got = sorted((s.get("id"), s.get("version")) for s in st.successes)
-            want = sorted((o["id"], o["modified"]) for o in objects)
+            got = sorted((s.get("id"), instant(s.get("version"))) for s in st.successes)
+            want = sorted((o["id"], instant(o["modified"])) for o in objects)
             self.c.ok(name + ": successes list each id and version", got == want, got)
             for o in objects:
-                self.posted[(o["id"], o["modified"])] = o
+                self.posted[(o["id"], instant(o["modified"]))] = o
         return st
 
     # -- the walk ---------------------------------------------------------------------------
@@ -169,7 +177,8 @@ class Walk:
         x_id = "indicator--%s" % uuid.uuid4()
         xv = [t0 + dt.timedelta(hours=h) for h in (1, 2, 3)]
         xs = [indicator(99, t0, modified=m, oid=x_id, run=run) for m in xv]
-        v1, v2, v3 = (o["modified"] for o in xs)
+        v1, v2, v3 = (o["modified"] for o in xs)  # as posted: the filters get them in STIX form
+        w1, w2, w3 = (instant(v) for v in (v1, v2, v3))
         a.append(xs[0])
         b = [indicator(i, t0 + dt.timedelta(seconds=i), run=run) for i in range(13, 21)] + xs[1:]
 
@@ -191,23 +200,26 @@ class Walk:
              len(env.get("objects", [])))
 
         ours = [sentinel] + a + b
-        added = self.date_added([(o["id"], o["modified"]) for o in ours])
+        added = self.date_added([(o["id"], instant(o["modified"])) for o in ours])
         c.ok("manifest: date_added for every posted version", len(added) == len(ours), len(added))
         c.ok("manifest: date_added are TAXII timestamps (microseconds)",
              all(TAXII_TS.match(s) for s in added.values()), sorted(set(added.values()))[:3])
-        s = added.get((sentinel["id"], sentinel["modified"]))
-        s_a = max((added[(o["id"], o["modified"])] for o in a if (o["id"], o["modified"]) in added),
-                  key=parse_time, default=None)
+        def key(o):
+            return (o["id"], instant(o["modified"]))
+        s = added.get(key(sentinel))
+        c.ok("manifest: the sentinel's date_added", s is not None)
+        s = s or "2000-01-01T00:00:00.000000Z"
+        s_a = max((added[key(o)] for o in a if key(o) in added), key=parse_time, default=None)
         c.ok("manifest: batch B added after batch A", s_a is not None and all(
-            parse_time(added[(o["id"], o["modified"])]) > parse_time(s_a) for o in b
-            if (o["id"], o["modified"]) in added))
+            parse_time(added[key(o)]) > parse_time(s_a) for o in b if key(o) in added))
+        s_a = s_a or s
 
         def latest(objs):
             best = {}
             for o in objs:
                 if o["id"] not in best or o["modified"] > best[o["id"]]["modified"]:
                     best[o["id"]] = o
-            return sorted((o["id"], o["modified"]) for o in best.values())
+            return sorted(key(o) for o in best.values())
 
         def query(name, want, **kw):
             env, resp = self.get(coll.get_objects, **kw)
@@ -225,25 +237,26 @@ class Walk:
         query("match[type]=malware", latest(a[12:14]), added_after=s, type="malware")
         query("match[type]=indicator,malware", after_s, added_after=s, type=["indicator", "malware"])
         query("match[type] AND match[id] (disjoint)", [], type="malware", id=a[0]["id"])
-        query("match[version]=last (default)", [(x_id, v3)], id=x_id)
-        query("match[version]=last", [(x_id, v3)], id=x_id, version="last")
-        query("match[version]=first", [(x_id, v1)], id=x_id, version="first")
-        query("match[version]=all", [(x_id, v) for v in (v1, v2, v3)], id=x_id, version="all")
-        query("match[version]=first,last", [(x_id, v1), (x_id, v3)], id=x_id, version=["first", "last"])
-        query("match[version]=timestamp", [(x_id, v2)], id=x_id, version=v2)
-        query("match[version]=two timestamps", [(x_id, v1), (x_id, v3)], id=x_id, version=[v1, v3])
+        query("match[version]=last (default)", [(x_id, w3)], id=x_id)
+        query("match[version]=last", [(x_id, w3)], id=x_id, version="last")
+        query("match[version]=first", [(x_id, w1)], id=x_id, version="first")
+        query("match[version]=all", [(x_id, w) for w in (w1, w2, w3)], id=x_id, version="all")
+        query("match[version]=first,last", [(x_id, w1), (x_id, w3)], id=x_id, version=["first", "last"])
+        query("match[version]=timestamp", [(x_id, w2)], id=x_id, version=v2)
+        query("match[version]=timestamp, microseconds", [(x_id, w2)], id=x_id, version=w2)
+        query("match[version]=two timestamps", [(x_id, w1), (x_id, w3)], id=x_id, version=[v1, v3])
         query("match[spec_version]=2.1", after_s, added_after=s, spec_version="2.1")
         query("match[spec_version]=2.0", [], added_after=s, spec_version="2.0")
-        query("added_after AND match[version]=all", sorted((o["id"], o["modified"]) for o in b),
+        query("added_after AND match[version]=all", sorted(key(o) for o in b),
               added_after=s_a, version="all")
 
         env, _ = self.get(lambda **kw: coll.get_object(x_id, **kw))
-        c.ok("get_object: latest version by default", self.ids(env) == [(x_id, v3)], self.ids(env))
+        c.ok("get_object: latest version by default", self.ids(env) == [(x_id, w3)], self.ids(env))
         env, _ = self.get(lambda **kw: coll.get_object(x_id, **kw), version="all")
-        c.ok("get_object: match[version]=all", sorted(self.ids(env)) == [(x_id, v) for v in (v1, v2, v3)],
+        c.ok("get_object: match[version]=all", sorted(self.ids(env)) == [(x_id, w) for w in (w1, w2, w3)],
              self.ids(env))
         env, _ = self.get(lambda **kw: coll.get_object(x_id, **kw), version="first")
-        c.ok("get_object: match[version]=first", self.ids(env) == [(x_id, v1)], self.ids(env))
+        c.ok("get_object: match[version]=first", self.ids(env) == [(x_id, w1)], self.ids(env))
 
         # as_pages: objects and manifest, a small page size.
         def paged(name, fn, per, want, **kw):
@@ -251,11 +264,12 @@ class Walk:
             for page in as_pages(fn, per_request=per, **kw):
                 pages += 1
                 items = page.get("objects", [])
+                self.empty_lists(page)
                 if fn == coll.get_objects:
                     self.remember(items)
-                    seen += [(o["id"], o.get("modified")) for o in items]
+                    seen += [(o["id"], instant(o.get("modified"))) for o in items]
                 else:
-                    seen += [(m["id"], m["version"]) for m in items]
+                    seen += [(m["id"], instant(m["version"])) for m in items]
                 if len(items) > per:
                     shape_ok = False
                 if page.get("more") and not isinstance(page.get("next"), str):
@@ -274,16 +288,18 @@ class Walk:
         # Manifest and versions.
         man = coll.get_manifest(id=x_id, version="all")
         entries = man.get("objects", [])
-        c.ok("manifest: match[version]=all lists three versions", sorted(m["version"] for m in entries) == [v1, v2, v3],
+        c.ok("manifest: match[version]=all lists three versions",
+             sorted(instant(m["version"]) for m in entries) == [w1, w2, w3],
              entries)
         c.ok("manifest: entries have id, date_added, version, media_type",
              all({"id", "date_added", "version", "media_type"} <= set(m) for m in entries), entries[:1])
         c.ok("manifest: media_type STIX 2.1", all(m.get("media_type", "").replace(" ", "") ==
                                                    "application/stix+json;version=2.1" for m in entries), entries[:1])
         man = coll.get_manifest(id=x_id)
-        c.ok("manifest: latest version by default", [m["version"] for m in man.get("objects", [])] == [v3], man)
+        c.ok("manifest: latest version by default", [instant(m["version"]) for m in man.get("objects", [])] == [w3],
+             man)
         vers = coll.object_versions(x_id)
-        c.ok("versions: every version", sorted(vers.get("versions", [])) == [v1, v2, v3], vers)
+        c.ok("versions: every version", sorted(map(instant, vers.get("versions", []))) == [w1, w2, w3], vers)
         c.ok("versions: more is false", vers.get("more") in (False, None), vers.get("more"))
 
         # The whole collection, paged: no duplicate, ours in it.
@@ -291,7 +307,7 @@ class Walk:
         dup = 0
         for page in as_pages(coll.get_objects, per_request=100):
             for o in page.get("objects", []):
-                k = (o["id"], o.get("modified"))
+                k = (o["id"], instant(o.get("modified")))
                 dup += k in seen
                 seen.add(k)
             self.remember(page.get("objects"))
@@ -312,7 +328,8 @@ class Walk:
         # Delete.
         coll.delete_object(x_id, version=v1)
         vers = coll.object_versions(x_id)
-        c.ok("delete match[version]=<v1>: the other versions stay", sorted(vers.get("versions", [])) == [v2, v3], vers)
+        c.ok("delete match[version]=<v1>: the other versions stay",
+             sorted(map(instant, vers.get("versions", []))) == [w2, w3], vers)
         coll.delete_object(x_id, version="all")
         st_code = None
         try:
@@ -339,6 +356,8 @@ class Walk:
                 bad.append((k, [str(e) for e in r.errors][:2]))
         c.ok("stix2-validator: every object served back is valid (%d objects)" % len(self.served), not bad, bad[:3])
         changed = [k for k, o in self.posted.items() if k in self.served and self.served[k] != o]
+        c.ok("no empty list in the resources served (§2 list: omitted instead)", not self.empty,
+             sorted(set(self.empty)))
         c.ok("served objects are the posted objects, unchanged", not changed, changed[:3])
 
     def errors(self, root, coll, x_id):
