@@ -18,6 +18,7 @@ Usage: taxii_walk.py TARGET.json [--keep-objects]
 
 import argparse
 import datetime as dt
+import re
 import sys
 import traceback
 import uuid
@@ -88,7 +89,8 @@ class Walk:
         """TAXII §2 (list): empty lists are prohibited; an optional list is omitted instead."""
         for k, v in (resource or {}).items():
             if v == []:
-                self.empty.append(k)
+                where = self.last[0].request.path_url.split("?")[0] if self.last[0] is not None else "?"
+                self.empty.append("`%s` in %s" % (k, re.sub(r"[a-z0-9-]*--[0-9a-f-]{36}|[0-9a-f-]{36}", "{id}", where)))
 
     def hook(self, conn):
         if getattr(conn, "_walk_hooked", False):
@@ -287,6 +289,7 @@ class Walk:
 
         # Manifest and versions.
         man = coll.get_manifest(id=x_id, version="all")
+        self.empty_lists(man)
         entries = man.get("objects", [])
         c.ok("manifest: match[version]=all lists three versions",
              sorted(instant(m["version"]) for m in entries) == [w1, w2, w3],
@@ -296,9 +299,11 @@ class Walk:
         c.ok("manifest: media_type STIX 2.1", all(m.get("media_type", "").replace(" ", "") ==
                                                    "application/stix+json;version=2.1" for m in entries), entries[:1])
         man = coll.get_manifest(id=x_id)
+        self.empty_lists(man)
         c.ok("manifest: latest version by default", [instant(m["version"]) for m in man.get("objects", [])] == [w3],
              man)
         vers = coll.object_versions(x_id)
+        self.empty_lists(vers)
         c.ok("versions: every version", sorted(map(instant, vers.get("versions", []))) == [w1, w2, w3], vers)
         c.ok("versions: more is false", vers.get("more") in (False, None), vers.get("more"))
 
@@ -328,6 +333,7 @@ class Walk:
         # Delete.
         coll.delete_object(x_id, version=v1)
         vers = coll.object_versions(x_id)
+        self.empty_lists(vers)
         c.ok("delete match[version]=<v1>: the other versions stay",
              sorted(map(instant, vers.get("versions", []))) == [w2, w3], vers)
         coll.delete_object(x_id, version="all")
@@ -338,6 +344,7 @@ class Walk:
             st_code = http_status(e)
         c.ok("delete match[version]=all: the object is gone (404)", st_code == 404, st_code)
         man = coll.get_manifest(id=x_id, version="all")
+        self.empty_lists(man)
         c.ok("delete: the manifest lists it no more", not man.get("objects"), man)
         if not keep:
             for o in [sentinel] + a[:-1] + b[:-2]:
@@ -346,6 +353,7 @@ class Walk:
                 except requests.HTTPError as e:
                     c.ok("delete %s" % o["id"], False, http_status(e))
             env = coll.get_objects(added_after=s)
+            self.empty_lists(env)
             c.ok("delete: nothing posted by the walk is left", not env.get("objects"), len(env.get("objects", [])))
 
         # Everything served back, validated.
