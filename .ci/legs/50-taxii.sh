@@ -13,7 +13,8 @@ source "$(dirname "$0")/../lib.sh"
 cd "$SIMPUL_ROOT"
 
 ci_venv taxii2-client==2.3.0 stix2-validator==3.3.2
-# medallion pins old Flask-era ranges loosely: it gets a virtualenv of its own, beside the CI one.
+# medallion and its Flask stack get a virtualenv of their own (inside the CI one's folder, so ignored
+# by git): they cannot move packages that the other legs' tools depend on.
 med_venv="$SIMPUL_ROOT/.ci/.venv/medallion"
 if [ ! -x "$med_venv/bin/medallion" ]; then
   python3 -m venv "$med_venv"
