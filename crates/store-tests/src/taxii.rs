@@ -299,24 +299,31 @@ async fn deleted_indicators_stop_hitting(store: Arc<dyn Store>, t: &str) {
     let as_alice = signed_in(&alice, &producer, vec![]);
     let svc = Service::new(Arc::clone(&store), Arc::new(Fixed(at(100_000)))).with_match_page(1);
     let domain = format!("deleted.{t}.example");
-    let (keep, drop) = (
+    let (keep, drop, older) = (
+        format!("indicator--{}", uuid::Uuid::new_v4()),
         format!("indicator--{}", uuid::Uuid::new_v4()),
         format!("indicator--{}", uuid::Uuid::new_v4()),
     );
-    let ind = |id: &str| {
-        let mut v = version(&c, id, 100, &alice, Tlp::Amber, &[]);
+    let ind = |id: &str, secs: i64, domain: &str| {
+        let mut v = version(&c, id, secs, &alice, Tlp::Amber, &[]);
         v.json = json!({
             "type": "indicator", "spec_version": "2.1", "id": id,
-            "created": "2026-01-01T00:00:00Z", "modified": rfc3339_micros(at(100)),
+            "created": "2026-01-01T00:00:00Z", "modified": rfc3339_micros(at(secs)),
             "pattern_type": "stix", "pattern": format!("[domain-name:value = '{domain}']"),
             "valid_from": "2026-01-01T00:00:00Z",
         })
         .to_string();
         v
     };
-    s.insert_objects(&[ind(&keep), ind(&drop)], at(1_000))
-        .await
-        .unwrap();
+    // `older`'s second version no longer names the domain.
+    let moved = format!("moved.{t}.example");
+    let batch = [
+        ind(&keep, 100, &domain),
+        ind(&drop, 100, &domain),
+        ind(&older, 100, &domain),
+        ind(&older, 200, &moved),
+    ];
+    s.insert_objects(&batch, at(1_000)).await.unwrap();
     let hits = |svc: Service| {
         let p = as_alice.clone();
         let domain = domain.clone();
@@ -346,11 +353,25 @@ async fn deleted_indicators_stop_hitting(store: Arc<dyn Store>, t: &str) {
     s.delete_versions(c.id, &drop, &[at(100)], at(2_000), &audit)
         .await
         .unwrap();
+    // Deleting `older`'s latest version brings back the one before it.
+    s.delete_versions(c.id, &older, &[at(200)], at(2_000), &audit)
+        .await
+        .unwrap();
+    let mut now_seen = vec![keep.clone(), older.clone()];
+    now_seen.sort();
     assert_eq!(
-        hits(svc).await,
-        vec![keep.clone()],
-        "the running index drops it"
+        hits(svc.clone()).await,
+        now_seen,
+        "the running index drops the deleted, serves the version left"
     );
     let fresh = Service::new(Arc::clone(&store), Arc::new(Fixed(at(100_000))));
-    assert_eq!(hits(fresh).await, vec![keep], "a new index never has it");
+    assert_eq!(hits(fresh).await, now_seen, "a new index likewise");
+    // A version added after the deletions is still read (the cursor did not jump).
+    let later = format!("indicator--{}", uuid::Uuid::new_v4());
+    s.insert_objects(&[ind(&later, 300, &domain)], at(3_000))
+        .await
+        .unwrap();
+    now_seen.push(later);
+    now_seen.sort();
+    assert_eq!(hits(svc).await, now_seen);
 }

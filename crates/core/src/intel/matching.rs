@@ -116,11 +116,17 @@ fn micros(t: OffsetDateTime) -> i64 {
 }
 
 impl State {
-    /// Applies one stored version (see the module docs).
+    /// Applies one stored version read from the feed of versions (see the module docs).
     fn apply(&mut self, o: &StoredObject, now: OffsetDateTime) {
         if self.cursor.is_none_or(|c| c < o.date_added) {
             self.cursor = Some(o.date_added);
         }
+        self.hold(o, now);
+    }
+
+    /// Holds `o` if it is the latest version of its collection and id seen (the cursor is the
+    /// feed's, not moved here).
+    fn hold(&mut self, o: &StoredObject, now: OffsetDateTime) {
         if o.stix_type != "indicator" {
             return;
         }
@@ -166,10 +172,10 @@ impl State {
 
 impl State {
     /// Applies one deletion: when the deleted version is the latest one held for its collection
-    /// and id, its entry goes (an older version left behind is not brought back: the index
-    /// holds latest versions only, and a deletion of the latest but not the older ones is rare —
-    /// TAXII deletes every version unless told otherwise).
-    fn forget(&mut self, d: &Deletion) {
+    /// and id, its entry goes, and the newest version left (the feed reads it with the deletion)
+    /// takes its place — without moving the cursor of versions, so nothing added meanwhile is
+    /// skipped (a version it reads again later is older or equal, and ignored).
+    fn forget(&mut self, d: &Deletion, now: OffsetDateTime) {
         if self.deletions.is_none_or(|c| c < d.seq) {
             self.deletions = Some(d.seq);
         }
@@ -187,6 +193,9 @@ impl State {
             }
         }
         self.latest.remove(&key);
+        if let Some(o) = &d.remaining {
+            self.hold(o, now);
+        }
     }
 }
 
@@ -281,9 +290,10 @@ impl Service {
             let page = store.deletions_after(&all, after, ix.page).await?;
             let n = page.len();
             if n > 0 {
+                let now = self.now();
                 let mut s = ix.write();
                 for d in &page {
-                    s.forget(d);
+                    s.forget(d, now);
                 }
             }
             if n < ix.page as usize {

@@ -84,7 +84,7 @@ pub struct StatusDetail {
 }
 
 /// A TAXII status resource. Posts are stored before they are answered, so a status is always
-/// `complete` and `pendings` empty.
+/// `complete` and `pendings` empty. An empty list is omitted (TAXII §2: lists are never empty).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TaxiiStatus {
     pub id: String,
@@ -92,10 +92,13 @@ pub struct TaxiiStatus {
     pub request_timestamp: String,
     pub total_count: u64,
     pub success_count: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub successes: Vec<StatusDetail>,
     pub failure_count: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failures: Vec<StatusDetail>,
     pub pending_count: u64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pendings: Vec<StatusDetail>,
 }
 
@@ -111,10 +114,15 @@ pub enum EnvelopeError {
 /// Checks that `body` is a TAXII envelope: a JSON object whose `objects` is an array (and which
 /// has no `type`: a bundle is not an envelope). What each object is, the pipeline then says.
 pub fn check_envelope(body: &[u8]) -> Result<(), EnvelopeError> {
+    parse_envelope(body).map(|_| ())
+}
+
+/// [`check_envelope`], answering the envelope's `objects`.
+fn parse_envelope(body: &[u8]) -> Result<Vec<serde_json::Value>, EnvelopeError> {
     let v: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| EnvelopeError::Syntax(Invalid::new("", format!("not JSON: {e}"))))?;
     let shape = |path: &str, msg: &str| Err(EnvelopeError::Shape(Invalid::new(path, msg)));
-    let Some(m) = v.as_object() else {
+    let serde_json::Value::Object(mut m) = v else {
         return shape("", "an envelope is a JSON object with `objects`");
     };
     if m.contains_key("type") {
@@ -123,8 +131,8 @@ pub fn check_envelope(body: &[u8]) -> Result<(), EnvelopeError> {
             "an envelope has no `type` (post objects, not a bundle)",
         );
     }
-    match m.get("objects") {
-        Some(serde_json::Value::Array(_)) => Ok(()),
+    match m.remove("objects") {
+        Some(serde_json::Value::Array(objects)) => Ok(objects),
         Some(_) => shape("/objects", "must be an array of STIX objects"),
         None => shape("/objects", "an envelope needs `objects`"),
     }
@@ -139,6 +147,7 @@ impl Service {
         &self,
         p: &Principal,
     ) -> Result<Vec<TaxiiCollection>, CoreError> {
+        let p = &taxii_principal(p);
         let grant = any_grant(p)?;
         let all = self.store(&grant).list_collections().await?;
         Ok(all.into_iter().filter_map(|c| taxii_view(p, c)).collect())
@@ -150,6 +159,7 @@ impl Service {
         p: &Principal,
         id: CollectionId,
     ) -> Result<TaxiiCollection, CoreError> {
+        let p = &taxii_principal(p);
         let grant = any_grant(p)?;
         self.store(&grant)
             .get_collection(id)
@@ -166,6 +176,7 @@ impl Service {
         collection: CollectionId,
         q: &TaxiiQuery,
     ) -> Result<TaxiiPage, CoreError> {
+        let p = &taxii_principal(p);
         self.readable(p, collection).await?;
         if !(1..=MAX_PAGE).contains(&q.limit) {
             return Err(Invalid::new("limit", format!("must be between 1 and {MAX_PAGE}")).into());
@@ -205,6 +216,7 @@ impl Service {
         collection: CollectionId,
         stix_id: &str,
     ) -> Result<bool, CoreError> {
+        let p = &taxii_principal(p);
         let q = TaxiiQuery {
             ids: vec![stix_id.to_owned()],
             limit: 1,
@@ -229,6 +241,7 @@ impl Service {
         envelope: &[u8],
         retention: time::Duration,
     ) -> Result<TaxiiStatus, CoreError> {
+        let p = &taxii_principal(p);
         let c = self.taxii_collection(p, collection).await?;
         let grant = authorize(p, Action::ShareIntel)?;
         if !c.can_write {
@@ -236,7 +249,7 @@ impl Service {
                 "you may not add objects to collection {collection}"
             )));
         }
-        check_envelope(envelope).map_err(|e| match e {
+        let posted = parse_envelope(envelope).map_err(|e| match e {
             EnvelopeError::Syntax(i) | EnvelopeError::Shape(i) => CoreError::Invalid(i),
         })?;
         let bundle = as_bundle(envelope);
@@ -284,7 +297,7 @@ impl Service {
                 false,
                 StatusDetail {
                     id: f.id.unwrap_or_default(),
-                    version: None,
+                    version: posted.get(f.index).and_then(version_of),
                     message: Some(format!("{}: {}", f.path, f.message)),
                 },
             ));
@@ -335,6 +348,7 @@ impl Service {
         id: &str,
         retention: time::Duration,
     ) -> Result<TaxiiStatus, CoreError> {
+        let p = &taxii_principal(p);
         let grant = any_grant(p)?;
         let not_found = || CoreError::NotFound(format!("status {}", crate::error::excerpt(id)));
         let id = Uuid::parse_str(id).map_err(|_| not_found())?;
@@ -360,6 +374,7 @@ impl Service {
         stix_id: &str,
         versions: Option<VersionMatch>,
     ) -> Result<u64, CoreError> {
+        let p = &taxii_principal(p);
         self.readable(p, collection).await?;
         let grant = authorize(p, Action::ShareIntel)?;
         let mut q = TaxiiQuery {
@@ -417,6 +432,36 @@ impl Service {
         }
         Ok(())
     }
+}
+
+/// The version of a posted object that failed, as a status names versions: its `modified`, else
+/// its `created`, when it is a timestamp.
+fn version_of(o: &serde_json::Value) -> Option<String> {
+    let t = o.get("modified").or_else(|| o.get("created"))?.as_str()?;
+    OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(rfc3339_micros)
+}
+
+/// `p` as TAXII sees them: a token with the `sync` scope (machine-to-machine exchange: TAXII and
+/// federation) also reads and writes, as far as the user's role allows; every other principal as
+/// is.
+pub fn taxii_principal(p: &Principal) -> Principal {
+    use crate::access::AuthMethod;
+    use crate::token::Scope;
+    let mut p = p.clone();
+    if let Principal::User(u) = &mut p
+        && let AuthMethod::Token { scopes, .. } = &mut u.method
+        && scopes.contains(Scope::Sync)
+    {
+        let role = u.user.role.scopes();
+        for s in [Scope::Read, Scope::Write] {
+            if role.contains(s) {
+                *scopes = scopes.with(s);
+            }
+        }
+    }
+    p
 }
 
 /// A grant for reading collections: reading intelligence, or (a token that only writes) sharing.

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::access::Unfiltered;
 use crate::audit::AuditEvent;
 use crate::intel::CollectionId;
+use crate::intel::store::StoredObject;
 use crate::org::OrgId;
 use crate::store::{Outcome, StoreError};
 
@@ -20,6 +21,9 @@ pub struct Deletion {
     pub stix_id: String,
     pub version: OffsetDateTime,
     pub deleted_at: OffsetDateTime,
+    /// The newest version of the id still held in the collection when the feed was read (what the
+    /// match index serves instead when the latest was deleted).
+    pub remaining: Option<StoredObject>,
 }
 
 /// How many object versions a deletion removed.

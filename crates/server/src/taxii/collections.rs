@@ -51,6 +51,8 @@ impl From<TaxiiCollection> for CollectionView {
 
 #[derive(Serialize)]
 struct Collections {
+    /// Never an empty list (§2): omitted instead.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     collections: Vec<CollectionView>,
 }
 
@@ -58,11 +60,9 @@ async fn list(
     State(state): State<AppState>,
     _: super::Root,
     Auth(p): Auth,
-    Path(root): Path<String>,
     headers: HeaderMap,
 ) -> Result<Taxii, ApiError> {
     check_accept(&headers)?;
-    state.settings.taxii.root(&root)?;
     let all = state.service.taxii_collections(&p).await?;
     Ok(Taxii::json(&Collections {
         collections: all.into_iter().map(CollectionView::from).collect(),
@@ -73,11 +73,10 @@ async fn get(
     State(state): State<AppState>,
     _: super::Root,
     Auth(p): Auth,
-    Path((root, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Taxii, ApiError> {
     check_accept(&headers)?;
-    state.settings.taxii.root(&root)?;
     let c = state
         .service
         .taxii_collection(&p, collection_id(&id)?)

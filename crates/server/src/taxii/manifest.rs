@@ -6,11 +6,10 @@ use axum::http::HeaderMap;
 use serde::Serialize;
 use simpul_core::clock::rfc3339_micros;
 
-use super::collections::collection_id;
 use super::filters::{self, DefaultVersion};
 use super::negotiation::{Taxii, check_accept};
 use super::objects::{LISTING, added_range};
-use super::{STIX_MEDIA_TYPE, taxii_route};
+use super::{STIX_MEDIA_TYPE, listing, taxii_route};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
@@ -34,6 +33,8 @@ struct Manifest {
     more: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     next: Option<String>,
+    /// Never an empty list (§2): omitted instead.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     objects: Vec<Record>,
 }
 
@@ -41,16 +42,20 @@ async fn manifest(
     State(state): State<AppState>,
     _: super::Root,
     Auth(p): Auth,
-    Path((root, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Taxii, ApiError> {
     check_accept(&headers)?;
-    let t = &state.settings.taxii;
-    t.root(&root)?;
-    let collection = collection_id(&id)?;
-    let q = filters::parse(raw.as_deref(), LISTING, DefaultVersion::Last, t.max_page)?;
-    let page = state.service.taxii_objects(&p, collection, &q).await?;
+    let page = listing(
+        &state,
+        &p,
+        &id,
+        None,
+        raw.as_deref(),
+        (LISTING, DefaultVersion::Last),
+    )
+    .await?;
     let mut res = Taxii::json(&Manifest {
         more: page.more,
         next: page.next().map(filters::next_token_of),

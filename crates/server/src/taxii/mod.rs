@@ -103,6 +103,32 @@ impl axum::extract::FromRequestParts<AppState> for Root {
     }
 }
 
+/// A page of a listing of collection `collection` (of object `object`'s versions when given):
+/// the filters of `raw` as `takes` allows, `match[version]` defaulting to `default`. An object of
+/// which the caller sees no version is "not found".
+pub(crate) async fn listing(
+    state: &AppState,
+    p: &simpul_core::Principal,
+    collection: &str,
+    object: Option<&str>,
+    raw: Option<&str>,
+    (takes, default): (filters::Takes, filters::DefaultVersion),
+) -> Result<simpul_core::intel::taxii::TaxiiPage, ApiError> {
+    let collection = collections::collection_id(collection)?;
+    let mut q = filters::parse(raw, takes, default, state.settings.taxii.max_page)?;
+    if let Some(id) = object {
+        q.ids = vec![id.to_owned()];
+    }
+    let page = state.service.taxii_objects(p, collection, &q).await?;
+    if let Some(id) = object
+        && page.objects.is_empty()
+        && !state.service.taxii_object_exists(p, collection, id).await?
+    {
+        return Err(ApiError::not_found("object not found"));
+    }
+    Ok(page)
+}
+
 /// One TAXII route.
 pub struct TaxiiRoute {
     pub method: Method,

@@ -10,7 +10,7 @@ use super::collections::collection_id;
 use super::filters::{self, DefaultVersion, Takes};
 use super::negotiation::{Taxii, check_accept};
 use super::objects::{added_range, envelope};
-use super::taxii_route;
+use super::{listing, taxii_route};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
@@ -35,33 +35,17 @@ const VERSIONS: Takes = Takes {
     paging: true,
 };
 
-fn not_found() -> ApiError {
-    ApiError::not_found("object not found")
-}
-
 async fn get(
     State(state): State<AppState>,
     _: super::Root,
     Auth(p): Auth,
-    Path((root, id, object_id)): Path<(String, String, String)>,
+    Path((_, id, object_id)): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Taxii, ApiError> {
     check_accept(&headers)?;
-    let t = &state.settings.taxii;
-    t.root(&root)?;
-    let collection = collection_id(&id)?;
-    let mut q = filters::parse(raw.as_deref(), ONE, DefaultVersion::Last, t.max_page)?;
-    q.ids = vec![object_id.clone()];
-    let page = state.service.taxii_objects(&p, collection, &q).await?;
-    if page.objects.is_empty()
-        && !state
-            .service
-            .taxii_object_exists(&p, collection, &object_id)
-            .await?
-    {
-        return Err(not_found());
-    }
+    let kind = (ONE, DefaultVersion::Last);
+    let page = listing(&state, &p, &id, Some(&object_id), raw.as_deref(), kind).await?;
     Ok(envelope(&page))
 }
 
@@ -69,12 +53,11 @@ async fn delete(
     State(state): State<AppState>,
     _: super::Root,
     Auth(p): Auth,
-    Path((root, id, object_id)): Path<(String, String, String)>,
+    Path((_, id, object_id)): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Taxii, ApiError> {
     check_accept(&headers)?;
-    state.settings.taxii.root(&root)?;
     let collection = collection_id(&id)?;
     let versions = filters::delete_versions(raw.as_deref())?;
     state
@@ -93,6 +76,8 @@ struct Versions {
     more: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     next: Option<String>,
+    /// Never an empty list (§2): omitted instead.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     versions: Vec<String>,
 }
 
@@ -100,25 +85,13 @@ async fn versions(
     State(state): State<AppState>,
     _: super::Root,
     Auth(p): Auth,
-    Path((root, id, object_id)): Path<(String, String, String)>,
+    Path((_, id, object_id)): Path<(String, String, String)>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Taxii, ApiError> {
     check_accept(&headers)?;
-    let t = &state.settings.taxii;
-    t.root(&root)?;
-    let collection = collection_id(&id)?;
-    let mut q = filters::parse(raw.as_deref(), VERSIONS, DefaultVersion::All, t.max_page)?;
-    q.ids = vec![object_id.clone()];
-    let page = state.service.taxii_objects(&p, collection, &q).await?;
-    if page.objects.is_empty()
-        && !state
-            .service
-            .taxii_object_exists(&p, collection, &object_id)
-            .await?
-    {
-        return Err(not_found());
-    }
+    let kind = (VERSIONS, DefaultVersion::All);
+    let page = listing(&state, &p, &id, Some(&object_id), raw.as_deref(), kind).await?;
     let mut res = Taxii::json(&Versions {
         more: page.more,
         next: page.next().map(filters::next_token_of),

@@ -9,7 +9,7 @@ use simpul_core::intel::taxii::{EnvelopeError, TaxiiPage, check_envelope};
 use super::collections::collection_id;
 use super::filters::{self, DefaultVersion, Takes};
 use super::negotiation::{Taxii, check_accept, check_content_type, read_body};
-use super::taxii_route;
+use super::{listing, taxii_route};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ErrorCode};
@@ -27,8 +27,8 @@ pub(super) const LISTING: Takes = Takes {
     paging: true,
 };
 
-/// The envelope of a page (§3.7): `more`, `next` when there is more, and the objects exactly as
-/// received, with the page's first and last `date_added` as headers.
+/// The envelope of a page (§3.7): `more`, `next` when there is more, and the objects (if any)
+/// exactly as received, with the page's first and last `date_added` as headers.
 pub(super) fn envelope(page: &TaxiiPage) -> Taxii {
     let mut body =
         Vec::with_capacity(page.objects.iter().map(|o| o.json.len() + 1).sum::<usize>() + 64);
@@ -39,14 +39,18 @@ pub(super) fn envelope(page: &TaxiiPage) -> Taxii {
         body.extend_from_slice(filters::next_token_of(next).as_bytes());
         body.push(b'"');
     }
-    body.extend_from_slice(br#","objects":["#);
-    for (i, o) in page.objects.iter().enumerate() {
-        if i > 0 {
-            body.push(b',');
+    // A list is never empty (§2): an empty page has no `objects`.
+    if !page.objects.is_empty() {
+        body.extend_from_slice(br#","objects":["#);
+        for (i, o) in page.objects.iter().enumerate() {
+            if i > 0 {
+                body.push(b',');
+            }
+            body.extend_from_slice(o.json.as_bytes());
         }
-        body.extend_from_slice(o.json.as_bytes());
+        body.push(b']');
     }
-    body.extend_from_slice(b"]}");
+    body.push(b'}');
     Taxii {
         status: StatusCode::OK,
         body,
@@ -68,16 +72,20 @@ async fn list(
     State(state): State<AppState>,
     _: super::Root,
     Auth(p): Auth,
-    Path((root, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Taxii, ApiError> {
     check_accept(&headers)?;
-    let t = &state.settings.taxii;
-    t.root(&root)?;
-    let collection = collection_id(&id)?;
-    let q = filters::parse(raw.as_deref(), LISTING, DefaultVersion::Last, t.max_page)?;
-    let page = state.service.taxii_objects(&p, collection, &q).await?;
+    let page = listing(
+        &state,
+        &p,
+        &id,
+        None,
+        raw.as_deref(),
+        (LISTING, DefaultVersion::Last),
+    )
+    .await?;
     Ok(envelope(&page))
 }
 
@@ -85,13 +93,12 @@ async fn add(
     State(state): State<AppState>,
     _: super::Root,
     Auth(p): Auth,
-    Path((root, id)): Path<(String, String)>,
+    Path((_, id)): Path<(String, String)>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Taxii, ApiError> {
     check_accept(&headers)?;
     let t = &state.settings.taxii;
-    t.root(&root)?;
     let collection = collection_id(&id)?;
     // Who may post is decided before the body is read: 404 and 403 before 415, 413 and 400.
     let c = state.service.taxii_collection(&p, collection).await?;

@@ -18,15 +18,14 @@ async fn status(
     State(state): State<AppState>,
     _: super::Root,
     Auth(p): Auth,
-    Path((root, status_id)): Path<(String, String)>,
+    Path((_, status_id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Result<Taxii, ApiError> {
     check_accept(&headers)?;
-    let t = &state.settings.taxii;
-    t.root(&root)?;
+    let retention = state.settings.taxii.status_retention;
     let s = state
         .service
-        .taxii_status(&p, &status_id, t.status_retention)
+        .taxii_status(&p, &status_id, retention)
         .await?;
     Ok(Taxii::json(&s))
 }

@@ -23,7 +23,7 @@ const BATCH: usize = 25;
 const IMPORTED: usize = 60_000;
 
 /// A server process on `port` over `db`, its log in `dir`.
-fn serve(db: &TestDb, dir: &std::path::Path, port: u16, run: usize) -> Child {
+pub(crate) fn serve(db: &TestDb, dir: &std::path::Path, port: u16, run: usize) -> Child {
     let log = std::fs::File::create(dir.join(format!("serve-{run}.log"))).unwrap();
     crate::helpers::simpul_cmd()
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -38,7 +38,7 @@ fn serve(db: &TestDb, dir: &std::path::Path, port: u16, run: usize) -> Child {
         .unwrap()
 }
 
-async fn ready(client: &reqwest::Client, base: &str) {
+pub(crate) async fn ready(client: &reqwest::Client, base: &str) {
     for _ in 0..600 {
         if let Ok(r) = client.get(format!("{base}/readyz")).send().await
             && r.status() == 200
@@ -50,7 +50,7 @@ async fn ready(client: &reqwest::Client, base: &str) {
     panic!("the server at {base} did not become ready");
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

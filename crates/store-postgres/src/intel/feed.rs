@@ -42,3 +42,25 @@ pub(super) async fn added_after(
     };
     rows.iter().map(rows::object).collect()
 }
+
+/// The newest version of `stix_id` in `collection`, whoever may see it (the deletion feed's
+/// `remaining`).
+pub(super) async fn newest_version(
+    client: &impl deadpool_postgres::GenericClient,
+    collection: simpul_core::intel::CollectionId,
+    stix_id: &str,
+) -> Result<Option<StoredObject>, StoreError> {
+    let found = query(
+        client,
+        &format!(
+            "SELECT p.*, ARRAY(SELECT r.user_id FROM object_recipients r
+                               WHERE r.object_seq = p.seq ORDER BY r.user_id) AS recipients
+             FROM (SELECT {COLUMNS} FROM objects o
+                   WHERE o.collection_id = $1 AND o.stix_id = $2
+                   ORDER BY o.version DESC LIMIT 1) p"
+        ),
+        &[&collection.0, &stix_id],
+    )
+    .await?;
+    found.first().map(rows::object).transpose()
+}

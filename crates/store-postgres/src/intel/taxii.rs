@@ -79,7 +79,8 @@ impl TaxiiStore for PostgresStore {
             &[&after.unwrap_or(0), &i64::from(limit.max(1))],
         )
         .await?;
-        rows.iter()
+        let mut feed = rows
+            .iter()
             .map(|r| {
                 let t = "object_deletions";
                 Ok(Deletion {
@@ -88,9 +89,14 @@ impl TaxiiStore for PostgresStore {
                     stix_id: rows::value(r, t, "stix_id")?,
                     version: rows::value(r, t, "version")?,
                     deleted_at: rows::value(r, t, "deleted_at")?,
+                    remaining: None,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        for d in &mut feed {
+            d.remaining = super::feed::newest_version(&client, d.collection, &d.stix_id).await?;
+        }
+        Ok(feed)
     }
 
     async fn insert_taxii_status(&self, s: &StatusRecord) -> Result<(), StoreError> {

@@ -37,3 +37,23 @@ pub(super) fn added_after(stix_type: &str, after: Option<OffsetDateTime>, limit:
         params,
     }
 }
+
+/// The statement for the newest version of `stix_id` in `collection`, whoever may see it (the
+/// deletion feed's `remaining`).
+pub(super) fn newest_version(collection: &str, stix_id: &str) -> Sql {
+    let columns: Vec<String> = OBJECT_COLUMNS
+        .split(", ")
+        .map(|c| format!("o.{c}"))
+        .collect();
+    Sql {
+        text: format!(
+            "SELECT {}, (SELECT group_concat(r.user_id, ',' ORDER BY r.user_id)
+                        FROM object_recipients r WHERE r.object = o.seq)
+             FROM objects o
+             WHERE o.collection_id = ?1 AND o.stix_id = ?2
+             ORDER BY o.version DESC LIMIT 1",
+            columns.join(", ")
+        ),
+        params: vec![collection.to_owned().into(), stix_id.to_owned().into()],
+    }
+}

@@ -73,7 +73,7 @@ impl TaxiiStore for SqliteStore {
         limit: u32,
     ) -> Result<Vec<Deletion>, StoreError> {
         self.read(move |c| {
-            query_all(
+            let mut feed = query_all(
                 c,
                 "SELECT seq, collection_id, stix_id, version, deleted_at FROM object_deletions
                  WHERE seq > ?1 ORDER BY seq LIMIT ?2",
@@ -86,9 +86,15 @@ impl TaxiiStore for SqliteStore {
                         stix_id: c.get(2)?,
                         version: c.ts(3)?,
                         deleted_at: c.ts(4)?,
+                        remaining: None,
                     })
                 },
-            )
+            )?;
+            for d in &mut feed {
+                let sql = super::feed::newest_version(&d.collection.0.to_string(), &d.stix_id);
+                d.remaining = super::objects::list(c, &sql)?.into_iter().next();
+            }
+            Ok(feed)
         })
         .await
     }

@@ -1,6 +1,6 @@
 //! The route × role × organisation matrix: one row per route and target, one column per principal,
-//! each cell the exact status. Every route of the API table must have a row (checked below), and the
-//! matrix runs on SQLite and on PostgreSQL.
+//! each cell the exact status. Every route of the API table and of the TAXII table must have a row
+//! (checked below), and the matrix runs on SQLite and on PostgreSQL.
 //!
 //! Rows live beside their domain (`directory.rs`, `identity.rs`, `auth.rs`, `audit.rs`, `intel.rs`, `sightings.rs`); a new domain
 //! adds a file and one line in [`rows`].

@@ -13,6 +13,7 @@ use crate::helpers::TestDb;
 use crate::world::{World, indicator, operator, world_on};
 
 mod contract;
+mod durability;
 mod errors;
 mod paging;
 mod walk;
@@ -186,4 +187,15 @@ async fn contract_sqlite() {
 #[ignore = "needs PostgreSQL: set SIMPUL_TEST_POSTGRES (the PostgreSQL leg of .ci/run does)"]
 async fn contract_postgres() {
     contract::contract(Fixture::new(TestDb::postgres().await).await).await;
+}
+
+#[tokio::test]
+async fn no_acknowledged_post_is_lost_when_the_server_is_killed_sqlite() {
+    durability::run(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set SIMPUL_TEST_POSTGRES (the PostgreSQL leg of .ci/run does)"]
+async fn no_acknowledged_post_is_lost_when_the_server_is_killed_postgres() {
+    durability::run(TestDb::postgres().await).await;
 }
