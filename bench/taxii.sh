@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# TAXII 2.1 throughput (results belong in BENCHMARKS.md, "TAXII"): POST of N generated indicators (bench/import_gen.py,
+# TAXII 2.1 throughput (results belong in BENCHMARKS.md, "TAXII"): POST of N generated indicators (bench/gen_indicators.py,
 # ~400 bytes each) in envelopes of 1,000, HTTP Basic, one request at a time, then the whole collection
 # paged back with limit=1000 — against medallion 3.0.0 (the OASIS reference server, memory backend, in
 # its own virtualenv) and against `simpul serve` (release build, SQLite, a fresh data folder with one
@@ -52,7 +52,7 @@ except urllib.error.HTTPError:
 }
 
 echo "== generating $N indicators"
-python3 bench/import_gen.py "$N" "$OUT/indicators.jsonl"
+python3 bench/gen_indicators.py "$N" "$OUT/indicators.jsonl"
 "$CI_PY" -c "import sys; l = open(sys.argv[1]).read().splitlines(); print('%d objects, %.0f bytes each on average' % (len(l), sum(map(len, l)) / len(l)))" "$OUT/indicators.jsonl"
 
 if [[ ",$PEERS," == *",simpul,"* ]]; then
