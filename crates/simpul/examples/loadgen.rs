@@ -7,6 +7,8 @@
 //! loadgen URLS_FILE CONCURRENCY SECONDS [BEARER_TOKEN]
 //! ```
 //!
+//! `LOADGEN_ACCEPT` sets the `Accept` header (TAXII needs `application/taxii+json;version=2.1`).
+//!
 //! Latency is measured from sending the request to reading the whole body, on loopback, with
 //! keep-alive connections (one per worker), as a client would see it.
 
@@ -30,10 +32,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let concurrency: usize = concurrency.parse()?;
     let duration = Duration::from_secs_f64(seconds.parse()?);
     let token = rest.first().cloned();
+    let accept = std::env::var("LOADGEN_ACCEPT").ok();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(run(Arc::new(urls), concurrency, duration, token))
+    rt.block_on(run(Arc::new(urls), concurrency, duration, token, accept))
 }
 
 #[derive(Default)]
@@ -49,12 +52,14 @@ async fn run(
     concurrency: usize,
     duration: Duration,
     token: Option<String>,
+    accept: Option<String>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let start = Instant::now();
     let mut workers = Vec::new();
     for w in 0..concurrency {
         let urls = urls.clone();
         let token = token.clone();
+        let accept = accept.clone();
         let client = reqwest::Client::builder()
             .pool_max_idle_per_host(1)
             .timeout(Duration::from_secs(60))
@@ -68,6 +73,9 @@ async fn run(
                 let mut req = client.get(url);
                 if let Some(tok) = &token {
                     req = req.bearer_auth(tok);
+                }
+                if let Some(a) = &accept {
+                    req = req.header(reqwest::header::ACCEPT, a);
                 }
                 let sent = Instant::now();
                 match req.send().await {

@@ -138,15 +138,17 @@ pub struct SharedObject {
     pub spec_version: String,
 }
 
-/// A listing counts its matches up to this many (see [`ObjectList::total`]).
-const TOTAL_LIMIT: u64 = 10_000;
+/// A listing counts its matches up to this many (see [`ObjectList::total`]): each counted row is
+/// checked against the sharing filter, so the bound is what a page costs (a page holds at most
+/// this many).
+const TOTAL_LIMIT: u64 = 1_000;
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectList {
     pub objects: Vec<SharedObject>,
-    /// How many objects you may see match the filters (all pages), counted up to 10,000: past
-    /// that, `total` is 10,000 and `total_exact` false.
+    /// How many objects you may see match the filters (all pages), counted up to 1,000: past
+    /// that, `total` is 1,000 and `total_exact` false.
     pub total: u64,
     /// Whether `total` is the exact count (false: there are more than `total`).
     pub total_exact: bool,

@@ -248,11 +248,21 @@ pub(super) fn page(v: &Visibility, q: &ObjectQuery) -> Option<Sql> {
         Order::NewestFirst => "DESC",
         Order::OldestFirst => "ASC",
     };
+    // `seq` and `date_added` grow together (both assigned at insert, the clock strictly
+    // increasing), so either orders the same; the planner needs the one its path yields in order.
+    // A text search is driven by the FTS5 hits, which come in rowid (`seq`) order: sorting them by
+    // `date_added` instead sorts every hit (a common word at a million objects: 0.9 s against
+    // 14 ms). Every other listing walks an index ending in `date_added`.
+    let key = if q.text.as_deref().and_then(fts_query).is_some() {
+        "o.seq"
+    } else {
+        "o.date_added"
+    };
     let limit = sql.bind(i64::from(q.limit.min(MAX_PAGE)));
     sql.text = format!(
         "SELECT {}, (SELECT group_concat(r.user_id, ',' ORDER BY r.user_id)
                     FROM object_recipients r WHERE r.object = o.seq)
-         {from} ORDER BY o.date_added {order} LIMIT {limit}",
+         {from} ORDER BY {key} {order} LIMIT {limit}",
         columns.join(", ")
     );
     Some(sql)
