@@ -7,8 +7,12 @@
 # the server's resident memory. The reader is an analyst of an audience organisation, so every
 # query runs through the sharing filter.
 #
+# Then the same store over TAXII 2.1 (the collection's objects endpoint): `match[type]=indicator`
+# and `added_after=T` with `limit=1000`, by OBJECTS_TAXII_CONCURRENCY clients (default 32).
+#
 # Scale with OBJECTS_N (default 1000000), OBJECTS_SECONDS (per scenario, default 20),
-# OBJECTS_CONCURRENCY (default 4). Quick run: OBJECTS_N=100000 bench/objects.sh
+# OBJECTS_CONCURRENCY (default 4). OBJECTS_REUSE=1 keeps the store of the last run (no generation,
+# no import). Quick run: OBJECTS_N=100000 bench/objects.sh
 set -euo pipefail
 source "$(dirname "$0")/../.ci/lib.sh"
 cd "$SIMPUL_ROOT"
@@ -17,7 +21,8 @@ SECONDS_EACH=${OBJECTS_SECONDS:-20}
 C=${OBJECTS_CONCURRENCY:-4}
 OUT=${OBJECTS_OUT:-$SIMPUL_ROOT/bench/out/objects}
 PORT=${OBJECTS_PORT:-18431}
-rm -rf "$OUT" && mkdir -p "$OUT"
+if [ -z "${OBJECTS_REUSE:-}" ]; then rm -rf "$OUT"; fi
+mkdir -p "$OUT"
 cargo build --quiet --release -p simpul --bin simpul --example loadgen
 BIN="$SIMPUL_ROOT/target/release"
 DATA="$OUT/data"
@@ -28,24 +33,26 @@ fi
 # The demo's community collection, shared by SingCERT; MyCERT's analyst reads it.
 COLLECTION=5e1ec7ed-de30-4000-8000-000000000001
 
-echo "== generating $N indicators"
-python3 bench/gen_indicators.py "$N" "$OUT/indicators.jsonl" "$OUT/values.txt" "$OUT/words.txt"
+if [ -z "${OBJECTS_REUSE:-}" ]; then
+  echo "== generating $N indicators"
+  python3 bench/gen_indicators.py "$N" "$OUT/indicators.jsonl" "$OUT/values.txt" "$OUT/words.txt"
 
-echo "== seeding the demo, then importing"
-"$BIN/simpul" "${DB_ARGS[@]}" serve --demo --listen "127.0.0.1:$PORT" > "$OUT/seed.log" 2>&1 &
-SEED_PID=$!
-for _ in $(seq 1 600); do grep -q "is serving" "$OUT/seed.log" && break; sleep 0.2; done
-kill "$SEED_PID"; wait "$SEED_PID" || true
-/usr/bin/time -f '%e %U %S %M' -o "$OUT/import.time" \
-  "$BIN/simpul" "${DB_ARGS[@]}" import "$OUT/indicators.jsonl" --as analyst@singcert.example \
-  --collection "$COLLECTION" > "$OUT/import.log" 2>&1
-tail -1 "$OUT/import.log"
+  echo "== seeding the demo, then importing"
+  "$BIN/simpul" "${DB_ARGS[@]}" serve --demo --listen "127.0.0.1:$PORT" > "$OUT/seed.log" 2>&1 &
+  SEED_PID=$!
+  for _ in $(seq 1 600); do grep -q "is serving" "$OUT/seed.log" && break; sleep 0.2; done
+  kill "$SEED_PID"; wait "$SEED_PID" || true
+  /usr/bin/time -f '%e %U %S %M' -o "$OUT/import.time" \
+    "$BIN/simpul" "${DB_ARGS[@]}" import "$OUT/indicators.jsonl" --as analyst@singcert.example \
+    --collection "$COLLECTION" > "$OUT/import.log" 2>&1
+  tail -1 "$OUT/import.log"
+fi
 
 "$BIN/simpul" "${DB_ARGS[@]}" serve --listen "127.0.0.1:$PORT" > "$OUT/serve.log" 2>&1 &
 SERVE_PID=$!
 trap 'kill $SERVE_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do grep -q "is serving" "$OUT/serve.log" && break; sleep 0.2; done
-TOKEN=$("$BIN/simpul" "${DB_ARGS[@]}" token create --user analyst@mycert.example --name bench)
+TOKEN=$("$BIN/simpul" "${DB_ARGS[@]}" token create --user analyst@mycert.example --name "bench-$$")
 API="http://127.0.0.1:$PORT/api/v1"
 
 # Pages deeper in the list: follow `next` for 50 pages first.
@@ -76,15 +83,33 @@ for s in list q observable; do
   echo "== GET $s ($C concurrent, ${SECONDS_EACH}s)"
   "$BIN/examples/loadgen" "$OUT/$s.urls" "$C" "$SECONDS_EACH" "$TOKEN" | tee "$OUT/$s.json"
 done
+TAXII="http://127.0.0.1:$PORT/taxii2/api/collections/$COLLECTION/objects/"
+python3 - "$TAXII" "$TOKEN" "$OUT" <<'PY'
+import json, sys, urllib.request
+objects, token, out = sys.argv[1], sys.argv[2], sys.argv[3]
+manifest = objects.replace("/objects/", "/manifest/")
+req = urllib.request.Request(f"{manifest}?limit=1000", headers={
+    "Authorization": f"Bearer {token}", "Accept": "application/taxii+json;version=2.1"})
+added = [o["date_added"] for o in json.load(urllib.request.urlopen(req))["objects"]]
+open(f"{out}/taxii_type.urls", "w").write(f"{objects}?match[type]=indicator&limit=1000\n")
+open(f"{out}/taxii_added.urls", "w").write(
+    "".join(f"{objects}?added_after={a}&limit=1000\n" for a in added[::100]))
+PY
+TC=${OBJECTS_TAXII_CONCURRENCY:-32}
+for s in taxii_type taxii_added; do
+  echo "== TAXII $s ($TC concurrent, ${SECONDS_EACH}s)"
+  LOADGEN_ACCEPT='application/taxii+json;version=2.1' \
+    "$BIN/examples/loadgen" "$OUT/$s.urls" "$TC" "$SECONDS_EACH" "$TOKEN" | tee "$OUT/$s.json"
+done
 RSS_KIB=$(awk '/VmRSS/ {print $2}' "/proc/$SERVE_PID/status")
 python3 - "$OUT" "$N" "$RSS_KIB" <<'PY'
 import json, sys
 out, n, rss = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 e, u, s, k = open(f"{out}/import.time").read().split()[-4:]
 print()
-print(f"import: {n} objects in {float(e):.1f} s wall = {n / float(e):,.0f} objects/s (peak RSS {int(k) // 1024} MiB)")
+print(f"import (last generating run): {n} objects in {float(e):.1f} s wall = {n / float(e):,.0f} objects/s (peak RSS {int(k) // 1024} MiB)")
 print(f"{'query':<12} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'body KiB':>9} statuses")
-for q in ["list", "q", "observable"]:
+for q in ["list", "q", "observable", "taxii_type", "taxii_added"]:
     r = json.load(open(f"{out}/{q}.json"))
     print(f"{q:<12} {r['requests_per_s']:>8.1f} {r['p50_ms']:>8.1f} {r['p90_ms']:>8.1f} {r['p99_ms']:>8.1f} "
           f"{r['mean_body_bytes'] / 1024:>9.1f} {r['statuses']}")
