@@ -375,8 +375,14 @@ impl Service {
         versions: Option<VersionMatch>,
     ) -> Result<u64, CoreError> {
         let p = &taxii_principal(p);
-        self.readable(p, collection).await?;
+        let c = self.readable(p, collection).await?;
         let grant = authorize(p, Action::ShareIntel)?;
+        // Deleting is writing: an organisation the collection holds read-only may not.
+        if !c.can_write {
+            return Err(CoreError::Forbidden(format!(
+                "you may not delete from collection {collection}"
+            )));
+        }
         let mut q = TaxiiQuery {
             ids: vec![stix_id.to_owned()],
             versions,
@@ -422,7 +428,11 @@ impl Service {
     }
 
     /// `collection` is one `p` sees over TAXII and may read from.
-    async fn readable(&self, p: &Principal, collection: CollectionId) -> Result<(), CoreError> {
+    async fn readable(
+        &self,
+        p: &Principal,
+        collection: CollectionId,
+    ) -> Result<TaxiiCollection, CoreError> {
         let c = self.taxii_collection(p, collection).await?;
         if !c.can_read {
             authorize(p, Action::ReadIntel)?;
@@ -430,7 +440,7 @@ impl Service {
                 "you may not read collection {collection}"
             )));
         }
-        Ok(())
+        Ok(c)
     }
 }
 

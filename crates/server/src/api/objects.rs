@@ -213,8 +213,7 @@ pub(super) fn cursor_of(o: &StoredObject) -> String {
 pub(super) fn cursor(s: &str) -> Result<OffsetDateTime, ApiError> {
     let bad = || ApiError::invalid_parameter("next", "not a cursor this server gave");
     let micros: i128 = s.parse().map_err(|_| bad())?;
-    OffsetDateTime::from_unix_timestamp_nanos(micros.checked_mul(1000).ok_or_else(bad)?)
-        .map_err(|_| bad())
+    simpul_core::clock::from_unix_micros(micros).ok_or_else(bad)
 }
 
 async fn list_objects(

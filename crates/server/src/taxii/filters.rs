@@ -163,8 +163,8 @@ pub(crate) fn next_token_of(t: OffsetDateTime) -> String {
 
 fn next_token(v: &str) -> Result<OffsetDateTime, ApiError> {
     let bad = || ApiError::invalid_parameter("next", "not a `next` this server gave");
-    let micros: i64 = v.parse().map_err(|_| bad())?;
-    OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).map_err(|_| bad())
+    let micros: i128 = v.parse().map_err(|_| bad())?;
+    simpul_core::clock::from_unix_micros(micros).ok_or_else(bad)
 }
 
 #[cfg(test)]
@@ -206,6 +206,9 @@ mod tests {
             "limit=x",
             "next=abc",
             "next=99999999999999999999",
+            // Before year 1 (PostgreSQL cannot compare it) and after 9999.
+            "next=-300000000000000000",
+            "next=253402300800000000",
             "added_after=yesterday",
             "match[version]=newest",
             "match[colour]=red",

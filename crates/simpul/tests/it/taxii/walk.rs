@@ -318,6 +318,23 @@ pub async fn walk(f: Fixture) {
         .send(&reader, Method::DELETE, &object(&ind_id(1)), None)
         .await;
     assert_eq!(res.status(), 403, "a read-only user");
+    // Deleting is writing: the producer's own organisation, once the collection holds it
+    // read-only, may not delete either.
+    let read_only = |orgs: Value| {
+        let secret = site_admin.secret.clone().unwrap();
+        async move {
+            let path = format!("/api/v1/collections/{OURS}");
+            let body = json!({ "read_only_orgs": orgs });
+            let res = call(app, Method::PATCH, &path, Some(&secret), Some(&body)).await;
+            assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        }
+    };
+    read_only(json!(["SingCERT"])).await;
+    let res = f
+        .send(&analyst, Method::DELETE, &object(&ind_id(1)), None)
+        .await;
+    assert_eq!(res.status(), 403, "a read-only organisation");
+    read_only(json!([])).await;
     let res = f
         .send(
             &analyst,
