@@ -168,6 +168,41 @@ pub async fn taxii(store: Arc<dyn Store>) {
         );
     }
 
+    // `first` is the oldest version the reader may see: a RED first version only its producer
+    // sees leaves Bob the GREEN second one (nothing would tell him an older one exists).
+    let hidden = format!("indicator--{}", uuid::Uuid::new_v4());
+    let pair = [
+        version(&c, &hidden, 100, &alice, Tlp::Red, &[]),
+        version(&c, &hidden, 200, &alice, Tlp::Green, &[]),
+    ];
+    let r = s.insert_objects(&pair, at(2_000)).await.unwrap();
+    assert!(r.iter().all(|r| matches!(r, Inserted::Stored(_))), "{r:?}");
+    let first_of_hidden = ObjectQuery {
+        ids: vec![hidden.clone()],
+        versions: Some(VersionMatch {
+            first: true,
+            ..VersionMatch::default()
+        }),
+        ..versions_of(None, vec![])
+    };
+    let got: Vec<String> = s
+        .list_objects(&as_bob, &first_of_hidden)
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| rfc3339_micros(o.version))
+        .collect();
+    assert_eq!(got, [v(200)], "the oldest version Bob may see");
+    let as_alice = visibility(&signed_in(&alice, &producer, vec![]));
+    let got: Vec<String> = s
+        .list_objects(&as_alice, &first_of_hidden)
+        .await
+        .unwrap()
+        .iter()
+        .map(|o| rfc3339_micros(o.version))
+        .collect();
+    assert_eq!(got, [v(100)], "the producer sees the first");
+
     // Deleting the first and the newest version: one entry, both gone with their side rows, and
     // the next insert (with an earlier clock) still added after every date_added ever given.
     let newest_added = s

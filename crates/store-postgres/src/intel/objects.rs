@@ -366,7 +366,7 @@ pub(super) fn conditions(
         ));
     }
     if let Some(m) = &q.versions {
-        w.push(version_match(sql, m));
+        w.push(version_match(sql, m, &viewer.admits("n")));
     }
     if let (true, Some(c)) = (with_cursor, q.after_cursor) {
         let op = match q.order {
@@ -378,16 +378,21 @@ pub(super) fn conditions(
     w.join("\n  AND ")
 }
 
-/// TAXII `match[version]`: the newest or the oldest version of the id in its collection (whoever
-/// may see it), or one at an instant named; any of those asked for.
-fn version_match(sql: &mut Sql, m: &VersionMatch) -> String {
+/// TAXII `match[version]`: the newest version of the id in its collection (whoever may see it: a
+/// stricter new version hides the object), the oldest the viewer may see (`admits_n`: the viewer's
+/// condition over row `n`; an older one they may not see must not hide it), or one at an instant
+/// named; any of those asked for.
+fn version_match(sql: &mut Sql, m: &VersionMatch, admits_n: &str) -> String {
     let mut any = Vec::new();
-    for (wanted, op) in [(m.last, ">"), (m.first, "<")] {
+    for (wanted, op, also) in [
+        (m.last, ">", String::new()),
+        (m.first, "<", format!(" AND {admits_n}")),
+    ] {
         if wanted {
             any.push(format!(
                 "NOT EXISTS (SELECT 1 FROM objects n
                     WHERE n.collection_id = o.collection_id AND n.stix_id = o.stix_id
-                      AND n.version {op} o.version)"
+                      AND n.version {op} o.version{also})"
             ));
         }
     }

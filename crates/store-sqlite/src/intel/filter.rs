@@ -173,7 +173,7 @@ pub(super) fn from_where(sql: &mut Sql, f: &UserFilter, q: &ObjectQuery, paged: 
         conds.push(any_of(sql, "o.spec_version", &q.spec_versions));
     }
     if let Some(m) = &q.versions {
-        conds.push(version_match(sql, m));
+        conds.push(version_match(sql, m, &viewer.sees("n")));
     }
     if paged && let Some(t) = q.after_cursor {
         let op = match q.order {
@@ -188,16 +188,21 @@ pub(super) fn from_where(sql: &mut Sql, f: &UserFilter, q: &ObjectQuery, paged: 
     )
 }
 
-/// TAXII `match[version]`: the newest or the oldest version of the id in its collection (whoever
-/// may see it), or one at an instant named; any of those asked for.
-fn version_match(sql: &mut Sql, m: &VersionMatch) -> String {
+/// TAXII `match[version]`: the newest version of the id in its collection (whoever may see it: a
+/// stricter new version hides the object), the oldest the viewer may see (`sees_n`: the viewer's
+/// condition over row `n`; an older one they may not see must not hide it), or one at an instant
+/// named; any of those asked for.
+fn version_match(sql: &mut Sql, m: &VersionMatch, sees_n: &str) -> String {
     let mut any = Vec::new();
-    for (wanted, op) in [(m.last, ">"), (m.first, "<")] {
+    for (wanted, op, also) in [
+        (m.last, ">", String::new()),
+        (m.first, "<", format!(" AND {sees_n}")),
+    ] {
         if wanted {
             any.push(format!(
                 "NOT EXISTS (SELECT 1 FROM objects n
                      WHERE n.collection_id = o.collection_id AND n.stix_id = o.stix_id
-                       AND n.version {op} o.version)"
+                       AND n.version {op} o.version{also})"
             ));
         }
     }
