@@ -58,6 +58,35 @@ pub(crate) fn free_port() -> u16 {
         .port()
 }
 
+/// What the kill -9 tests write before their server starts: SingCERT with the analyst `email`, a
+/// collection `title` shared with SingCERT only; answers the collection and a read,write token.
+pub(crate) async fn writer_world(
+    db: &TestDb,
+    email: &str,
+    title: &str,
+) -> (simpul_core::intel::CollectionId, String) {
+    let service = simpul::service(db.open().await);
+    let producer = org(&service, "SingCERT", OrgKind::NationalCert).await;
+    user(&service, &producer, email, Role::Analyst).await;
+    let secret = token(&service, email, "read,write", None).await;
+    let names = AudienceNames::Orgs(vec!["SingCERT".into()]);
+    let audience = service.resolve_audience(&operator(), &names).await.unwrap();
+    let new = NewCollection {
+        id: None,
+        title: title.into(),
+        alias: None,
+        description: String::new(),
+        audience,
+        default_tlp: None,
+    };
+    let c = service
+        .create_collection(&operator(), new)
+        .await
+        .unwrap()
+        .id;
+    (c, secret)
+}
+
 fn id(writer: usize, batch: usize, n: usize) -> String {
     format!(
         "indicator--d0ab1e00-{writer:04}-4000-8000-{:012}",
@@ -73,27 +102,7 @@ struct Posted {
 
 async fn run(db: TestDb) {
     // The world, written before the server starts.
-    let store = db.open().await;
-    let service = simpul::service(store);
-    let producer = org(&service, "SingCERT", OrgKind::NationalCert).await;
-    user(&service, &producer, "an@own.example", Role::Analyst).await;
-    let tok = token(&service, "an@own.example", "read,write", None).await;
-    let names = AudienceNames::Orgs(vec!["SingCERT".into()]);
-    let audience = service.resolve_audience(&operator(), &names).await.unwrap();
-    let new = NewCollection {
-        id: None,
-        title: "Durable".into(),
-        alias: None,
-        description: String::new(),
-        audience,
-        default_tlp: None,
-    };
-    let c = service
-        .create_collection(&operator(), new)
-        .await
-        .unwrap()
-        .id;
-    drop(service);
+    let (c, tok) = writer_world(&db, "an@own.example", "Durable").await;
 
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();

@@ -8,14 +8,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use simpul_core::intel::service::{AudienceNames, NewCollection};
-use simpul_core::{OrgKind, Role};
 use tokio::sync::Mutex;
 
 use super::MEDIA;
-use crate::durability::{free_port, ready, serve};
+use crate::durability::{free_port, ready, serve, writer_world};
 use crate::helpers::TestDb;
-use crate::world::{indicator, operator, org, token, user};
+use crate::world::indicator;
 
 const WRITERS: usize = 4;
 const BATCH: usize = 20;
@@ -28,26 +26,7 @@ struct Acked {
 }
 
 pub async fn run(db: TestDb) {
-    let service = simpul::service(db.open().await);
-    let producer = org(&service, "SingCERT", OrgKind::NationalCert).await;
-    user(&service, &producer, EMAIL, Role::Analyst).await;
-    let secret = token(&service, EMAIL, "read,write", None).await;
-    let names = AudienceNames::Orgs(vec!["SingCERT".into()]);
-    let audience = service.resolve_audience(&operator(), &names).await.unwrap();
-    let new = NewCollection {
-        id: None,
-        title: "Durable TAXII".into(),
-        alias: None,
-        description: String::new(),
-        audience,
-        default_tlp: None,
-    };
-    let c = service
-        .create_collection(&operator(), new)
-        .await
-        .unwrap()
-        .id;
-    drop(service);
+    let (c, secret) = writer_world(&db, EMAIL, "Durable TAXII").await;
 
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
