@@ -28,6 +28,7 @@ pub mod sightings;
 pub mod source;
 pub mod store;
 pub mod taxii;
+pub mod taxii_envelope;
 pub mod taxii_store;
 
 pub use simpul_stix::tlp::Tlp;

@@ -25,6 +25,9 @@ use crate::intel::taxii_store::StatusRecord;
 use crate::intel::{Collection, CollectionId};
 use crate::store::StoreError;
 
+pub use super::taxii_envelope::{EnvelopeError, check_envelope};
+use super::taxii_envelope::{into_bundle, object_versions};
+
 /// A collection as one caller sees it over TAXII.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaxiiCollection {
@@ -100,42 +103,6 @@ pub struct TaxiiStatus {
     pub pending_count: u64,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pendings: Vec<StatusDetail>,
-}
-
-/// Why a posted body is no TAXII envelope.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EnvelopeError {
-    /// Not JSON at all (400).
-    Syntax(Invalid),
-    /// JSON, but not an envelope of objects (422).
-    Shape(Invalid),
-}
-
-/// Checks that `body` is a TAXII envelope: a JSON object whose `objects` is an array (and which
-/// has no `type`: a bundle is not an envelope). What each object is, the pipeline then says.
-pub fn check_envelope(body: &[u8]) -> Result<(), EnvelopeError> {
-    parse_envelope(body).map(|_| ())
-}
-
-/// [`check_envelope`], answering the envelope's `objects`.
-fn parse_envelope(body: &[u8]) -> Result<Vec<serde_json::Value>, EnvelopeError> {
-    let v: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| EnvelopeError::Syntax(Invalid::new("", format!("not JSON: {e}"))))?;
-    let shape = |path: &str, msg: &str| Err(EnvelopeError::Shape(Invalid::new(path, msg)));
-    let serde_json::Value::Object(mut m) = v else {
-        return shape("", "an envelope is a JSON object with `objects`");
-    };
-    if m.contains_key("type") {
-        return shape(
-            "/type",
-            "an envelope has no `type` (post objects, not a bundle)",
-        );
-    }
-    match m.remove("objects") {
-        Some(serde_json::Value::Array(objects)) => Ok(objects),
-        Some(_) => shape("/objects", "must be an array of STIX objects"),
-        None => shape("/objects", "an envelope needs `objects`"),
-    }
 }
 
 /// The longest time a status resource may be kept for.
@@ -249,10 +216,17 @@ impl Service {
                 "you may not add objects to collection {collection}"
             )));
         }
-        let posted = parse_envelope(envelope).map_err(|e| match e {
+        // Skimmed off the async threads: a body may be tens of megabytes.
+        let envelope = envelope.to_vec();
+        let (bundle, posted) = tokio::task::spawn_blocking(move || {
+            let versions = object_versions(&envelope);
+            (into_bundle(envelope), versions)
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("envelope reader stopped: {e}")))?;
+        let posted = posted.map_err(|e| match e {
             EnvelopeError::Syntax(i) | EnvelopeError::Shape(i) => CoreError::Invalid(i),
         })?;
-        let bundle = as_bundle(envelope);
         let request_timestamp = self.now();
         let (report, outcomes) = self
             .share_outcomes(p, collection, &bundle, &ShareOptions::default())
@@ -297,7 +271,7 @@ impl Service {
                 false,
                 StatusDetail {
                     id: f.id.unwrap_or_default(),
-                    version: posted.get(f.index).and_then(version_of),
+                    version: posted.get(f.index).cloned().flatten(),
                     message: Some(format!("{}: {}", f.path, f.message)),
                 },
             ));
@@ -444,15 +418,6 @@ impl Service {
     }
 }
 
-/// The version of a posted object that failed, as a status names versions: its `modified`, else
-/// its `created`, when it is a timestamp.
-fn version_of(o: &serde_json::Value) -> Option<String> {
-    let t = o.get("modified").or_else(|| o.get("created"))?.as_str()?;
-    OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(rfc3339_micros)
-}
-
 /// `p` as TAXII sees them: a token with the `sync` scope (machine-to-machine exchange: TAXII and
 /// federation) also reads and writes, as far as the user's role allows; every other principal as
 /// is.
@@ -492,41 +457,4 @@ fn taxii_view(p: &Principal, c: Collection) -> Option<TaxiiCollection> {
         can_write: authorize(p, Action::ShareIntel).is_ok() && may_write_collection(p, &c),
         collection: c,
     })
-}
-
-/// The envelope `body` (checked: a JSON object with `objects`, without `type`) as a STIX bundle
-/// for the share pipeline: `"type": "bundle"` first, then the envelope's own members unchanged,
-/// so every object's bytes and its path (`/objects/3/…`) are the envelope's.
-fn as_bundle(body: &[u8]) -> Vec<u8> {
-    let start = body.iter().position(|b| *b == b'{').unwrap_or(0);
-    let mut out = Vec::with_capacity(body.len() + 20);
-    out.extend_from_slice(br#"{"type":"bundle","#);
-    out.extend_from_slice(&body[start + 1..]);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn envelopes() {
-        assert!(check_envelope(br#" {"objects": []}"#).is_ok());
-        assert!(matches!(
-            check_envelope(b"{"),
-            Err(EnvelopeError::Syntax(_))
-        ));
-        for bad in [
-            &br#"[]"#[..],
-            br#"{"type":"bundle","objects":[]}"#,
-            br#"{"objects":{}}"#,
-            br#"{"more":false}"#,
-        ] {
-            assert!(matches!(check_envelope(bad), Err(EnvelopeError::Shape(_))));
-        }
-        assert_eq!(
-            as_bundle(br#" {"objects": [1]}"#),
-            br#"{"type":"bundle","objects": [1]}"#.to_vec()
-        );
-    }
 }

@@ -72,16 +72,13 @@ pub(crate) fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
 }
 
 /// The body of `body`, at most `max` bytes (413 beyond).
-pub(crate) async fn read_body(body: Body, max: usize) -> Result<Vec<u8>, ApiError> {
-    axum::body::to_bytes(body, max)
-        .await
-        .map(|b| b.to_vec())
-        .map_err(|_| {
-            ApiError::new(
-                ErrorCode::PayloadTooLarge,
-                format!("the body is larger than this API root's max_content_length ({max} bytes)"),
-            )
-        })
+pub(crate) async fn read_body(body: Body, max: usize) -> Result<axum::body::Bytes, ApiError> {
+    axum::body::to_bytes(body, max).await.map_err(|_| {
+        ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the body is larger than this API root's max_content_length ({max} bytes)"),
+        )
+    })
 }
 
 /// A TAXII answer: a JSON body with its status and the `X-TAXII-Date-Added-First`/`-Last`

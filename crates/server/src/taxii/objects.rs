@@ -110,7 +110,14 @@ async fn add(
     }
     check_content_type(&headers)?;
     let body = read_body(body, t.max_content_length).await?;
-    check_envelope(&body).map_err(|e| match e {
+    // Skimmed off the async threads: a body may be tens of megabytes.
+    let checked = {
+        let body = body.clone();
+        tokio::task::spawn_blocking(move || check_envelope(&body))
+            .await
+            .map_err(|e| ApiError::internal(&e))?
+    };
+    checked.map_err(|e| match e {
         EnvelopeError::Syntax(i) => {
             ApiError::new(ErrorCode::InvalidJson, i.message.clone()).with_field("/", i.message)
         }
