@@ -71,6 +71,34 @@ pub(crate) fn into_bundle(mut body: Vec<u8>) -> Vec<u8> {
     body
 }
 
+/// The `visit_*` of a visitor for every JSON scalar (and `visit_str` unless `no_str`): each
+/// answers `$value`.
+macro_rules! scalars_are {
+    ($ty:ty, $value:expr) => {
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<$ty, E> {
+            Ok($value)
+        }
+        scalars_are!($ty, $value, no_str);
+    };
+    ($ty:ty, $value:expr, no_str) => {
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<$ty, E> {
+            Ok($value)
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<$ty, E> {
+            Ok($value)
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<$ty, E> {
+            Ok($value)
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<$ty, E> {
+            Ok($value)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<$ty, E> {
+            Ok($value)
+        }
+    };
+}
+
 enum Shape {
     NotObject,
     Bundle,
@@ -118,24 +146,7 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
         Ok(Shape::NotObject)
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Shape, E> {
-        Ok(Shape::NotObject)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Shape, E> {
-        Ok(Shape::NotObject)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Shape, E> {
-        Ok(Shape::NotObject)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Shape, E> {
-        Ok(Shape::NotObject)
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Shape, E> {
-        Ok(Shape::NotObject)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Shape, E> {
-        Ok(Shape::NotObject)
-    }
+    scalars_are!(Shape, Shape::NotObject);
 }
 
 /// The `objects` member: an array (each element's version) or anything else.
@@ -171,24 +182,7 @@ impl<'de> Visitor<'de> for ObjectsVisitor {
         Ok(Objects::NotArray)
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Objects, E> {
-        Ok(Objects::NotArray)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Objects, E> {
-        Ok(Objects::NotArray)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Objects, E> {
-        Ok(Objects::NotArray)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Objects, E> {
-        Ok(Objects::NotArray)
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Objects, E> {
-        Ok(Objects::NotArray)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Objects, E> {
-        Ok(Objects::NotArray)
-    }
+    scalars_are!(Objects, Objects::NotArray);
 }
 
 /// One element of `objects`: its version when it is an object with a timestamp `modified` (or,
@@ -233,24 +227,7 @@ impl<'de> Visitor<'de> for VersionVisitor {
         Ok(None)
     }
 
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Option<String>, E> {
-        Ok(None)
-    }
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Option<String>, E> {
-        Ok(None)
-    }
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Option<String>, E> {
-        Ok(None)
-    }
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Option<String>, E> {
-        Ok(None)
-    }
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Option<String>, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Option<String>, E> {
-        Ok(None)
-    }
+    scalars_are!(Option<String>, None);
 }
 
 /// A `modified` or `created` value: the timestamp it names (as a status writes versions), or
@@ -281,21 +258,7 @@ impl<'de> de::Deserialize<'de> for Timestamp {
                 while seq.next_element::<IgnoredAny>()?.is_some() {}
                 Ok(Timestamp(None))
             }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Timestamp, E> {
-                Ok(Timestamp(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Timestamp, E> {
-                Ok(Timestamp(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Timestamp, E> {
-                Ok(Timestamp(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Timestamp, E> {
-                Ok(Timestamp(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Timestamp, E> {
-                Ok(Timestamp(None))
-            }
+            scalars_are!(Timestamp, Timestamp(None), no_str);
         }
         d.deserialize_any(V)
     }
