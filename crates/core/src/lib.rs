@@ -29,6 +29,7 @@ pub mod service;
 pub mod store;
 pub mod token;
 pub mod user;
+pub mod warninglist;
 
 pub use access::{Action, AuthMethod, Grant, Principal, UserPrincipal, Visibility, authorize};
 pub use audit::{AuditAction, AuditEntry, AuditEvent};

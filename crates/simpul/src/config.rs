@@ -33,6 +33,9 @@ pub struct StoreArgs {
     /// Database URL: `sqlite://PATH` or `postgres://USER[:PASSWORD]@HOST[:PORT]/DB`.
     #[arg(long, env = "SIMPUL_DATABASE", value_name = "URL", global = true)]
     pub database: Option<String>,
+    /// MISP warninglists: a directory with one folder per list, each with its `list.json`.
+    #[arg(long, env = "SIMPUL_WARNINGLISTS", value_name = "DIR", global = true)]
+    pub warninglists: Option<PathBuf>,
 }
 
 /// The flags of `serve` beyond [`StoreArgs`].
@@ -74,6 +77,7 @@ struct FileConfig {
     secure_cookies: Option<bool>,
     max_import_bytes: Option<u64>,
     import_lease_secs: Option<u64>,
+    warninglists: Option<PathBuf>,
     #[serde(default)]
     taxii: TaxiiFile,
 }
@@ -185,6 +189,8 @@ pub struct Config {
     pub import_lease_secs: u64,
     /// The TAXII 2.1 server (`[taxii]`).
     pub taxii: simpul_server::taxii::TaxiiSettings,
+    /// The MISP warninglists directory, when configured.
+    pub warninglists: Option<PathBuf>,
 }
 
 pub const DEFAULT_MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
@@ -259,6 +265,7 @@ impl Config {
             max_import_bytes,
             import_lease_secs,
             taxii,
+            warninglists: store.warninglists.clone().or(file.warninglists),
         })
     }
 
@@ -290,6 +297,9 @@ impl Config {
             ("import_lease_secs", self.import_lease_secs),
         ] {
             t.insert(key.into(), i64::try_from(n).unwrap_or(i64::MAX).into());
+        }
+        if let Some(w) = &self.warninglists {
+            t.insert("warninglists".into(), w.display().to_string().into());
         }
         let mut taxii = toml::Table::new();
         let roots: Vec<toml::Value> = self

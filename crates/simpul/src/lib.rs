@@ -47,6 +47,55 @@ pub fn service(store: Arc<dyn Store>) -> Service {
     Service::new(store, clock)
 }
 
+/// The MISP warninglists `config` names (none when it names no directory). Lists and entries that
+/// cannot be read are logged and left out; a directory that cannot be read is an error.
+pub fn load_warninglists(
+    config: &Config,
+) -> anyhow::Result<Arc<simpul_core::warninglist::Warninglists>> {
+    let Some(dir) = &config.warninglists else {
+        return Ok(Arc::default());
+    };
+    let (lists, report) = simpul_core::warninglist::compile(read_lists(dir)?);
+    for w in &report.warnings {
+        tracing::warn!(warning = %w, "warninglists");
+    }
+    let entries: usize = lists.lists().iter().map(|l| l.entries).sum();
+    tracing::info!(
+        lists = lists.lists().len(),
+        entries,
+        left_out = report.warnings.len(),
+        "warninglists loaded"
+    );
+    Ok(Arc::new(lists))
+}
+
+/// The `list.json` of each folder of `dir` (one level, as MISP lays them out), in name order,
+/// labelled by path. A file that cannot be read is left for `compile` to report (an empty text is
+/// no list); a directory that cannot be listed, or holds no list, is an error.
+fn read_lists(dir: &std::path::Path) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    use anyhow::Context as _;
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("warninglists {}: cannot read the directory", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path().join("list.json"))
+        .filter(|p| p.is_file())
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        anyhow::bail!(
+            "warninglists {}: no list found (expected one folder per list, each with a list.json)",
+            dir.display()
+        );
+    }
+    Ok(paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read(&p).unwrap_or_default();
+            (p.display().to_string(), text)
+        })
+        .collect())
+}
+
 /// The HTTP application for `service` under `config`.
 pub fn app(service: Service, config: &Config) -> simpul_server::Router {
     let settings = simpul_server::Settings {

@@ -47,6 +47,8 @@ enum Command {
     Pattern(cmd::pattern::Args),
     /// Match observables from logs and lists against indicators.
     Match(cmd::match_::Args),
+    /// MISP warninglists: is a value known benign (public resolvers, top domains, test hashes…)?
+    Warninglist(cmd::warninglist::Args),
 }
 
 /// Output into a closed pipe (`simpul org list | head -1`) ends the program quietly, as it does any
@@ -109,5 +111,6 @@ fn main() -> ExitCode {
         Command::Stix(args) => cmd::stix::run(args),
         Command::Pattern(args) => cmd::pattern::run(args),
         Command::Match(args) => cmd::match_::run(store, args),
+        Command::Warninglist(args) => cmd::warninglist::run(store, args),
     }
 }

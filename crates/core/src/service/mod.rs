@@ -38,6 +38,8 @@ pub struct Service {
     import_lease: std::time::Duration,
     /// The match index (`intel/matching.rs`), shared by the service's clones.
     pub(crate) matching: Arc<crate::intel::matching::MatchIndex>,
+    /// The MISP warninglists loaded (`warninglist/`); none unless configured.
+    pub(crate) warninglists: Arc<crate::warninglist::Warninglists>,
 }
 
 /// Proof that a store access was decided: a [`Grant`] from `authorize`, or [`Authenticating`],
@@ -61,6 +63,7 @@ impl Service {
             clock,
             import_lease: crate::intel::imports::DEFAULT_LEASE,
             matching: Arc::default(),
+            warninglists: Arc::default(),
         }
     }
 

@@ -37,6 +37,7 @@ pub mod schema;
 pub mod sightings;
 pub mod tokens;
 pub mod users;
+pub mod warninglists;
 
 /// Every REST route.
 pub fn table() -> Vec<ApiRoute> {
@@ -54,6 +55,7 @@ pub fn table() -> Vec<ApiRoute> {
         imports::routes(),
         object_changes::routes(),
         match_::routes(),
+        warninglists::routes(),
     ]
     .into_iter()
     .flatten()

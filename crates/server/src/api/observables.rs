@@ -102,6 +102,9 @@ pub struct ReportList {
     pub organisations: Vec<Producer>,
     /// In words: "also reported by MyCERT (MY), ThaiCERT (TH)".
     pub summary: String,
+    /// The observables looked for that are on a MISP warninglist (known benign: public
+    /// resolvers, top domains, test hashes…), with the lists; empty when none is.
+    pub warninglists: Vec<super::warninglists::WarninglistHits>,
     /// Pass as `next` for the following page; null on the last one.
     #[schema(required = true)]
     pub next: Option<String>,
@@ -130,6 +133,7 @@ async fn answer(
         objects.push(Reported::of(shaper.shape(c.object)?, c.shared));
     }
     Ok(Json(ReportList {
+        warninglists: super::warninglists::flagged(s, &r.keys),
         observables: r.keys,
         objects,
         total: r.total,

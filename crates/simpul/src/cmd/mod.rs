@@ -11,6 +11,7 @@ pub mod match_;
 pub mod pattern;
 pub mod serve;
 pub mod stix;
+pub mod warninglist;
 
 /// Prints `simpul: error: …` with the whole cause chain on one line and returns exit code 1.
 pub fn fail(err: &anyhow::Error) -> ExitCode {

@@ -57,8 +57,10 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let store = simpul::open_store(&config.database)
         .await
         .with_context(|| format!("cannot open database {}", config.database))?;
+    let warninglists = simpul::load_warninglists(&config)?;
     let service = simpul::service(store)
-        .with_import_lease(std::time::Duration::from_secs(config.import_lease_secs));
+        .with_import_lease(std::time::Duration::from_secs(config.import_lease_secs))
+        .with_warninglists(warninglists);
     // Import jobs this node or another left running when it stopped are marked failed (now, then
     // every half lease).
     tokio::spawn(service.clone().sweep_imports());

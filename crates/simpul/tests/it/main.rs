@@ -25,5 +25,6 @@ mod server;
 mod sightings;
 mod stix;
 mod taxii;
+mod warninglists;
 mod web;
 mod world;

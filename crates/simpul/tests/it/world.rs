@@ -75,8 +75,13 @@ pub async fn world() -> World {
 
 /// The world over `db`.
 pub async fn world_on(db: TestDb) -> World {
+    world_with(db, |s| s).await
+}
+
+/// The world over `db`, its service made by `f` from the plain one (e.g. with warninglists).
+pub async fn world_with(db: TestDb, f: impl FnOnce(Service) -> Service) -> World {
     let clock = TestClock::new();
-    let service = Service::new(db.open().await, Arc::new(clock.clone()));
+    let service = f(Service::new(db.open().await, Arc::new(clock.clone())));
     let regional = org(&service, "ASEAN-CERT", OrgKind::RegionalCert).await;
     let own = org(&service, "SingCERT", OrgKind::NationalCert).await;
     let other = org(&service, "MyCERT", OrgKind::NationalCert).await;

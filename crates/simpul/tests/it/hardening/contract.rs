@@ -228,6 +228,12 @@ async fn every_documented_response_is_what_the_handler_answers() {
                 "nothing.example"
             ])),
         ),
+        (Method::GET, "/api/v1/warninglists".into(), None),
+        (
+            Method::GET,
+            "/api/v1/warninglists/check?value=Evil.Example.&type=domain".into(),
+            None,
+        ),
         (
             Method::PATCH,
             format!("/api/v1/collections/{COLLECTION}"),

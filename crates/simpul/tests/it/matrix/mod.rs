@@ -24,6 +24,7 @@ mod intel_changes;
 mod match_;
 mod sightings;
 mod taxii;
+mod warninglists;
 
 /// The principals, in column order.
 pub const COLUMNS: [&str; 6] = [
@@ -92,6 +93,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         intel_changes::rows(ids),
         match_::rows(ids),
         taxii::rows(ids),
+        warninglists::rows(ids),
     ]
     .into_iter()
     .flatten()

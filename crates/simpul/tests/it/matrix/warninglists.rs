@@ -1,0 +1,21 @@
+//! Matrix rows of the MISP warninglists: public data, so every signed-in user may list them and
+//! check a value (scope read); nobody else.
+
+use super::{Ids, Row, row};
+
+pub fn rows(_: &Ids) -> Vec<Row> {
+    vec![
+        row!(
+            "GET /warninglists",
+            "/api/v1/warninglists".into(),
+            None,
+            [401, 401, 200, 200, 200, 200]
+        ),
+        row!(
+            "GET /warninglists/check",
+            "/api/v1/warninglists/check?value=8.8.8.8".into(),
+            None,
+            [401, 401, 200, 200, 200, 200]
+        ),
+    ]
+}
