@@ -34,6 +34,7 @@ mod lineage;
 mod matching;
 mod meta;
 mod references;
+mod rng;
 mod service;
 mod sharing;
 mod support;
