@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_object_refs.sql")),
     (5, include_str!("../migrations/0005_imports.sql")),
     (6, include_str!("../migrations/0006_taxii.sql")),
+    (7, include_str!("../migrations/0007_lineage.sql")),
 ];
 
 /// The newest schema version this binary knows (the last entry's: numbers are taken by branches

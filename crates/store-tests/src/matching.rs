@@ -25,7 +25,7 @@ use crate::support::{
 
 /// The service's clock in these stories.
 #[derive(Debug)]
-struct Fixed(OffsetDateTime);
+pub(crate) struct Fixed(pub(crate) OffsetDateTime);
 
 impl Clock for Fixed {
     fn now(&self) -> OffsetDateTime {
@@ -382,10 +382,12 @@ pub async fn match_index(store: Arc<dyn Store>) {
 }
 
 /// For a random world (`seed`): every user, after each of two rounds of random versions (several
-/// per id, in shuffled batches, some in other collections, at random TLPs, with recipients,
-/// revocations and validity), gets from the match index exactly the latest unrevoked, still valid
-/// indicator versions that the store's SQL filter lists for them — and that
-/// [`visible`] admits. The second round also changes an audience.
+/// per id, often by different organisations, in shuffled batches, some in other collections, at
+/// random TLPs, with recipients, revocations and validity, some with a twin: the same id and
+/// version by another organisation), gets from the match index exactly the latest unrevoked, still
+/// valid indicator version of each lineage (collection, id, producing organisation) that the
+/// store's SQL filter lists for them — and that [`visible`] admits. The second round also changes
+/// an audience.
 pub async fn match_index_matches_policy(store: Arc<dyn Store>, seed: u64) {
     let mut rng = Rng::new(seed ^ 0x006d_6174_6368);
     let t = tag();
@@ -418,36 +420,52 @@ pub async fn match_index_matches_policy(store: Arc<dyn Store>, seed: u64) {
                     Vec::new()
                 };
                 let v = at(1000 + secs);
-                let domain = format!("v{n}.{t}.example");
                 let until = match rng.below(4) {
                     0 => Some(now() - Duration::seconds(1 + rng.below(1000) as i64)),
                     1 => Some(now() + Duration::seconds(1 + rng.below(1000) as i64)),
                     _ => None,
                 };
-                let revoked = rng.chance(15);
-                let json = indicator(
-                    &id,
-                    v,
-                    &format!("[domain-name:value = '{domain}']"),
-                    until,
-                    revoked,
-                );
-                let tlp = *rng.pick(&Tlp::ALL);
-                batch.push((
-                    version(
-                        c.id,
+                // Who stores this version: its producer, and sometimes a twin (the same id and
+                // version by another organisation, its own lineage).
+                let others: Vec<&User> = world
+                    .users
+                    .iter()
+                    .filter(|u| u.org_id != by.org_id)
+                    .collect();
+                let mut producers = vec![(by.clone(), recipients)];
+                if !others.is_empty() && rng.chance(25) {
+                    producers.push(((*rng.pick(&others)).clone(), Vec::new()));
+                }
+                for (i, (by, recipients)) in producers.into_iter().enumerate() {
+                    if i > 0 {
+                        n += 1;
+                    }
+                    let domain = format!("v{n}.{t}.example");
+                    let revoked = rng.chance(15);
+                    let json = indicator(
                         &id,
-                        "indicator",
                         v,
-                        &by,
-                        tlp,
-                        recipients,
+                        &format!("[domain-name:value = '{domain}']"),
+                        until,
                         revoked,
-                        json,
-                    ),
-                    domain,
-                    until,
-                ));
+                    );
+                    let tlp = *rng.pick(&Tlp::ALL);
+                    batch.push((
+                        version(
+                            c.id,
+                            &id,
+                            "indicator",
+                            v,
+                            &by,
+                            tlp,
+                            recipients,
+                            revoked,
+                            json,
+                        ),
+                        domain,
+                        until,
+                    ));
+                }
             }
         }
         rng.shuffle(&mut batch);
@@ -512,7 +530,10 @@ async fn check(
             .filter(|o| ours.contains(o.stix_id.as_str()))
             .filter_map(|o| {
                 let (_, d, until) = rows.iter().find(|(n, _, _)| {
-                    n.collection == o.collection && n.stix_id == o.stix_id && n.version == o.version
+                    n.collection == o.collection
+                        && n.stix_id == o.stix_id
+                        && n.producer_org == o.producer_org
+                        && n.version == o.version
                 })?;
                 until
                     .is_none_or(|u| u > now())
@@ -528,6 +549,7 @@ async fn check(
                     && !rows.iter().any(|(n, _, _)| {
                         n.collection == o.collection
                             && n.stix_id == o.stix_id
+                            && n.producer_org == o.producer_org
                             && n.version > o.version
                     })
             })

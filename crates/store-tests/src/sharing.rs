@@ -9,73 +9,19 @@ use simpul_core::access::{Principal, Visibility};
 use simpul_core::audit::AuditAction;
 use simpul_core::clock::rfc3339_micros;
 use simpul_core::intel::aggregate::{FALSE_POSITIVE_PROPERTY, SightingTotals};
-use simpul_core::intel::store::{Inserted, MAX_PAGE, NewObject, ObjectQuery, Order, StoredObject};
+use simpul_core::intel::store::{
+    Inserted, MAX_PAGE, NewObject, ObjectQuery, Order, StoredObject, VersionMatch,
+};
 use simpul_core::intel::{Audience, Collection, CollectionId, SharingFacts, Tlp};
 use simpul_core::org::{OrgKind, Organisation};
 use simpul_core::user::{Community, CommunityId, CommunityName, Role, User};
 use time::{Duration, OffsetDateTime};
 
 use crate::intel::stored;
+pub(crate) use crate::rng::Rng;
 use crate::support::{
     at, event, insert_org, insert_user, list_all, org, signed_in, tag, user, visibility,
 };
-
-/// A small deterministic generator (xorshift64*, seeded through splitmix64): the same seed makes
-/// the same world, so a failure names the seed that reproduces it.
-#[derive(Debug, Clone)]
-pub(crate) struct Rng(u64);
-
-impl Rng {
-    pub(crate) fn new(seed: u64) -> Self {
-        let mut z = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^= z >> 31;
-        Self(z.max(1))
-    }
-
-    pub(crate) fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A number in `0..n` (`n` > 0).
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    pub(crate) fn chance(&mut self, percent: usize) -> bool {
-        self.below(100) < percent
-    }
-
-    pub(crate) fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
-        &v[self.below(v.len())]
-    }
-
-    /// Each of `v` with the given chance, at least one.
-    pub(crate) fn some_of<T: Clone>(&mut self, v: &[T], percent: usize) -> Vec<T> {
-        let mut out: Vec<T> = v.iter().filter(|_| self.chance(percent)).cloned().collect();
-        if out.is_empty() {
-            out.push(self.pick(v).clone());
-        }
-        out
-    }
-
-    /// Each of `v` with the given chance (perhaps none).
-    fn pick_of<T: Clone>(&mut self, v: &[T], percent: usize) -> Vec<T> {
-        v.iter().filter(|_| self.chance(percent)).cloned().collect()
-    }
-
-    pub(crate) fn shuffle<T>(&mut self, v: &mut [T]) {
-        for i in (1..v.len()).rev() {
-            v.swap(i, self.below(i + 1));
-        }
-    }
-}
 
 const TYPES: [&str; 4] = ["indicator", "malware", "report", "url"];
 
@@ -200,7 +146,10 @@ impl World {
 
     /// Several versions of random ids, each with a random collection, producer, TLP, named
     /// recipients (sometimes) and revocation, stored in shuffled batches at wandering times (the
-    /// same `now` again, earlier, later), re-posts mixed in. Answers each stored row with its facts.
+    /// same `now` again, earlier, later), re-posts mixed in. Successive versions of an id are often
+    /// by different organisations (each its own lineage, so a newer version by another one), and
+    /// some versions have a twin: the same id and version by another organisation, in the same
+    /// collection, with its own facts. Answers each stored row with its facts.
     async fn share(
         &self,
         store: &dyn Store,
@@ -257,6 +206,24 @@ impl World {
                     refs,
                     text: String::new(),
                 });
+                let others: Vec<&User> = self
+                    .users
+                    .iter()
+                    .filter(|u| u.org_id != by.org_id)
+                    .collect();
+                if !others.is_empty() && rng.chance(25) {
+                    let twin_by = *rng.pick(&others);
+                    let mut twin = all[all.len() - 1].clone();
+                    twin.producer_org = twin_by.org_id;
+                    twin.producer_user = twin_by.id;
+                    twin.tlp = *rng.pick(&Tlp::ALL);
+                    twin.revoked = rng.chance(20);
+                    if rng.chance(50) {
+                        let ids: Vec<_> = self.users.iter().map(|u| u.id).collect();
+                        twin.recipients = rng.some_of(&ids, 20);
+                    }
+                    all.push(twin);
+                }
             }
         }
         rng.shuffle(&mut all);
@@ -282,6 +249,7 @@ impl World {
                         n.stix_id == s.stix_id
                             && n.version == s.version
                             && n.collection == s.collection
+                            && n.producer_org == s.producer_org
                     })
                     .unwrap();
                 posted.push(again.clone());
@@ -330,24 +298,35 @@ impl World {
 }
 
 /// What `q` keeps of the rows a viewer may see (`visible`, among `all` the world's rows, plus the
-/// store's own answer for other stories' rows, `baseline`): with `latest_only`, a row only if no
-/// newer version of it exists at all — a stricter new version hides the object from those it no
-/// longer admits — then the filters, in `q.order`.
+/// store's own answer for other stories' rows, `baseline`): with `latest_only` (or
+/// `match[version]=last`), a row only if its lineage (collection, id, producing organisation) holds
+/// no newer version at all — a stricter new version hides the object from those it no longer
+/// admits, another organisation's never does; `match[version]=first`, no older version of the
+/// lineage the viewer may see — then the filters, in `q.order`.
 fn expected(
     baseline: &[StoredObject],
     all: &[StoredObject],
     visible: &[StoredObject],
     q: &ObjectQuery,
 ) -> Vec<StoredObject> {
-    let latest = |r: &&StoredObject| {
-        !q.latest_only
-            || !all.iter().any(|n| {
-                n.collection == r.collection && n.stix_id == r.stix_id && n.version > r.version
-            })
+    let lineage = |n: &StoredObject, r: &StoredObject| {
+        n.collection == r.collection && n.stix_id == r.stix_id && n.producer_org == r.producer_org
+    };
+    let newest = |r: &StoredObject| !all.iter().any(|n| lineage(n, r) && n.version > r.version);
+    let oldest_seen = |r: &StoredObject| {
+        !visible
+            .iter()
+            .any(|n| lineage(n, r) && n.version < r.version)
+    };
+    let latest = |r: &&StoredObject| !q.latest_only || newest(r);
+    let versions = |r: &&StoredObject| {
+        q.versions.as_ref().is_none_or(|m| {
+            (m.last && newest(r)) || (m.first && oldest_seen(r)) || m.at.contains(&r.version)
+        })
     };
     let mut out: Vec<StoredObject> = baseline
         .iter()
-        .chain(visible.iter().filter(latest))
+        .chain(visible.iter().filter(latest).filter(versions))
         .filter(|r| q.types.is_empty() || q.types.contains(&r.stix_type))
         .filter(|r| q.collection.is_none_or(|c| r.collection == c))
         .filter(|r| q.revoked.is_none_or(|x| r.revoked == x))
@@ -509,6 +488,21 @@ pub async fn sharing_matches_policy(store: &dyn Store, seed: u64) {
         queries.push(ObjectQuery {
             collection: Some(rng.pick(&world.collections).id),
             latest_only: rng.chance(50),
+            ..ObjectQuery::default()
+        });
+        // TAXII `match[version]` over one collection of the world (no other story's rows).
+        let (last, first) = match rng.below(3) {
+            0 => (true, false),
+            1 => (false, true),
+            _ => (true, true),
+        };
+        queries.push(ObjectQuery {
+            collection: Some(rng.pick(&world.collections).id),
+            versions: Some(VersionMatch {
+                last,
+                first,
+                at: Vec::new(),
+            }),
             ..ObjectQuery::default()
         });
         // What correlates (any of some keys, an object left out) and what refers to some ids.

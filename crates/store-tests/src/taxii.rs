@@ -223,12 +223,33 @@ pub async fn taxii(store: Arc<dyn Store>) {
         )
     };
     let gone = s
-        .delete_versions(c.id, &other, &[at(150)], at(2_000), &audit)
+        .delete_versions(c.id, &other, member.id, &[at(150)], at(2_000), &audit)
+        .await
+        .unwrap();
+    assert_eq!(
+        gone,
+        Deleted(0),
+        "another organisation deletes nothing of this lineage"
+    );
+    assert_eq!(
+        entries_after(s, before).await.len(),
+        0,
+        "and writes no entry"
+    );
+    let gone = s
+        .delete_versions(c.id, &other, producer.id, &[at(150)], at(2_000), &audit)
         .await
         .unwrap();
     assert_eq!(gone, Deleted(1));
     let gone = s
-        .delete_versions(c.id, &id, &[at(100), at(300), at(999)], at(2_000), &audit)
+        .delete_versions(
+            c.id,
+            &id,
+            producer.id,
+            &[at(100), at(300), at(999)],
+            at(2_000),
+            &audit,
+        )
         .await
         .unwrap();
     assert_eq!(gone, Deleted(2), "the two held of the three named");
@@ -236,7 +257,7 @@ pub async fn taxii(store: Arc<dyn Store>) {
     assert_eq!(written.len(), 2);
     assert_eq!(written[0].action, AuditAction::ObjectDelete.as_str());
     let none = s
-        .delete_versions(c.id, &id, &[at(100)], at(2_000), &audit)
+        .delete_versions(c.id, &id, producer.id, &[at(100)], at(2_000), &audit)
         .await
         .unwrap();
     assert_eq!(none, Deleted(0));
@@ -385,11 +406,11 @@ async fn deleted_indicators_stop_hitting(store: Arc<dyn Store>, t: &str) {
     both.sort();
     assert_eq!(hits(svc.clone()).await, both);
     let audit = event(AuditAction::ObjectDelete, &format!("object:{drop}"), None);
-    s.delete_versions(c.id, &drop, &[at(100)], at(2_000), &audit)
+    s.delete_versions(c.id, &drop, producer.id, &[at(100)], at(2_000), &audit)
         .await
         .unwrap();
     // Deleting `older`'s latest version brings back the one before it.
-    s.delete_versions(c.id, &older, &[at(200)], at(2_000), &audit)
+    s.delete_versions(c.id, &older, producer.id, &[at(200)], at(2_000), &audit)
         .await
         .unwrap();
     let mut now_seen = vec![keep.clone(), older.clone()];

@@ -8,11 +8,14 @@
 //! ([`IntelStore::insert_version`](crate::intel::store::IntelStore::insert_version)).
 //!
 //! Who may change an object: the analysts and administrators (any role that may share) of the
-//! organisation that produced its newest version, while that organisation may write into the
-//! object's collection. Others get "not found" when they cannot see the object and "forbidden"
-//! when they can. What is changed is the newest version of the id in its collection; when the id
-//! lives in several collections, the one whose newest version the caller's organisation produced,
-//! and of those the newest (by version, then `date_added`). A version keeps the recipients of the
+//! organisation that produced it, while that organisation may write into the object's collection.
+//! An object's versions are a lineage per producing organisation (collection, id, producer): a
+//! change acts on the caller's organisation's own lineage only, and another organisation's versions
+//! of the id neither block nor hide it (STIX 2.1 §3.6: only the creator versions an object). Others
+//! get "not found" when they see no version of the id and "forbidden" when they see only other
+//! organisations' lineages. What is changed is the newest version of the caller's lineage; when the
+//! id lives in several collections, the newest of the caller's lineage heads (by version, then
+//! `date_added`). A version keeps the recipients of the
 //! one before unless the change is of recipients; an unmarked new version takes the collection's
 //! default TLP, as a share does. Cyber-observables and marking definitions have no versions (STIX
 //! 2.1 §3.6) and a revoked object gets no further version: changing them is a conflict.

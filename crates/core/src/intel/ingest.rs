@@ -343,7 +343,8 @@ impl Service {
 
     /// Shares a STIX bundle, one object or a JSON array of objects into a collection: every object
     /// that passes validation (and the sharing rules) is stored; each other one is reported with
-    /// its JSON path. Re-sharing a stored id and version stores nothing and is reported skipped.
+    /// its JSON path. Re-sharing an id and version the producing organisation already stored stores
+    /// nothing and is reported skipped (another organisation's version of it is never a reason).
     pub async fn share(
         &self,
         p: &Principal,

@@ -2,8 +2,10 @@
 //! principal may see (`POST /api/v1/match`, `simpul match --as`).
 //!
 //! One [`MatchIndex`] per [`Service`] (shared by its clones) holds simpul-matcher's compiled index
-//! over the **latest version of every stored indicator**, one entry per collection and id (the
-//! same indicator shared into two collections is two entries, each with its own audience), with
+//! over the **latest version of every stored indicator lineage**, one entry per collection, id and
+//! producing organisation (the same indicator shared into two collections is two entries, each
+//! with its own audience; another organisation's version of the id is its own lineage and never
+//! replaces the producer's), with
 //! the inputs of the sharing policy beside each entry: the producing organisation, the TLP, the
 //! named recipients and the collection, whose audience is looked up from the collections as they
 //! stand at the last refresh (so a changed audience applies at the next match).
@@ -82,8 +84,9 @@ impl std::fmt::Debug for MatchIndex {
 #[derive(Default)]
 struct State {
     index: Index,
-    /// The latest version of each (collection, id) seen, and its entry when it has one.
-    latest: HashMap<(CollectionId, Box<str>), Latest>,
+    /// The latest version of each lineage (collection, id, producing organisation) seen, and its
+    /// entry when it has one.
+    latest: HashMap<LineageKey, Latest>,
     /// The sharing facts of each entry, by slot.
     entries: Vec<Option<Entry>>,
     /// Each collection's audience, as of the last refresh.
@@ -93,6 +96,9 @@ struct State {
     /// The position of the last deletion applied in the deletion feed.
     deletions: Option<i64>,
 }
+
+/// A lineage: the versions of one id in one collection by one producing organisation.
+type LineageKey = (CollectionId, Box<str>, OrgId);
 
 #[derive(Debug, Clone, Copy)]
 struct Latest {
@@ -124,14 +130,18 @@ impl State {
         self.hold(o, now);
     }
 
-    /// Holds `o` if it is the latest version of its collection and id seen (the cursor is the
-    /// feed's, not moved here).
+    /// Holds `o` if it is the latest version of its lineage seen (the cursor is the feed's, not
+    /// moved here).
     fn hold(&mut self, o: &StoredObject, now: OffsetDateTime) {
         if o.stix_type != "indicator" {
             return;
         }
         let version = micros(o.version);
-        let key = (o.collection, Box::<str>::from(o.stix_id.as_str()));
+        let key = (
+            o.collection,
+            Box::<str>::from(o.stix_id.as_str()),
+            o.producer_org,
+        );
         if let Some(held) = self.latest.get(&key) {
             if held.version >= version {
                 return;
@@ -171,15 +181,20 @@ impl State {
 }
 
 impl State {
-    /// Applies one deletion: when the deleted version is the latest one held for its collection
-    /// and id, its entry goes, and the newest version left (the feed reads it with the deletion)
-    /// takes its place — without moving the cursor of versions, so nothing added meanwhile is
-    /// skipped (a version it reads again later is older or equal, and ignored).
+    /// Applies one deletion: when the deleted version is the latest one held for its lineage, its
+    /// entry goes, and the newest version of the lineage left (the feed reads it with the
+    /// deletion) takes its place — without moving the cursor of versions, so nothing added
+    /// meanwhile is skipped (a version it reads again later is older or equal, and ignored).
+    /// A deletion without a producer (recorded before lineages were kept) is older than any index
+    /// that runs now, which loaded the store after it: nothing held was deleted by it.
     fn forget(&mut self, d: &Deletion, now: OffsetDateTime) {
         if self.deletions.is_none_or(|c| c < d.seq) {
             self.deletions = Some(d.seq);
         }
-        let key = (d.collection, Box::<str>::from(d.stix_id.as_str()));
+        let Some(producer) = d.producer_org else {
+            return;
+        };
+        let key = (d.collection, Box::<str>::from(d.stix_id.as_str()), producer);
         let Some(held) = self.latest.get(&key).copied() else {
             return;
         };

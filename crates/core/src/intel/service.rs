@@ -16,7 +16,7 @@ use crate::audit::AuditAction;
 use crate::error::{CoreError, Invalid};
 use crate::intel::store::{MAX_PAGE, ObjectQuery, StoredObject};
 use crate::intel::{Audience, Collection, CollectionId, Tlp};
-use crate::org::{Organisation, ShortName, check_name};
+use crate::org::{OrgId, Organisation, ShortName, check_name};
 use crate::service::or_conflict;
 use crate::user::{CommunityName, Email};
 
@@ -255,18 +255,25 @@ impl Service {
             })
     }
 
-    /// The latest version of `stix_id` (`latest_only`: the newest in its collection, and only if
-    /// the principal may see that one, so a stricter new version hides the object), the newest of
-    /// them when it lives in several collections; `version`: that version instead, among those the
-    /// principal may see. An object they may not see is "not found", exactly like one that does
-    /// not exist.
+    /// The latest version of `stix_id` (`latest_only`: the newest of its lineage, and only if the
+    /// principal may see that one, so a stricter new version hides the object); `version`: that
+    /// version instead, among those the principal may see. An object they may not see is "not
+    /// found", exactly like one that does not exist.
+    ///
+    /// Several lineage heads may be visible (the id in several collections, or versions of it by
+    /// several organisations): the principal's own organisation's lineages come first (the newest
+    /// of their heads), else the lineage stored earliest (the one whose oldest visible version was
+    /// added first), so another organisation's later versions never replace the producer's.
+    /// With `version`, a version held by several lineages is chosen among them the same way.
     pub async fn get_object(
         &self,
         p: &Principal,
         stix_id: &str,
         version: Option<OffsetDateTime>,
     ) -> Result<StoredObject, CoreError> {
-        let found = match version {
+        let not_found = || CoreError::NotFound(format!("object {stix_id}"));
+        let versions = self.object_versions(p, stix_id).await?;
+        let candidates = match version {
             None => {
                 let q = ObjectQuery {
                     ids: vec![stix_id.to_owned()],
@@ -274,18 +281,15 @@ impl Service {
                     limit: MAX_PAGE,
                     ..ObjectQuery::default()
                 };
-                self.list_objects(p, &q)
-                    .await?
-                    .into_iter()
-                    .max_by_key(|o| (o.version, o.date_added))
+                self.list_objects(p, &q).await?
             }
-            Some(v) => self
-                .object_versions(p, stix_id)
-                .await?
-                .into_iter()
-                .find(|o| o.version == v),
+            Some(v) => versions
+                .iter()
+                .filter(|o| o.version == v)
+                .cloned()
+                .collect(),
         };
-        found.ok_or_else(|| CoreError::NotFound(format!("object {stix_id}")))
+        pick_lineage(candidates, &versions, p.org_id()).ok_or_else(not_found)
     }
 
     /// The versions of `stix_id` the principal may see, newest added first (at most
@@ -306,6 +310,30 @@ impl Service {
         }
         Ok(all)
     }
+}
+
+/// The one of `candidates` (at most one per lineage) that `GET /objects/{id}` serves: see
+/// [`Service::get_object`]. `versions` are every visible version of the id, telling when each
+/// lineage was first stored (as far as the reader sees it).
+fn pick_lineage(
+    candidates: Vec<StoredObject>,
+    versions: &[StoredObject],
+    me: Option<OrgId>,
+) -> Option<StoredObject> {
+    let first_added = |o: &StoredObject| {
+        versions
+            .iter()
+            .filter(|v| v.collection == o.collection && v.producer_org == o.producer_org)
+            .map(|v| v.date_added)
+            .min()
+            .unwrap_or(o.date_added)
+    };
+    let (own, others): (Vec<_>, Vec<_>) = candidates
+        .into_iter()
+        .partition(|o| Some(o.producer_org) == me);
+    own.into_iter()
+        .max_by_key(|o| (o.version, o.date_added))
+        .or_else(|| others.into_iter().min_by_key(first_added))
 }
 
 /// Members of an audience once each, ordered by id: as they are stored and read back.

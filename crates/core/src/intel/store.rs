@@ -67,7 +67,8 @@ pub struct StoredObject {
 pub enum Inserted {
     /// Stored, added at this time.
     Stored(OffsetDateTime),
-    /// The collection already held this id and version: nothing stored.
+    /// The collection already held this id and version by the same producing organisation (its
+    /// lineage; another organisation's version never counts): nothing stored.
     AlreadyStored,
 }
 
@@ -76,8 +77,8 @@ pub enum Inserted {
 pub enum Versioned {
     /// Stored, added at this time; its audit entry written with it.
     Stored(OffsetDateTime),
-    /// The collection already holds this version of the id or a later one (`newest`): nothing
-    /// stored and no audit entry written.
+    /// The lineage already holds this version or a later one (`newest`): nothing stored and no
+    /// audit entry written.
     NotNewer { newest: OffsetDateTime },
 }
 
@@ -105,8 +106,10 @@ pub struct ObjectQuery {
     pub ids: Vec<String>,
     /// Not these ids (the object itself, when listing what correlates with it).
     pub exclude_ids: Vec<String>,
-    /// Only the newest version of each id in each collection — and only if the reader may see that
-    /// version: a new version marked stricter hides the object from those it no longer admits.
+    /// Only the newest version of each lineage (an id in a collection by one producing
+    /// organisation) — and only if the reader may see that version: a new version marked stricter
+    /// hides the object from those it no longer admits; another organisation's version of the id
+    /// is its own lineage and never hides this one.
     pub latest_only: bool,
     pub added_after: Option<OffsetDateTime>,
     pub tlp: Option<Tlp>,
@@ -121,7 +124,7 @@ pub struct ObjectQuery {
     pub order: Order,
     /// The cursor: continue after the object added at this time.
     pub after_cursor: Option<OffsetDateTime>,
-    /// TAXII `match[version]`: which versions of each id in its collection; `None`: every one.
+    /// TAXII `match[version]`: which versions of each lineage; `None`: every one.
     pub versions: Option<VersionMatch>,
     /// TAXII `match[spec_version]`: only these `spec_version`s (empty: any).
     pub spec_versions: Vec<String>,
@@ -137,10 +140,10 @@ pub struct ObjectQuery {
 /// admits (TAXII `match[version]`, its comma-separated values ORed).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct VersionMatch {
-    /// The newest version, whoever may see it: as [`ObjectQuery::latest_only`], so a stricter new
-    /// version hides the object from those it no longer admits.
+    /// The newest version of each lineage, whoever may see it: as [`ObjectQuery::latest_only`], so
+    /// a stricter new version hides the object from those it no longer admits.
     pub last: bool,
-    /// The oldest version held.
+    /// The oldest version of each lineage that the reader may see.
     pub first: bool,
     /// Versions at exactly these instants.
     pub at: Vec<OffsetDateTime>,
@@ -173,8 +176,8 @@ pub trait IntelStore: Send + Sync {
     /// Ordered by title, then id.
     async fn list_collections(&self) -> Result<Vec<Collection>, StoreError>;
 
-    /// Stores, in one durable transaction, the versions the collection does not hold yet (same id
-    /// and version), in batch order, each with a `date_added` of `now` or later, strictly after
+    /// Stores, in one durable transaction, the versions the collection does not hold yet (same id,
+    /// producing organisation and version: another organisation's row never counts), in batch order, each with a `date_added` of `now` or later, strictly after
     /// every `date_added` before it in the whole store (one microsecond apart when `now` would not
     /// be), so that paging by `date_added` is stable while others write. Writers are serialised so
     /// that a later commit never carries an earlier `date_added`. Answers per input, in order.
@@ -184,12 +187,13 @@ pub trait IntelStore: Send + Sync {
         now: OffsetDateTime,
     ) -> Result<Vec<Inserted>, StoreError>;
 
-    /// Stores `object` as the newest version of its id in its collection — a change by its
-    /// producer (a new version, a revocation, a marking or recipients change) — with `audit`'s
-    /// entry, in one durable transaction: both or neither. Its `date_added` follows the rules of
-    /// [`IntelStore::insert_objects`]. Stores nothing, and writes no entry, when the collection
-    /// already holds a version of the id at `object.version` or later, decided inside the
-    /// transaction, so of two concurrent changes from the same version only one is stored.
+    /// Stores `object` as the newest version of its lineage (its id in its collection, by its
+    /// producing organisation) — a change by its producer (a new version, a revocation, a marking
+    /// or recipients change) — with `audit`'s entry, in one durable transaction: both or neither.
+    /// Its `date_added` follows the rules of [`IntelStore::insert_objects`]. Stores nothing, and
+    /// writes no entry, when the lineage already holds a version at `object.version` or later
+    /// (other organisations' versions of the id do not count), decided inside the transaction, so
+    /// of two concurrent changes from the same version only one is stored.
     async fn insert_version(
         &self,
         object: &NewObject,

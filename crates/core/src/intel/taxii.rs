@@ -23,6 +23,7 @@ use crate::intel::ingest::ShareOptions;
 use crate::intel::store::{MAX_PAGE, ObjectQuery, Order, StoredObject, VersionMatch};
 use crate::intel::taxii_store::StatusRecord;
 use crate::intel::{Collection, CollectionId};
+use crate::org::OrgId;
 use crate::store::StoreError;
 
 pub use super::taxii_envelope::{EnvelopeError, check_envelope};
@@ -55,6 +56,8 @@ pub struct TaxiiQuery {
     pub limit: u32,
     /// Continue after the version added at this instant (the `next` of the previous page).
     pub next: Option<OffsetDateTime>,
+    /// Only the versions this organisation produced (its lineages): what a deletion acts on.
+    pub producer_org: Option<OrgId>,
 }
 
 /// One page of a TAXII listing, oldest added first.
@@ -161,6 +164,7 @@ impl Service {
             order: Order::OldestFirst,
             after_cursor: q.next,
             limit: q.limit,
+            producer_org: q.producer_org,
             ..ObjectQuery::default()
         };
         let objects = store.list_objects(&v, &oq).await?;
@@ -252,7 +256,7 @@ impl Service {
                 ),
                 crate::intel::store::Inserted::AlreadyStored => (
                     true,
-                    Some("already stored: this id and version is held".into()),
+                    Some("already stored: your organisation holds this id and version".into()),
                 ),
             };
             entries.push((
@@ -337,10 +341,12 @@ impl Service {
             .map_err(|e| StoreError::Backend(format!("stored status unreadable: {e}")).into())
     }
 
-    /// Deletes from `collection` the versions of `stix_id` that `versions` names (every one when
-    /// `None`), audited as `object.delete`. Only the producing organisation may: nothing visible
-    /// is "not found"; a matching version produced by another organisation refuses the whole
-    /// deletion. Answers how many versions were deleted.
+    /// Deletes from `collection` the versions of `stix_id` of the caller's organisation's own
+    /// lineage that `versions` names (every one when `None`; `last`/`first` are the lineage's),
+    /// audited as `object.delete`. Other organisations' versions are never considered, so the
+    /// answer says nothing about what they hold: none of the caller's own matching and none
+    /// visible is "not found"; none of its own but another's visible is 403. Answers how many
+    /// versions were deleted.
     pub async fn taxii_delete_object(
         &self,
         p: &Principal,
@@ -357,10 +363,16 @@ impl Service {
                 "you may not delete from collection {collection}"
             )));
         }
+        let not_found =
+            || CoreError::NotFound(format!("object {}", crate::error::excerpt(stix_id)));
+        let Some(me) = p.org_id() else {
+            return Err(not_found());
+        };
         let mut q = TaxiiQuery {
             ids: vec![stix_id.to_owned()],
             versions,
             limit: MAX_PAGE,
+            producer_org: Some(me),
             ..TaxiiQuery::default()
         };
         let mut found = Vec::new();
@@ -373,15 +385,23 @@ impl Service {
             }
         }
         if found.is_empty() {
-            return Err(CoreError::NotFound(format!(
-                "object {}",
-                crate::error::excerpt(stix_id)
-            )));
-        }
-        if found.iter().any(|o| Some(o.producer_org) != p.org_id()) {
-            return Err(CoreError::Forbidden(
-                "only the organisation that produced an object may delete it".into(),
-            ));
+            // Nothing of its own matches: 403 only when the caller sees another's versions of the
+            // id and has none of its own (then it may change nothing of it).
+            let any = |producer_org| TaxiiQuery {
+                ids: vec![stix_id.to_owned()],
+                limit: 1,
+                producer_org,
+                ..TaxiiQuery::default()
+            };
+            let own = self.taxii_objects(p, collection, &any(Some(me))).await?;
+            let seen = self.taxii_objects(p, collection, &any(None)).await?;
+            return Err(if own.objects.is_empty() && !seen.objects.is_empty() {
+                CoreError::Forbidden(
+                    "only the organisation that produced an object may delete it".into(),
+                )
+            } else {
+                not_found()
+            });
         }
         let at: Vec<OffsetDateTime> = found.iter().map(|o| o.version).collect();
         let audit = self.event(
@@ -396,7 +416,7 @@ impl Service {
         );
         let deleted = self
             .store(&grant)
-            .delete_versions(collection, stix_id, &at, self.now(), &audit)
+            .delete_versions(collection, stix_id, me, &at, self.now(), &audit)
             .await?;
         Ok(deleted.0)
     }

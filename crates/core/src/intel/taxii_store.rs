@@ -20,9 +20,13 @@ pub struct Deletion {
     pub collection: CollectionId,
     pub stix_id: String,
     pub version: OffsetDateTime,
+    /// The organisation whose lineage the version was of; `None` for deletions recorded before
+    /// lineages were kept (older than any index that runs now: nothing it holds was deleted by
+    /// them).
+    pub producer_org: Option<OrgId>,
     pub deleted_at: OffsetDateTime,
-    /// The newest version of the id still held in the collection when the feed was read (what the
-    /// match index serves instead when the latest was deleted).
+    /// The newest version of the lineage still held when the feed was read (what the match index
+    /// serves instead when the lineage's latest was deleted).
     pub remaining: Option<StoredObject>,
 }
 
@@ -49,14 +53,16 @@ pub struct StatusRecord {
 
 #[async_trait]
 pub trait TaxiiStore: Send + Sync {
-    /// Deletes the versions of `stix_id` in `collection` at exactly `versions` (with their
-    /// recipients, observables, references and search text), records each in the deletion feed,
-    /// and writes `audit`'s entry — in one durable transaction, serialised with the writers of
-    /// objects. No entry is written when nothing was deleted.
+    /// Deletes the versions of `stix_id` in `collection` produced by `producer` at exactly
+    /// `versions` (with their recipients, observables, references and search text; other
+    /// organisations' versions are never touched), records each in the deletion feed, and writes
+    /// `audit`'s entry — in one durable transaction, serialised with the writers of objects. No
+    /// entry is written when nothing was deleted.
     async fn delete_versions(
         &self,
         collection: CollectionId,
         stix_id: &str,
+        producer: OrgId,
         versions: &[OffsetDateTime],
         now: OffsetDateTime,
         audit: &AuditEvent,

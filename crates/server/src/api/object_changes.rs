@@ -25,8 +25,9 @@ use crate::auth::Auth;
 
 /// Who may change an object, in words.
 const PRODUCER: &str = "analysts and administrators of the organisation that produced it, while \
-     it may write into its collection (scope write); an object you may not see is not found, one \
-     you may see but did not produce is forbidden";
+     it may write into its collection (scope write); the change acts on your organisation's own \
+     lineage of the id (other organisations' versions of it are theirs); an object you may not see \
+     is not found, one you may see but of which your organisation has no version is forbidden";
 
 pub fn routes() -> Vec<ApiRoute> {
     vec![

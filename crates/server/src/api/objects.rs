@@ -37,14 +37,18 @@ pub fn routes() -> Vec<ApiRoute> {
             .returns::<ObjectList>(StatusCode::OK),
         route!(GET "/objects/{id}", get_object)
             .doc(
-                "Get the latest version of a shared object you may see (or `version`)",
+                "Get the latest version of a shared object you may see (or `version`). An id may \
+                 have versions by several organisations (each its own lineage): the latest of \
+                 your organisation's lineage, else of the lineage stored earliest among those \
+                 you may see",
                 "any signed-in user (scope read); an object you may not see is not found",
             )
             .query::<VersionQuery>()
             .returns::<SharedObject>(StatusCode::OK),
         route!(GET "/objects/{id}/versions", list_versions)
             .doc(
-                "List the versions of a shared object you may see, newest added first",
+                "List the versions of a shared object you may see, newest added first: those of \
+                 every organisation's lineage, each naming its producer",
                 "any signed-in user (scope read); an object you may not see is not found",
             )
             .returns::<VersionList>(StatusCode::OK),

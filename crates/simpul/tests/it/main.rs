@@ -16,6 +16,7 @@ mod helpers;
 mod identity;
 mod imports;
 mod intel;
+mod lineage;
 mod match_server;
 mod matching;
 mod matrix;

@@ -43,12 +43,13 @@ pub(super) async fn added_after(
     rows.iter().map(rows::object).collect()
 }
 
-/// The newest version of `stix_id` in `collection`, whoever may see it (the deletion feed's
-/// `remaining`).
+/// The newest version of the lineage of `stix_id` in `collection` by `producer`, whoever may see
+/// it (the deletion feed's `remaining`).
 pub(super) async fn newest_version(
     client: &impl deadpool_postgres::GenericClient,
     collection: simpul_core::intel::CollectionId,
     stix_id: &str,
+    producer: simpul_core::org::OrgId,
 ) -> Result<Option<StoredObject>, StoreError> {
     let found = query(
         client,
@@ -56,10 +57,10 @@ pub(super) async fn newest_version(
             "SELECT p.*, ARRAY(SELECT r.user_id FROM object_recipients r
                                WHERE r.object_seq = p.seq ORDER BY r.user_id) AS recipients
              FROM (SELECT {COLUMNS} FROM objects o
-                   WHERE o.collection_id = $1 AND o.stix_id = $2
+                   WHERE o.collection_id = $1 AND o.stix_id = $2 AND o.producer_org = $3
                    ORDER BY o.version DESC LIMIT 1) p"
         ),
-        &[&collection.0, &stix_id],
+        &[&collection.0, &stix_id, &producer.0],
     )
     .await?;
     found.first().map(rows::object).transpose()

@@ -32,8 +32,10 @@ pub(super) const COLUMNS: &str =
 /// its predecessor committed, gives its versions `max(now, last + 1µs)` and then 1µs apart, and
 /// commits before the next one can start. A later commit therefore never carries an earlier
 /// `date_added`, and a reader paging by `date_added` never has a row appear behind its cursor.
-/// Under the same lock nobody else can store the same id and version, so what the first query finds
-/// held is exactly what is skipped.
+/// Under the same lock nobody else can store the same version, so what the first query finds held
+/// is exactly what is skipped. A version is its producer's (collection, id, producing
+/// organisation, version): another organisation's row at the same id and version is another
+/// lineage, never a reason to skip.
 ///
 /// Lock order: the clock row, then the rows written. An audited change that also stores objects
 /// (marking changes, revocations, later) takes the audit lock first, then this row; nothing takes
@@ -76,18 +78,32 @@ pub(super) async fn insert_in(
     .transpose()?
     .flatten();
 
-    let key = |o: &NewObject| (o.collection.0, o.stix_id.clone(), to_micros(o.version));
-    let mut held: HashSet<(Uuid, String, OffsetDateTime)> = {
-        let (c, i, v): (Vec<Uuid>, Vec<&str>, Vec<OffsetDateTime>) = objects
-            .iter()
-            .map(|o| (o.collection.0, o.stix_id.as_str(), to_micros(o.version)))
-            .collect();
+    let key = |o: &NewObject| {
+        (
+            o.collection.0,
+            o.stix_id.clone(),
+            o.producer_org.0,
+            to_micros(o.version),
+        )
+    };
+    let mut held: HashSet<(Uuid, String, Uuid, OffsetDateTime)> = {
+        let mut c = Vec::with_capacity(objects.len());
+        let mut i = Vec::with_capacity(objects.len());
+        let mut p = Vec::with_capacity(objects.len());
+        let mut v = Vec::with_capacity(objects.len());
+        for o in objects {
+            c.push(o.collection.0);
+            i.push(o.stix_id.as_str());
+            p.push(o.producer_org.0);
+            v.push(to_micros(o.version));
+        }
         query(
             tx,
-            "SELECT o.collection_id, o.stix_id, o.version
-             FROM unnest($1::uuid[], $2::text[], $3::timestamptz[]) AS t (c, i, v)
-             JOIN objects o ON o.collection_id = t.c AND o.stix_id = t.i AND o.version = t.v",
-            &[&c, &i, &v],
+            "SELECT o.collection_id, o.stix_id, o.producer_org, o.version
+             FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::timestamptz[]) AS t (c, i, p, v)
+             JOIN objects o ON o.collection_id = t.c AND o.stix_id = t.i
+                           AND o.producer_org = t.p AND o.version = t.v",
+            &[&c, &i, &p, &v],
         )
         .await?
         .iter()
@@ -95,6 +111,7 @@ pub(super) async fn insert_in(
             Ok((
                 rows::value(r, "objects", "collection_id")?,
                 rows::value(r, "objects", "stix_id")?,
+                rows::value(r, "objects", "producer_org")?,
                 rows::value(r, "objects", "version")?,
             ))
         })
@@ -314,14 +331,11 @@ pub(super) fn conditions(
         ));
     }
     if q.latest_only {
-        // The newest version of the object, whoever may see it: a stricter new version hides the
-        // object from those it no longer admits.
-        w.push(
-            "NOT EXISTS (SELECT 1 FROM objects n
-                WHERE n.collection_id = o.collection_id AND n.stix_id = o.stix_id
-                  AND n.version > o.version)"
-                .to_owned(),
-        );
+        // The newest version of its lineage, whoever may see it: a stricter new version hides the
+        // object from those it no longer admits; another organisation's versions never do.
+        w.push(format!(
+            "NOT EXISTS (SELECT 1 FROM objects n WHERE {SAME_LINEAGE} AND n.version > o.version)"
+        ));
     }
     if let Some(t) = q.added_after {
         w.push(format!("o.date_added > {}", sql.bind(t)));
@@ -378,10 +392,15 @@ pub(super) fn conditions(
     w.join("\n  AND ")
 }
 
-/// TAXII `match[version]`: the newest version of the id in its collection (whoever may see it: a
-/// stricter new version hides the object), the oldest the viewer may see (`admits_n`: the viewer's
-/// condition over row `n`; an older one they may not see must not hide it), or one at an instant
-/// named; any of those asked for.
+/// Row `n` is of row `o`'s lineage: the same id in the same collection by the same producing
+/// organisation (the unique index `objects_version` serves it).
+const SAME_LINEAGE: &str = "n.collection_id = o.collection_id AND n.stix_id = o.stix_id
+      AND n.producer_org = o.producer_org";
+
+/// TAXII `match[version]`, within each lineage: its newest version (whoever may see it: a stricter
+/// new version hides the object), the oldest the viewer may see (`admits_n`: the viewer's condition
+/// over row `n`; an older one they may not see must not hide it), or one at an instant named; any
+/// of those asked for.
 fn version_match(sql: &mut Sql, m: &VersionMatch, admits_n: &str) -> String {
     let mut any = Vec::new();
     for (wanted, op, also) in [
@@ -391,8 +410,7 @@ fn version_match(sql: &mut Sql, m: &VersionMatch, admits_n: &str) -> String {
         if wanted {
             any.push(format!(
                 "NOT EXISTS (SELECT 1 FROM objects n
-                    WHERE n.collection_id = o.collection_id AND n.stix_id = o.stix_id
-                      AND n.version {op} o.version{also})"
+                    WHERE {SAME_LINEAGE} AND n.version {op} o.version{also})"
             ));
         }
     }

@@ -23,6 +23,7 @@ impl TaxiiStore for PostgresStore {
         &self,
         collection: CollectionId,
         stix_id: &str,
+        producer: OrgId,
         versions: &[OffsetDateTime],
         now: OffsetDateTime,
         audit: &AuditEvent,
@@ -40,9 +41,10 @@ impl TaxiiStore for PostgresStore {
                 let gone = query(
                     tx,
                     "DELETE FROM objects
-                     WHERE collection_id = $1 AND stix_id = $2 AND version = ANY($3::timestamptz[])
+                     WHERE collection_id = $1 AND stix_id = $2 AND producer_org = $3
+                       AND version = ANY($4::timestamptz[])
                      RETURNING version",
-                    &[&collection.0, &stix_id, &versions],
+                    &[&collection.0, &stix_id, &producer.0, &versions],
                 )
                 .await?;
                 let mut deleted: Vec<OffsetDateTime> = gone
@@ -53,9 +55,16 @@ impl TaxiiStore for PostgresStore {
                 if !deleted.is_empty() {
                     execute(
                         tx,
-                        "INSERT INTO object_deletions (collection_id, stix_id, version, deleted_at)
-                         SELECT $1, $2, v, $4 FROM unnest($3::timestamptz[]) AS t (v)",
-                        &[&collection.0, &stix_id, &deleted, &to_micros(now)],
+                        "INSERT INTO object_deletions
+                             (collection_id, stix_id, version, deleted_at, producer_org)
+                         SELECT $1, $2, v, $4, $5 FROM unnest($3::timestamptz[]) AS t (v)",
+                        &[
+                            &collection.0,
+                            &stix_id,
+                            &deleted,
+                            &to_micros(now),
+                            &producer.0,
+                        ],
                     )
                     .await?;
                 }
@@ -74,7 +83,8 @@ impl TaxiiStore for PostgresStore {
         let client = self.client().await?;
         let rows = query(
             &client,
-            "SELECT seq, collection_id, stix_id, version, deleted_at FROM object_deletions
+            "SELECT seq, collection_id, stix_id, version, deleted_at, producer_org
+             FROM object_deletions
              WHERE seq > $1 ORDER BY seq LIMIT $2",
             &[&after.unwrap_or(0), &i64::from(limit.max(1))],
         )
@@ -89,12 +99,18 @@ impl TaxiiStore for PostgresStore {
                     stix_id: rows::value(r, t, "stix_id")?,
                     version: rows::value(r, t, "version")?,
                     deleted_at: rows::value(r, t, "deleted_at")?,
+                    producer_org: rows::value::<Option<uuid::Uuid>>(r, t, "producer_org")?
+                        .map(OrgId),
                     remaining: None,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         for d in &mut feed {
-            d.remaining = super::feed::newest_version(&client, d.collection, &d.stix_id).await?;
+            if let Some(producer) = d.producer_org {
+                d.remaining =
+                    super::feed::newest_version(&client, d.collection, &d.stix_id, producer)
+                        .await?;
+            }
         }
         Ok(feed)
     }

@@ -1,5 +1,5 @@
 //! A producer's change to a stored object: one new version, stored only when it is newer than every
-//! version of its id in its collection, with its audit entry in the same transaction.
+//! version of its lineage (its id in its collection, by its producing organisation), with its audit entry in the same transaction.
 
 use simpul_core::audit::AuditEvent;
 use simpul_core::clock::to_micros;
@@ -34,8 +34,8 @@ pub(super) async fn insert(
                 let newest: Option<OffsetDateTime> = query_opt(
                     tx,
                     "SELECT max(version) AS newest FROM objects
-                     WHERE collection_id = $1 AND stix_id = $2",
-                    &[&o.collection.0, &o.stix_id],
+                     WHERE collection_id = $1 AND stix_id = $2 AND producer_org = $3",
+                    &[&o.collection.0, &o.stix_id, &o.producer_org.0],
                 )
                 .await?
                 .map(|r| rows::value(&r, "objects", "newest"))

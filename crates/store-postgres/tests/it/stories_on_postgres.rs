@@ -71,6 +71,13 @@ pg_test! {
 }
 
 pg_test! {
+    async fn lineages() {
+        let db = TestDb::new().await;
+        simpul_store_tests::lineages(Arc::new(db.open().await)).await;
+    }
+}
+
+pg_test! {
     async fn object_versions() {
         let db = TestDb::new().await;
         simpul_store_tests::object_versions(&db.open().await).await;

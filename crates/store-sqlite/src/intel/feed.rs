@@ -38,9 +38,9 @@ pub(super) fn added_after(stix_type: &str, after: Option<OffsetDateTime>, limit:
     }
 }
 
-/// The statement for the newest version of `stix_id` in `collection`, whoever may see it (the
-/// deletion feed's `remaining`).
-pub(super) fn newest_version(collection: &str, stix_id: &str) -> Sql {
+/// The statement for the newest version of the lineage of `stix_id` in `collection` by `producer`,
+/// whoever may see it (the deletion feed's `remaining`).
+pub(super) fn newest_version(collection: &str, stix_id: &str, producer: &str) -> Sql {
     let columns: Vec<String> = OBJECT_COLUMNS
         .split(", ")
         .map(|c| format!("o.{c}"))
@@ -50,10 +50,14 @@ pub(super) fn newest_version(collection: &str, stix_id: &str) -> Sql {
             "SELECT {}, (SELECT group_concat(r.user_id, ',' ORDER BY r.user_id)
                         FROM object_recipients r WHERE r.object = o.seq)
              FROM objects o
-             WHERE o.collection_id = ?1 AND o.stix_id = ?2
+             WHERE o.collection_id = ?1 AND o.stix_id = ?2 AND o.producer_org = ?3
              ORDER BY o.version DESC LIMIT 1",
             columns.join(", ")
         ),
-        params: vec![collection.to_owned().into(), stix_id.to_owned().into()],
+        params: vec![
+            collection.to_owned().into(),
+            stix_id.to_owned().into(),
+            producer.to_owned().into(),
+        ],
     }
 }

@@ -13,10 +13,10 @@
 //!           OR (c.audience_kind = 'orgs' AND :org IN collection_orgs of c)))))
 //! ```
 //!
-//! `latest_only` keeps a version when no newer version of the same id in the same collection is
-//! visible to the same viewer (the same condition over the newer row): the newest version the viewer
-//! may see, chosen before the other filters apply, so a filter never brings back a superseded
-//! version. Every value is a bound parameter; text search is FTS5 `MATCH` over the user's words,
+//! `latest_only` keeps a version when its lineage (the same id in the same collection by the same
+//! producing organisation) holds no newer version, whoever may see it: chosen before the other
+//! filters apply, so a filter never brings back a superseded version, and another organisation's
+//! version of the id never hides this one. Every value is a bound parameter; text search is FTS5 `MATCH` over the user's words,
 //! each quoted as a string, so no input is FTS syntax.
 
 use rusqlite::types::Value;
@@ -160,14 +160,11 @@ pub(super) fn from_where(sql: &mut Sql, f: &UserFilter, q: &ObjectQuery, paged: 
         ));
     }
     if q.latest_only {
-        // The newest version of the object, whoever may see it: a stricter new version hides the
-        // object from those it no longer admits.
-        conds.push(
-            "NOT EXISTS (SELECT 1 FROM objects n
-                 WHERE n.collection_id = o.collection_id AND n.stix_id = o.stix_id
-                   AND n.version > o.version)"
-                .to_owned(),
-        );
+        // The newest version of its lineage, whoever may see it: a stricter new version hides the
+        // object from those it no longer admits; another organisation's versions never do.
+        conds.push(format!(
+            "NOT EXISTS (SELECT 1 FROM objects n WHERE {SAME_LINEAGE} AND n.version > o.version)"
+        ));
     }
     if !q.spec_versions.is_empty() {
         conds.push(any_of(sql, "o.spec_version", &q.spec_versions));
@@ -188,10 +185,15 @@ pub(super) fn from_where(sql: &mut Sql, f: &UserFilter, q: &ObjectQuery, paged: 
     )
 }
 
-/// TAXII `match[version]`: the newest version of the id in its collection (whoever may see it: a
-/// stricter new version hides the object), the oldest the viewer may see (`sees_n`: the viewer's
-/// condition over row `n`; an older one they may not see must not hide it), or one at an instant
-/// named; any of those asked for.
+/// Row `n` is of row `o`'s lineage: the same id in the same collection by the same producing
+/// organisation (the unique index `(collection_id, stix_id, producer_org, version)` serves it).
+const SAME_LINEAGE: &str = "n.collection_id = o.collection_id AND n.stix_id = o.stix_id
+       AND n.producer_org = o.producer_org";
+
+/// TAXII `match[version]`, within each lineage: its newest version (whoever may see it: a stricter
+/// new version hides the object), the oldest the viewer may see (`sees_n`: the viewer's condition
+/// over row `n`; an older one they may not see must not hide it), or one at an instant named; any
+/// of those asked for.
 fn version_match(sql: &mut Sql, m: &VersionMatch, sees_n: &str) -> String {
     let mut any = Vec::new();
     for (wanted, op, also) in [
@@ -201,8 +203,7 @@ fn version_match(sql: &mut Sql, m: &VersionMatch, sees_n: &str) -> String {
         if wanted {
             any.push(format!(
                 "NOT EXISTS (SELECT 1 FROM objects n
-                     WHERE n.collection_id = o.collection_id AND n.stix_id = o.stix_id
-                       AND n.version {op} o.version{also})"
+                     WHERE {SAME_LINEAGE} AND n.version {op} o.version{also})"
             ));
         }
     }

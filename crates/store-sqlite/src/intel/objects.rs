@@ -12,7 +12,8 @@ use crate::error::Error;
 use crate::rows::{self, Cols, opt_uuid_text, ts};
 use crate::tx::{query_all, query_opt};
 
-/// Stores the versions not held yet, in order, inside the writer's immediate transaction `tx`: each
+/// Stores the versions not held yet (a version is its producer's: another organisation's row at
+/// the same id and version is another lineage, never a reason to skip), in order, inside the writer's immediate transaction `tx`: each
 /// added at `now`, or one microsecond after the newest `date_added` in the store when that is not
 /// earlier. Writers are serialised by the writer lock, so no later commit carries an earlier time.
 pub(super) fn insert(
@@ -41,7 +42,7 @@ pub(super) fn insert(
     let placeholders: Vec<String> = (1..=13).map(|i| format!("?{i}")).collect();
     let insert = format!(
         "INSERT INTO objects ({OBJECT_COLUMNS}, has_recipients) VALUES ({})
-         ON CONFLICT (collection_id, stix_id, version) DO NOTHING",
+         ON CONFLICT (collection_id, stix_id, producer_org, version) DO NOTHING",
         placeholders.join(", ")
     );
     let mut out = Vec::with_capacity(objects.len());

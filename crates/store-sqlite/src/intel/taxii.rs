@@ -23,22 +23,26 @@ impl TaxiiStore for SqliteStore {
         &self,
         collection: CollectionId,
         stix_id: &str,
+        producer: OrgId,
         versions: &[OffsetDateTime],
         now: OffsetDateTime,
         audit: &AuditEvent,
     ) -> Result<Deleted, StoreError> {
         let (stix_id, versions) = (stix_id.to_owned(), versions.to_vec());
+        let producer = producer.0.to_string();
         self.audited(audit, move |tx| {
             let mut n = 0;
             for v in &versions {
                 let seq: Option<i64> = tx
                     .prepare_cached(
                         "SELECT seq FROM objects
-                         WHERE collection_id = ?1 AND stix_id = ?2 AND version = ?3",
+                         WHERE collection_id = ?1 AND stix_id = ?2 AND producer_org = ?3
+                           AND version = ?4",
                     )?
-                    .query_row(params![collection.0.to_string(), stix_id, ts(*v)], |r| {
-                        r.get(0)
-                    })
+                    .query_row(
+                        params![collection.0.to_string(), stix_id, producer, ts(*v)],
+                        |r| r.get(0),
+                    )
                     .optional()?;
                 let Some(seq) = seq else { continue };
                 for table in ["object_recipients", "object_observables", "object_refs"] {
@@ -50,14 +54,16 @@ impl TaxiiStore for SqliteStore {
                 tx.prepare_cached("DELETE FROM objects WHERE seq = ?1")?
                     .execute(params![seq])?;
                 tx.prepare_cached(
-                    "INSERT INTO object_deletions (collection_id, stix_id, version, deleted_at)
-                     VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT INTO object_deletions
+                         (collection_id, stix_id, version, deleted_at, producer_org)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?
                 .execute(params![
                     collection.0.to_string(),
                     stix_id,
                     ts(*v),
-                    ts(now)
+                    ts(now),
+                    producer
                 ])?;
                 n += 1;
             }
@@ -75,7 +81,8 @@ impl TaxiiStore for SqliteStore {
         self.read(move |c| {
             let mut feed = query_all(
                 c,
-                "SELECT seq, collection_id, stix_id, version, deleted_at FROM object_deletions
+                "SELECT seq, collection_id, stix_id, version, deleted_at, producer_org
+                 FROM object_deletions
                  WHERE seq > ?1 ORDER BY seq LIMIT ?2",
                 params![after.unwrap_or(0), i64::from(limit.max(1))],
                 |r| {
@@ -86,12 +93,20 @@ impl TaxiiStore for SqliteStore {
                         stix_id: c.get(2)?,
                         version: c.ts(3)?,
                         deleted_at: c.ts(4)?,
+                        producer_org: c.opt_uuid(5)?.map(OrgId),
                         remaining: None,
                     })
                 },
             )?;
             for d in &mut feed {
-                let sql = super::feed::newest_version(&d.collection.0.to_string(), &d.stix_id);
+                let Some(producer) = d.producer_org else {
+                    continue;
+                };
+                let sql = super::feed::newest_version(
+                    &d.collection.0.to_string(),
+                    &d.stix_id,
+                    &producer.0.to_string(),
+                );
                 d.remaining = super::objects::list(c, &sql)?.into_iter().next();
             }
             Ok(feed)

@@ -1,5 +1,5 @@
 //! A producer's change to a stored object: one new version, stored only when it is newer than every
-//! version of its id in its collection, inside the writer's immediate transaction that also appends
+//! version of its lineage (its id in its collection, by its producing organisation), inside the writer's immediate transaction that also appends
 //! its audit entry (`SqliteStore::audited`).
 
 use rusqlite::{Connection, params};
@@ -13,7 +13,8 @@ use crate::error::Error;
 use crate::rows::Cols;
 use crate::tx::query_opt;
 
-/// Stores `o` unless its collection holds a version of its id at `o.version` or later. The writer
+/// Stores `o` unless its lineage (collection, id, producing organisation) holds a version at
+/// `o.version` or later; other organisations' versions of the id do not count. The writer
 /// lock serialises this with every other write, so what the first query finds is still true at
 /// commit.
 pub(super) fn insert(
@@ -23,8 +24,13 @@ pub(super) fn insert(
 ) -> Result<Versioned, Error> {
     let newest = query_opt(
         tx,
-        "SELECT max(version) FROM objects WHERE collection_id = ?1 AND stix_id = ?2",
-        params![o.collection.0.to_string(), o.stix_id],
+        "SELECT max(version) FROM objects
+         WHERE collection_id = ?1 AND stix_id = ?2 AND producer_org = ?3",
+        params![
+            o.collection.0.to_string(),
+            o.stix_id,
+            o.producer_org.0.to_string()
+        ],
         |r| Cols::new(r, "objects").opt_ts(0),
     )?
     .flatten();

@@ -117,7 +117,7 @@ pub async fn walk(f: Fixture) {
     assert_eq!(again["success_count"], 1, "{again}");
     assert_eq!(
         again["successes"][0]["message"],
-        "already stored: this id and version is held"
+        "already stored: your organisation holds this id and version"
     );
     // The status, for the poster's organisation only.
     let path = format!("/taxii2/api/status/{}/", status["id"].as_str().unwrap());
