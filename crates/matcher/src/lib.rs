@@ -109,8 +109,8 @@ use simpul_observable::Canonical;
 /// `observable` (as read), `type`, `canonical`, `indicator_id`, `indicator_name`, `tlp`,
 /// `created_by_ref`, `valid_until` (absent values are `null`), then, only when they apply,
 /// `part` and `matched` (a part of the value matched: `host` — a URL's host — or
-/// `parent-domain`, with the key that matched) and `collection` (where a server holds the
-/// indicator).
+/// `parent-domain`, with the key that matched), `collection` (where a server holds the
+/// indicator) and `warninglists` (the MISP warninglists the value is on, where they are loaded).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Hit<'a> {
     /// The value as read.
@@ -139,6 +139,9 @@ pub struct Hit<'a> {
     /// The collection a server holds the indicator in (absent for indicator files).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub collection: Option<String>,
+    /// The warninglists the value is on (known benign: a hit to look at twice); absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warninglists: Vec<&'a str>,
 }
 
 impl<'a> Hit<'a> {
@@ -157,6 +160,7 @@ impl<'a> Hit<'a> {
             part: None,
             matched: None,
             collection: None,
+            warninglists: Vec::new(),
         }
     }
 

@@ -343,6 +343,7 @@ impl Service {
             ctx: p
                 .as_user()
                 .map_or_else(Context::new, |u| observable_context(&u.org)),
+            warninglists: Arc::clone(&self.warninglists),
         })
     }
 
@@ -423,6 +424,8 @@ pub struct MatchView {
     visibility: Visibility,
     now: OffsetDateTime,
     ctx: Context,
+    /// Hits name the warninglists their value is on.
+    warninglists: Arc<crate::warninglist::Warninglists>,
 }
 
 impl MatchView {
@@ -442,15 +445,17 @@ impl MatchView {
         MatchReader {
             state: self.index.read(),
             visibility: &self.visibility,
+            lists: &self.warninglists,
         }
     }
 }
 
 /// The match index read for one principal: a [`Source`] for the matching loop whose hits are
-/// only the indicators the principal may see.
+/// only the indicators the principal may see, each naming the warninglists its value is on.
 pub struct MatchReader<'a> {
     state: RwLockReadGuard<'a, State>,
     visibility: &'a Visibility,
+    lists: &'a crate::warninglist::Warninglists,
 }
 
 impl std::fmt::Debug for MatchReader<'_> {
@@ -496,6 +501,8 @@ impl Source for MatchReader<'_> {
         emit: &mut dyn FnMut(&Hit<'_>),
     ) {
         self.state.index.find(c, now, scratch);
+        // Looked up once per value, and only for a value that hits.
+        let mut listed: Option<Vec<String>> = None;
         for f in scratch.found() {
             let Some(e) = self.admitted(f.slot) else {
                 continue;
@@ -506,6 +513,9 @@ impl Source for MatchReader<'_> {
             let mut hit = Hit::found(observable, c, ind, scratch, f);
             hit.tlp = Some(e.tlp.as_str());
             hit.collection = Some(e.collection.to_string());
+            let names = listed
+                .get_or_insert_with(|| self.lists.check(c).into_iter().map(|l| l.name).collect());
+            hit.warninglists = names.iter().map(String::as_str).collect();
             emit(&hit);
         }
     }

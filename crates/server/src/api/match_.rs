@@ -99,6 +99,8 @@ pub struct MatchHit {
     matched: Option<String>,
     /// The collection the indicator is shared in.
     collection: Uuid,
+    /// The MISP warninglists the value is on (known benign: look twice); absent when none.
+    warninglists: Option<Vec<String>>,
 }
 
 /// A part of an observable that matched.

@@ -19,7 +19,7 @@ const LATER: &str = "indicator--3a7c0000-0000-4000-8000-000000000004";
 const NODE: &str = "indicator--3a7c0000-0000-4000-8000-000000000005";
 
 /// `POST /api/v1/match` with a JSON or text body: the status, and the lines (or the error body).
-async fn post_match(
+pub async fn post_match(
     app: &TestApp,
     token: &str,
     query: &str,

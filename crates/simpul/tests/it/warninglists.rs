@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use simpul_core::intel::Tlp;
 
 use crate::helpers::{TestDb, simpul_cmd};
+use crate::match_server::post_match;
 use crate::sightings::{get, setup, share};
 use crate::world::{indicator, world_with};
 
@@ -156,6 +157,25 @@ async fn rest_lists_checks_and_flags_correlations() {
     );
     let (_, body) = get(&w, member, "/api/v1/observables/domain/scam-bank.example").await;
     assert_eq!(body["warninglists"], json!([]), "{body}");
+
+    // A match hit names the lists its value is on; a hit on a value on none has no such field.
+    let scam = "indicator--3a4e0000-0000-4000-8000-000000000002";
+    let ind = indicator(
+        scam,
+        Some(Tlp::Green),
+        "scam-bank.example",
+        "2026-01-01T00:00:00.000Z",
+    );
+    share(&w, r.token("producer"), &r.community, &ind, "").await;
+    let body = "https://mail.google.com/login\nscam-bank.example\n".to_owned();
+    let (status, hits) = post_match(&w.app, member, "", "text/plain", body).await;
+    assert_eq!(status, 200, "{hits:?}");
+    let by_id = |id: &str| hits.iter().find(|h| h["indicator_id"] == id).cloned();
+    let listed = by_id(id).unwrap_or_else(|| panic!("{hits:?}"));
+    assert_eq!(listed["warninglists"], json!(["Top domains"]), "{listed}");
+    assert_eq!(listed["part"], "host", "{listed}");
+    let plain = by_id(scam).unwrap_or_else(|| panic!("{hits:?}"));
+    assert!(plain.get("warninglists").is_none(), "{plain}");
 }
 
 fn cli(dir: Option<&PathBuf>, args: &[&str]) -> (i32, String, String) {
