@@ -21,6 +21,7 @@ pub mod country;
 pub mod demo;
 pub mod directory;
 pub mod error;
+pub mod export;
 pub mod identity;
 pub mod intel;
 pub mod org;

@@ -47,6 +47,8 @@ enum Command {
     Pattern(cmd::pattern::Args),
     /// Match observables from logs and lists against indicators.
     Match(cmd::match_::Args),
+    /// Export what a user may see for firewalls, resolvers and sensors (Suricata, Zeek, RPZ, CSV…).
+    Export(cmd::export::Args),
     /// MISP warninglists: is a value known benign (public resolvers, top domains, test hashes…)?
     Warninglist(cmd::warninglist::Args),
 }
@@ -111,6 +113,7 @@ fn main() -> ExitCode {
         Command::Stix(args) => cmd::stix::run(args),
         Command::Pattern(args) => cmd::pattern::run(args),
         Command::Match(args) => cmd::match_::run(store, args),
+        Command::Export(args) => cmd::export::run(store, args),
         Command::Warninglist(args) => cmd::warninglist::run(store, args),
     }
 }

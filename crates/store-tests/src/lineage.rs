@@ -30,6 +30,7 @@ pub async fn lineages(store: Arc<dyn Store>) {
     let ind = |secs: i64, by: &User, domain: &str, revoked: bool| -> NewObject {
         let mut v = version(&c, &id, secs, by, Tlp::Green, &[]);
         v.revoked = revoked;
+        v.observables = vec![format!("domain|{domain}")];
         v.json = json!({
             "type": "indicator", "spec_version": "2.1", "id": id,
             "created": "2026-01-01T00:00:00Z", "modified": rfc3339_micros(at(secs)),
@@ -78,6 +79,23 @@ pub async fn lineages(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(got, [Inserted::AlreadyStored, Inserted::AlreadyStored]);
+
+    // Each version's observables are its own lineage's, never the other's (correlation reads them).
+    let key = |by: &User| simpul_core::intel::aggregate::VersionKey {
+        collection: c.id,
+        stix_id: id.clone(),
+        producer_org: by.org_id,
+        version: at(100),
+    };
+    assert_eq!(
+        s.observable_keys(&as_bob, &[key(alice), key(bob)])
+            .await
+            .unwrap(),
+        [
+            vec![format!("domain|{a_domain}")],
+            vec![format!("domain|{b_domain}")]
+        ]
+    );
 
     // B's newer (revoked) version: its lineage's head, never A's.
     s.insert_objects(&[ind(300, bob, &b_domain, true)], at(1_000))

@@ -352,6 +352,7 @@ pub async fn references(store: &dyn Store) {
     let version = |r: &StoredObject| VersionKey {
         collection: r.collection,
         stix_id: r.stix_id.clone(),
+        producer_org: r.producer_org,
         version: r.version,
     };
     let missing = VersionKey {

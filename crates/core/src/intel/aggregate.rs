@@ -28,11 +28,12 @@ pub struct SightingTotals {
     pub false_positives: u64,
 }
 
-/// One stored object version: the key of `objects`.
+/// One stored object version: the key of `objects` (a version of one producer's lineage).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct VersionKey {
     pub collection: CollectionId,
     pub stix_id: String,
+    pub producer_org: crate::org::OrgId,
     pub version: OffsetDateTime,
 }
 

@@ -56,6 +56,7 @@ impl Service {
         let key = VersionKey {
             collection: target.collection,
             stix_id: target.stix_id.clone(),
+            producer_org: target.producer_org,
             version: target.version,
         };
         let keys = self
@@ -129,6 +130,7 @@ impl Service {
             .map(|o| VersionKey {
                 collection: o.collection,
                 stix_id: o.stix_id.clone(),
+                producer_org: o.producer_org,
                 version: o.version,
             })
             .collect();

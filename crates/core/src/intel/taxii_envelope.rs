@@ -30,6 +30,14 @@ pub fn check_envelope(body: &[u8]) -> Result<(), EnvelopeError> {
 /// [`check_envelope`], answering the version of each of the envelope's objects, in order: its
 /// `modified`, else its `created`, when that is an RFC 3339 timestamp (as a status names it).
 pub(crate) fn object_versions(body: &[u8]) -> Result<Vec<Option<String>>, EnvelopeError> {
+    // Skipping a value does not check its text: check the whole body is UTF-8 first, as a full
+    // parse would.
+    if let Err(e) = std::str::from_utf8(body) {
+        return Err(EnvelopeError::Syntax(Invalid::new(
+            "",
+            format!("not JSON: not UTF-8 at byte {}", e.valid_up_to()),
+        )));
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let shape = match de.deserialize_any(EnvelopeVisitor) {
         Ok(shape) => shape,
@@ -271,7 +279,13 @@ mod tests {
     #[test]
     fn envelopes_and_their_shapes() {
         assert!(check_envelope(br#" {"objects": []}"#).is_ok());
-        for syntax in [&b"{"[..], b"", b"{\"objects\": []} x", b"nul"] {
+        for syntax in [
+            &b"{"[..],
+            b"",
+            b"{\"objects\": []} x",
+            b"nul",
+            b"{\"objects\": [], \"more\": \"\xff\xfe\"}",
+        ] {
             assert!(
                 matches!(check_envelope(syntax), Err(EnvelopeError::Syntax(_))),
                 "{:?}",

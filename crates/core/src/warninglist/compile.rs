@@ -115,14 +115,18 @@ impl Warninglists {
         let ty = value.ty();
         let key = value.key();
         let mut on: Vec<u32> = Vec::new();
+        // Entries are lower-cased; some canonical keys are not (IBANs, BICs, TLSH).
+        let lower = key.to_lowercase();
         on.extend(self.strings.get(key));
+        if lower != key {
+            on.extend(self.strings.get(&lower));
+        }
         if let Some(host) = value.host() {
             let host = host.trim_end_matches('.');
             for suffix in std::iter::successors(Some(host), |h| h.split_once('.').map(|(_, r)| r)) {
                 on.extend(self.hostnames.get(suffix));
             }
         }
-        let lower = key.to_lowercase();
         for (id, ac) in &self.substrings {
             if ac.is_match(&lower) {
                 on.push(*id);

@@ -57,7 +57,12 @@ fn world() -> (Warninglists, LoadReport) {
         ),
         (
             "all",
-            list("Everything named", "string", &[], &["evil.example"]),
+            list(
+                "Everything named",
+                "string",
+                &[],
+                &["evil.example", "gb82west12345698765432"],
+            ),
         ),
         (
             "odd",
@@ -118,6 +123,11 @@ fn each_list_type_is_looked_up_as_misp_does() {
     assert!(on(&lists, T::Phone, "+6591234567").is_empty());
     // A list without matching attributes applies to every type.
     assert_eq!(on(&lists, T::Domain, "evil.example"), ["Everything named"]);
+    // An upper-case canonical key (an IBAN) against a list written in lower case.
+    assert_eq!(
+        on(&lists, T::Iban, "GB82 WEST 1234 5698 7654 32"),
+        ["Everything named"]
+    );
 }
 
 #[test]

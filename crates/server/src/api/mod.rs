@@ -24,6 +24,7 @@ use crate::error::ApiError;
 pub mod audit;
 pub mod collections;
 pub mod communities;
+pub mod export;
 pub mod imports;
 pub mod json;
 pub mod match_;
@@ -56,6 +57,7 @@ pub fn table() -> Vec<ApiRoute> {
         object_changes::routes(),
         match_::routes(),
         warninglists::routes(),
+        export::routes(),
     ]
     .into_iter()
     .flatten()

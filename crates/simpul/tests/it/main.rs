@@ -11,6 +11,7 @@ mod cli;
 mod collection_changes;
 mod correlation;
 mod durability;
+mod export;
 mod hardening;
 mod helpers;
 mod identity;

@@ -104,24 +104,36 @@ impl AggregateStore for PostgresStore {
         let admits = sharing::Viewer::bind(&mut sql, &f).admits("o");
         // An id holding a NUL is stored nowhere (nor can PostgreSQL bind it): its keys stay empty.
         let mut n: Vec<i64> = Vec::new();
-        let (mut c, mut i, mut at): (Vec<Uuid>, Vec<String>, Vec<OffsetDateTime>) =
-            (Vec::new(), Vec::new(), Vec::new());
+        let (mut c, mut i, mut p, mut at): (
+            Vec<Uuid>,
+            Vec<String>,
+            Vec<Uuid>,
+            Vec<OffsetDateTime>,
+        ) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (index, k) in versions.iter().enumerate() {
             if let (false, Ok(index)) = (k.stix_id.contains('\0'), i64::try_from(index)) {
                 n.push(index);
                 c.push(k.collection.0);
                 i.push(k.stix_id.clone());
+                p.push(k.producer_org.0);
                 at.push(k.version);
             }
         }
-        let (n, c, i, at) = (sql.bind(n), sql.bind(c), sql.bind(i), sql.bind(at));
+        let (n, c, i, p, at) = (
+            sql.bind(n),
+            sql.bind(c),
+            sql.bind(i),
+            sql.bind(p),
+            sql.bind(at),
+        );
         // Byte order, whatever the database's collation: the same order as SQLite.
         let text = format!(
             "SELECT t.n, ARRAY(SELECT x.key FROM object_observables x
                                WHERE x.object_seq = o.seq ORDER BY x.key COLLATE \"C\") AS keys
-             FROM unnest({n}::bigint[], {c}::uuid[], {i}::text[], {at}::timestamptz[])
-                 AS t (n, c, i, v)
-             JOIN objects o ON o.collection_id = t.c AND o.stix_id = t.i AND o.version = t.v
+             FROM unnest({n}::bigint[], {c}::uuid[], {i}::text[], {p}::uuid[], {at}::timestamptz[])
+                 AS t (n, c, i, p, v)
+             JOIN objects o ON o.collection_id = t.c AND o.stix_id = t.i AND o.producer_org = t.p
+                 AND o.version = t.v
              WHERE {admits}"
         );
         let client = self.client().await?;

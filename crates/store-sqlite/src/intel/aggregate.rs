@@ -91,6 +91,7 @@ impl AggregateStore for SqliteStore {
             let q = ObjectQuery {
                 collection: Some(k.collection),
                 ids: vec![k.stix_id.clone()],
+                producer_org: Some(k.producer_org),
                 limit: 1,
                 ..ObjectQuery::default()
             };

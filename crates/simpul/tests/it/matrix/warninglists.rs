@@ -1,5 +1,5 @@
-//! Matrix rows of the MISP warninglists: public data, so every signed-in user may list them and
-//! check a value (scope read); nobody else.
+//! Matrix rows of the MISP warninglists (public data) and of exports (each holds what its reader
+//! may see: `export.rs` checks the contents): every signed-in user may (scope read); nobody else.
 
 use super::{Ids, Row, row};
 
@@ -14,6 +14,12 @@ pub fn rows(_: &Ids) -> Vec<Row> {
         row!(
             "GET /warninglists/check",
             "/api/v1/warninglists/check?value=8.8.8.8".into(),
+            None,
+            [401, 401, 200, 200, 200, 200]
+        ),
+        row!(
+            "GET /export/{format}",
+            "/api/v1/export/csv".into(),
             None,
             [401, 401, 200, 200, 200, 200]
         ),

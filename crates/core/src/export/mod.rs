@@ -1,0 +1,339 @@
+//! Exports for defenders: what the indicators a principal may see say, in the formats firewalls,
+//! DNS resolvers and sensors load (Suricata rules, a Zeek intel file, a DNS RPZ zone, CSV, plain
+//! lists, a STIX bundle). A read path like any other: the indicators come through the sharing
+//! policy's filter (`Service::list_objects`), page by page, so an export streams in bounded
+//! memory and holds nothing the reader may not see.
+//!
+//! An indicator is exported when it is the latest version of its lineage, not revoked, and valid
+//! now (`valid_from` ≤ now < `valid_until`). Its values are the entries its pattern compiles to
+//! when the pattern is a disjunction of exact comparisons (the matcher's `Plan::Indexed`): a value
+//! exactly, a domain suffix (`LIKE '%.example.com'`), an address block. Patterns that need more
+//! than one value to hold (`AND`, `FOLLOWEDBY`, other operators) are not exported — a blocklist
+//! entry must mean what the indicator means — and are counted. Values on a MISP warninglist are
+//! left out and counted. PAP: a blocking format (RPZ) takes only indicators whose PAP allows
+//! active actions (none, CLEAR or GREEN); detection formats (Suricata alerts, Zeek intel) are
+//! passive and take every PAP.
+
+mod formats;
+
+use serde::Serialize;
+use simpul_matcher::{Entry, Plan};
+use simpul_observable::{Canonical, Context};
+use time::OffsetDateTime;
+
+use crate::Service;
+use crate::access::Principal;
+use crate::error::{CoreError, Invalid};
+use crate::intel::store::{MAX_PAGE, ObjectQuery, Order, StoredObject};
+use crate::intel::{CollectionId, Pap, Tlp};
+
+/// An export format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// One value per line.
+    Text,
+    /// `indicator_id,type,value,tlp,pap,collection,valid_until,name` with a header.
+    Csv,
+    /// A DNS response-policy zone (RPZ): listed names and addresses answer NXDOMAIN.
+    Rpz,
+    /// Suricata 7 rules: DNS query, TLS SNI, HTTP host (and URI) and IP reputation.
+    Suricata,
+    /// A Zeek intel framework file.
+    Zeek,
+    /// A STIX 2.1 bundle of the indicators as they were shared.
+    Stix,
+}
+
+impl Format {
+    /// Every format, by name.
+    pub const ALL: [(&'static str, Format); 6] = [
+        ("text", Format::Text),
+        ("csv", Format::Csv),
+        ("rpz", Format::Rpz),
+        ("suricata", Format::Suricata),
+        ("zeek", Format::Zeek),
+        ("stix", Format::Stix),
+    ];
+
+    /// The format named `s`.
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .iter()
+            .find(|(n, _)| *n == s)
+            .map(|(_, f)| *f)
+            .ok_or_else(|| {
+                Invalid::new(
+                    "format",
+                    "unknown export format: text, csv, rpz, suricata, zeek or stix",
+                )
+            })
+    }
+
+    /// The media type of the export.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Text | Format::Rpz | Format::Suricata | Format::Zeek => {
+                "text/plain; charset=utf-8"
+            }
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Stix => "application/stix+json;version=2.1",
+        }
+    }
+}
+
+/// What to export.
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    /// Only this collection's indicators.
+    pub collection: Option<CollectionId>,
+    /// The first Suricata `sid` (the range is `sid_base ..= sid_base + SID_RANGE - 1`).
+    pub sid_base: Option<u32>,
+}
+
+/// The default first Suricata `sid`: 1,000,000,000 and up is a range the public rule sets
+/// leave to local rules.
+pub const DEFAULT_SID_BASE: u32 = 1_000_000_000;
+/// How many `sid`s an export may use.
+pub const SID_RANGE: u32 = 1_000_000_000;
+
+/// What an export left out, and what it wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ExportSummary {
+    /// Indicators read (visible, latest, not revoked).
+    pub indicators: u64,
+    /// Values written (lines, rules or records; a STIX export counts objects).
+    pub written: u64,
+    /// Indicators outside their validity window now.
+    pub not_valid_now: u64,
+    /// Indicators whose pattern is not a disjunction of exact comparisons.
+    pub not_exportable: u64,
+    /// Values on a MISP warninglist.
+    pub warninglisted: u64,
+    /// Values this format cannot express (e.g. a phone number in an RPZ zone).
+    pub not_in_format: u64,
+    /// Indicators whose PAP forbids this format's use (active blocking).
+    pub pap_restricted: u64,
+}
+
+/// One value of one indicator, as formats write it.
+#[derive(Debug, Clone)]
+pub(crate) struct Item<'a> {
+    pub(crate) object: &'a StoredObject,
+    pub(crate) name: Option<String>,
+    pub(crate) valid_until: Option<String>,
+    pub(crate) value: Value,
+}
+
+/// An exported value.
+#[derive(Debug, Clone)]
+pub(crate) enum Value {
+    /// The canonical observable.
+    Exact(Canonical),
+    /// A domain strictly below this one.
+    Suffix(Box<str>),
+    /// An address block (its canonical form, `a.b.c.d/n`).
+    Cidr(Canonical),
+}
+
+/// An export under way: [`Export::next_chunk`] until it answers `None`.
+#[derive(Debug)]
+pub struct Export {
+    service: Service,
+    principal: Principal,
+    format: Format,
+    query: ObjectQuery,
+    now: OffsetDateTime,
+    state: formats::State,
+    started: bool,
+    done: bool,
+    summary: ExportSummary,
+}
+
+impl Service {
+    /// Starts an export of what `p` may see in `format`. Nothing is read until the first chunk.
+    pub fn export(
+        &self,
+        p: &Principal,
+        format: Format,
+        opts: &ExportOptions,
+    ) -> Result<Export, CoreError> {
+        crate::access::authorize(p, crate::access::Action::ReadIntel)?;
+        let sid_base = opts.sid_base.unwrap_or(DEFAULT_SID_BASE);
+        if sid_base == 0 || u32::MAX - sid_base < SID_RANGE - 1 {
+            return Err(Invalid::new(
+                "sid_base",
+                format!(
+                    "must leave room for {SID_RANGE} sids (1 to {})",
+                    u32::MAX - (SID_RANGE - 1)
+                ),
+            )
+            .into());
+        }
+        Ok(Export {
+            service: self.clone(),
+            principal: p.clone(),
+            format,
+            query: ObjectQuery {
+                collection: opts.collection,
+                types: vec!["indicator".into()],
+                latest_only: true,
+                revoked: Some(false),
+                order: Order::OldestFirst,
+                limit: MAX_PAGE,
+                ..ObjectQuery::default()
+            },
+            now: self.now(),
+            state: formats::State::new(sid_base),
+            started: false,
+            done: false,
+            summary: ExportSummary::default(),
+        })
+    }
+}
+
+impl Export {
+    /// The next part of the export (the format's header first), or `None` when it is complete.
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, CoreError> {
+        if self.done {
+            return Ok(None);
+        }
+        let mut out = Vec::new();
+        if !self.started {
+            self.started = true;
+            self.state.header(self.format, self.now, &mut out);
+        }
+        let page = self
+            .service
+            .list_objects(&self.principal, &self.query)
+            .await?;
+        let Some(last) = page.last() else {
+            self.state.footer(self.format, &mut out);
+            self.done = true;
+            return Ok(Some(out));
+        };
+        self.query.after_cursor = Some(last.date_added);
+        let lists = std::sync::Arc::clone(self.service.warninglists());
+        for object in &page {
+            self.summary.indicators += 1;
+            let Some(fields) = Fields::of(object) else {
+                self.summary.not_exportable += 1;
+                continue;
+            };
+            if !fields.valid_at(self.now) {
+                self.summary.not_valid_now += 1;
+                continue;
+            }
+            if self.format == Format::Stix {
+                self.state.stix(object, &mut out);
+                self.summary.written += 1;
+                continue;
+            }
+            if self.format == Format::Rpz && !allows_blocking(object.pap) {
+                self.summary.pap_restricted += 1;
+                continue;
+            }
+            let Some(values) = fields.values() else {
+                self.summary.not_exportable += 1;
+                continue;
+            };
+            for value in values {
+                let listed = match &value {
+                    Value::Exact(c) | Value::Cidr(c) => !lists.check(c).is_empty(),
+                    Value::Suffix(d) => format!("domain|{d}")
+                        .parse::<Canonical>()
+                        .is_ok_and(|c| !lists.check(&c).is_empty()),
+                };
+                if listed {
+                    self.summary.warninglisted += 1;
+                    continue;
+                }
+                let item = Item {
+                    object,
+                    name: fields.name.clone(),
+                    valid_until: fields.valid_until.clone(),
+                    value,
+                };
+                let n = self.state.write(self.format, &item, &mut out);
+                if n == 0 {
+                    self.summary.not_in_format += 1;
+                }
+                self.summary.written += n;
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// What the export wrote and left out so far (all of it once `next_chunk` answered `None`).
+    pub fn summary(&self) -> &ExportSummary {
+        &self.summary
+    }
+}
+
+/// Whether PAP `pap` allows active actions (blocking): none set, CLEAR or GREEN.
+fn allows_blocking(pap: Option<Pap>) -> bool {
+    matches!(pap, None | Some(Pap::Clear | Pap::Green))
+}
+
+/// What an export reads of a stored indicator.
+struct Fields {
+    name: Option<String>,
+    pattern: Option<String>,
+    valid_from: Option<OffsetDateTime>,
+    valid_until_at: Option<OffsetDateTime>,
+    valid_until: Option<String>,
+}
+
+impl Fields {
+    fn of(o: &StoredObject) -> Option<Self> {
+        let v: serde_json::Value = serde_json::from_str(&o.json).ok()?;
+        let text = |k: &str| {
+            v.get(k)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_owned)
+        };
+        let time = |k: &str| {
+            text(k).and_then(|t| {
+                OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()
+            })
+        };
+        let stix = text("pattern_type").is_none_or(|t| t == "stix");
+        Some(Self {
+            name: text("name"),
+            pattern: text("pattern").filter(|_| stix),
+            valid_from: time("valid_from"),
+            valid_until_at: time("valid_until"),
+            valid_until: time("valid_until").map(crate::clock::rfc3339_micros),
+        })
+    }
+
+    fn valid_at(&self, now: OffsetDateTime) -> bool {
+        self.valid_from.is_none_or(|f| f <= now) && self.valid_until_at.is_none_or(|u| now < u)
+    }
+
+    /// The values of an exact disjunction; `None` for any other pattern.
+    fn values(&self) -> Option<Vec<Value>> {
+        let parsed = simpul_pattern::parse(self.pattern.as_deref()?).ok()?;
+        match simpul_matcher::compile::plan(parsed.root(), &Context::new()) {
+            Plan::Indexed(entries) if !entries.is_empty() => Some(
+                entries
+                    .into_iter()
+                    .map(|e| match e {
+                        Entry::Exact(c) => Value::Exact(c),
+                        Entry::Suffix(d) => Value::Suffix(d),
+                        Entry::Cidr(c) => Value::Cidr(c.canonical()),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+/// The TLP of an item as text.
+pub(crate) fn tlp_of(t: Tlp) -> &'static str {
+    t.as_str()
+}
+
+#[cfg(test)]
+mod tests;

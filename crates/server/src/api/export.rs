@@ -1,0 +1,123 @@
+//! `/export/{format}`: what you may see, as Suricata rules, a Zeek intel file, an RPZ zone, CSV,
+//! a plain list or a STIX bundle (logic in `simpul_core::export`). The answer streams page by
+//! page; a failure part-way aborts the transfer, so a client never takes a cut file for whole.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use http_body::Frame;
+use serde::Deserialize;
+use simpul_core::export::{ExportOptions, Format};
+use simpul_core::intel::CollectionId;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::json::ApiQuery;
+use super::{ApiResult, ApiRoute, route};
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::ApiError;
+
+pub fn routes() -> Vec<ApiRoute> {
+    vec![
+        route!(GET "/export/{format}", export)
+            .doc(
+                "Export the indicators you may see that are valid now (latest version, not \
+                 revoked, a disjunction of exact values), without values on a MISP warninglist, \
+                 as `suricata` rules (DNS query, TLS SNI, HTTP host and URI, IP; stable sids), a \
+                 `zeek` intel file, an `rpz` zone (only what PAP allows to block), `csv`, `text` \
+                 (one value per line) or a `stix` bundle. Streamed as text",
+                "any signed-in user (scope read); each export holds only what the sharing policy \
+                 lets you see",
+            )
+            .query::<ExportQuery>()
+            .streams::<ExportText>(StatusCode::OK, TEXT),
+    ]
+}
+
+/// The media type of every export (each format is text; the file name says which).
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// The export, as text in the format asked for.
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String)]
+#[allow(dead_code)] // documents the body
+pub struct ExportText(String);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// Only this collection.
+    pub collection: Option<Uuid>,
+    /// The first Suricata sid (default 1000000000; up to 10^9 sids are used from it).
+    #[param(minimum = 1, maximum = 3294967296u64)]
+    pub sid_base: Option<u32>,
+}
+
+/// The answer's body: the export's chunks; an error ends the transfer as failed.
+struct Chunks(tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>);
+
+impl http_body::Body for Chunks {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        self.0.poll_recv(cx).map(|b| b.map(|b| b.map(Frame::data)))
+    }
+}
+
+async fn export(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(format): Path<String>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<Response> {
+    let format = Format::parse(&format)
+        .map_err(|e| ApiError::invalid_parameter("format", e.message.clone()))?;
+    let opts = ExportOptions {
+        collection: q.collection.map(CollectionId),
+        sid_base: q.sid_base,
+    };
+    let mut run = s.service.export(&p, format, &opts)?;
+    // The first page before the answer: a failure there is still a status.
+    let first = run.next_chunk().await?;
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(async move {
+        let mut next = first;
+        while let Some(chunk) = next {
+            if tx.send(Ok(Bytes::from(chunk))).await.is_err() {
+                return; // the client went away
+            }
+            next = match run.next_chunk().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::error!(error = %e, "export failed part-way");
+                    let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+                    return;
+                }
+            };
+        }
+    });
+    let ext = match format {
+        Format::Text => "txt",
+        Format::Csv => "csv",
+        Format::Rpz => "rpz",
+        Format::Suricata => "rules",
+        Format::Zeek => "intel",
+        Format::Stix => "json",
+    };
+    let mut res = (StatusCode::OK, Body::new(Chunks(rx))).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(TEXT));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"simpul.{ext}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}

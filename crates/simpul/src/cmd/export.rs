@@ -1,0 +1,84 @@
+//! `simpul export`: what a named user may see, in a format defenders load (logic in
+//! `simpul_core::export`). Streams page by page to stdout or a file; what was left out is counted
+//! on stderr.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use simpul::config::{Config, StoreArgs};
+use simpul_core::export::{ExportOptions, Format};
+use simpul_core::intel::CollectionId;
+use uuid::Uuid;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// `suricata`, `zeek`, `rpz`, `csv`, `text` or `stix`.
+    #[arg(long, value_name = "FORMAT")]
+    format: String,
+    /// Export what this user may see.
+    #[arg(long = "as", value_name = "EMAIL")]
+    as_user: String,
+    /// Only this collection.
+    #[arg(long, value_name = "ID")]
+    collection: Option<Uuid>,
+    /// The first Suricata sid (default 1000000000; the export uses up to 10^9 sids from it).
+    #[arg(long, value_name = "N")]
+    sid_base: Option<u32>,
+    /// Write here instead of stdout (replaced only once the export is complete).
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
+    let format = match Format::parse(&args.format) {
+        Ok(f) => f,
+        Err(e) => return super::usage(&format!("--format {:?}: {}", args.format, e.message)),
+    };
+    let lists = match Config::resolve(store, None).map(|c| simpul::load_warninglists(&c)) {
+        Ok(Ok(l)) => l,
+        Ok(Err(e)) => return super::usage(&super::one_line(&e)),
+        Err(e) => return super::usage(&e),
+    };
+    let opts = ExportOptions {
+        collection: args.collection.map(CollectionId),
+        sid_base: args.sid_base,
+    };
+    super::admin::with_service(store, |svc, op| async move {
+        let svc = svc.with_warninglists(lists);
+        let me = svc.act_as(&op, &args.as_user).await?;
+        let mut export = svc.export(&me, format, &opts)?;
+        let (mut sink, temp): (Box<dyn Write>, Option<PathBuf>) = match &args.output {
+            Some(path) => {
+                let temp = path.with_extension("simpul-partial");
+                let f = std::fs::File::create(&temp)
+                    .with_context(|| format!("cannot write {}", temp.display()))?;
+                (Box::new(std::io::BufWriter::new(f)), Some(temp))
+            }
+            None => (Box::new(std::io::stdout().lock()), None),
+        };
+        while let Some(chunk) = export.next_chunk().await? {
+            sink.write_all(&chunk).context("cannot write the export")?;
+        }
+        sink.flush().context("cannot write the export")?;
+        drop(sink);
+        if let (Some(temp), Some(path)) = (temp, &args.output) {
+            std::fs::rename(&temp, path)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        let s = export.summary();
+        eprintln!(
+            "exported {} from {} indicators; left out: {} not valid now, {} not exportable \
+             patterns, {} on warninglists, {} not in this format, {} restricted by PAP",
+            s.written,
+            s.indicators,
+            s.not_valid_now,
+            s.not_exportable,
+            s.warninglisted,
+            s.not_in_format,
+            s.pap_restricted
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}
