@@ -12,7 +12,8 @@
 #
 # Scale with OBJECTS_N (default 1000000), OBJECTS_SECONDS (per scenario, default 20),
 # OBJECTS_CONCURRENCY (default 4). OBJECTS_REUSE=1 keeps the store of the last run (no generation,
-# no import). Quick run: OBJECTS_N=100000 bench/objects.sh
+# no import). OBJECTS_ONLY=taxii runs the two TAXII scenarios only (bench/taxii_flat.sh).
+# Quick run: OBJECTS_N=100000 bench/objects.sh
 set -euo pipefail
 source "$(dirname "$0")/../.ci/lib.sh"
 cd "$SIMPUL_ROOT"
@@ -54,7 +55,12 @@ trap 'kill $SERVE_PID 2>/dev/null || true' EXIT
 for _ in $(seq 1 600); do grep -q "is serving" "$OUT/serve.log" && break; sleep 0.2; done
 TOKEN=$("$BIN/simpul" "${DB_ARGS[@]}" token create --user analyst@mycert.example --name "bench-$$")
 API="http://127.0.0.1:$PORT/api/v1"
+SCENARIOS=(list q observable taxii_type taxii_added)
+if [ "${OBJECTS_ONLY:-}" = taxii ]; then SCENARIOS=(taxii_type taxii_added); fi
+loadavg() { echo "$1: load average $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores" | tee -a "$OUT/load.txt"; }
+rm -f "$OUT/load.txt"
 
+if [ "${OBJECTS_ONLY:-}" != taxii ]; then
 # Pages deeper in the list: follow `next` for 50 pages first.
 python3 - "$API" "$TOKEN" "$OUT" <<'PY'
 import json, sys, urllib.parse, urllib.request
@@ -81,8 +87,10 @@ PY
 
 for s in list q observable; do
   echo "== GET $s ($C concurrent, ${SECONDS_EACH}s)"
+  loadavg "$s"
   "$BIN/examples/loadgen" "$OUT/$s.urls" "$C" "$SECONDS_EACH" "$TOKEN" | tee "$OUT/$s.json"
 done
+fi
 TAXII="http://127.0.0.1:$PORT/taxii2/api/collections/$COLLECTION/objects/"
 python3 - "$TAXII" "$TOKEN" "$OUT" <<'PY'
 import json, sys, urllib.request
@@ -98,20 +106,22 @@ PY
 TC=${OBJECTS_TAXII_CONCURRENCY:-32}
 for s in taxii_type taxii_added; do
   echo "== TAXII $s ($TC concurrent, ${SECONDS_EACH}s)"
+  loadavg "$s"
   LOADGEN_ACCEPT='application/taxii+json;version=2.1' \
     "$BIN/examples/loadgen" "$OUT/$s.urls" "$TC" "$SECONDS_EACH" "$TOKEN" | tee "$OUT/$s.json"
 done
 RSS_KIB=$(awk '/VmRSS/ {print $2}' "/proc/$SERVE_PID/status")
-python3 - "$OUT" "$N" "$RSS_KIB" <<'PY'
+python3 - "$OUT" "$N" "$RSS_KIB" "${SCENARIOS[@]}" <<'PY'
 import json, sys
-out, n, rss = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+out, n, rss, scenarios = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
 e, u, s, k = open(f"{out}/import.time").read().split()[-4:]
 print()
 print(f"import (last generating run): {n} objects in {float(e):.1f} s wall = {n / float(e):,.0f} objects/s (peak RSS {int(k) // 1024} MiB)")
 print(f"{'query':<12} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'body KiB':>9} statuses")
-for q in ["list", "q", "observable", "taxii_type", "taxii_added"]:
+for q in scenarios:
     r = json.load(open(f"{out}/{q}.json"))
     print(f"{q:<12} {r['requests_per_s']:>8.1f} {r['p50_ms']:>8.1f} {r['p90_ms']:>8.1f} {r['p99_ms']:>8.1f} "
           f"{r['mean_body_bytes'] / 1024:>9.1f} {r['statuses']}")
 print(f"server resident memory after the run: {rss // 1024} MiB")
+print(open(f"{out}/load.txt").read().strip())
 PY

@@ -2,15 +2,19 @@
 of BATCH objects (HTTP Basic, one request at a time, each answered with its status resource; a
 status still pending is polled until it is final), then page the whole collection back with
 GET objects?limit=LIMIT following `next`. Checks that every object was a success and comes back
-exactly once. Prints one JSON line: objects, POST seconds and objects/s, GET seconds, objects/s,
-pages.
+exactly once. Then times the first filtered page, `match[type]=indicator&limit=LIMIT` and
+`added_after=T&limit=LIMIT` (T: the collection's first date added, from the
+X-TAXII-Date-Added-First header of the first page, so the page is full), REPEAT times each, one
+request at a time. Prints one JSON line: objects, POST seconds and objects/s, GET seconds,
+objects/s, pages, and the median, min and max milliseconds of each filtered page.
 
-Usage: taxii_load.py TARGET.json OBJECTS.jsonl [--batch 1000] [--limit 1000]
+Usage: taxii_load.py TARGET.json OBJECTS.jsonl [--batch 1000] [--limit 1000] [--repeat 5]
 """
 
 import argparse
 import json
 import os
+import statistics
 import sys
 import time
 
@@ -24,6 +28,7 @@ def main():
     ap.add_argument("objects")
     ap.add_argument("--batch", type=int, default=1000)
     ap.add_argument("--limit", type=int, default=1000)
+    ap.add_argument("--repeat", type=int, default=5)
     a = ap.parse_args()
     t = load_target(a.target)
     w = t["writer"]
@@ -51,7 +56,7 @@ def main():
         sys.exit("%s: %d of %d objects were successes" % (t["name"], ok, len(lines)))
 
     started = time.perf_counter()
-    seen, pages, nxt = [], 0, None
+    seen, pages, nxt, first_added = [], 0, None, None
     while True:
         params = {"limit": a.limit}
         if nxt:
@@ -60,6 +65,7 @@ def main():
         if r.status_code != 200:
             sys.exit("%s: GET answered %d: %s" % (t["name"], r.status_code, r.text[:300]))
         pages += 1
+        first_added = first_added or r.headers.get("X-TAXII-Date-Added-First")
         seen += [o["id"] for o in (env or {}).get("objects", [])]
         if not (env or {}).get("more"):
             break
@@ -68,9 +74,28 @@ def main():
     if len(seen) != len(set(seen)) or set(seen) != ids:
         sys.exit("%s: paged GET returned %d objects (%d distinct), %d posted" %
                  (t["name"], len(seen), len(set(seen)), len(ids)))
-    print(json.dumps({"server": t["name"], "objects": len(lines), "post_s": round(post_s, 3),
-                      "post_per_s": round(len(lines) / post_s, 1), "get_s": round(get_s, 3),
-                      "get_per_s": round(len(seen) / get_s, 1), "pages": pages}))
+    result = {"server": t["name"], "objects": len(lines), "post_s": round(post_s, 3),
+              "post_per_s": round(len(lines) / post_s, 1), "get_s": round(get_s, 3),
+              "get_per_s": round(len(seen) / get_s, 1), "pages": pages}
+    filters = {"type": {"match[type]": "indicator"}, "added": {"added_after": first_added}}
+    for name, extra in filters.items():
+        result[name + "_ms"] = first_page_ms(http, objects_url, dict(extra, limit=a.limit), a.repeat,
+                                             min(a.limit, len(lines) - (name == "added")), t["name"])
+    print(json.dumps(result))
+
+
+def first_page_ms(http, url, params, repeat, expected, name):
+    """Median, min and max milliseconds of REPEAT requests for one filtered page of EXPECTED objects."""
+    ms = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        r, env = http.call("GET", url, params=params)
+        ms.append((time.perf_counter() - started) * 1000)
+        got = len((env or {}).get("objects", []))
+        if r.status_code != 200 or got != expected:
+            sys.exit("%s: GET %s answered %d with %d objects (%d expected): %s" %
+                     (name, params, r.status_code, got, expected, r.text[:300]))
+    return {"median": round(statistics.median(ms), 1), "min": round(min(ms), 1), "max": round(max(ms), 1)}
 
 
 if __name__ == "__main__":
