@@ -364,11 +364,12 @@ impl Service {
         &self,
         id: ImportId,
         sharer: &Sharer,
-        batch: Batch,
+        mut batch: Batch,
         run: &mut Run,
         markings: &mut Markings,
     ) -> Result<bool, CoreError> {
         let grant = authorize(&sharer.principal, Action::ShareIntel)?;
+        self.refuse_foreign_versions(sharer, &mut batch).await?;
         let warnings = self.check_markings(sharer, &batch, markings).await?;
         run.read += batch.units as u64;
         run.failed += batch.failed.len() as u64;

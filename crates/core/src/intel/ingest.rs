@@ -385,7 +385,7 @@ impl Service {
     ) -> Result<(ShareReport, Vec<Outcome>), CoreError> {
         let sharer = self.sharer(p, collection, opts).await?;
         // Large bodies are parsed off the async threads.
-        let (sharer, batch) = if body.len() <= 256 << 10 {
+        let (sharer, mut batch) = if body.len() <= 256 << 10 {
             let batch = sharer.read_all(body)?;
             (sharer, batch)
         } else {
@@ -394,6 +394,7 @@ impl Service {
                 .await
                 .map_err(|e| StoreError::Backend(format!("share task failed: {e}")))??
         };
+        self.refuse_foreign_versions(&sharer, &mut batch).await?;
         let mut markings = Markings::default();
         let warnings = self.check_markings(&sharer, &batch, &mut markings).await?;
         let news: Vec<NewObject> = batch.ready.iter().map(|r| r.new.clone()).collect();

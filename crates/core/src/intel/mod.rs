@@ -17,6 +17,7 @@ pub mod aggregate;
 pub mod changes;
 pub mod collection_change;
 pub mod correlation;
+mod foreign;
 pub mod imports;
 pub mod imports_store;
 mod ingest;

@@ -427,3 +427,75 @@ async fn lineages_sqlite() {
 async fn lineages_postgres() {
     lineages(TestDb::postgres().await).await;
 }
+
+/// B may see A's indicator: B's later version of it is refused (REST and TAXII; import jobs run
+/// the same check), with the reason at `/id`; B's own objects in the same post, and B's copy of an observable A also
+/// shared (SCOs have no versions), are stored.
+async fn foreign_versions(db: TestDb) {
+    let l = Lineages::new(db).await;
+    let seen = "indicator--1e0a0000-0000-4000-8000-000000000010";
+    let own = "indicator--1e0a0000-0000-4000-8000-000000000011";
+    let ind = |id: &str, modified: &str| {
+        marked(indicator(id, None, "foreign.example", modified), Tlp::Green)
+    };
+    let sco = marked(domain("foreign.example"), Tlp::Green);
+    let (status, r) = l
+        .share(&l.a, &json!([ind(seen, V1), sco.clone()]), "")
+        .await;
+    assert_eq!(
+        (status, r["stored"].as_array().unwrap().len()),
+        (200, 2),
+        "{r}"
+    );
+
+    let later = "2026-03-01T00:00:00.000Z";
+    let (status, r) = l
+        .share(
+            &l.b,
+            &json!([ind(seen, later), ind(own, V1), sco.clone()]),
+            "",
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["stored"], json!([own, sco["id"]]), "{r}");
+    assert_eq!(r["failed"][0]["index"], 0, "{r}");
+    assert_eq!(r["failed"][0]["path"], "/0/id", "{r}");
+    assert!(
+        r["failed"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("only its producer may version it"),
+        "{r}"
+    );
+    let s = l
+        .taxii_post_as_b(vec![ind(seen, "2026-04-01T00:00:00.000Z")])
+        .await;
+    assert_eq!(
+        (s["success_count"].as_u64(), s["failure_count"].as_u64()),
+        (Some(0), Some(1)),
+        "{s}"
+    );
+    assert!(
+        s["failures"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("only its producer may version it"),
+        "{s}"
+    );
+    // A's readers see A's indicator, unchanged.
+    assert_eq!(
+        l.one(&l.partner, seen).await,
+        Some(("SingCERT".into(), "TLP:GREEN".into(), false))
+    );
+}
+
+#[tokio::test]
+async fn foreign_versions_sqlite() {
+    foreign_versions(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set SIMPUL_TEST_POSTGRES (the PostgreSQL leg of .ci/run does)"]
+async fn foreign_versions_postgres() {
+    foreign_versions(TestDb::postgres().await).await;
+}
