@@ -112,6 +112,10 @@ pub(crate) struct Sharer {
     ctx: simpul_observable::Context,
 }
 
+/// The most objects one share request (REST or a TAXII envelope) may hold: its report names every
+/// object, so it is bounded; import jobs take any number.
+pub const MAX_SHARE_OBJECTS: usize = 200_000;
+
 /// An object of the input ready to store.
 #[derive(Debug)]
 pub(crate) struct Ready {
@@ -213,10 +217,21 @@ impl Sharer {
     /// All of `body` as one batch.
     fn read_all(&self, body: &[u8]) -> Result<Batch, Invalid> {
         let mut batch = Batch::default();
-        self.read_batches(body, usize::MAX, |b| {
+        let mut too_many = false;
+        self.read_batches(body, MAX_SHARE_OBJECTS + 1, |b| {
+            too_many = b.units > MAX_SHARE_OBJECTS;
             batch = b;
-            true
+            !too_many
         })?;
+        if too_many {
+            return Err(Invalid::new(
+                "",
+                format!(
+                    "more than {MAX_SHARE_OBJECTS} objects in one request: share them with an \
+                     import job (POST /api/v1/collections/{{id}}/imports)"
+                ),
+            ));
+        }
         Ok(batch)
     }
 

@@ -21,6 +21,7 @@ mod foreign;
 pub mod imports;
 pub mod imports_store;
 mod ingest;
+pub use ingest::MAX_SHARE_OBJECTS;
 pub mod matching;
 pub mod observables;
 pub mod refs;

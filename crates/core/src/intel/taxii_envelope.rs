@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 
 use crate::clock::rfc3339_micros;
 use crate::error::Invalid;
+use crate::intel::ingest::MAX_SHARE_OBJECTS;
 
 /// Why a posted body is no TAXII envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +66,10 @@ pub(crate) fn object_versions(body: &[u8]) -> Result<Vec<Option<String>>, Envelo
         Shape::Envelope(Some(Objects::NotArray)) => {
             bad("/objects", "must be an array of STIX objects")
         }
+        Shape::Envelope(Some(Objects::Versions(v))) if v.len() > MAX_SHARE_OBJECTS => bad(
+            "/objects",
+            &format!("more than {MAX_SHARE_OBJECTS} objects in one envelope"),
+        ),
         Shape::Envelope(Some(Objects::Versions(v))) => Ok(v),
     }
 }
@@ -179,9 +184,14 @@ impl<'de> Visitor<'de> for ObjectsVisitor {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Objects, A::Error> {
         let mut versions = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
-        while let Some(v) = seq.next_element_seed(VersionSeed)? {
-            versions.push(v);
+        // One past the limit is enough to refuse; the rest is only passed over.
+        while versions.len() <= MAX_SHARE_OBJECTS {
+            match seq.next_element_seed(VersionSeed)? {
+                Some(v) => versions.push(v),
+                None => return Ok(Objects::Versions(versions)),
+            }
         }
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(Objects::Versions(versions))
     }
 
@@ -310,6 +320,37 @@ mod tests {
             into_bundle(br#" {"objects": [1]}"#.to_vec()),
             br#" {"type":"bundle","objects": [1]}"#.to_vec()
         );
+    }
+
+    #[test]
+    fn an_envelope_holds_a_bounded_number_of_objects() {
+        let many = |n: usize| format!("{{\"objects\": [{}]}}", vec!["{}"; n].join(","));
+        assert_eq!(
+            object_versions(many(MAX_SHARE_OBJECTS).as_bytes())
+                .unwrap()
+                .len(),
+            MAX_SHARE_OBJECTS
+        );
+        match object_versions(many(MAX_SHARE_OBJECTS + 3).as_bytes()) {
+            Err(EnvelopeError::Shape(i)) => {
+                assert_eq!(i.path, "/objects");
+                assert!(
+                    i.message.contains("more than 200000 objects"),
+                    "{}",
+                    i.message
+                );
+            }
+            other => panic!("{:?}", other.map(|v| v.len())),
+        }
+        // What follows the objects is still read: a syntax error there is one.
+        let tail = format!(
+            "{{\"objects\": [{}], x}}",
+            vec!["{}"; MAX_SHARE_OBJECTS + 3].join(",")
+        );
+        assert!(matches!(
+            object_versions(tail.as_bytes()),
+            Err(EnvelopeError::Syntax(_))
+        ));
     }
 
     #[test]

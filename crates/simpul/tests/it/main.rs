@@ -17,6 +17,7 @@ mod helpers;
 mod identity;
 mod imports;
 mod intel;
+mod limits;
 mod lineage;
 mod match_server;
 mod matching;
