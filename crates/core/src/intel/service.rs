@@ -14,9 +14,9 @@ pub use super::ingest::{
 use crate::access::{Action, AuthMethod, Principal, Visibility, authorize};
 use crate::audit::AuditAction;
 use crate::error::{CoreError, Invalid};
-use crate::intel::store::{MAX_PAGE, ObjectQuery, StoredObject};
+use crate::intel::store::{MAX_PAGE, ObjectQuery, Order, StoredObject, VersionMatch};
 use crate::intel::{Audience, Collection, CollectionId, Tlp};
-use crate::org::{OrgId, Organisation, ShortName, check_name};
+use crate::org::{Organisation, ShortName, check_name};
 use crate::service::or_conflict;
 use crate::user::{CommunityName, Email};
 
@@ -272,24 +272,45 @@ impl Service {
         version: Option<OffsetDateTime>,
     ) -> Result<StoredObject, CoreError> {
         let not_found = || CoreError::NotFound(format!("object {stix_id}"));
-        let versions = self.object_versions(p, stix_id).await?;
-        let candidates = match version {
-            None => {
-                let q = ObjectQuery {
-                    ids: vec![stix_id.to_owned()],
-                    latest_only: true,
-                    limit: MAX_PAGE,
-                    ..ObjectQuery::default()
-                };
-                self.list_objects(p, &q).await?
-            }
-            Some(v) => versions
-                .iter()
-                .filter(|o| o.version == v)
-                .cloned()
-                .collect(),
+        let q = ObjectQuery {
+            ids: vec![stix_id.to_owned()],
+            latest_only: version.is_none(),
+            versions: version.map(|v| VersionMatch {
+                at: vec![v],
+                ..VersionMatch::default()
+            }),
+            limit: MAX_PAGE,
+            ..ObjectQuery::default()
         };
-        pick_lineage(candidates, &versions, p.org_id()).ok_or_else(not_found)
+        let candidates = self.list_objects(p, &q).await?;
+        let (own, others): (Vec<_>, Vec<_>) = candidates
+            .into_iter()
+            .partition(|o| Some(o.producer_org) == p.org_id());
+        if let Some(o) = own.into_iter().max_by_key(|o| (o.version, o.date_added)) {
+            return Ok(o);
+        }
+        // Another organisation's: the lineage stored earliest, by its oldest version the reader
+        // may see (one row per lineage, however many versions it has).
+        let mut best: Option<(OffsetDateTime, StoredObject)> = None;
+        for o in others {
+            let first = ObjectQuery {
+                collection: Some(o.collection),
+                ids: vec![stix_id.to_owned()],
+                producer_org: Some(o.producer_org),
+                order: Order::OldestFirst,
+                limit: 1,
+                ..ObjectQuery::default()
+            };
+            let since = self
+                .list_objects(p, &first)
+                .await?
+                .first()
+                .map_or(o.date_added, |f| f.date_added);
+            if best.as_ref().is_none_or(|(t, _)| since < *t) {
+                best = Some((since, o));
+            }
+        }
+        best.map(|(_, o)| o).ok_or_else(not_found)
     }
 
     /// The versions of `stix_id` the principal may see, newest added first (at most
@@ -310,30 +331,6 @@ impl Service {
         }
         Ok(all)
     }
-}
-
-/// The one of `candidates` (at most one per lineage) that `GET /objects/{id}` serves: see
-/// [`Service::get_object`]. `versions` are every visible version of the id, telling when each
-/// lineage was first stored (as far as the reader sees it).
-fn pick_lineage(
-    candidates: Vec<StoredObject>,
-    versions: &[StoredObject],
-    me: Option<OrgId>,
-) -> Option<StoredObject> {
-    let first_added = |o: &StoredObject| {
-        versions
-            .iter()
-            .filter(|v| v.collection == o.collection && v.producer_org == o.producer_org)
-            .map(|v| v.date_added)
-            .min()
-            .unwrap_or(o.date_added)
-    };
-    let (own, others): (Vec<_>, Vec<_>) = candidates
-        .into_iter()
-        .partition(|o| Some(o.producer_org) == me);
-    own.into_iter()
-        .max_by_key(|o| (o.version, o.date_added))
-        .or_else(|| others.into_iter().min_by_key(first_added))
 }
 
 /// Members of an audience once each, ordered by id: as they are stored and read back.
