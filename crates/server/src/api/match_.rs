@@ -39,7 +39,8 @@ pub fn routes() -> Vec<ApiRoute> {
                  else your organisation's country. The answer streams one JSON line per hit, with \
                  the fields of `simpul match`: a URL also hits by its host (`part: host`), a \
                  domain or a URL's host by its parent domains against suffix indicators \
-                 (`part: parent-domain`).",
+                 (`part: parent-domain`); a hit on a value on a MISP warninglist names the lists \
+                 (`warninglists`).",
                 "any signed-in user (scope read); each gets hits only on indicators the sharing \
                  policy lets them see",
             )
