@@ -19,7 +19,7 @@ pub mod collection_change;
 pub mod correlation;
 pub mod imports;
 pub mod imports_store;
-mod ingest;
+pub(crate) mod ingest;
 pub mod matching;
 pub mod observables;
 pub mod refs;
