@@ -192,21 +192,25 @@ pub fn parse_event(text: &str, at: &str) -> Result<(String, Event), Invalid> {
     }
 }
 
-fn too_large(at: &str) -> Invalid {
+fn too_large(at: &str, max: usize) -> Invalid {
     Invalid::new(
         at,
-        format!("the MISP event is larger than {MAX_EVENT_BYTES} bytes (the limit of one event)"),
+        format!("the MISP event is larger than {max} bytes (the limit of one event)"),
     )
 }
 
 /// Reads one event document from `r`.
 pub fn read_event(r: impl Read, at: &str) -> Result<(String, Event), Invalid> {
+    read_event_within(r, at, MAX_EVENT_BYTES)
+}
+
+fn read_event_within(r: impl Read, at: &str, max: usize) -> Result<(String, Event), Invalid> {
     let mut buf = Vec::new();
-    r.take(MAX_EVENT_BYTES as u64 + 1)
+    r.take(max as u64 + 1)
         .read_to_end(&mut buf)
         .map_err(|e| Invalid::new(at, format!("read error: {e}")))?;
-    if buf.len() > MAX_EVENT_BYTES {
-        return Err(too_large(at));
+    if buf.len() > max {
+        return Err(too_large(at, max));
     }
     let text = std::str::from_utf8(&buf)
         .map_err(|e| Invalid::new(at, format!("not UTF-8 at byte {}", e.valid_up_to())))?;
@@ -217,13 +221,14 @@ pub fn read_event(r: impl Read, at: &str) -> Result<(String, Event), Invalid> {
 struct Limited<R> {
     inner: R,
     used: Rc<Cell<usize>>,
+    max: usize,
 }
 
 impl<R: Read> Read for Limited<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.used.set(self.used.get() + n);
-        if self.used.get() > MAX_EVENT_BYTES + (1 << 16) {
+        if self.used.get() > self.max {
             return Err(std::io::Error::other("event too large"));
         }
         Ok(n)
@@ -288,11 +293,17 @@ impl<'de> DeserializeSeed<'de> for Seed<'_, '_> {
 /// Streams the events of a list, calling `on` for each; `Err` when the list itself cannot be
 /// read on (bad JSON, an event over the limit).
 pub fn read_list(r: impl Read, on: &mut OnEvent<'_>) -> Result<(), Invalid> {
+    read_list_within(r, on, MAX_EVENT_BYTES)
+}
+
+fn read_list_within(r: impl Read, on: &mut OnEvent<'_>, max: usize) -> Result<(), Invalid> {
     let used = Rc::new(Cell::new(0));
     let index = Rc::new(Cell::new(0));
     let reader = Limited {
         inner: r,
         used: Rc::clone(&used),
+        // What the reader buffers beyond the event read.
+        max: max + (1 << 16),
     };
     let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(reader));
     let list = List {
@@ -303,8 +314,8 @@ pub fn read_list(r: impl Read, on: &mut OnEvent<'_>) -> Result<(), Invalid> {
     };
     let result = serde::Deserializer::deserialize_any(&mut de, list).and_then(|()| de.end());
     result.map_err(|e| {
-        if e.is_io() && used.get() > MAX_EVENT_BYTES {
-            too_large(&format!("/{}", index.get()))
+        if e.is_io() && used.get() > max {
+            too_large(&format!("/{}", index.get()), max)
         } else {
             syntax(&e, "")
         }
@@ -368,5 +379,21 @@ mod tests {
         read_list(&br#"[{"Event": {}}, {"Event": {}}]"#[..], &mut |_| n += 1).unwrap();
         assert_eq!(n, 2);
         assert!(read_list(&b"[{\"Event\": {}}, {"[..], &mut |_| {}).is_err());
+    }
+
+    #[test]
+    fn an_event_over_the_limit_is_refused_with_it() {
+        let big = format!(
+            r#"{{"Event": {{"uuid": "u", "info": "{}"}}}}"#,
+            "x".repeat(200)
+        );
+        let e = read_event_within(big.as_bytes(), "", 100).unwrap_err();
+        assert!(e.message.contains("larger than 100 bytes"), "{e:?}");
+        assert!(read_event_within(big.as_bytes(), "", 1000).is_ok());
+        let list = format!("[{big}, \"{}\"]", "x".repeat(1 << 17));
+        let mut n = 0;
+        let e = read_list_within(list.as_bytes(), &mut |_| n += 1, 1000).unwrap_err();
+        assert_eq!((n, e.path.as_str()), (1, "/1"), "{e:?}");
+        assert!(e.message.contains("larger than 1000 bytes"), "{e:?}");
     }
 }

@@ -290,17 +290,35 @@ impl Conv<'_> {
         o
     }
 
-    fn attribute(&mut self, path: &str, a: &Attribute) {
-        if a.deleted {
-            return self.emit(path, Emit::Warning("deleted in MISP: not imported".into()));
+    /// The uuid of a piece of the event to import; `None` (with the warning or refusal) when it
+    /// was deleted, has no uuid or may not enter the collection.
+    fn enter(&mut self, path: &str, g: &Gate<'_>) -> Option<Uuid> {
+        if g.deleted {
+            self.emit(path, Emit::Warning("deleted in MISP: not imported".into()));
+            return None;
         }
-        let u = match uuid_of(&a.uuid) {
+        let u = match uuid_of(g.uuid) {
             Ok(u) => u,
-            Err(why) => return self.emit(&format!("{path}/uuid"), Emit::Refused(why)),
+            Err(why) => {
+                self.emit(&format!("{path}/uuid"), Emit::Refused(why));
+                return None;
+            }
         };
-        if !self.admitted(path, a.distribution, &a.sharing_group, &a.sharing_group_id) {
+        self.admitted(path, g.distribution, g.group, g.group_id)
+            .then_some(u)
+    }
+
+    fn attribute(&mut self, path: &str, a: &Attribute) {
+        let gate = Gate {
+            deleted: a.deleted,
+            uuid: &a.uuid,
+            distribution: a.distribution,
+            group: &a.sharing_group,
+            group_id: &a.sharing_group_id,
+        };
+        let Some(u) = self.enter(path, &gate) else {
             return;
-        }
+        };
         let marks = Marks::of(&a.tags, &a.galaxies, Some(&self.marks));
         let modified = a.timestamp.unwrap_or(self.stamps.modified);
         let id = match types::map(&a.kind, &a.value) {
@@ -366,6 +384,15 @@ impl Conv<'_> {
             self.sighting(&format!("{path}/Sighting/{k}"), &id, s, &marks);
         }
     }
+}
+
+/// What decides whether a piece of an event (attribute, object, report) is imported.
+struct Gate<'g> {
+    deleted: bool,
+    uuid: &'g str,
+    distribution: Option<i64>,
+    group: &'g Option<SharingGroup>,
+    group_id: &'g Option<String>,
 }
 
 /// What an indicator or observed-data is made of.

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Content, Conv, Emit, Marks, derived, galaxy_sdo, uuid_of};
+use super::{Content, Conv, Emit, Gate, Marks, derived, galaxy_sdo, uuid_of};
 use crate::intel::aggregate::FALSE_POSITIVE_PROPERTY;
 use crate::misp::model::{
     Attribute, EventReport, Galaxy, GalaxyCluster, Object, ObjectReference, Sighting,
@@ -269,16 +269,16 @@ impl Conv<'_> {
 
     /// An event report, as a note on the report.
     pub(super) fn event_report(&mut self, path: &str, r: &EventReport) {
-        if r.deleted {
-            return self.emit(path, Emit::Warning("deleted in MISP: not imported".into()));
-        }
-        let u = match uuid_of(&r.uuid) {
-            Ok(u) => u,
-            Err(why) => return self.emit(&format!("{path}/uuid"), Emit::Refused(why)),
+        let gate = Gate {
+            deleted: r.deleted,
+            uuid: &r.uuid,
+            distribution: r.distribution,
+            group: &None,
+            group_id: &r.sharing_group_id,
         };
-        if !self.admitted(path, r.distribution, &None, &r.sharing_group_id) {
+        let Some(u) = self.enter(path, &gate) else {
             return;
-        }
+        };
         let id = format!("note--{u}");
         let mut o = self.base_sdo("note", &id, r.timestamp.unwrap_or(self.stamps.modified));
         if !r.name.trim().is_empty() {
@@ -297,16 +297,16 @@ impl Conv<'_> {
     /// A MISP object: its attributes together, as one indicator (any of them `to_ids`) or one
     /// observed-data.
     pub(super) fn misp_object(&mut self, path: &str, o: &Object) {
-        if o.deleted {
-            return self.emit(path, Emit::Warning("deleted in MISP: not imported".into()));
-        }
-        let u = match uuid_of(&o.uuid) {
-            Ok(u) => u,
-            Err(why) => return self.emit(&format!("{path}/uuid"), Emit::Refused(why)),
+        let gate = Gate {
+            deleted: o.deleted,
+            uuid: &o.uuid,
+            distribution: o.distribution,
+            group: &o.sharing_group,
+            group_id: &o.sharing_group_id,
         };
-        if !self.admitted(path, o.distribution, &o.sharing_group, &o.sharing_group_id) {
+        let Some(u) = self.enter(path, &gate) else {
             return;
-        }
+        };
         let mut kept: Vec<&Attribute> = Vec::new();
         for (k, a) in o.attributes.iter().enumerate() {
             let apath = format!("{path}/Attribute/{k}");
