@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # MISP import (see BENCHMARKS.md, "MISP import"): `simpul import` of one generated MISP event of
 # N attributes (bench/gen_misp_event.py) into a fresh SQLite database — converted to STIX, validated,
-# keyed and stored durably — printing STIX objects stored per second and peak RSS. Builds in release.
+# keyed and stored durably — and into PostgreSQL, printing STIX objects stored per second and peak
+# RSS. Builds in release.
 #
-# MISP_N (default 100000) attributes; MISP_NO_BUILD=1 uses the release binary as built.
+# MISP_N (default 100000) attributes; MISP_POSTGRES (default postgres://postgres@127.0.0.1:5432/test,
+# empty to skip PostgreSQL); MISP_NO_BUILD=1 uses the release binary as built.
 set -euo pipefail
 source "$(dirname "$0")/../.ci/lib.sh"
 cd "$SIMPUL_ROOT"
 N=${MISP_N:-100000}
+PG=${MISP_POSTGRES-postgres://postgres@127.0.0.1:5432/test}
 OUT=${MISP_OUT:-$SIMPUL_ROOT/bench/out/misp}
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -18,18 +21,35 @@ BIN="$SIMPUL_ROOT/target/release/simpul"
 echo "== generating one MISP event of $N attributes"
 python3 bench/gen_misp_event.py "$N" "$OUT/event.json"
 ls -l "$OUT/event.json"
-DATA="$OUT/sqlite"
-"$BIN" --data "$DATA" org add --name Bench --short BENCH --kind national-cert --country SG > /dev/null
-"$BIN" --data "$DATA" user add --org BENCH --email an@bench.example --role analyst > /dev/null
-C=$("$BIN" --data "$DATA" collection add --title Bench --orgs BENCH)
-/usr/bin/time -f '%e %M' -o "$OUT/import.time" "$BIN" --data "$DATA" import "$OUT/event.json" \
-  --as an@bench.example --collection "$C" | tee "$OUT/import.out"
+# run NAME DB_ARGS...: an organisation, an analyst, a collection, then the timed import.
+run() {
+  local name=$1; shift
+  "$BIN" "$@" org add --name Bench --short BENCH --kind national-cert --country SG > /dev/null
+  "$BIN" "$@" user add --org BENCH --email an@bench.example --role analyst > /dev/null
+  local c
+  c=$("$BIN" "$@" collection add --title Bench --orgs BENCH)
+  /usr/bin/time -f '%e %M' -o "$OUT/$name.time" "$BIN" "$@" import "$OUT/event.json" \
+    --as an@bench.example --collection "$c" | tee "$OUT/$name.out"
+}
+echo "== SQLite"
+run sqlite --data "$OUT/sqlite"
+if [ -n "$PG" ]; then
+  echo "== PostgreSQL"
+  S=bench_misp_$$
+  psql -q "$PG" -c "CREATE SCHEMA $S;"
+  trap 'psql -q "$PG" -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS $S CASCADE;"' EXIT
+  SEP='?'; case "$PG" in *\?*) SEP='&';; esac
+  run pg --database "$PG${SEP}options=-csearch_path%3D$S"
+fi
 python3 - "$OUT" "$N" <<'PY'
-import re, sys
+import os, re, sys
 out, n = sys.argv[1], int(sys.argv[2])
-secs, rss = open(f"{out}/import.time").read().split()[-2:]
-stored = int(re.search(r"stored (\d+)", open(f"{out}/import.out").read()).group(1))
-secs = float(secs)
-print(f"MISP event of {n} attributes: {stored} STIX objects stored in {secs:.1f} s = "
-      f"{stored / secs:,.0f} objects/s ({n / secs:,.0f} attributes/s), peak RSS {int(rss) / 1024:.0f} MiB")
+for name, label in (("sqlite", "SQLite"), ("pg", "PostgreSQL")):
+    if not os.path.exists(f"{out}/{name}.time"):
+        continue
+    secs, rss = open(f"{out}/{name}.time").read().split()[-2:]
+    stored = int(re.search(r"stored (\d+)", open(f"{out}/{name}.out").read()).group(1))
+    secs = float(secs)
+    print(f"{label}: MISP event of {n} attributes: {stored} STIX objects stored in {secs:.1f} s = "
+          f"{stored / secs:,.0f} objects/s ({n / secs:,.0f} attributes/s), peak RSS {int(rss) / 1024:.0f} MiB")
 PY
