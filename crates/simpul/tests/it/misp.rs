@@ -34,7 +34,7 @@ fn event(ts: u64) -> Value {
     json!({"Event": {
         "uuid": EVENT, "info": "Bank impersonation wave", "date": "2026-03-01",
         "timestamp": ts.to_string(), "distribution": "1",
-        "Tag": [{"name": "tlp:green"}, {"name": "scam:bank-impersonation"}],
+        "Tag": [{"name": "tlp:green"}, {"name": "PAP:AMBER"}, {"name": "scam:bank-impersonation"}],
         "Attribute": [
             attribute(DOMAIN, "domain", "misp-scam.example", true, ts),
             attribute(PHONE, "phone-number", "+6591234567", true, 1_772_400_000),
@@ -127,12 +127,13 @@ async fn story(w: World) {
             res.json::<Value>().await.unwrap()
         }
     };
-    let ind = get(format!("/api/v1/objects/indicator--{DOMAIN}")).await;
-    let ind = if ind["object"].is_object() {
-        ind["object"].clone()
-    } else {
-        ind
-    };
+    let shared = get(format!("/api/v1/objects/indicator--{DOMAIN}")).await;
+    // TLP and PAP from the event's tags, as the store records them.
+    assert_eq!(
+        (&shared["tlp"], &shared["pap"]),
+        (&json!("TLP:GREEN"), &json!("amber"))
+    );
+    let ind = shared["object"].clone();
     assert_eq!(ind["modified"], "2026-03-03T01:06:40.000Z", "{ind}");
     assert_eq!(
         ind["object_marking_refs"][0],
