@@ -5,13 +5,20 @@ Deterministic (seeded): a mix of the types CERTs exchange — domains, IPv4 dest
 SHA-256 hashes, phone numbers, IBANs, bitcoin addresses — about 70 % `to_ids` (indicators), the
 rest observed-data; every 50th attribute in a `bank-account` or `domain-ip` object instead.
 Usage: gen_misp_event.py N OUT.json
+       gen_misp_event.py --feed EVENTS N DIR   (a MISP feed: manifest.json and EVENTS files of
+                                                N attributes each)
 """
 import json
+import os
 import random
 import sys
 import uuid
 
-n, out = int(sys.argv[1]), sys.argv[2]
+FEED = sys.argv[1] == "--feed"
+if FEED:
+    events, n, out = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+else:
+    events, n, out = 1, int(sys.argv[1]), sys.argv[2]
 rnd = random.Random(20261201)
 NS = uuid.UUID("2f0c9a3e-51b7-4d2a-9c1e-7a6b5d4c3b2a")
 TS = 1772400000
@@ -42,23 +49,41 @@ def value(kind, i):
 
 
 KINDS = ["domain", "ip-dst", "url", "sha256", "phone-number", "iban", "btc"]
-attributes, objects = [], []
-for i in range(n):
-    kind = KINDS[i % len(KINDS)]
-    a = {"uuid": uid("a", i), "type": kind, "category": "Network activity", "value": value(kind, i),
-         "to_ids": rnd.random() < 0.7, "timestamp": str(TS), "distribution": "5"}
-    if i % 50 == 49:
-        if kind == "iban":
-            objects.append({"uuid": uid("o", i), "name": "bank-account", "timestamp": str(TS),
-                            "Attribute": [dict(a, object_relation="iban")]})
+
+
+def event(e, base):
+    """Event number e, its attributes numbered from base."""
+    attributes, objects = [], []
+    for i in range(base, base + n):
+        kind = KINDS[i % len(KINDS)]
+        a = {"uuid": uid("a", i), "type": kind, "category": "Network activity", "value": value(kind, i),
+             "to_ids": rnd.random() < 0.7, "timestamp": str(TS), "distribution": "5"}
+        if i % 50 == 49:
+            if kind == "iban":
+                objects.append({"uuid": uid("o", i), "name": "bank-account", "timestamp": str(TS),
+                                "Attribute": [dict(a, object_relation="iban")]})
+            else:
+                objects.append({"uuid": uid("o", i), "name": "domain-ip", "timestamp": str(TS),
+                                "Attribute": [dict(a, type="domain", value=f"obj-{i}.example", object_relation="domain"),
+                                              dict(a, uuid=uid("b", i), type="ip-dst", value=value("ip-dst", i), object_relation="ip")]})
         else:
-            objects.append({"uuid": uid("o", i), "name": "domain-ip", "timestamp": str(TS),
-                            "Attribute": [dict(a, type="domain", value=f"obj-{i}.example", object_relation="domain"),
-                                          dict(a, uuid=uid("b", i), type="ip-dst", value=value("ip-dst", i), object_relation="ip")]})
-    else:
-        attributes.append(a)
-event = {"Event": {"uuid": uid("event"), "info": f"Benchmark event of {n} attributes", "date": "2026-03-01",
-                   "timestamp": str(TS), "distribution": "1", "Tag": [{"name": "tlp:green"}],
-                   "Attribute": attributes, "Object": objects}}
-with open(out, "w") as f:
-    json.dump(event, f)
+            attributes.append(a)
+    return {"Event": {"uuid": uid("event", e), "info": f"Benchmark event {e} of {n} attributes",
+                      "date": "2026-03-01", "timestamp": str(TS), "distribution": "1",
+                      "Tag": [{"name": "tlp:green"}], "Attribute": attributes, "Object": objects}}
+
+
+if FEED:
+    os.makedirs(out, exist_ok=True)
+    manifest = {}
+    for e in range(events):
+        ev = event(e, e * n)
+        u = ev["Event"]["uuid"]
+        manifest[u] = {"info": ev["Event"]["info"], "timestamp": str(TS)}
+        with open(os.path.join(out, f"{u}.json"), "w") as f:
+            json.dump(ev, f)
+    with open(os.path.join(out, "manifest.json"), "w") as f:
+        json.dump(manifest, f)
+else:
+    with open(out, "w") as f:
+        json.dump(event(0, 0), f)
