@@ -24,6 +24,7 @@ pub mod error;
 pub mod export;
 pub mod identity;
 pub mod intel;
+pub mod misp;
 pub mod org;
 pub mod secret;
 pub mod service;

@@ -135,12 +135,12 @@ impl Service {
         source: ImportSource,
         bytes_total: Option<u64>,
     ) -> Result<ImportJob, CoreError> {
-        let sharer = self.sharer(p, collection, opts).await?;
+        let sharer = self.import_sharer(p, collection, opts).await?;
         let job = self.new_job(&sharer, opts, bytes_total).await?;
         let svc = self.clone();
         let id = job.id;
         tokio::spawn(async move {
-            if let Err(e) = svc.run_job(id, sharer, source, |_| {}).await {
+            if let Err(e) = svc.run_job(id, sharer, Input::Stream(source), |_| {}).await {
                 tracing::error!(job = %id, error = %e, "import job failed");
             }
         });
@@ -158,9 +158,38 @@ impl Service {
         bytes_total: Option<u64>,
         progress: impl FnMut(&ImportJob) + Send,
     ) -> Result<ImportJob, CoreError> {
-        let sharer = self.sharer(p, collection, opts).await?;
+        let sharer = self.import_sharer(p, collection, opts).await?;
         let job = self.new_job(&sharer, opts, bytes_total).await?;
-        self.run_job(job.id, sharer, source, progress).await
+        self.run_job(job.id, sharer, Input::Stream(source), progress)
+            .await
+    }
+
+    /// Imports the MISP feed directory `dir` (`manifest.json` and an `<uuid>.json` per event)
+    /// into `collection` as `p` now, an event at a time, as [`Service::import_now`] does.
+    pub async fn import_misp_feed_now(
+        &self,
+        p: &Principal,
+        collection: CollectionId,
+        opts: &ShareOptions,
+        dir: std::path::PathBuf,
+        progress: impl FnMut(&ImportJob) + Send,
+    ) -> Result<ImportJob, CoreError> {
+        let sharer = self.import_sharer(p, collection, opts).await?;
+        let job = self.new_job(&sharer, opts, None).await?;
+        self.run_job(job.id, sharer, Input::Feed(dir), progress)
+            .await
+    }
+
+    /// The sharer of an import: also knows who would see it, for MISP distribution levels.
+    async fn import_sharer(
+        &self,
+        p: &Principal,
+        collection: CollectionId,
+        opts: &ShareOptions,
+    ) -> Result<Sharer, CoreError> {
+        let mut sharer = self.sharer(p, collection, opts).await?;
+        sharer.misp = Some(std::sync::Arc::new(self.misp_target(&sharer).await?));
+        Ok(sharer)
     }
 
     /// A job `p` may see: their own, their organisation's when they are its org-admin, any for a
@@ -267,7 +296,7 @@ impl Service {
         &self,
         id: ImportId,
         sharer: Sharer,
-        source: ImportSource,
+        input: Input,
         mut progress: impl FnMut(&ImportJob) + Send,
     ) -> Result<ImportJob, CoreError> {
         let p = sharer.principal.clone();
@@ -279,7 +308,11 @@ impl Service {
         let (tx, mut rx) = mpsc::channel::<Batch>(2);
         let reader_sharer = sharer.clone();
         let reader = tokio::task::spawn_blocking(move || {
-            reader_sharer.read_batches(source, BATCH_UNITS, |b| tx.blocking_send(b).is_ok())
+            let deliver = |b| tx.blocking_send(b).is_ok();
+            match input {
+                Input::Stream(source) => reader_sharer.read_batches(source, BATCH_UNITS, deliver),
+                Input::Feed(dir) => reader_sharer.read_feed(&dir, BATCH_UNITS, deliver),
+            }
         });
         let mut run = Run::default();
         let mut markings = Markings::default();
@@ -373,7 +406,10 @@ impl Service {
         let warnings = self.check_markings(sharer, &batch, markings).await?;
         run.read += batch.units as u64;
         run.failed += batch.failed.len() as u64;
-        run.warnings += warnings.len() as u64;
+        run.warnings += (warnings.len() + batch.warnings.len()) as u64;
+        for w in &batch.warnings {
+            tracing::warn!(job = %id, path = %w.path, "{}", w.message);
+        }
         for f in batch.failed {
             if run.failures.len() < MAX_FAILURES {
                 run.failures.push(f);
@@ -403,6 +439,12 @@ impl Service {
             .await?
             .ok_or_else(|| CoreError::NotFound(format!("import {id}")))
     }
+}
+
+/// What a job reads: a stream (STIX or MISP JSON), or a MISP feed directory.
+enum Input {
+    Stream(ImportSource),
+    Feed(std::path::PathBuf),
 }
 
 /// The counts of a running job, as this node sees them.

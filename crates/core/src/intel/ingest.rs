@@ -11,7 +11,7 @@
 //! in the same input or visible in the store is reported as a warning; the object keeps its TLP.
 
 use std::collections::HashSet;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -28,6 +28,7 @@ use crate::intel::service::observable_context;
 use crate::intel::source::{self, At, Found};
 use crate::intel::store::{Inserted, MAX_PAGE, NewObject, ObjectQuery};
 use crate::intel::{Collection, CollectionId, Pap, Tlp};
+use crate::misp::{self, read::Form};
 use crate::service::signed_in;
 use crate::store::StoreError;
 use crate::user::{Email, UserId};
@@ -110,6 +111,9 @@ pub(crate) struct Sharer {
     pub(crate) default_tlp: Tlp,
     opts: ValidateOptions,
     ctx: simpul_observable::Context,
+    /// Who would see the import, for MISP distribution levels (imports only; MISP input
+    /// elsewhere is refused).
+    pub(crate) misp: Option<Arc<crate::misp::distribution::Target>>,
 }
 
 /// The most objects one share request (REST or a TAXII envelope) may hold: its report names every
@@ -136,11 +140,22 @@ pub(crate) struct Batch {
     pub(crate) bytes_read: u64,
     /// The marking-definitions among the ready objects.
     marking_defs: Vec<String>,
+    /// Remarks of the input itself (MISP values kept as custom observables…).
+    pub(crate) warnings: Vec<Warning>,
 }
 
 impl Sharer {
     /// Runs the pipeline on one object of the input, adding it to `batch` as ready or failed.
     pub(crate) fn prepare(&self, at: At, found: Found<'_>, batch: &mut Batch) {
+        if let Found::Warning(message) = found {
+            batch.warnings.push(Warning {
+                index: at.index,
+                id: None,
+                path: at.path,
+                message,
+            });
+            return;
+        }
         batch.units += 1;
         let fail = |id: Option<String>, path: String, message: String| Failure {
             index: at.index,
@@ -150,7 +165,7 @@ impl Sharer {
         };
         let obj = match found {
             Found::Object(o) => o,
-            Found::Bad(why) => {
+            Found::Bad(why) | Found::Warning(why) => {
                 batch.failed.push(fail(None, at.path.clone(), why));
                 return;
             }
@@ -246,13 +261,56 @@ impl Sharer {
         }
     }
 
-    /// Reads all of `reader` through the pipeline, handing over a batch every `batch_units`
-    /// objects (and the last one) to `deliver`, which answers whether to go on.
+    /// Reads all of `reader` through the pipeline — STIX, or MISP JSON told from its first
+    /// bytes — handing over a batch every `batch_units` objects (and the last one) to `deliver`,
+    /// which answers whether to go on.
     pub(crate) fn read_batches(
         &self,
         reader: impl Read,
         batch_units: usize,
+        deliver: impl FnMut(Batch) -> bool,
+    ) -> Result<(), Invalid> {
+        self.collect(reader, batch_units, deliver, |s, r, on| {
+            let mut r = BufReader::with_capacity(1 << 16, r);
+            let form = r.fill_buf().map_or(Form::Stix, misp::read::detect);
+            if form == Form::Stix {
+                return source::read(r, on);
+            }
+            let Some(target) = s.misp.as_deref() else {
+                return Err(Invalid::new(
+                    "",
+                    "MISP JSON is accepted by imports (POST /api/v1/collections/{id}/imports, \
+                     simpul import), not here",
+                ));
+            };
+            misp::import::read_misp(target, r, form, "", &mut 0, on)
+        })
+    }
+
+    /// Reads a MISP feed directory through the pipeline, an event file at a time, as
+    /// [`Sharer::read_batches`] does.
+    pub(crate) fn read_feed(
+        &self,
+        dir: &std::path::Path,
+        batch_units: usize,
+        deliver: impl FnMut(Batch) -> bool,
+    ) -> Result<(), Invalid> {
+        self.collect(std::io::empty(), batch_units, deliver, |s, _, on| {
+            let target = s
+                .misp
+                .as_deref()
+                .ok_or_else(|| Invalid::new("", "a MISP feed is read by imports only"))?;
+            misp::import::read_feed(target, dir, on)
+        })
+    }
+
+    /// Runs `read` over `reader` (counted), preparing what it finds into batches.
+    fn collect<R: Read>(
+        &self,
+        reader: R,
+        batch_units: usize,
         mut deliver: impl FnMut(Batch) -> bool,
+        read: impl FnOnce(&Self, Metered<R>, &mut dyn FnMut(At, Found<'_>)) -> Result<(), Invalid>,
     ) -> Result<(), Invalid> {
         let bytes = Arc::new(AtomicU64::new(0));
         let stop = Arc::new(AtomicBool::new(false));
@@ -262,7 +320,7 @@ impl Sharer {
             stop: Arc::clone(&stop),
         };
         let mut batch = Batch::default();
-        let result = source::read(reader, |at, found| {
+        let result = read(self, reader, &mut |at, found| {
             if stop.load(Ordering::Relaxed) {
                 return;
             }
@@ -279,7 +337,7 @@ impl Sharer {
         }
         batch.bytes_read = bytes.load(Ordering::Relaxed);
         // The objects before a syntax error are delivered, then the error.
-        if batch.units > 0 || result.is_ok() {
+        if batch.units > 0 || !batch.warnings.is_empty() || result.is_ok() {
             deliver(batch);
         }
         result
@@ -287,7 +345,7 @@ impl Sharer {
 }
 
 /// A reader that counts what it read and fails once told to stop.
-struct Metered<R> {
+pub(crate) struct Metered<R> {
     inner: R,
     bytes: Arc<AtomicU64>,
     stop: Arc<AtomicBool>,
@@ -353,6 +411,7 @@ impl Service {
             named,
             opts: stix_validate_options(),
             ctx: observable_context(&me.org),
+            misp: None,
         })
     }
 
@@ -411,7 +470,9 @@ impl Service {
         };
         self.refuse_foreign_versions(&sharer, &mut batch).await?;
         let mut markings = Markings::default();
-        let warnings = self.check_markings(&sharer, &batch, &mut markings).await?;
+        let mut warnings = self.check_markings(&sharer, &batch, &mut markings).await?;
+        warnings.extend(batch.warnings.iter().cloned());
+        warnings.sort_by_key(|w| w.index);
         let news: Vec<NewObject> = batch.ready.iter().map(|r| r.new.clone()).collect();
         let grant = authorize(p, Action::ShareIntel)?;
         let results = self.store(&grant).insert_objects(&news, self.now()).await?;

@@ -20,7 +20,7 @@ pub mod correlation;
 mod foreign;
 pub mod imports;
 pub mod imports_store;
-mod ingest;
+pub(crate) mod ingest;
 pub use ingest::MAX_SHARE_OBJECTS;
 pub mod matching;
 pub mod observables;

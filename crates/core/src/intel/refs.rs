@@ -8,6 +8,8 @@
 //! Who made an object (`created_by_ref`) and how it is marked (`object_marking_refs`) are not: they
 //! would put every object of an organisation behind one id.
 
+use std::collections::HashSet;
+
 use simpul_stix::{Json, StixObject};
 
 /// The properties whose ids are kept, single (`_ref`) and lists (`_refs`).
@@ -24,8 +26,10 @@ pub const REF_PROPERTIES: [&str; 6] = [
 /// are not strings are skipped (validation has refused them already for the STIX types).
 pub fn refs_of(obj: &StixObject<'_>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    // A report may refer to 100,000 objects: duplicates are found by hash, not by scanning.
+    let mut seen: HashSet<String> = HashSet::new();
     let mut push = |s: &str| {
-        if !s.is_empty() && !out.iter().any(|r| r == s) {
+        if !s.is_empty() && seen.insert(s.to_owned()) {
             out.push(s.to_owned());
         }
     };

@@ -45,6 +45,9 @@ impl At {
 pub enum Found<'a> {
     Object(StixObject<'a>),
     Bad(String),
+    /// A remark about the input at this position (a MISP value kept as a custom observable…):
+    /// no object, reported as a warning.
+    Warning(String),
 }
 
 /// Reads every object of `reader`, calling `on` for each in order. `Err` for a document that cannot
@@ -356,6 +359,7 @@ mod tests {
             let what = match f {
                 Found::Object(o) => o.get_str("id").unwrap_or("?").to_owned(),
                 Found::Bad(why) => format!("bad: {why}"),
+                Found::Warning(w) => format!("warning: {w}"),
             };
             out.push(format!("{} {} {what}", at.index, at.path));
         })?;

@@ -29,8 +29,10 @@ use crate::error::{ApiError, ErrorCode};
 pub fn routes() -> Vec<ApiRoute> {
     let mut start = route!(POST "/collections/{id}/imports", start_import)
         .doc(
-            "Import a file of STIX objects into a collection in the background: a bundle, a JSON \
-             array or JSON lines, sent as the body (`application/json`, `application/x-ndjson`) \
+            "Import a file of STIX objects or MISP JSON into a collection in the background: a \
+             STIX bundle, a JSON array or JSON lines, or MISP events (one event, a list of \
+             events, or a `{\"response\": [...]}` search answer; converted to STIX as \
+             documented in the MISP mapping, distribution levels never widened), sent as the body (`application/json`, `application/x-ndjson`) \
              or as the `file` part of a `multipart/form-data` upload, up to the server's import \
              size limit (413 beyond). Answers 202 with the job (its `Location`); objects are \
              stored a batch at a time as with a share, and re-importing skips what is stored.",

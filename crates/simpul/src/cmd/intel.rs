@@ -182,7 +182,9 @@ pub fn collection(store: &StoreArgs, args: CollectionArgs) -> ExitCode {
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
-    /// STIX files: each a bundle, one object, a JSON array of objects, or JSON lines.
+    /// Files to import: STIX (a bundle, one object, a JSON array of objects, or JSON lines) or
+    /// MISP JSON (one event, a list of events, a `{"response": [...]}` search answer), told
+    /// apart by their content; or a MISP feed directory (`manifest.json` + `<uuid>.json`).
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// The user to share as (their organisation is the producer).
@@ -220,21 +222,34 @@ pub fn import(store: &StoreArgs, args: ImportArgs) -> ExitCode {
         let mut failures: Vec<String> = Vec::new();
         let mut stopped = 0usize;
         for file in &args.files {
-            let f = std::fs::File::open(file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let size = f.metadata().ok().map(|m| m.len());
-            let bar = progress_bar(tty, size, file);
-            let reader: Box<dyn std::io::Read + Send> = match &bar {
-                Some(b) => Box::new(b.wrap_read(f)),
-                None => Box::new(f),
+            let job = if file.is_dir() {
+                if !file.join("manifest.json").is_file() {
+                    anyhow::bail!(
+                        "{}: a directory is imported as a MISP feed, and has no manifest.json",
+                        file.display()
+                    );
+                }
+                svc.import_misp_feed_now(&me, collection, &opts, file.clone(), |_| {})
+                    .await
+                    .with_context(|| format!("{}", file.display()))?
+            } else {
+                let f = std::fs::File::open(file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                let size = f.metadata().ok().map(|m| m.len());
+                let bar = progress_bar(tty, size, file);
+                let reader: Box<dyn std::io::Read + Send> = match &bar {
+                    Some(b) => Box::new(b.wrap_read(f)),
+                    None => Box::new(f),
+                };
+                let job = svc
+                    .import_now(&me, collection, &opts, reader, size, |_| {})
+                    .await
+                    .with_context(|| format!("{}", file.display()))?;
+                if let Some(b) = bar {
+                    b.finish_and_clear();
+                }
+                job
             };
-            let job = svc
-                .import_now(&me, collection, &opts, reader, size, |_| {})
-                .await
-                .with_context(|| format!("{}", file.display()))?;
-            if let Some(b) = bar {
-                b.finish_and_clear();
-            }
             total.read += job.counts.read;
             total.stored += job.counts.stored;
             total.skipped += job.counts.skipped;

@@ -94,7 +94,7 @@ async fn get(w: &World, token: &str, path: &str) -> Value {
 }
 
 /// The job at `location` once it has ended (polled, bounded).
-async fn ended(w: &World, location: &str) -> Value {
+pub(crate) async fn ended(w: &World, location: &str) -> Value {
     for _ in 0..400 {
         let job = get(w, analyst(w), location).await;
         if job["state"] != "queued" && job["state"] != "running" {
@@ -541,24 +541,26 @@ async fn a_job_whose_heartbeat_stops_is_marked_failed_never_left_running() {
 }
 
 /// `simpul ARGS --data DIR`.
-fn cli(data: &std::path::Path, args: &[&str]) -> std::process::Output {
+pub(crate) fn cli(data: &std::path::Path, args: &[&str]) -> std::process::Output {
     let mut cmd = crate::helpers::simpul_cmd();
     cmd.args(args).arg("--data").arg(data);
     cmd.output().unwrap()
 }
 
-#[test]
-fn cli_imports_json_lines_naming_bad_lines_and_is_rerunnable() {
-    let tmp = tempfile::tempdir().unwrap();
-    let d = &tmp.path().join("data");
-    let ok = |out: std::process::Output| {
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
+/// The output of a command that succeeded.
+pub(crate) fn cli_ok(out: std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Organisation T1 with analyst an@t1.example in the data directory `d`, and a collection whose
+/// audience is T1: its id.
+pub(crate) fn cli_collection(d: &std::path::Path) -> String {
+    let ok = cli_ok;
     ok(cli(
         d,
         &[
@@ -589,7 +591,15 @@ fn cli_imports_json_lines_naming_bad_lines_and_is_rerunnable() {
         d,
         &["collection", "add", "--title", "C", "--orgs", "T1"],
     ));
-    let c = c.trim();
+    c.trim().to_owned()
+}
+
+#[test]
+fn cli_imports_json_lines_naming_bad_lines_and_is_rerunnable() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = &tmp.path().join("data");
+    let c = cli_collection(d);
+    let c = c.as_str();
     let mut lines = jsonl(&(50..55).map(|n| ind(n, None)).collect::<Vec<_>>());
     lines.extend_from_slice(b"\n{\"type\": \"indicator\", \"id\": \"indicator--x\"}\n");
     let file = tmp.path().join("feed.jsonl");

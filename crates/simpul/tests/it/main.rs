@@ -22,6 +22,7 @@ mod lineage;
 mod match_server;
 mod matching;
 mod matrix;
+mod misp;
 mod object_changes;
 mod pattern;
 mod server;
