@@ -112,6 +112,7 @@ pub async fn imports(store: &dyn Store) {
     // A batch only for a running job; a job starts once.
     let batch = [object(&c, &alice, 1), object(&c, &alice, 2)];
     let none = ImportProgress {
+        skipped: 0,
         read: 0,
         failed: 0,
         warnings: 0,
@@ -138,6 +139,7 @@ pub async fn imports(store: &dyn Store) {
         message: "column 7: EOF while parsing a value".into(),
     };
     let p1 = ImportProgress {
+        skipped: 0,
         read: 3,
         failed: 1,
         warnings: 1,
@@ -151,6 +153,7 @@ pub async fn imports(store: &dyn Store) {
     assert!(live);
     assert!(r.iter().all(|i| matches!(i, Inserted::Stored(_))), "{r:?}");
     let p2 = ImportProgress {
+        skipped: 0,
         read: 5,
         bytes_read: 1234,
         ..p1.clone()

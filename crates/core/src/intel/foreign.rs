@@ -2,10 +2,12 @@
 //! per producing organisation, so another organisation's version never hides or replaces the
 //! producer's inside simpul; but a TAXII client, MISP or OpenCTI downstream treats one id as one
 //! object, and would take another organisation's later version of it as the producer's. So a
-//! share refuses a versioned object (an SDO or SRO; SCOs are named by their value and have no
-//! versions) whose id another organisation already holds in the collection, in a version the
-//! sharer may see — and only then: what the sharer may not see is never a reason, so the refusal
-//! tells them nothing they could not read. (A sharer who holds a lineage of the id themselves
+//! share does not store a versioned object (an SDO or SRO; SCOs are named by their value and have
+//! no versions) whose id another organisation already holds in the collection, in a version the
+//! sharer may see — and only then: what the sharer may not see is never a reason, so the answer
+//! tells them nothing they could not read. Such an object is skipped with a warning, not failed:
+//! the same MISP event imported by two organisations, or a galaxy cluster (one uuid everywhere)
+//! in both their events, is already there. (A sharer who holds a lineage of the id themselves
 //! goes on versioning their own.)
 
 use std::collections::{HashMap, HashSet};
@@ -13,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use crate::Service;
 use crate::access::{Action, Visibility, authorize};
 use crate::error::CoreError;
-use crate::intel::ingest::{Batch, Failure, Sharer};
+use crate::intel::ingest::{Batch, Sharer, Warning};
 use crate::intel::store::{MAX_PAGE, ObjectQuery, Order};
 
 /// Ids asked about per query (each has few lineages; a full page is read on).
@@ -26,16 +28,16 @@ fn versioned(stix_type: &str) -> bool {
 }
 
 impl Service {
-    /// Moves to `batch.failed` each versioned object of `batch` whose id another organisation
-    /// holds in the sharer's collection in a version the sharer may see, while the sharer's
-    /// organisation holds none (see the module docs).
-    pub(crate) async fn refuse_foreign_versions(
+    /// Takes out of `batch.ready` each versioned object whose id another organisation holds in
+    /// the sharer's collection in a version the sharer may see, while the sharer's organisation
+    /// holds none (see the module docs); answers them, each with its warning, in input order.
+    pub(crate) async fn foreign_versions(
         &self,
         sharer: &Sharer,
         batch: &mut Batch,
-    ) -> Result<(), CoreError> {
+    ) -> Result<Vec<Foreign>, CoreError> {
         let Some(me) = sharer.principal.org_id() else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         let mut ids: Vec<String> = batch
             .ready
@@ -46,7 +48,7 @@ impl Service {
             .into_iter()
             .collect();
         if ids.is_empty() {
-            return Ok(());
+            return Ok(Vec::new());
         }
         ids.sort_unstable();
         let grant = authorize(&sharer.principal, Action::ShareIntel)?;
@@ -86,16 +88,30 @@ impl Service {
             .into_iter()
             .partition(|r| versioned(&r.new.stix_type) && foreign(&r.new.stix_id));
         batch.ready = kept;
-        for r in refused {
-            batch.failed.push(Failure {
-                index: r.at.index,
-                id: Some(r.new.stix_id.clone()),
-                path: r.at.inside("/id"),
-                message: "another organisation produced this object: only its producer may \
-                          version it (share an object of your own that refers to it instead)"
-                    .into(),
-            });
-        }
-        Ok(())
+        Ok(refused
+            .into_iter()
+            .map(|r| Foreign {
+                warning: Warning {
+                    index: r.at.index,
+                    id: Some(r.new.stix_id.clone()),
+                    path: r.at.inside("/id"),
+                    message: FOREIGN.into(),
+                },
+                stix_id: r.new.stix_id,
+                version: r.new.version,
+            })
+            .collect())
     }
+}
+
+/// Why a foreign version is not stored.
+pub(crate) const FOREIGN: &str = "not stored: another organisation produced this object and \
+     only its producer versions it (share an object of your own that refers to it instead)";
+
+/// A versioned object another organisation produced, left out of a share.
+#[derive(Debug)]
+pub(crate) struct Foreign {
+    pub(crate) warning: Warning,
+    pub(crate) stix_id: String,
+    pub(crate) version: time::OffsetDateTime,
 }

@@ -402,12 +402,16 @@ impl Service {
         markings: &mut Markings,
     ) -> Result<bool, CoreError> {
         let grant = authorize(&sharer.principal, Action::ShareIntel)?;
-        self.refuse_foreign_versions(sharer, &mut batch).await?;
+        let foreign = self.foreign_versions(sharer, &mut batch).await?;
         let warnings = self.check_markings(sharer, &batch, markings).await?;
         run.read += batch.units as u64;
         run.failed += batch.failed.len() as u64;
-        run.warnings += (warnings.len() + batch.warnings.len()) as u64;
-        for w in &batch.warnings {
+        run.warnings += (warnings.len() + batch.warnings.len() + foreign.len()) as u64;
+        for w in batch
+            .warnings
+            .iter()
+            .chain(foreign.iter().map(|f| &f.warning))
+        {
             tracing::warn!(job = %id, path = %w.path, "{}", w.message);
         }
         for f in batch.failed {
@@ -419,6 +423,7 @@ impl Service {
         let news: Vec<NewObject> = batch.ready.into_iter().map(|r| r.new).collect();
         let progress = ImportProgress {
             read: run.read,
+            skipped: foreign.len() as u64,
             failed: run.failed,
             warnings: run.warnings,
             bytes_read: batch.bytes_read,

@@ -16,10 +16,12 @@ use crate::store::StoreError;
 use crate::user::UserId;
 
 /// Where a job stands after a batch: every count but `stored` and `skipped`, which the store adds
-/// from what the batch's insert did.
+/// from what the batch's insert did (to `skipped`, the batch's objects left out before it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportProgress {
     pub read: u64,
+    /// Objects of the batch skipped before the insert (another organisation's versions).
+    pub skipped: u64,
     pub failed: u64,
     pub warnings: u64,
     pub bytes_read: u64,

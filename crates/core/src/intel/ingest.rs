@@ -468,10 +468,11 @@ impl Service {
                 .await
                 .map_err(|e| StoreError::Backend(format!("share task failed: {e}")))??
         };
-        self.refuse_foreign_versions(&sharer, &mut batch).await?;
+        let foreign = self.foreign_versions(&sharer, &mut batch).await?;
         let mut markings = Markings::default();
         let mut warnings = self.check_markings(&sharer, &batch, &mut markings).await?;
         warnings.extend(batch.warnings.iter().cloned());
+        warnings.extend(foreign.iter().map(|f| f.warning.clone()));
         warnings.sort_by_key(|w| w.index);
         let news: Vec<NewObject> = batch.ready.iter().map(|r| r.new.clone()).collect();
         let grant = authorize(p, Action::ShareIntel)?;
@@ -481,7 +482,17 @@ impl Service {
             warnings,
             ..ShareReport::default()
         };
-        let mut outcomes = Vec::with_capacity(batch.ready.len());
+        let mut outcomes = Vec::with_capacity(batch.ready.len() + foreign.len());
+        // Another organisation's object: skipped (its warning says why), as a success.
+        for f in foreign {
+            report.skipped.push(f.stix_id.clone());
+            outcomes.push(Outcome {
+                index: f.warning.index,
+                stix_id: f.stix_id,
+                version: f.version,
+                inserted: Inserted::AlreadyStored,
+            });
+        }
         for (r, result) in batch.ready.into_iter().zip(results) {
             match result {
                 Inserted::Stored(_) => report.stored.push(r.new.stix_id.clone()),
@@ -495,6 +506,7 @@ impl Service {
             });
         }
         report.failed.sort_by_key(|f| f.index);
+        outcomes.sort_by_key(|o| o.index);
         Ok((report, outcomes))
     }
 

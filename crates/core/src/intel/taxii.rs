@@ -254,9 +254,12 @@ impl Service {
                     false,
                     Some("duplicate: the same id and version is earlier in this envelope".into()),
                 ),
+                // Another organisation's version (its warning says so), or the caller's own again.
                 crate::intel::store::Inserted::AlreadyStored => (
                     true,
-                    Some("already stored: your organisation holds this id and version".into()),
+                    warning.or_else(|| {
+                        Some("already stored: your organisation holds this id and version".into())
+                    }),
                 ),
             };
             entries.push((

@@ -95,8 +95,13 @@ async fn get(w: &World, token: &str, path: &str) -> Value {
 
 /// The job at `location` once it has ended (polled, bounded).
 pub(crate) async fn ended(w: &World, location: &str) -> Value {
+    ended_as(w, analyst(w), location).await
+}
+
+/// [`ended`], polled with `token` (the job's owner's).
+pub(crate) async fn ended_as(w: &World, token: &str, location: &str) -> Value {
     for _ in 0..400 {
-        let job = get(w, analyst(w), location).await;
+        let job = get(w, token, location).await;
         if job["state"] != "queued" && job["state"] != "running" {
             return job;
         }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use simpul_core::intel::service::{AudienceNames, NewCollection};
 
 use crate::helpers::TestDb;
-use crate::imports::{cli, cli_collection, cli_ok, ended};
+use crate::imports::{cli, cli_collection, cli_ok, ended_as};
 use crate::world::{World, indicator, operator, token, world_on};
 
 const EVENT: &str = "4d1e7a52-3b8c-4f0e-9a61-2c5d8e9f0a11";
@@ -51,11 +51,16 @@ fn event(ts: u64) -> Value {
 
 /// Imports `body` over REST as SingCERT's analyst; the ended job.
 async fn import(w: &World, c: &str, body: Vec<u8>) -> Value {
+    import_as(w, &w.tokens[2].1, c, body).await
+}
+
+/// Imports `body` over REST with `token`; the ended job.
+async fn import_as(w: &World, token: &str, c: &str, body: Vec<u8>) -> Value {
     let res = w
         .app
         .client
         .post(w.app.url(&format!("/api/v1/collections/{c}/imports")))
-        .bearer_auth(&w.tokens[2].1)
+        .bearer_auth(token)
         .header("content-type", "application/json")
         .body(body)
         .send()
@@ -63,7 +68,7 @@ async fn import(w: &World, c: &str, body: Vec<u8>) -> Value {
         .unwrap();
     assert_eq!(res.status(), 202);
     let location = res.headers()["location"].to_str().unwrap().to_owned();
-    ended(w, &location).await
+    ended_as(w, token, &location).await
 }
 
 fn counts(job: &Value) -> (u64, u64, u64, u64) {
@@ -112,6 +117,15 @@ async fn story(w: World) {
     // A newer timestamp of the event and one attribute: their new versions only.
     let newer = import(&w, &c, event(1_772_500_000).to_string().into_bytes()).await;
     assert_eq!(counts(&newer), (2, 6, 1, 1), "{newer}");
+    // The same event imported by MyCERT (it reached both organisations' MISP): what SingCERT
+    // produced is there already — each versioned object skipped with a warning, not failed —
+    // and MyCERT's copies of the observables (SCOs, no versions) are its own.
+    let my = crate::world::token(&w.service, "an@other.example", "read,write", None).await;
+    let theirs = import_as(&w, &my, &c, event(1_772_500_000).to_string().into_bytes()).await;
+    assert_eq!(theirs["state"], "succeeded", "{theirs}");
+    let (stored, skipped, failed, warnings) = counts(&theirs);
+    assert_eq!((stored + skipped, failed), (8, 1), "{theirs}");
+    assert!(skipped >= 4 && warnings == 1 + skipped, "{theirs}");
     let get = |path: String| {
         let w = &w;
         async move {

@@ -152,7 +152,7 @@ impl ImportStore for PostgresStore {
             .iter()
             .filter(|r| matches!(r, Inserted::Stored(_)))
             .count() as u64;
-        let skipped = results.len() as u64 - stored;
+        let skipped = results.len() as u64 - stored + p.skipped;
         execute(
             &tx,
             "UPDATE import_jobs SET read = $2, stored = stored + $3, skipped = skipped + $4,

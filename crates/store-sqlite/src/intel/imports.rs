@@ -178,7 +178,7 @@ impl ImportStore for SqliteStore {
                 .iter()
                 .filter(|r| matches!(r, Inserted::Stored(_)))
                 .count() as u64;
-            let skipped = results.len() as u64 - stored;
+            let skipped = results.len() as u64 - stored + p.skipped;
             let live = progress(tx, id, &p, stored, skipped, now)?;
             Ok((results, live))
         })
