@@ -10,7 +10,7 @@ use std::net::IpAddr;
 use simpul_observable::ObservableType as T;
 use time::OffsetDateTime;
 
-use super::{Format, Item, SID_RANGE, Value, tlp_of};
+use super::{Format, Item, SID_RANGE, Value};
 use crate::intel::store::StoredObject;
 
 /// What a writer carries between records: Suricata `sid`s used, and whether a STIX object was
@@ -180,7 +180,7 @@ impl State {
                  metadata:simpul_indicator {}, tlp {};)",
                 if body.is_empty() { "" } else { " " },
                 meta(id),
-                meta(tlp_of(item.object.tlp)),
+                meta(item.object.tlp.as_str()),
             );
         }
         n
@@ -207,7 +207,7 @@ fn csv(item: &Item<'_>, s: &mut String) -> u64 {
         o.stix_id.clone(),
         ty,
         v,
-        tlp_of(o.tlp).to_owned(),
+        o.tlp.as_str().to_owned(),
         o.pap.map(|p| p.as_str().to_owned()).unwrap_or_default(),
         o.collection.to_string(),
         item.valid_until.clone().unwrap_or_default(),
@@ -323,7 +323,7 @@ fn zeek(item: &Item<'_>, s: &mut String) -> u64 {
         s,
         "{}\t{ty}\tsimpul {}\t{}",
         zeek_field(&indicator),
-        tlp_of(item.object.tlp),
+        item.object.tlp.as_str(),
         zeek_field(&desc)
     );
     1

@@ -25,7 +25,7 @@ use crate::Service;
 use crate::access::Principal;
 use crate::error::{CoreError, Invalid};
 use crate::intel::store::{MAX_PAGE, ObjectQuery, Order, StoredObject};
-use crate::intel::{CollectionId, Pap, Tlp};
+use crate::intel::{CollectionId, Pap};
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -328,11 +328,6 @@ impl Fields {
             _ => None,
         }
     }
-}
-
-/// The TLP of an item as text.
-pub(crate) fn tlp_of(t: Tlp) -> &'static str {
-    t.as_str()
 }
 
 #[cfg(test)]

@@ -58,15 +58,25 @@ pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
             }
             None => (Box::new(std::io::stdout().lock()), None),
         };
-        while let Some(chunk) = export.next_chunk().await? {
-            sink.write_all(&chunk).context("cannot write the export")?;
+        let written: anyhow::Result<()> = async {
+            while let Some(chunk) = export.next_chunk().await? {
+                sink.write_all(&chunk).context("cannot write the export")?;
+            }
+            sink.flush().context("cannot write the export")
         }
-        sink.flush().context("cannot write the export")?;
+        .await;
         drop(sink);
         if let (Some(temp), Some(path)) = (temp, &args.output) {
-            std::fs::rename(&temp, path)
-                .with_context(|| format!("cannot write {}", path.display()))?;
+            // A failed export leaves no partial file behind; a complete one replaces FILE.
+            match &written {
+                Ok(()) => std::fs::rename(&temp, path)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+                Err(_) => {
+                    let _ = std::fs::remove_file(&temp);
+                }
+            }
         }
+        written?;
         let s = export.summary();
         eprintln!(
             "exported {} from {} indicators; left out: {} not valid now, {} not exportable \
