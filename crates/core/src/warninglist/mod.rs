@@ -58,15 +58,27 @@ pub enum Kind {
 }
 
 impl Kind {
+    const ALL: [Kind; 5] = [
+        Self::String,
+        Self::Hostname,
+        Self::Substring,
+        Self::Cidr,
+        Self::Regex,
+    ];
+
+    /// Its name, as MISP writes it (`list.json`'s `type`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::String => "string",
+            Self::Hostname => "hostname",
+            Self::Substring => "substring",
+            Self::Cidr => "cidr",
+            Self::Regex => "regex",
+        }
+    }
+
     fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "string" => Self::String,
-            "hostname" => Self::Hostname,
-            "substring" => Self::Substring,
-            "cidr" => Self::Cidr,
-            "regex" => Self::Regex,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
 }
 

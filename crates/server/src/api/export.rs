@@ -2,20 +2,17 @@
 //! a plain list or a STIX bundle (logic in `simpul_core::export`). The answer streams page by
 //! page; a failure part-way aborts the transfer, so a client never takes a cut file for whole.
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use http_body::Frame;
 use serde::Deserialize;
 use simpul_core::export::{ExportOptions, Format};
 use simpul_core::intel::CollectionId;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::chunks::{Chunk, Chunks};
 use super::json::ApiQuery;
 use super::{ApiResult, ApiRoute, route};
 use crate::AppState;
@@ -58,21 +55,6 @@ pub struct ExportQuery {
     pub sid_base: Option<u32>,
 }
 
-/// The answer's body: the export's chunks; an error ends the transfer as failed.
-struct Chunks(tokio::sync::mpsc::Receiver<Result<Bytes, std::io::Error>>);
-
-impl http_body::Body for Chunks {
-    type Data = Bytes;
-    type Error = std::io::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
-        self.0.poll_recv(cx).map(|b| b.map(|b| b.map(Frame::data)))
-    }
-}
-
 async fn export(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -88,7 +70,7 @@ async fn export(
     let mut run = s.service.export(&p, format, &opts)?;
     // The first page before the answer: a failure there is still a status.
     let first = run.next_chunk().await?;
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
     tokio::spawn(async move {
         let mut next = first;
         while let Some(chunk) = next {

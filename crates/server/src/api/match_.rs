@@ -2,20 +2,16 @@
 //! match index decides (every hit passes the sharing policy); this file reads the values and
 //! streams the hits as JSON lines, the fields of `simpul match`.
 
-use std::convert::Infallible;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use http_body::Frame;
 use serde::Deserialize;
 use simpul_core::intel::matching::{ObservableType, Region};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::chunks::{Chunk, Chunks};
 use super::json::{ApiQuery, parse, unreadable_body};
 use super::{ApiResult, ApiRoute, route};
 use crate::AppState;
@@ -158,21 +154,6 @@ impl<S: Send + Sync> FromRequest<S> for Values {
     }
 }
 
-/// The answer's body: chunks of JSON lines as the matching task produces them.
-struct Lines(tokio::sync::mpsc::Receiver<Bytes>);
-
-impl http_body::Body for Lines {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        self.0.poll_recv(cx).map(|b| b.map(|b| Ok(Frame::data(b))))
-    }
-}
-
 async fn match_values(
     State(s): State<AppState>,
     Auth(p): Auth,
@@ -192,13 +173,13 @@ async fn match_values(
         .map(|r| Region::parse(r).map_err(|e| ApiError::invalid_parameter("region", e.to_string())))
         .transpose()?;
     let mut run = s.service.match_values(&p, values, ty, region).await?;
-    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(4);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
     tokio::task::spawn_blocking(move || {
         loop {
             let mut buf = Vec::with_capacity(1 << 16);
             let more = run.next_chunk(CHUNK, &mut buf);
             // A client that went away ends the run.
-            if !buf.is_empty() && tx.blocking_send(Bytes::from(buf)).is_err() {
+            if !buf.is_empty() && tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
                 return;
             }
             if !more {
@@ -206,7 +187,7 @@ async fn match_values(
             }
         }
     });
-    let mut res = (StatusCode::OK, Body::new(Lines(rx))).into_response();
+    let mut res = (StatusCode::OK, Body::new(Chunks(rx))).into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(NDJSON));
     Ok(res)

@@ -22,6 +22,7 @@ use crate::AppState;
 use crate::error::ApiError;
 
 pub mod audit;
+mod chunks;
 pub mod collections;
 pub mod communities;
 pub mod export;

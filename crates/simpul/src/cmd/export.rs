@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use simpul::config::{Config, StoreArgs};
+use simpul::config::StoreArgs;
 use simpul_core::export::{ExportOptions, Format};
 use simpul_core::intel::CollectionId;
 use uuid::Uuid;
@@ -36,10 +36,9 @@ pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
         Ok(f) => f,
         Err(e) => return super::usage(&format!("--format {:?}: {}", args.format, e.message)),
     };
-    let lists = match Config::resolve(store, None).map(|c| simpul::load_warninglists(&c)) {
-        Ok(Ok(l)) => l,
-        Ok(Err(e)) => return super::usage(&super::one_line(&e)),
-        Err(e) => return super::usage(&e),
+    let lists = match super::warninglists(store) {
+        Ok(l) => l,
+        Err(code) => return code,
     };
     let opts = ExportOptions {
         collection: args.collection.map(CollectionId),

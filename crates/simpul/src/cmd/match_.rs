@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, anyhow};
-use simpul::config::{Config, StoreArgs};
+use simpul::config::StoreArgs;
 use simpul_core::clock::{Clock, SystemClock};
 use simpul_matcher::input::{Format, Matching, Reader, Source, Summary};
 use simpul_matcher::{Hit, Index, load};
@@ -148,10 +148,9 @@ fn as_user(store: &StoreArgs, args: &Args, email: &str, region: Option<Region>) 
         Err(code) => return code,
     };
     let email = email.to_owned();
-    let lists = match Config::resolve(store, None).map(|c| simpul::load_warninglists(&c)) {
-        Ok(Ok(l)) => l,
-        Ok(Err(e)) => return super::usage(&super::one_line(&e)),
-        Err(e) => return super::usage(&e),
+    let lists = match super::warninglists(store) {
+        Ok(l) => l,
+        Err(code) => return code,
     };
     super::admin::with_service(store, |svc, op| async move {
         let svc = svc.with_warninglists(lists);

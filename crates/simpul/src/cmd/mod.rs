@@ -34,6 +34,16 @@ pub fn one_line(err: &anyhow::Error) -> String {
         .join(": ")
 }
 
+/// The MISP warninglists the configuration names (none when it names no directory), for a command
+/// that flags or leaves out listed values; a configuration or a directory that cannot be read is
+/// exit 2 with one line.
+pub fn warninglists(
+    store: &simpul::config::StoreArgs,
+) -> Result<std::sync::Arc<simpul_core::warninglist::Warninglists>, ExitCode> {
+    let config = simpul::config::Config::resolve(store, None).map_err(|e| usage(&e))?;
+    simpul::load_warninglists(&config).map_err(|e| usage(&one_line(&e)))
+}
+
 /// A tokio runtime for a command.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()

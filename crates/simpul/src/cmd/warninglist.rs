@@ -51,15 +51,7 @@ pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
     match args.command {
         Command::List => {
             for l in lists.lists() {
-                println!(
-                    "{}\t{}\t{}",
-                    l.name,
-                    serde_json::to_value(l.kind)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
-                    l.entries
-                );
+                println!("{}\t{}\t{}", l.name, l.kind.as_str(), l.entries);
             }
             ExitCode::SUCCESS
         }
