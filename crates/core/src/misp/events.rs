@@ -23,7 +23,7 @@ use crate::intel::store::{MAX_PAGE, ObjectQuery, Order, StoredObject};
 use crate::intel::{Collection, CollectionId};
 
 /// Ids of a report looked up per query.
-const ID_CHUNK: usize = 200;
+const ID_CHUNK: usize = 500;
 /// Reports read per page (a report holds every id of its event).
 const REPORT_PAGE: u32 = 50;
 /// The types an event's members have.
@@ -76,13 +76,16 @@ struct Current {
     head: Head,
     started: bool,
     newest: i64,
-    /// The report's refs; `None`: the collection's synthetic event.
-    ids: Option<Vec<String>>,
+    /// The report's refs, by what each pass reads (relationships; indicators, observed-data and
+    /// notes; notes); `None`: the collection's synthetic event.
+    ids: Option<[Vec<String>; 3]>,
     pass: Pass,
     chunk: usize,
     cursor: Option<OffsetDateTime>,
     /// Object references by the STIX id of their source object.
     references: HashMap<String, Vec<Value>>,
+    /// The ids of an event's MISP objects, met by its attributes pass.
+    objects: Vec<String>,
 }
 
 /// What a stream left out.
@@ -237,6 +240,12 @@ impl Events {
             cur.pass = cur.pass.next();
             cur.chunk = 0;
             cur.cursor = None;
+            if cur.pass == Pass::Objects
+                && let Some(ids) = &mut cur.ids
+            {
+                // The objects pass reads only the MISP objects the attributes pass met.
+                ids[1] = std::mem::take(&mut cur.objects);
+            }
             return Ok(out);
         };
         if cur.pass == Pass::Relationships {
@@ -261,8 +270,15 @@ impl Events {
             let Some(v) = from_stix::parse(o) else {
                 continue;
             };
-            let detect = o.stix_type == "indicator" && detectable(&v, self.now, &lists);
-            if o.stix_type == "indicator" && !detect {
+            if cur.pass == Pass::Attributes
+                && cur.ids.is_some()
+                && v.get("x_misp_object_name").is_some()
+            {
+                cur.objects.push(o.stix_id.clone());
+            }
+            // Only an indicator is for detection; what it says may be used now or not.
+            let detect = o.stix_type != "indicator" || detectable(&v, self.now, &lists);
+            if !detect {
                 self.counts.not_for_detection += 1;
             }
             for p in from_stix::piece(o, &v, &cur.head, detect) {
@@ -326,6 +342,11 @@ impl Events {
             ..ObjectQuery::default()
         };
         if let Some(ids) = &cur.ids {
+            let ids = match cur.pass {
+                Pass::Relationships => &ids[0],
+                Pass::Reports => &ids[2],
+                _ => &ids[1],
+            };
             let Some(chunk) = ids.chunks(ID_CHUNK).nth(cur.chunk) else {
                 return Ok(None);
             };
@@ -452,6 +473,22 @@ impl Events {
 
 impl Current {
     fn new(head: Head, ids: Option<Vec<String>>) -> Current {
+        // The type is the id's prefix: each pass looks up only the ids it can use.
+        let ids = ids.map(|ids| {
+            let mut by: [Vec<String>; 3] = Default::default();
+            for id in ids {
+                let ty = id.split_once("--").map_or("", |(t, _)| t);
+                if ty == "relationship" {
+                    by[0].push(id);
+                } else if MEMBER_TYPES.contains(&ty) {
+                    if ty == "note" {
+                        by[2].push(id.clone());
+                    }
+                    by[1].push(id);
+                }
+            }
+            by
+        });
         Current {
             head,
             started: false,
@@ -461,6 +498,7 @@ impl Current {
             chunk: 0,
             cursor: None,
             references: HashMap::new(),
+            objects: Vec::new(),
         }
     }
 }

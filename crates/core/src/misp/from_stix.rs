@@ -83,14 +83,10 @@ pub fn parse(o: &StoredObject) -> Option<Value> {
 impl Head {
     /// The head of the event a `report` is.
     pub fn of_report(o: &StoredObject, v: &Value) -> Head {
-        let uuid = v["external_references"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|r| text(r, "source_name") == Some("misp"))
-            .and_then(|r| text(r, "external_id"))
-            .and_then(|u| Uuid::parse_str(u).ok())
-            .map_or_else(|| uuid_part(&o.stix_id).to_owned(), |u| u.to_string());
+        // An imported event's report is `report--<event uuid>`; a report shared as STIX is the
+        // event of its own uuid. (Not a `misp` external reference: the feed finds an event file
+        // by the report's id.)
+        let uuid = uuid_part(&o.stix_id).to_owned();
         let timestamp = secs(text(v, "modified")).unwrap_or_default();
         let labels = strings(&v["labels"]);
         Head {
@@ -264,8 +260,9 @@ fn own_tags(o: &StoredObject, v: &Value, head: &Head) -> Vec<String> {
     t
 }
 
-/// The part of an event stored object `o` is, if any: `to_ids` is cleared where `detect` says
-/// the indicator must not be used for detection now (see [`super::super::export`]).
+/// The part of an event stored object `o` is, if any: `to_ids` is cleared where `detect` is
+/// false (an indicator that must not be used for detection now: not valid now, or a value on a
+/// warninglist).
 pub fn piece(o: &StoredObject, v: &Value, head: &Head, detect: bool) -> Vec<Piece> {
     let ts = secs(text(v, "modified")).unwrap_or(head.timestamp);
     let is_object = v.get("x_misp_object_name").is_some();

@@ -48,6 +48,9 @@ fn event_a() -> Value {
             attribute(14, "regkey", "HKLM\\Software\\Scam", true, &[]),
             {"uuid": u(15), "type": "text", "category": "Other", "value": "Seen by SMS",
              "to_ids": false, "timestamp": "1772400015"},
+            {"uuid": u(16), "type": "domain", "category": "Network activity",
+             "value": "expired.example", "to_ids": true, "timestamp": "1772400016",
+             "first_seen": "2019-01-01T00:00:00Z", "last_seen": "2020-01-01T00:00:00Z"},
         ],
         "Object": [{"uuid": u(20), "name": "bank-account", "meta-category": "financial",
             "timestamp": "1772400020",
@@ -116,7 +119,7 @@ fn check_event_a(e: &Value) {
     );
     assert_eq!(e["Orgc"], json!({"name": "SingCERT", "uuid": u(900)}));
     let attrs = &e["Attribute"];
-    assert_eq!(attrs.as_array().unwrap().len(), 5, "{attrs}");
+    assert_eq!(attrs.as_array().unwrap().len(), 6, "{attrs}");
     for (n, kind, value, to_ids, want_tags) in [
         (
             11,
@@ -130,6 +133,8 @@ fn check_event_a(e: &Value) {
         // The value as MISP wrote it, not the STIX form (HKEY_LOCAL_MACHINE).
         (14, "regkey", "HKLM\\Software\\Scam", true, vec![]),
         (15, "text", "Seen by SMS", false, vec![]),
+        // No longer valid (last_seen is valid_until): kept, but not for detection.
+        (16, "domain", "expired.example", false, vec![]),
     ] {
         let a = by_uuid(attrs, &u(n));
         assert_eq!(
@@ -210,6 +215,23 @@ async fn story(w: World) {
         .await
         .unwrap();
     assert_eq!(r.stored, [stix]);
+    // A STIX report of another STIX indicator: an event of its own.
+    let stix2 = "indicator--6a1e0000-0000-4000-8000-000000000098";
+    let report = "report--6a1e0000-0000-4000-8000-000000000097";
+    let mut ind2 = indicator(stix2, Some(Tlp::Green), "x", "2026-01-01T00:00:00.000Z");
+    ind2["pattern"] = json!("[ipv4-addr:value = '198.51.100.0/24']");
+    let rep = json!({"type": "report", "spec_version": "2.1", "id": report,
+        "created": "2026-01-02T00:00:00.000Z", "modified": "2026-01-02T00:00:00.000Z",
+        "name": "A STIX report", "published": "2026-01-02T00:00:00.000Z",
+        "object_refs": [stix2], "labels": ["stix-made"],
+        "object_marking_refs": [Tlp::Green.marking_id()]});
+    let r = w
+        .service
+        .share(&me, c, json!([ind2, rep]).to_string().as_bytes(), &[])
+        .await
+        .unwrap();
+    assert_eq!(r.stored.len(), 2, "{r:?}");
+    let stix_event = "6a1e0000-0000-4000-8000-000000000097";
     let synthetic = synthetic_uuid(c).to_string();
 
     // The producer's export: A, B, and the synthetic event with the STIX indicator.
@@ -225,7 +247,10 @@ async fn story(w: World) {
         .iter()
         .map(|e| e["Event"]["uuid"].as_str().unwrap())
         .collect();
-    assert_eq!(uuids, BTreeSet::from([A, B, synthetic.as_str()]));
+    assert_eq!(
+        uuids,
+        BTreeSet::from([A, B, stix_event, synthetic.as_str()])
+    );
     let find = |uuid: &str| events.iter().find(|e| e["Event"]["uuid"] == uuid).unwrap();
     check_event_a(&find(A)["Event"]);
     let s = &find(&synthetic)["Event"];
@@ -239,6 +264,24 @@ async fn story(w: World) {
         ["tlp:green"],
         "the synthetic event has no TLP of its own"
     );
+    assert_eq!(s["Attribute"].as_array().unwrap().len(), 1, "{s}");
+    let e = &find(stix_event)["Event"];
+    assert_eq!(
+        (&e["info"], &e["date"]),
+        (&json!("A STIX report"), &json!("2026-01-02"))
+    );
+    assert_eq!(tags(e), ["stix-made", "tlp:green"]);
+    let a = by_uuid(&e["Attribute"], "6a1e0000-0000-4000-8000-000000000098");
+    assert_eq!(
+        (&a["type"], &a["value"], &a["category"], &a["to_ids"]),
+        (
+            &json!("ip-dst"),
+            &json!("198.51.100.0/24"),
+            &json!("Network activity"),
+            &json!(true)
+        )
+    );
+    assert_eq!(tags(a), Vec::<&str>::new());
 
     // B's report named to SingCERT's analyst only: MyCERT sees B's domain, not its report.
     w.service
@@ -248,8 +291,16 @@ async fn story(w: World) {
     let theirs = token(&w.service, "an@other.example", "read", None).await;
     let base = format!("/feeds/misp/{}/", c.0);
     for (who, tok, want) in [
-        ("producer", analyst.as_str(), vec![A, B, synthetic.as_str()]),
-        ("MyCERT", theirs.as_str(), vec![A, synthetic.as_str()]),
+        (
+            "producer",
+            analyst.as_str(),
+            vec![A, B, stix_event, synthetic.as_str()],
+        ),
+        (
+            "MyCERT",
+            theirs.as_str(),
+            vec![A, stix_event, synthetic.as_str()],
+        ),
     ] {
         let (status, media, text) = get(&w, tok, &format!("{base}manifest.json")).await;
         assert_eq!(
