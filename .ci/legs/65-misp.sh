@@ -9,7 +9,8 @@
 # comments, tags, objects with their attributes and references, timestamps). Then `simpul serve`
 # serves the collection as a MISP feed: manifest.json, every event file and hashes.csv are fetched
 # with a token and checked against PyMISP's own manifest and md5 hashes of each event; a ThaiCERT
-# analyst (outside the audience) gets 404 for each file. MISP_KEEP=1 keeps the temporary folder.
+# analyst (outside the audience) gets 404 for each file. Importing the export again stores nothing.
+# MISP_KEEP=1 keeps the temporary folder.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 cd "$SIMPUL_ROOT"
@@ -54,6 +55,14 @@ simpul export --data "$data" --format misp --as analyst@singcert.example --colle
 # Each part's count line is renamed so that the CI summary counts the total below once.
 "$CI_PY" .ci/misp_check.py export "$work/corpus.json" "$work/export.json" | sed 's/^misp:/misp (export):/' \
   | tee "$work/export.out"
+# MISP → simpul → MISP → simpul: the export imported again by its producer stores nothing (the same
+# uuids and timestamps are the same STIX ids and versions).
+again="$(simpul import --data "$data" --as analyst@mycert.example --collection "$collection" "$work/export.json")"
+echo "misp: import of the export: $again"
+case "$again" in
+  "stored 0, skipped "*", failed 0, warnings 0") ;;
+  *) echo "misp: importing the export again stored or refused something" >&2; exit 1 ;;
+esac
 reader="$(simpul token create --data "$data" --user analyst@singcert.example --name misp-feed --scopes read)"
 denied="$(simpul token create --data "$data" --user analyst@thaicert.example --name misp-feed --scopes read)"
 serve_up
