@@ -142,6 +142,7 @@ impl Conv<'_> {
             extra: vec![
                 ("x_misp_type".into(), json!(a.kind)),
                 ("x_misp_category".into(), json!(a.category)),
+                ("x_misp_value".into(), json!(a.value)),
             ],
         };
         self.custom_observable(&c, &a.value)
