@@ -53,6 +53,8 @@ impl State {
                  #fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\n\
                  #types\tstring\tenum\tstring\tstring\n"
             ),
+            // The MISP export writes its own (`misp.rs`).
+            Format::Misp => String::new(),
             Format::Stix => format!(
                 "{{\"type\":\"bundle\",\"id\":\"bundle--{}\",\"objects\":[",
                 uuid::Uuid::new_v4()
@@ -85,7 +87,7 @@ impl State {
             Format::Rpz => rpz(item, &mut s),
             Format::Suricata => self.suricata(item, &mut s),
             Format::Zeek => zeek(item, &mut s),
-            Format::Stix => 0,
+            Format::Stix | Format::Misp => 0,
         };
         out.extend_from_slice(s.as_bytes());
         n

@@ -13,8 +13,14 @@
 //! left out and counted. PAP: a blocking format (RPZ) takes only indicators whose PAP allows
 //! active actions (none, CLEAR or GREEN); detection formats (Suricata alerts, Zeek intel) are
 //! passive and take every PAP.
+//!
+//! The `misp` format is an exchange, not a blocklist: it gives back the MISP events the reader
+//! may see (`misp.rs`, over [`crate::misp::events`]), each report an event with what it refers
+//! to, and what no visible report holds in one synthetic event per collection; an indicator
+//! that is not valid now or has a warninglisted value is kept with `to_ids` false.
 
 mod formats;
+mod misp;
 
 use serde::Serialize;
 use simpul_matcher::{Entry, Plan};
@@ -43,17 +49,20 @@ pub enum Format {
     Zeek,
     /// A STIX 2.1 bundle of the indicators as they were shared.
     Stix,
+    /// A JSON array of MISP events (`{"Event": …}`).
+    Misp,
 }
 
 impl Format {
     /// Every format, by name.
-    pub const ALL: [(&'static str, Format); 6] = [
+    pub const ALL: [(&'static str, Format); 7] = [
         ("text", Format::Text),
         ("csv", Format::Csv),
         ("rpz", Format::Rpz),
         ("suricata", Format::Suricata),
         ("zeek", Format::Zeek),
         ("stix", Format::Stix),
+        ("misp", Format::Misp),
     ];
 
     /// The format named `s`.
@@ -65,7 +74,7 @@ impl Format {
             .ok_or_else(|| {
                 Invalid::new(
                     "format",
-                    "unknown export format: text, csv, rpz, suricata, zeek or stix",
+                    "unknown export format: text, csv, rpz, suricata, zeek, stix or misp",
                 )
             })
     }
@@ -78,6 +87,7 @@ impl Format {
             }
             Format::Csv => "text/csv; charset=utf-8",
             Format::Stix => "application/stix+json;version=2.1",
+            Format::Misp => "application/json",
         }
     }
 }
@@ -148,6 +158,7 @@ pub struct Export {
     started: bool,
     done: bool,
     summary: ExportSummary,
+    misp: Option<misp::MispExport>,
 }
 
 impl Service {
@@ -188,6 +199,7 @@ impl Service {
             started: false,
             done: false,
             summary: ExportSummary::default(),
+            misp: None,
         })
     }
 }
@@ -197,6 +209,9 @@ impl Export {
     pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, CoreError> {
         if self.done {
             return Ok(None);
+        }
+        if self.format == Format::Misp {
+            return self.next_misp_chunk().await;
         }
         let mut out = Vec::new();
         if !self.started {

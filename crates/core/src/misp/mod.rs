@@ -8,11 +8,17 @@
 //! - [`distribution`]: MISP distribution and sharing groups against a collection's audience.
 //! - [`to_stix`]: one event → STIX objects, refusals and warnings.
 //! - [`import`]: the glue to [`crate::intel::imports`].
+//! - [`from_stix`]: the reverse, stored STIX objects → MISP attributes, objects and reports;
+//!   [`events`] reads the events a principal may see a page at a time, [`write`] writes them as
+//!   event JSON, a feed manifest or `hashes.csv`, [`feed`] serves a collection as a MISP feed.
 //!
-//! Everything but [`import`] is pure (no store, no clock, no files): it could move into a
+//! Everything but [`import`], [`events`] and [`feed`] is pure (no store, no clock, no files): it could move into a
 //! `simpul-misp` crate unchanged. The mapping is documented in `MAPPING.md` next to this file.
 
 pub mod distribution;
+pub mod events;
+pub mod feed;
+pub mod from_stix;
 pub mod import;
 pub mod model;
 pub mod objects;
@@ -21,6 +27,7 @@ pub mod sco;
 pub mod time;
 pub mod to_stix;
 pub mod types;
+pub mod write;
 
 #[cfg(test)]
 mod tests;

@@ -28,6 +28,12 @@ pub struct Event {
     pub timestamp: Option<i64>,
     #[serde(deserialize_with = "de::opt_i64")]
     pub publish_timestamp: Option<i64>,
+    /// 1 high … 4 undefined.
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub threat_level_id: Option<i64>,
+    /// 0 initial, 1 ongoing, 2 completed.
+    #[serde(deserialize_with = "de::opt_i64")]
+    pub analysis: Option<i64>,
     /// 0 your organisation, 1 this community, 2 connected communities, 3 all, 4 sharing group.
     #[serde(deserialize_with = "de::opt_i64")]
     pub distribution: Option<i64>,

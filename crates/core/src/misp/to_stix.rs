@@ -345,6 +345,9 @@ impl Conv<'_> {
                     extra: vec![
                         ("x_misp_type".into(), json!(a.kind)),
                         ("x_misp_category".into(), json!(a.category)),
+                        // The value as MISP wrote it (the pattern and observables hold the
+                        // STIX form: a full registry hive, a lower-case MAC address).
+                        ("x_misp_value".into(), json!(a.value)),
                     ],
                 };
                 self.observable(&content)
@@ -358,6 +361,10 @@ impl Conv<'_> {
                 );
                 o.insert("content".into(), json!(a.value));
                 o.insert("object_refs".into(), json!([self.report_id]));
+                o.insert("x_misp_type".into(), json!(a.kind));
+                if let Some(c) = &a.category {
+                    o.insert("x_misp_category".into(), json!(c));
+                }
                 marks.apply(&mut o);
                 self.object(path, Value::Object(o), true);
                 id

@@ -2,7 +2,7 @@
 //! a plain list or a STIX bundle (logic in `simpul_core::export`). The answer streams page by
 //! page; a failure part-way aborts the transfer, so a client never takes a cut file for whole.
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -12,7 +12,7 @@ use simpul_core::intel::CollectionId;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::chunks::{Chunk, Chunks};
+use super::chunks::stream;
 use super::json::ApiQuery;
 use super::{ApiResult, ApiRoute, route};
 use crate::AppState;
@@ -27,7 +27,10 @@ pub fn routes() -> Vec<ApiRoute> {
                  revoked, a disjunction of exact values), without values on a MISP warninglist, \
                  as `suricata` rules (DNS query, TLS SNI, HTTP host and URI, IP; stable sids), a \
                  `zeek` intel file, an `rpz` zone (only what PAP allows to block), `csv`, `text` \
-                 (one value per line) or a `stix` bundle. Streamed as text",
+                 (one value per line) or a `stix` bundle; or `misp`: a JSON array of the MISP \
+                 events you may see (each report an event with what it refers to; what no \
+                 visible report holds in one event per collection; to_ids false where an \
+                 indicator is not valid now or warninglisted). Streamed as text",
                 "any signed-in user (scope read); each export holds only what the sharing policy \
                  lets you see",
             )
@@ -70,32 +73,16 @@ async fn export(
     let mut run = s.service.export(&p, format, &opts)?;
     // The first page before the answer: a failure there is still a status.
     let first = run.next_chunk().await?;
-    let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
-    tokio::spawn(async move {
-        let mut next = first;
-        while let Some(chunk) = next {
-            if tx.send(Ok(Bytes::from(chunk))).await.is_err() {
-                return; // the client went away
-            }
-            next = match run.next_chunk().await {
-                Ok(n) => n,
-                Err(e) => {
-                    tracing::error!(error = %e, "export failed part-way");
-                    let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
-                    return;
-                }
-            };
-        }
-    });
+    let body = stream(first, run, "export");
     let ext = match format {
         Format::Text => "txt",
         Format::Csv => "csv",
         Format::Rpz => "rpz",
         Format::Suricata => "rules",
         Format::Zeek => "intel",
-        Format::Stix => "json",
+        Format::Stix | Format::Misp => "json",
     };
-    let mut res = (StatusCode::OK, Body::new(Chunks(rx))).into_response();
+    let mut res = (StatusCode::OK, Body::new(body)).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(TEXT));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"simpul.{ext}\"")) {

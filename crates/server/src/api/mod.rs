@@ -30,6 +30,7 @@ pub mod imports;
 pub mod json;
 pub mod match_;
 pub mod me;
+pub mod misp_feed;
 pub mod object_changes;
 pub mod objects;
 pub mod observables;
@@ -59,6 +60,7 @@ pub fn table() -> Vec<ApiRoute> {
         match_::routes(),
         warninglists::routes(),
         export::routes(),
+        misp_feed::routes(),
     ]
     .into_iter()
     .flatten()
@@ -100,10 +102,16 @@ impl SchemaDoc {
     }
 }
 
+/// Where the REST API is.
+pub const API_ROOT: &str = "/api/v1";
+
 /// One documented route.
 pub struct ApiRoute {
     pub method: Method,
-    /// The path in axum syntax (`/organisations/{id}`), relative to `/api/v1`.
+    /// Where [`ApiRoute::path`] is: `/api/v1`, or `""` for a route outside it (the MISP feed,
+    /// `/feeds/misp/…`, at the address MISP's feed fetcher is given).
+    pub root: &'static str,
+    /// The path in axum syntax (`/organisations/{id}`), relative to [`ApiRoute::root`].
     pub path: &'static str,
     pub summary: &'static str,
     /// Who may call it, in words (the matrix lives in `simpul_core::access`).
@@ -133,6 +141,7 @@ impl ApiRoute {
     pub fn new(method: Method, path: &'static str, handler: MethodRouter<AppState>) -> Self {
         Self {
             method,
+            root: API_ROOT,
             path,
             summary: "",
             who: "",
@@ -144,6 +153,17 @@ impl ApiRoute {
             text_request: None,
             handler,
         }
+    }
+
+    /// The route is at `path` itself, outside `/api/v1`.
+    pub fn outside_api(mut self) -> Self {
+        self.root = "";
+        self
+    }
+
+    /// The route's full path (`/api/v1/organisations/{id}`).
+    pub fn full_path(&self) -> String {
+        format!("{}{}", self.root, self.path)
     }
 
     pub fn doc(mut self, summary: &'static str, who: &'static str) -> Self {
@@ -205,20 +225,28 @@ macro_rules! route {
 }
 pub(crate) use route;
 
-/// The `/api/v1` router with the OpenAPI document.
+/// The `/api/v1` router with the OpenAPI document, and the routes outside it.
 pub fn router() -> axum::Router<AppState> {
-    let mut by_path: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
+    let mut by_path: Vec<(&'static str, &'static str, MethodRouter<AppState>)> = Vec::new();
     for r in table() {
-        match by_path.iter_mut().find(|(p, _)| *p == r.path) {
-            Some((_, mr)) => *mr = std::mem::take(mr).merge(r.handler),
-            None => by_path.push((r.path, r.handler)),
+        match by_path
+            .iter_mut()
+            .find(|(root, p, _)| *p == r.path && *root == r.root)
+        {
+            Some((_, _, mr)) => *mr = std::mem::take(mr).merge(r.handler),
+            None => by_path.push((r.root, r.path, r.handler)),
         }
     }
-    let mut router = axum::Router::new().route("/openapi.json", axum::routing::get(openapi_json));
-    for (path, mr) in by_path {
-        router = router.route(path, mr);
+    let mut api = axum::Router::new().route("/openapi.json", axum::routing::get(openapi_json));
+    let mut outside = axum::Router::new();
+    for (root, path, mr) in by_path {
+        if root == API_ROOT {
+            api = api.route(path, mr);
+        } else {
+            outside = outside.route(path, mr);
+        }
     }
-    axum::Router::new().nest("/api/v1", router)
+    axum::Router::new().nest(API_ROOT, api).merge(outside)
 }
 
 /// The OpenAPI document of [`table`].

@@ -45,7 +45,15 @@ fn path_parameters(path: &str) -> Vec<Parameter> {
                 super::schema::observable_type()
             } else if name == "value" {
                 super::schema::observable_value()
-            } else if name == "id" {
+            } else if name == "event" {
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(
+                        "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.json$",
+                    ))
+                    .description(Some("`<event uuid>.json`"))
+                    .build()
+            } else if name == "id" || name == "collection" {
                 ObjectBuilder::new()
                     .schema_type(Type::String)
                     .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
@@ -127,7 +135,7 @@ pub fn document(routes: &[ApiRoute]) -> OpenApi {
             op = op.request_body(Some(body.build()));
         }
         paths.add_path_operation(
-            format!("/api/v1{}", route.path),
+            route.full_path(),
             vec![http_method(&route.method)],
             op.build(),
         );

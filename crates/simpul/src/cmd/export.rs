@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// `suricata`, `zeek`, `rpz`, `csv`, `text` or `stix`.
+    /// `suricata`, `zeek`, `rpz`, `csv`, `text`, `stix` or `misp` (a JSON array of MISP events).
     #[arg(long, value_name = "FORMAT")]
     format: String,
     /// Export what this user may see.
@@ -77,6 +77,14 @@ pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
         }
         written?;
         let s = export.summary();
+        if format == Format::Misp {
+            eprintln!(
+                "exported {} MISP events with {} attributes and objects; {} indicators with \
+                 to_ids false (not valid now or warninglisted)",
+                s.indicators, s.written, s.not_valid_now
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
         eprintln!(
             "exported {} from {} indicators; left out: {} not valid now, {} not exportable \
              patterns, {} on warninglists, {} not in this format, {} restricted by PAP",

@@ -23,6 +23,7 @@ mod match_server;
 mod matching;
 mod matrix;
 mod misp;
+mod misp_export;
 mod object_changes;
 mod pattern;
 mod server;

@@ -5,6 +5,7 @@
 //! MISP feed directory built in a temporary directory.
 
 use serde_json::{Value, json};
+use simpul_core::intel::CollectionId;
 use simpul_core::intel::service::{AudienceNames, NewCollection};
 
 use crate::helpers::TestDb;
@@ -55,7 +56,7 @@ async fn import(w: &World, c: &str, body: Vec<u8>) -> Value {
 }
 
 /// Imports `body` over REST with `token`; the ended job.
-async fn import_as(w: &World, token: &str, c: &str, body: Vec<u8>) -> Value {
+pub(crate) async fn import_as(w: &World, token: &str, c: &str, body: Vec<u8>) -> Value {
     let res = w
         .app
         .client
@@ -76,26 +77,24 @@ fn counts(job: &Value) -> (u64, u64, u64, u64) {
     (n("stored"), n("skipped"), n("failed"), n("warnings"))
 }
 
-async fn story(w: World) {
+/// A new collection `title` shared with SingCERT and MyCERT.
+pub(crate) async fn sing_my_collection(w: &World, title: &str) -> CollectionId {
     let op = operator();
     let names = AudienceNames::Orgs(vec!["SingCERT".into(), "MyCERT".into()]);
     let audience = w.service.resolve_audience(&op, &names).await.unwrap();
     let new = NewCollection {
         id: None,
-        title: "MISP".into(),
+        title: title.into(),
         alias: None,
         description: String::new(),
         audience,
         default_tlp: None,
     };
-    let c = w
-        .service
-        .create_collection(&op, new)
-        .await
-        .unwrap()
-        .id
-        .0
-        .to_string();
+    w.service.create_collection(&op, new).await.unwrap().id
+}
+
+async fn story(w: World) {
+    let c = sing_my_collection(&w, "MISP").await.0.to_string();
     let body = event(1_772_400_000).to_string().into_bytes();
     let job = import(&w, &c, body.clone()).await;
     assert_eq!(job["state"], "succeeded", "{job}");

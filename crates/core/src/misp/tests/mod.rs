@@ -93,6 +93,7 @@ pub(super) fn keys(v: &Value) -> Vec<String> {
     keys_of(&obj, &simpul_observable::Context::default())
 }
 
+mod back;
 mod rows;
 
 use rows::object;

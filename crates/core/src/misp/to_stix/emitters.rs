@@ -142,6 +142,7 @@ impl Conv<'_> {
             extra: vec![
                 ("x_misp_type".into(), json!(a.kind)),
                 ("x_misp_category".into(), json!(a.category)),
+                ("x_misp_value".into(), json!(a.value)),
             ],
         };
         self.custom_observable(&c, &a.value)
@@ -338,6 +339,7 @@ impl Conv<'_> {
             .or_else(|| kept.iter().filter_map(|a| a.timestamp).max())
             .unwrap_or(self.stamps.modified);
         let (cmps, rest) = compose(&o.name, &kept);
+        let all = object_attributes(&kept);
         let id = if cmps.is_empty() {
             let id = format!("note--{u}");
             let mut n = self.base_sdo("note", &id, modified);
@@ -355,6 +357,10 @@ impl Conv<'_> {
             n.insert("content".into(), json!(lines.join("\n")));
             n.insert("object_refs".into(), json!([self.report_id]));
             n.insert("x_misp_object_name".into(), json!(o.name));
+            if let Some(m) = &o.meta_category {
+                n.insert("x_misp_meta_category".into(), json!(m));
+            }
+            n.insert("x_misp_attributes".into(), all);
             marks.apply(&mut n);
             self.object(path, Value::Object(n), true);
             id
@@ -375,6 +381,7 @@ impl Conv<'_> {
             if !rest.is_empty() {
                 extra.push(("x_misp_object_attributes".into(), json!(rest)));
             }
+            extra.push(("x_misp_attributes".into(), all));
             let c = Content {
                 path,
                 uuid: u,
@@ -463,10 +470,67 @@ impl Conv<'_> {
         if let Some(org) = e.orgc.as_ref().and_then(|o| o.name.as_deref()) {
             o.insert("x_misp_orgc".into(), json!(org));
         }
+        if let Some(u) = e.orgc.as_ref().and_then(|o| o.uuid.as_deref()) {
+            o.insert("x_misp_orgc_uuid".into(), json!(u));
+        }
+        for (k, v) in [
+            ("x_misp_threat_level_id", e.threat_level_id),
+            ("x_misp_analysis", e.analysis),
+        ] {
+            if let Some(v) = v {
+                o.insert(k.into(), json!(v));
+            }
+        }
+        if let Some(d) = e.date.as_deref().filter(|d| !d.trim().is_empty()) {
+            o.insert("x_misp_date".into(), json!(d.trim()));
+        }
         let marks = self.marks.clone();
         marks.apply(&mut o);
         self.emit(&base, Emit::Object(Value::Object(o)));
     }
+}
+
+/// Every attribute of an object as MISP wrote it, so that an export gives the object back:
+/// `uuid`, `object_relation`, `type`, `category`, `to_ids`, `value`, `timestamp`, `comment` and
+/// the attribute's own tags other than TLP and PAP (those are the STIX object's markings).
+fn object_attributes(kept: &[&Attribute]) -> Value {
+    let list: Vec<Value> = kept
+        .iter()
+        .map(|a| {
+            let mut m = Map::new();
+            m.insert("uuid".into(), json!(a.uuid.trim()));
+            if let Some(r) = &a.object_relation {
+                m.insert("object_relation".into(), json!(r));
+            }
+            m.insert("type".into(), json!(a.kind));
+            if let Some(c) = &a.category {
+                m.insert("category".into(), json!(c));
+            }
+            m.insert("to_ids".into(), json!(a.to_ids));
+            m.insert("value".into(), json!(a.value));
+            if let Some(t) = a.timestamp {
+                m.insert("timestamp".into(), json!(t));
+            }
+            if let Some(c) = a.comment.as_deref().filter(|c| !c.trim().is_empty()) {
+                m.insert("comment".into(), json!(c));
+            }
+            let tags: Vec<&str> = a
+                .tags
+                .iter()
+                .map(|t| t.name.trim())
+                .filter(|t| {
+                    !t.is_empty()
+                        && crate::intel::Tlp::from_tag(t).is_none()
+                        && super::pap_of_tag(t).is_none()
+                })
+                .collect();
+            if !tags.is_empty() {
+                m.insert("tags".into(), json!(tags));
+            }
+            Value::Object(m)
+        })
+        .collect();
+    Value::Array(list)
 }
 
 #[cfg(test)]

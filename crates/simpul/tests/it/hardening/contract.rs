@@ -232,6 +232,26 @@ async fn every_documented_response_is_what_the_handler_answers() {
         (Method::GET, "/api/v1/export/suricata".into(), None),
         (
             Method::GET,
+            format!("/feeds/misp/{COLLECTION}/manifest.json"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/feeds/misp/{COLLECTION}/hashes.csv"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!(
+                "/feeds/misp/{COLLECTION}/{}.json",
+                simpul_core::misp::from_stix::synthetic_uuid(simpul_core::intel::CollectionId(
+                    uuid::Uuid::parse_str(COLLECTION).unwrap()
+                ))
+            ),
+            None,
+        ),
+        (
+            Method::GET,
             "/api/v1/warninglists/check?value=Evil.Example.&type=domain".into(),
             None,
         ),
@@ -268,7 +288,7 @@ async fn every_documented_response_is_what_the_handler_answers() {
     ];
     let table = simpul_server::api::table();
     for r in &table {
-        let pattern = format!("/api/v1{}", r.path);
+        let pattern = r.full_path();
         let covered = calls.iter().any(|(m, p, _)| {
             *m == r.method && matches_template(&pattern, p.split('?').next().unwrap())
         });
@@ -281,7 +301,7 @@ async fn every_documented_response_is_what_the_handler_answers() {
         let bare = path.split('?').next().unwrap();
         let route = table
             .iter()
-            .find(|r| r.method == *method && matches_template(&format!("/api/v1{}", r.path), bare))
+            .find(|r| r.method == *method && matches_template(&r.full_path(), bare))
             .unwrap_or_else(|| panic!("{method} {path} is not in the table"));
         let mut req = app.call(method.clone(), path);
         if let Some(b) = body {
@@ -300,8 +320,7 @@ async fn every_documented_response_is_what_the_handler_answers() {
         if route.response.is_some() {
             assert_eq!(media, route.response_type, "{method} {path}: media type");
         }
-        let op_doc =
-            &doc["paths"][format!("/api/v1{}", route.path)][method.as_str().to_lowercase()];
+        let op_doc = &doc["paths"][route.full_path()][method.as_str().to_lowercase()];
         let documented = &op_doc["responses"][status.as_str()];
         assert!(
             documented.is_object(),

@@ -22,6 +22,7 @@ mod imports;
 mod intel;
 mod intel_changes;
 mod match_;
+mod misp_feed;
 mod sightings;
 mod taxii;
 mod warninglists;
@@ -94,6 +95,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         match_::rows(ids),
         taxii::rows(ids),
         warninglists::rows(ids),
+        misp_feed::rows(ids),
     ]
     .into_iter()
     .flatten()
