@@ -46,6 +46,7 @@ use time::OffsetDateTime;
 use crate::Service;
 use crate::access::sharing::visible;
 use crate::access::{Action, Grant, Principal, Unfiltered, Visibility, authorize};
+use crate::decay::Facts;
 use crate::error::{CoreError, Invalid};
 use crate::intel::service::observable_context;
 use crate::intel::store::StoredObject;
@@ -115,6 +116,8 @@ struct Entry {
     tlp: Tlp,
     recipients: Box<[UserId]>,
     route: Route,
+    /// What the decay model reads of the indicator (its score needs the reader's sightings).
+    facts: Facts,
 }
 
 fn micros(t: OffsetDateTime) -> i64 {
@@ -158,11 +161,14 @@ impl State {
         let added = if o.revoked {
             None
         } else {
-            serde_json::from_str::<Value>(&o.json)
-                .ok()
-                .and_then(|v| self.index.insert(&v, now).ok().flatten())
+            serde_json::from_str::<Value>(&o.json).ok().and_then(|v| {
+                let (slot, route) = self.index.insert(&v, now).ok().flatten()?;
+                let pattern = v.get("pattern").and_then(Value::as_str).unwrap_or("");
+                let kinds = crate::decay::kinds_of_pattern(pattern);
+                Some((slot, route, Facts::with_kinds(&v, kinds, o.version)))
+            })
         };
-        let slot = added.map(|(slot, route)| {
+        let slot = added.map(|(slot, route, facts)| {
             let i = slot.index();
             if self.entries.len() <= i {
                 self.entries.resize_with(i + 1, || None);
@@ -173,6 +179,7 @@ impl State {
                 tlp: o.tlp,
                 recipients: o.recipients.clone().into_boxed_slice(),
                 route,
+                facts,
             });
             slot
         });
@@ -374,6 +381,8 @@ impl Service {
             keys,
             next: 0,
             finds: Finds::default(),
+            service: self.clone(),
+            principal: p.clone(),
         })
     }
 }
@@ -489,16 +498,17 @@ impl MatchReader<'_> {
     }
 }
 
-impl Source for MatchReader<'_> {
+impl MatchReader<'_> {
     /// The hits of [`Index::find`] that the sharing policy admits for the viewer, each with the
-    /// stored TLP (the marking, or the collection's default for unmarked objects) and collection.
-    fn hits(
+    /// stored TLP (the marking, or the collection's default for unmarked objects) and collection,
+    /// and the indicator's decay facts.
+    pub(crate) fn each_hit(
         &self,
         observable: &str,
         c: &Canonical,
         now: OffsetDateTime,
         scratch: &mut Finds,
-        emit: &mut dyn FnMut(&Hit<'_>),
+        emit: &mut dyn FnMut(&Hit<'_>, &Facts),
     ) {
         self.state.index.find(c, now, scratch);
         // Looked up once per value, and only for a value that hits.
@@ -516,8 +526,22 @@ impl Source for MatchReader<'_> {
             let names = listed
                 .get_or_insert_with(|| self.lists.check(c).into_iter().map(|l| l.name).collect());
             hit.warninglists = names.iter().map(String::as_str).collect();
-            emit(&hit);
+            emit(&hit, &e.facts);
         }
+    }
+}
+
+impl Source for MatchReader<'_> {
+    /// [`MatchReader::each_hit`]'s hits.
+    fn hits(
+        &self,
+        observable: &str,
+        c: &Canonical,
+        now: OffsetDateTime,
+        scratch: &mut Finds,
+        emit: &mut dyn FnMut(&Hit<'_>),
+    ) {
+        self.each_hit(observable, c, now, scratch, &mut |h, _| emit(h));
     }
 
     /// Counts of the entries the viewer may see (never of the others: a count is a read too).
@@ -539,35 +563,22 @@ impl Source for MatchReader<'_> {
 }
 
 /// A prepared match of many values (see [`Service::match_values`]), run chunk by chunk so that
-/// the read lock is held briefly and the answer can stream.
+/// the read lock is held briefly and the answer can stream (`match_decay.rs`: each chunk's hits
+/// then get their decay for the principal).
 #[derive(Debug)]
 pub struct MatchValues {
-    view: MatchView,
-    keys: Vec<(String, Canonical)>,
-    next: usize,
-    finds: Finds,
+    pub(crate) view: MatchView,
+    pub(crate) keys: Vec<(String, Canonical)>,
+    pub(crate) next: usize,
+    pub(crate) finds: Finds,
+    pub(crate) service: Service,
+    pub(crate) principal: Principal,
 }
 
 impl MatchValues {
     /// How many values have a canonical key (are matched).
     pub fn observables(&self) -> usize {
         self.keys.len()
-    }
-
-    /// Appends to `out` the hits of the next (at most) `n` values, one JSON line each (the fields
-    /// of `simpul match`); `false` once every value is done.
-    pub fn next_chunk(&mut self, n: usize, out: &mut Vec<u8>) -> bool {
-        let end = self.keys.len().min(self.next.saturating_add(n.max(1)));
-        let reader = self.view.read();
-        for (raw, c) in &self.keys[self.next..end] {
-            reader.hits(raw, c, self.view.now, &mut self.finds, &mut |hit| {
-                if serde_json::to_writer(&mut *out, hit).is_ok() {
-                    out.push(b'\n');
-                }
-            });
-        }
-        self.next = end;
-        self.next < self.keys.len()
     }
 }
 

@@ -189,6 +189,8 @@ async fn visibility_and_freshness(w: World) {
             "indicator_name": "Phishing amber.example", "tlp": "TLP:AMBER",
             "created_by_ref": null, "valid_until": null,
             "part": "host", "matched": "amber.example", "collection": ours.to_string(),
+            // Valid from 2026-01-01, eleven months before the test clock: a domain has decayed.
+            "decay_score": 0.0, "decayed": true,
         })]
     );
 
