@@ -329,6 +329,13 @@ pub async fn references(store: &dyn Store) {
             (want.sightings, want.false_positives),
             "per ref as {who}"
         );
+        // Without ids: every id a visible sighting refers to, the same for this one.
+        let every = store.sightings_by_ref(v, &[]).await.unwrap();
+        assert_eq!(
+            every.iter().find(|r| r.ref_id == ind),
+            got.iter().find(|r| r.ref_id == ind),
+            "every ref as {who}"
+        );
     }
     let of_ind2 = ObjectQuery {
         refs: vec![ind2.clone()],

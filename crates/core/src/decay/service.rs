@@ -27,6 +27,24 @@ impl SightedBatch {
     }
 }
 
+fn batch(rows: Vec<crate::intel::aggregate::RefSightings>) -> SightedBatch {
+    SightedBatch(
+        rows.into_iter()
+            .map(|r| {
+                (
+                    r.ref_id,
+                    Sighted {
+                        sightings: r.sightings,
+                        false_positives: r.false_positives,
+                        last_sighting: r.last_seen,
+                        last_false_positive: r.last_false_positive,
+                    },
+                )
+            })
+            .collect(),
+    )
+}
+
 impl Service {
     /// The same service with another decay model (the configuration's `[decay]`).
     #[must_use]
@@ -49,21 +67,16 @@ impl Service {
         }
         let v = Visibility::of(&grant);
         let rows = self.store(&grant).sightings_by_ref(&v, ids).await?;
-        Ok(SightedBatch(
-            rows.into_iter()
-                .map(|r| {
-                    (
-                        r.ref_id,
-                        Sighted {
-                            sightings: r.sightings,
-                            false_positives: r.false_positives,
-                            last_sighting: r.last_seen,
-                            last_false_positive: r.last_false_positive,
-                        },
-                    )
-                })
-                .collect(),
-        ))
+        Ok(batch(rows))
+    }
+
+    /// What `p` may see of the sightings of every object any visible sighting refers to, in one
+    /// read (for a long match that cannot read per chunk).
+    pub async fn sighted_all(&self, p: &Principal) -> Result<SightedBatch, CoreError> {
+        let grant = authorize(p, Action::ReadIntel)?;
+        let v = Visibility::of(&grant);
+        let rows = self.store(&grant).sightings_by_ref(&v, &[]).await?;
+        Ok(batch(rows))
     }
 
     /// The decay of each of `objects` (indicators; `None` for any other object) for `p` at `now`,

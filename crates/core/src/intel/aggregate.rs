@@ -73,7 +73,8 @@ pub trait AggregateStore: Send + Sync {
 
     /// For each of `refs` that the latest, unrevoked `sighting` versions `v` may see refer to,
     /// their [`RefSightings`], in one statement (a page of indicators is one call); ids no visible
-    /// sighting refers to are left out, the others come in no particular order.
+    /// sighting refers to are left out, the others come in no particular order. Empty `refs`
+    /// (like an empty [`ObjectQuery::refs`]) does not filter: every id a visible sighting refers to.
     async fn sightings_by_ref(
         &self,
         v: &Visibility,

@@ -5,9 +5,47 @@
 //! principal may see of the indicators hit are read in one statement and the lines written
 //! ([`MatchValues::finish`]), so a chunk costs one read however many hits it has.
 
-use crate::decay::{Facts, score};
+use simpul_matcher::Hit;
+use time::OffsetDateTime;
+
+use crate::Service;
+use crate::access::Principal;
+use crate::decay::service::SightedBatch;
+use crate::decay::{DecayModel, Facts, score};
 use crate::error::CoreError;
-use crate::intel::matching::MatchValues;
+use crate::intel::matching::{MatchValues, MatchView};
+
+/// The model and what a reader sees of every sighted indicator: for a [`MatchView`] whose
+/// [`simpul_matcher::input::Source`] hits carry their decay (`simpul match --as`, which streams
+/// through the matcher's loop and cannot stop to read the store per chunk).
+#[derive(Debug)]
+pub struct Scoring {
+    model: DecayModel,
+    seen: SightedBatch,
+}
+
+impl Scoring {
+    /// Sets `hit`'s `decay_score` and `decayed`.
+    pub(crate) fn mark(&self, hit: &mut Hit<'_>, facts: &Facts, now: OffsetDateTime) {
+        let d = score(&self.model, facts, &self.seen.of(hit.indicator_id), now);
+        hit.decayed = Some(!d.above(self.model.threshold()));
+        hit.decay_score = Some(d.score);
+    }
+}
+
+impl Service {
+    /// [`Service::match_view`] whose hits carry their decay for `p`: the sightings `p` may see of
+    /// every indicator are read once, up front (one statement).
+    pub async fn scored_match_view(&self, p: &Principal) -> Result<MatchView, CoreError> {
+        let mut view = self.match_view(p).await?;
+        let seen = self.sighted_all(p).await?;
+        view.decay = Some(std::sync::Arc::new(Scoring {
+            model: self.decay_model().clone(),
+            seen,
+        }));
+        Ok(view)
+    }
+}
 
 /// The hits of one chunk, waiting for their decay.
 #[derive(Debug, Default)]

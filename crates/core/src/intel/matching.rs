@@ -351,6 +351,7 @@ impl Service {
                 .as_user()
                 .map_or_else(Context::new, |u| observable_context(&u.org)),
             warninglists: Arc::clone(&self.warninglists),
+            decay: None,
         })
     }
 
@@ -435,6 +436,8 @@ pub struct MatchView {
     ctx: Context,
     /// Hits name the warninglists their value is on.
     warninglists: Arc<crate::warninglist::Warninglists>,
+    /// When set, [`Source`] hits carry their decay (`match_decay.rs`).
+    pub(crate) decay: Option<Arc<crate::intel::match_decay::Scoring>>,
 }
 
 impl MatchView {
@@ -455,6 +458,7 @@ impl MatchView {
             state: self.index.read(),
             visibility: &self.visibility,
             lists: &self.warninglists,
+            decay: self.decay.as_deref(),
         }
     }
 }
@@ -465,6 +469,7 @@ pub struct MatchReader<'a> {
     state: RwLockReadGuard<'a, State>,
     visibility: &'a Visibility,
     lists: &'a crate::warninglist::Warninglists,
+    decay: Option<&'a crate::intel::match_decay::Scoring>,
 }
 
 impl std::fmt::Debug for MatchReader<'_> {
@@ -532,7 +537,7 @@ impl MatchReader<'_> {
 }
 
 impl Source for MatchReader<'_> {
-    /// [`MatchReader::each_hit`]'s hits.
+    /// [`MatchReader::each_hit`]'s hits, with their decay when the view scores them.
     fn hits(
         &self,
         observable: &str,
@@ -541,7 +546,15 @@ impl Source for MatchReader<'_> {
         scratch: &mut Finds,
         emit: &mut dyn FnMut(&Hit<'_>),
     ) {
-        self.each_hit(observable, c, now, scratch, &mut |h, _| emit(h));
+        let Some(scoring) = self.decay else {
+            self.each_hit(observable, c, now, scratch, &mut |h, _| emit(h));
+            return;
+        };
+        self.each_hit(observable, c, now, scratch, &mut |h, facts| {
+            let mut hit = h.clone();
+            scoring.mark(&mut hit, facts, now);
+            emit(&hit);
+        });
     }
 
     /// Counts of the entries the viewer may see (never of the others: a count is a read too).

@@ -79,9 +79,6 @@ impl AggregateStore for PostgresStore {
         let Some(f) = viewer(v) else {
             return Ok(Vec::new());
         };
-        if refs.is_empty() {
-            return Ok(Vec::new());
-        }
         let q = ObjectQuery {
             types: vec!["sighting".into()],
             refs: refs.to_vec(),
@@ -91,7 +88,11 @@ impl AggregateStore for PostgresStore {
         };
         let mut sql = Sql::default();
         let w = conditions(&mut sql, &f, &q, false);
-        let wanted = sql.bind(without_nul(refs));
+        let wanted = if refs.is_empty() {
+            "true".to_owned()
+        } else {
+            format!("x.ref_id = ANY({}::text[])", sql.bind(without_nul(refs)))
+        };
         let fp = FALSE_POSITIVE_PROPERTY;
         // Text order "C", whatever the database's collation: the same as SQLite's max().
         let text = format!(
@@ -106,7 +107,7 @@ impl AggregateStore for PostgresStore {
                    FROM (SELECT o.seq, replace(o.json, E'\\\\u0000', E'\\\\ufffd')::json AS j
                          FROM objects o WHERE {w}) t) s
              JOIN object_refs x ON x.object_seq = s.seq
-             WHERE x.ref_id = ANY({wanted}::text[])
+             WHERE {wanted}
              GROUP BY x.ref_id"
         );
         let client = self.client().await?;

@@ -73,9 +73,6 @@ impl AggregateStore for SqliteStore {
         v: &Visibility,
         refs: &[String],
     ) -> Result<Vec<RefSightings>, StoreError> {
-        if refs.is_empty() {
-            return Ok(Vec::new());
-        }
         let Some(f) = filter::user_filter(v) else {
             return Ok(Vec::new());
         };
@@ -88,7 +85,11 @@ impl AggregateStore for SqliteStore {
         };
         let mut sql = Sql::default();
         let from = filter::from_where(&mut sql, &f, &q, false);
-        let wanted = filter::any_of(&mut sql, "rf.ref_id", refs);
+        let wanted = if refs.is_empty() {
+            "1".to_owned()
+        } else {
+            filter::any_of(&mut sql, "rf.ref_id", refs)
+        };
         sql.text = format!(
             "SELECT rf.ref_id, sum(s.fp = 0), sum(s.fp = 1),
                  max(CASE WHEN s.fp = 0 THEN s.seen END), max(CASE WHEN s.fp = 1 THEN s.seen END)
