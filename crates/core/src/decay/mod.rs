@@ -303,7 +303,10 @@ pub fn score(model: &DecayModel, facts: &Facts, seen: &Sighted, now: OffsetDateT
     };
     let expires_at = if base > threshold {
         let at = tau * (1.0 - threshold / base).powf(lifetime.speed);
-        start + Duration::seconds_f64(at.min(tau))
+        // Past year 9999 (a `valid_from` at the end of time): the latest instant there is.
+        start
+            .checked_add(Duration::seconds_f64(at.min(tau)))
+            .unwrap_or_else(|| time::PrimitiveDateTime::MAX.assume_utc())
     } else {
         start
     };

@@ -291,6 +291,24 @@ fn the_model_is_configurable_and_checked() {
 }
 
 #[test]
+fn times_at_the_ends_of_the_calendar_do_not_panic() {
+    let m = DecayModel::default();
+    for from in [
+        datetime!(9999-12-31 23:59:59 UTC),
+        datetime!(0001-01-01 00:00 UTC),
+    ] {
+        let f = Facts {
+            valid_from: from,
+            ..facts(&["sha256"], Some(100))
+        };
+        for now in [from, T0, datetime!(9999-12-31 23:59:59 UTC)] {
+            let d = score(&m, &f, &none(), now);
+            assert!((0.0..=100.0).contains(&d.score), "{d:?}");
+        }
+    }
+}
+
+#[test]
 fn facts_of_stored_indicators() {
     let json = r#"{"type":"indicator","spec_version":"2.1","id":"indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z","pattern_type":"stix","pattern":"[ipv4-addr:value = '203.0.113.9'] OR [domain-name:value = 'evil.example'] OR [domain-name:value LIKE '%.bad.example']","valid_from":"2026-02-01T00:00:00Z","confidence":70}"#;
     let v: serde_json::Value = serde_json::from_str(json).unwrap();
