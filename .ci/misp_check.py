@@ -21,6 +21,7 @@ Prints `misp: N passed, 0 failed` and exits non-zero on any failure.
 
 import json
 import sys
+import time
 import urllib.error
 import urllib.request
 import uuid as uuidlib
@@ -46,7 +47,13 @@ def done():
     sys.exit(1 if FAILED else 0)
 
 
-TS = 1764000000  # a fixed MISP timestamp (2025-11-24)
+# A MISP timestamp a few days before today, midnight UTC: recent enough that no indicator has decayed
+# (crates/core/src/decay/DECAY.md), so every to_ids comes back as it went in.
+TS = int(time.time()) // 86400 * 86400 - 4 * 86400
+
+
+def day(offset):
+    return time.strftime("%Y-%m-%d", time.gmtime(TS + (offset - 4) * 86400))
 
 
 def u(n, k):
@@ -65,7 +72,7 @@ def corpus(out):
     events = []
     # 1: network and files, TLP:GREEN, PAP and a label on the event.
     ev = MISPEvent()
-    ev.uuid, ev.info, ev.date, ev.timestamp = u(1, 0), "Phishing wave against banks", "2025-11-20", TS + 100
+    ev.uuid, ev.info, ev.date, ev.timestamp = u(1, 0), "Phishing wave against banks", day(0), TS + 100
     ev.threat_level_id, ev.analysis = 2, 1
     ev.Orgc = {"name": "MyCERT", "uuid": u(99, 1)}
     for t in ("tlp:green", "PAP:AMBER", "campaign:bank-phish"):
@@ -95,7 +102,7 @@ def corpus(out):
 
     # 2: financial fraud, TLP:AMBER+STRICT.
     ev = MISPEvent()
-    ev.uuid, ev.info, ev.date, ev.timestamp = u(2, 0), "Investment scam mule accounts", "2025-11-21", TS + 200
+    ev.uuid, ev.info, ev.date, ev.timestamp = u(2, 0), "Investment scam mule accounts", day(1), TS + 200
     ev.threat_level_id, ev.analysis = 1, 2
     ev.Orgc = {"name": "MyCERT", "uuid": u(99, 1)}
     for t in ("tlp:amber+strict", "scam:investment"):
@@ -135,7 +142,7 @@ def corpus(out):
 
     # 3: TLP:CLEAR, a domain-ip object referring to an attribute.
     ev = MISPEvent()
-    ev.uuid, ev.info, ev.date, ev.timestamp = u(3, 0), "Public advisory: fake parcel sites", "2025-11-22", TS + 300
+    ev.uuid, ev.info, ev.date, ev.timestamp = u(3, 0), "Public advisory: fake parcel sites", day(2), TS + 300
     ev.threat_level_id, ev.analysis = 3, 0
     ev.Orgc = {"name": "MyCERT", "uuid": u(99, 1)}
     ev.add_tag("tlp:clear")

@@ -18,6 +18,7 @@ pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod country;
+pub mod decay;
 pub mod demo;
 pub mod directory;
 pub mod error;

@@ -110,7 +110,8 @@ use simpul_observable::Canonical;
 /// `created_by_ref`, `valid_until` (absent values are `null`), then, only when they apply,
 /// `part` and `matched` (a part of the value matched: `host` — a URL's host — or
 /// `parent-domain`, with the key that matched), `collection` (where a server holds the
-/// indicator) and `warninglists` (the MISP warninglists the value is on, where they are loaded).
+/// indicator), `warninglists` (the MISP warninglists the value is on, where they are loaded) and
+/// `decay_score` with `decayed` (the indicator's decay for the reader, where a server scores it).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Hit<'a> {
     /// The value as read.
@@ -142,6 +143,12 @@ pub struct Hit<'a> {
     /// The warninglists the value is on (known benign: a hit to look at twice); absent when none.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warninglists: Vec<&'a str>,
+    /// The indicator's decay score for the reader (0 to 100), where one is computed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decay_score: Option<f64>,
+    /// The score is not above the threshold (the hit is kept, marked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decayed: Option<bool>,
 }
 
 impl<'a> Hit<'a> {
@@ -161,6 +168,8 @@ impl<'a> Hit<'a> {
             matched: None,
             collection: None,
             warninglists: Vec::new(),
+            decay_score: None,
+            decayed: None,
         }
     }
 

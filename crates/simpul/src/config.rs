@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod decay;
+
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
@@ -80,6 +82,8 @@ struct FileConfig {
     warninglists: Option<PathBuf>,
     #[serde(default)]
     taxii: TaxiiFile,
+    #[serde(default)]
+    decay: decay::DecayFile,
 }
 
 /// The `[taxii]` table: the TAXII 2.1 server's API roots and limits.
@@ -191,6 +195,8 @@ pub struct Config {
     pub taxii: simpul_server::taxii::TaxiiSettings,
     /// The MISP warninglists directory, when configured.
     pub warninglists: Option<PathBuf>,
+    /// The decay model (`[decay]` over the defaults).
+    pub decay: simpul_core::decay::DecayModel,
 }
 
 pub const DEFAULT_MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
@@ -248,7 +254,9 @@ impl Config {
             return Err(ConfigError("import_lease_secs must be at least 1".into()));
         }
         let taxii = taxii_settings(file.taxii)?;
+        let decay = decay::model(file.decay)?;
         Ok(Self {
+            decay,
             listen,
             data_dir,
             database,
@@ -327,6 +335,7 @@ impl Config {
             self.taxii.status_retention.whole_hours().into(),
         );
         t.insert("taxii".into(), taxii.into());
+        t.insert("decay".into(), decay::to_toml(&self.decay).into());
         t.to_string()
     }
 }

@@ -193,7 +193,7 @@ pub async fn lineages(store: Arc<dyn Store>) {
         async move {
             let mut run = svc.match_values(&p, values, None, None).await.unwrap();
             let mut out = Vec::new();
-            while run.next_chunk(10, &mut out) {}
+            while run.next_chunk(10, &mut out).await.unwrap() {}
             let mut found: Vec<(String, String)> = String::from_utf8(out)
                 .unwrap()
                 .lines()

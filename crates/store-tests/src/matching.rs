@@ -104,7 +104,7 @@ async fn hits(
         .await
         .unwrap();
     let mut out = Vec::new();
-    while run.next_chunk(3, &mut out) {}
+    while run.next_chunk(3, &mut out).await.unwrap() {}
     String::from_utf8(out)
         .unwrap()
         .lines()

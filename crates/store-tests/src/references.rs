@@ -309,6 +309,34 @@ pub async fn references(store: &dyn Store) {
             "totals as {who}"
         );
     }
+    // Per referred id (decay): the same sightings, split into true ones and false positives.
+    for (who, v) in [
+        ("alice", &va),
+        ("bob", &vb),
+        ("carol", &vc),
+        ("the operator", &op),
+    ] {
+        let want = store.sighting_totals(v, &counted).await.unwrap();
+        let got = store
+            .sightings_by_ref(v, &[ind.clone(), ind2.clone()])
+            .await
+            .unwrap();
+        let (n, fp) = got.iter().find(|r| r.ref_id == ind).map_or((0, 0), |r| {
+            (r.sightings + r.false_positives, r.false_positives)
+        });
+        assert_eq!(
+            (n, fp),
+            (want.sightings, want.false_positives),
+            "per ref as {who}"
+        );
+        // Without ids: every id a visible sighting refers to, the same for this one.
+        let every = store.sightings_by_ref(v, &[]).await.unwrap();
+        assert_eq!(
+            every.iter().find(|r| r.ref_id == ind),
+            got.iter().find(|r| r.ref_id == ind),
+            "every ref as {who}"
+        );
+    }
     let of_ind2 = ObjectQuery {
         refs: vec![ind2.clone()],
         ..counted.clone()

@@ -389,7 +389,7 @@ async fn deleted_indicators_stop_hitting(store: Arc<dyn Store>, t: &str) {
                 .await
                 .unwrap();
             let mut out = Vec::new();
-            while run.next_chunk(10, &mut out) {}
+            while run.next_chunk(10, &mut out).await.unwrap() {}
             let mut ids: Vec<String> = String::from_utf8(out)
                 .unwrap()
                 .lines()

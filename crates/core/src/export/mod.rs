@@ -12,12 +12,15 @@
 //! entry must mean what the indicator means — and are counted. Values on a MISP warninglist are
 //! left out and counted. PAP: a blocking format (RPZ) takes only indicators whose PAP allows
 //! active actions (none, CLEAR or GREEN); detection formats (Suricata alerts, Zeek intel) are
-//! passive and take every PAP.
+//! passive and take every PAP. Decay: an indicator whose score for this reader now (the sightings
+//! they may see, read once per page) is not above the threshold (the model's, or `min_score`) is
+//! left out and counted (`crate::decay`).
 //!
 //! The `misp` format is an exchange, not a blocklist: it gives back the MISP events the reader
 //! may see (`misp.rs`, over [`crate::misp::events`]), each report an event with what it refers
 //! to, and what no visible report holds in one synthetic event per collection; an indicator
-//! that is not valid now or has a warninglisted value is kept with `to_ids` false.
+//! that is not valid now, has decayed for the reader or has a warninglisted value is kept with
+//! `to_ids` false.
 
 mod formats;
 mod misp;
@@ -29,6 +32,7 @@ use time::OffsetDateTime;
 
 use crate::Service;
 use crate::access::Principal;
+use crate::decay::Facts;
 use crate::error::{CoreError, Invalid};
 use crate::intel::store::{MAX_PAGE, ObjectQuery, Order, StoredObject};
 use crate::intel::{CollectionId, Pap};
@@ -99,6 +103,9 @@ pub struct ExportOptions {
     pub collection: Option<CollectionId>,
     /// The first Suricata `sid` (the range is `sid_base ..= sid_base + SID_RANGE - 1`).
     pub sid_base: Option<u32>,
+    /// Only indicators whose decay score is above this (0 to less than 100), instead of the
+    /// model's threshold.
+    pub min_score: Option<f64>,
 }
 
 /// The default first Suricata `sid`: 1,000,000,000 and up is a range the public rule sets
@@ -124,6 +131,8 @@ pub struct ExportSummary {
     pub not_in_format: u64,
     /// Indicators whose PAP forbids this format's use (active blocking).
     pub pap_restricted: u64,
+    /// Indicators whose decay score (for this reader, now) is not above the threshold.
+    pub decayed: u64,
 }
 
 /// One value of one indicator, as formats write it.
@@ -154,6 +163,8 @@ pub struct Export {
     format: Format,
     query: ObjectQuery,
     now: OffsetDateTime,
+    /// An indicator's decay score must be above this.
+    min_score: f64,
     state: formats::State,
     started: bool,
     done: bool,
@@ -181,7 +192,12 @@ impl Service {
             )
             .into());
         }
+        let min_score = match opts.min_score {
+            Some(s) => crate::decay::checked_threshold("min_score", s)?,
+            None => self.decay_model().threshold(),
+        };
         Ok(Export {
+            min_score,
             service: self.clone(),
             principal: p.clone(),
             format,
@@ -229,6 +245,9 @@ impl Export {
         };
         self.query.after_cursor = Some(last.date_added);
         let lists = std::sync::Arc::clone(self.service.warninglists());
+        // What this reader sees of the page's sightings: one read per page, not per indicator.
+        let ids: Vec<String> = page.iter().map(|o| o.stix_id.clone()).collect();
+        let seen = self.service.sighted(&self.principal, &ids).await?;
         for object in &page {
             self.summary.indicators += 1;
             let Some(fields) = Fields::of(object) else {
@@ -237,6 +256,33 @@ impl Export {
             };
             if !fields.valid_at(self.now) {
                 self.summary.not_valid_now += 1;
+                continue;
+            }
+            let values = fields.values();
+            if self.format != Format::Stix && values.is_none() {
+                self.summary.not_exportable += 1;
+                continue;
+            }
+            let kinds = match &values {
+                Some(v) => kinds_of_values(v),
+                None => fields
+                    .pattern
+                    .as_deref()
+                    .map(crate::decay::kinds_of_pattern)
+                    .unwrap_or_default(),
+            };
+            let facts = Facts {
+                kinds,
+                ..fields.facts.clone()
+            };
+            let decay = crate::decay::score(
+                self.service.decay_model(),
+                &facts,
+                &seen.of(&object.stix_id),
+                self.now,
+            );
+            if !decay.above(self.min_score) {
+                self.summary.decayed += 1;
                 continue;
             }
             if self.format == Format::Stix {
@@ -248,11 +294,7 @@ impl Export {
                 self.summary.pap_restricted += 1;
                 continue;
             }
-            let Some(values) = fields.values() else {
-                self.summary.not_exportable += 1;
-                continue;
-            };
-            for value in values {
+            for value in values.unwrap_or_default() {
                 let listed = match &value {
                     Value::Exact(c) | Value::Cidr(c) => !lists.check(c).is_empty(),
                     Value::Suffix(d) => format!("domain|{d}")
@@ -290,8 +332,25 @@ fn allows_blocking(pap: Option<Pap>) -> bool {
     matches!(pap, None | Some(Pap::Clear | Pap::Green))
 }
 
+/// The decay kinds of an indicator's exported values.
+fn kinds_of_values(values: &[Value]) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for v in values {
+        let k = match v {
+            Value::Exact(c) | Value::Cidr(c) => crate::decay::kind_of(c.ty()),
+            Value::Suffix(_) => "domain",
+        };
+        if !out.contains(&k) {
+            out.push(k);
+        }
+    }
+    out
+}
+
 /// What an export reads of a stored indicator.
 struct Fields {
+    /// Its decay facts, but for the kinds (known once its pattern is compiled).
+    facts: Facts,
     name: Option<String>,
     pattern: Option<String>,
     valid_from: Option<OffsetDateTime>,
@@ -314,6 +373,7 @@ impl Fields {
         };
         let stix = text("pattern_type").is_none_or(|t| t == "stix");
         Some(Self {
+            facts: Facts::with_kinds(&v, Vec::new(), o.version),
             name: text("name"),
             pattern: text("pattern").filter(|_| stix),
             valid_from: time("valid_from"),

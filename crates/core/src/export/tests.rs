@@ -7,6 +7,11 @@ fn fields(pattern: &str, from: Option<&str>, until: Option<&str>) -> Fields {
         s.map(|s| OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).unwrap())
     };
     Fields {
+        facts: Facts::with_kinds(
+            &serde_json::json!({}),
+            Vec::new(),
+            datetime!(2026-01-01 00:00 UTC),
+        ),
         name: None,
         pattern: Some(pattern.into()),
         valid_from: t(from),

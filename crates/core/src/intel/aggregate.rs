@@ -28,6 +28,30 @@ pub struct SightingTotals {
     pub false_positives: u64,
 }
 
+/// What a viewer sees of the sightings of one object (see
+/// [`AggregateStore::sightings_by_ref`]): its true sightings and its false positives, each with
+/// when the latest of them was seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefSightings {
+    /// The id the sightings refer to.
+    pub ref_id: String,
+    /// Sightings that do not say [`FALSE_POSITIVE_PROPERTY`]` = true`.
+    pub sightings: u64,
+    /// Sightings that do.
+    pub false_positives: u64,
+    /// The latest [`seen_text`] of the true sightings.
+    pub last_seen: Option<OffsetDateTime>,
+    /// The latest [`seen_text`] of the false positives.
+    pub last_false_positive: Option<OffsetDateTime>,
+}
+
+/// When a sighting was seen: its `last_seen`, else its `first_seen`, else its `created` (the
+/// backends take the greatest of these texts, which STIX writes as RFC 3339 in UTC, so text order
+/// is time order to the second); this reads the text back, `None` when it is no timestamp.
+pub fn seen_text(text: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+}
+
 /// One stored object version: the key of `objects` (a version of one producer's lineage).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct VersionKey {
@@ -46,6 +70,16 @@ pub trait AggregateStore: Send + Sync {
         v: &Visibility,
         q: &ObjectQuery,
     ) -> Result<SightingTotals, StoreError>;
+
+    /// For each of `refs` that the latest, unrevoked `sighting` versions `v` may see refer to,
+    /// their [`RefSightings`], in one statement (a page of indicators is one call); ids no visible
+    /// sighting refers to are left out, the others come in no particular order. Empty `refs`
+    /// (like an empty [`ObjectQuery::refs`]) does not filter: every id a visible sighting refers to.
+    async fn sightings_by_ref(
+        &self,
+        v: &Visibility,
+        refs: &[String],
+    ) -> Result<Vec<RefSightings>, StoreError>;
 
     /// The organisations that produced the object versions `v` may see that match `q` (no cursor,
     /// order or limit), each once, ordered by id.

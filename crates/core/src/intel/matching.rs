@@ -36,7 +36,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde_json::Value;
-use simpul_matcher::input::{Raw, Source, canonicalise};
+use simpul_matcher::input::Source;
 use simpul_matcher::{Finds, Hit, Index, Route, Slot, Stats};
 use simpul_observable::{Canonical, Context};
 /// The observable type and region a match names (re-exported for the edges).
@@ -46,7 +46,8 @@ use time::OffsetDateTime;
 use crate::Service;
 use crate::access::sharing::visible;
 use crate::access::{Action, Grant, Principal, Unfiltered, Visibility, authorize};
-use crate::error::{CoreError, Invalid};
+use crate::decay::Facts;
+use crate::error::CoreError;
 use crate::intel::service::observable_context;
 use crate::intel::store::StoredObject;
 use crate::intel::taxii_store::Deletion;
@@ -115,6 +116,8 @@ struct Entry {
     tlp: Tlp,
     recipients: Box<[UserId]>,
     route: Route,
+    /// What the decay model reads of the indicator (its score needs the reader's sightings).
+    facts: Facts,
 }
 
 fn micros(t: OffsetDateTime) -> i64 {
@@ -158,11 +161,14 @@ impl State {
         let added = if o.revoked {
             None
         } else {
-            serde_json::from_str::<Value>(&o.json)
-                .ok()
-                .and_then(|v| self.index.insert(&v, now).ok().flatten())
+            serde_json::from_str::<Value>(&o.json).ok().and_then(|v| {
+                let (slot, route) = self.index.insert(&v, now).ok().flatten()?;
+                let pattern = v.get("pattern").and_then(Value::as_str).unwrap_or("");
+                let kinds = crate::decay::kinds_of_pattern(pattern);
+                Some((slot, route, Facts::with_kinds(&v, kinds, o.version)))
+            })
         };
-        let slot = added.map(|(slot, route)| {
+        let slot = added.map(|(slot, route, facts)| {
             let i = slot.index();
             if self.entries.len() <= i {
                 self.entries.resize_with(i + 1, || None);
@@ -173,6 +179,7 @@ impl State {
                 tlp: o.tlp,
                 recipients: o.recipients.clone().into_boxed_slice(),
                 route,
+                facts,
             });
             slot
         });
@@ -344,77 +351,9 @@ impl Service {
                 .as_user()
                 .map_or_else(Context::new, |u| observable_context(&u.org)),
             warninglists: Arc::clone(&self.warninglists),
+            decay: None,
         })
     }
-
-    /// Prepares matching `values` for `p` (REST `POST /match`): each value trimmed, of type `ty`
-    /// or, when `None`, of the type it names as `type|value`, or detected (blank values and
-    /// undetected ones are skipped); hits name the value as sent. National forms are read
-    /// in `region` or else `p`'s organisation's country. A value that is not valid for the type
-    /// named is an error with its position as path (`/3`); nothing is matched then.
-    pub async fn match_values(
-        &self,
-        p: &Principal,
-        values: Vec<String>,
-        ty: Option<ObservableType>,
-        region: Option<Region>,
-    ) -> Result<MatchValues, CoreError> {
-        if values.len() > MAX_VALUES {
-            return Err(
-                Invalid::new("", format!("at most {MAX_VALUES} values in one request")).into(),
-            );
-        }
-        let view = self.match_view(p).await?;
-        let ctx = region.map_or_else(|| view.ctx, Context::with_region);
-        let keys = tokio::task::spawn_blocking(move || keys_of(values, ty, &ctx))
-            .await
-            .map_err(|e| StoreError::Backend(format!("match task failed: {e}")))??;
-        Ok(MatchValues {
-            view,
-            keys,
-            next: 0,
-            finds: Finds::default(),
-        })
-    }
-}
-
-fn keys_of(
-    values: Vec<String>,
-    ty: Option<ObservableType>,
-    ctx: &Context,
-) -> Result<Vec<(String, Canonical)>, Invalid> {
-    let mut out = Vec::with_capacity(values.len());
-    for (i, v) in values.into_iter().enumerate() {
-        let value = v.trim();
-        if value.is_empty() {
-            continue;
-        }
-        // Without a type for all, a value may name its own as `type|value` (the form of
-        // `Canonical`'s text and of `GET /objects?observable=`).
-        let typed = ty
-            .is_none()
-            .then(|| value.split_once('|'))
-            .flatten()
-            .and_then(|(t, v)| t.parse::<ObservableType>().ok().map(|t| (t, v)));
-        let raw = match typed {
-            Some((t, v)) => Raw {
-                value: v.to_owned(),
-                ty: Some(t),
-                strict: true,
-            },
-            None => Raw {
-                value: value.to_owned(),
-                ty,
-                strict: ty.is_some(),
-            },
-        };
-        match canonicalise(&raw, ctx) {
-            Ok(Some(c)) => out.push((value.to_owned(), c)),
-            Ok(None) => {}
-            Err(why) => return Err(Invalid::new(format!("/{i}"), why)),
-        }
-    }
-    Ok(out)
 }
 
 /// The match index as one principal sees it, at one instant (see [`Service::match_view`]).
@@ -426,6 +365,8 @@ pub struct MatchView {
     ctx: Context,
     /// Hits name the warninglists their value is on.
     warninglists: Arc<crate::warninglist::Warninglists>,
+    /// When set, [`Source`] hits carry their decay (`match_decay.rs`).
+    pub(crate) decay: Option<Arc<crate::intel::match_decay::Scoring>>,
 }
 
 impl MatchView {
@@ -446,6 +387,7 @@ impl MatchView {
             state: self.index.read(),
             visibility: &self.visibility,
             lists: &self.warninglists,
+            decay: self.decay.as_deref(),
         }
     }
 }
@@ -456,6 +398,7 @@ pub struct MatchReader<'a> {
     state: RwLockReadGuard<'a, State>,
     visibility: &'a Visibility,
     lists: &'a crate::warninglist::Warninglists,
+    decay: Option<&'a crate::intel::match_decay::Scoring>,
 }
 
 impl std::fmt::Debug for MatchReader<'_> {
@@ -489,16 +432,17 @@ impl MatchReader<'_> {
     }
 }
 
-impl Source for MatchReader<'_> {
+impl MatchReader<'_> {
     /// The hits of [`Index::find`] that the sharing policy admits for the viewer, each with the
-    /// stored TLP (the marking, or the collection's default for unmarked objects) and collection.
-    fn hits(
+    /// stored TLP (the marking, or the collection's default for unmarked objects) and collection,
+    /// and the indicator's decay facts.
+    pub(crate) fn each_hit(
         &self,
         observable: &str,
         c: &Canonical,
         now: OffsetDateTime,
         scratch: &mut Finds,
-        emit: &mut dyn FnMut(&Hit<'_>),
+        emit: &mut dyn FnMut(&Hit<'_>, &Facts),
     ) {
         self.state.index.find(c, now, scratch);
         // Looked up once per value, and only for a value that hits.
@@ -516,8 +460,30 @@ impl Source for MatchReader<'_> {
             let names = listed
                 .get_or_insert_with(|| self.lists.check(c).into_iter().map(|l| l.name).collect());
             hit.warninglists = names.iter().map(String::as_str).collect();
-            emit(&hit);
+            emit(&hit, &e.facts);
         }
+    }
+}
+
+impl Source for MatchReader<'_> {
+    /// [`MatchReader::each_hit`]'s hits, with their decay when the view scores them.
+    fn hits(
+        &self,
+        observable: &str,
+        c: &Canonical,
+        now: OffsetDateTime,
+        scratch: &mut Finds,
+        emit: &mut dyn FnMut(&Hit<'_>),
+    ) {
+        let Some(scoring) = self.decay else {
+            self.each_hit(observable, c, now, scratch, &mut |h, _| emit(h));
+            return;
+        };
+        self.each_hit(observable, c, now, scratch, &mut |h, facts| {
+            let mut hit = h.clone();
+            scoring.mark(&mut hit, facts, now);
+            emit(&hit);
+        });
     }
 
     /// Counts of the entries the viewer may see (never of the others: a count is a read too).
@@ -539,35 +505,22 @@ impl Source for MatchReader<'_> {
 }
 
 /// A prepared match of many values (see [`Service::match_values`]), run chunk by chunk so that
-/// the read lock is held briefly and the answer can stream.
+/// the read lock is held briefly and the answer can stream (`match_decay.rs`: each chunk's hits
+/// then get their decay for the principal).
 #[derive(Debug)]
 pub struct MatchValues {
-    view: MatchView,
-    keys: Vec<(String, Canonical)>,
-    next: usize,
-    finds: Finds,
+    pub(crate) view: MatchView,
+    pub(crate) keys: Vec<(String, Canonical)>,
+    pub(crate) next: usize,
+    pub(crate) finds: Finds,
+    pub(crate) service: Service,
+    pub(crate) principal: Principal,
 }
 
 impl MatchValues {
     /// How many values have a canonical key (are matched).
     pub fn observables(&self) -> usize {
         self.keys.len()
-    }
-
-    /// Appends to `out` the hits of the next (at most) `n` values, one JSON line each (the fields
-    /// of `simpul match`); `false` once every value is done.
-    pub fn next_chunk(&mut self, n: usize, out: &mut Vec<u8>) -> bool {
-        let end = self.keys.len().min(self.next.saturating_add(n.max(1)));
-        let reader = self.view.read();
-        for (raw, c) in &self.keys[self.next..end] {
-            reader.hits(raw, c, self.view.now, &mut self.finds, &mut |hit| {
-                if serde_json::to_writer(&mut *out, hit).is_ok() {
-                    out.push(b'\n');
-                }
-            });
-        }
-        self.next = end;
-        self.next < self.keys.len()
     }
 }
 

@@ -22,6 +22,8 @@ pub mod imports;
 pub mod imports_store;
 pub(crate) mod ingest;
 pub use ingest::MAX_SHARE_OBJECTS;
+pub mod match_decay;
+pub mod match_values;
 pub mod matching;
 pub mod observables;
 pub mod refs;

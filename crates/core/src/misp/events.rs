@@ -94,7 +94,8 @@ pub struct Counts {
     pub events: u64,
     pub attributes: u64,
     pub objects: u64,
-    /// Indicators whose `to_ids` was cleared: not valid now, or a value on a warninglist.
+    /// Indicators whose `to_ids` was cleared: not valid now, decayed for the reader, or a value on a
+    /// warninglist.
     pub not_for_detection: u64,
 }
 
@@ -263,10 +264,16 @@ impl Events {
             self.references_of(&page).await?;
         }
         let lists = std::sync::Arc::clone(self.service.warninglists());
+        // Decay for this reader (the sightings they may see, one read per page).
+        let decays = self
+            .service
+            .decay_of(&self.principal, &page, self.now)
+            .await?;
+        let threshold = self.service.decay_model().threshold();
         let Some(cur) = &mut self.current else {
             return Ok(out);
         };
-        for o in &page {
+        for (o, decay) in page.iter().zip(&decays) {
             let Some(v) = from_stix::parse(o) else {
                 continue;
             };
@@ -277,7 +284,9 @@ impl Events {
                 cur.objects.push(o.stix_id.clone());
             }
             // Only an indicator is for detection; what it says may be used now or not.
-            let detect = o.stix_type != "indicator" || detectable(&v, self.now, &lists);
+            let detect = o.stix_type != "indicator"
+                || (detectable(&v, self.now, &lists)
+                    && decay.as_ref().is_none_or(|d| d.above(threshold)));
             if !detect {
                 self.counts.not_for_detection += 1;
             }

@@ -40,6 +40,8 @@ pub struct Service {
     pub(crate) matching: Arc<crate::intel::matching::MatchIndex>,
     /// The MISP warninglists loaded (`warninglist/`); none unless configured.
     pub(crate) warninglists: Arc<crate::warninglist::Warninglists>,
+    /// The decay model's parameters (`decay/`); the defaults unless configured.
+    pub(crate) decay: Arc<crate::decay::DecayModel>,
 }
 
 /// Proof that a store access was decided: a [`Grant`] from `authorize`, or [`Authenticating`],
@@ -64,6 +66,7 @@ impl Service {
             import_lease: crate::intel::imports::DEFAULT_LEASE,
             matching: Arc::default(),
             warninglists: Arc::default(),
+            decay: Arc::default(),
         }
     }
 

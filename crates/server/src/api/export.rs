@@ -24,7 +24,8 @@ pub fn routes() -> Vec<ApiRoute> {
         route!(GET "/export/{format}", export)
             .doc(
                 "Export the indicators you may see that are valid now (latest version, not \
-                 revoked, a disjunction of exact values), without values on a MISP warninglist, \
+                 revoked, a disjunction of exact values) whose decay score is above the threshold \
+                 (`min_score`), without values on a MISP warninglist, \
                  as `suricata` rules (DNS query, TLS SNI, HTTP host and URI, IP; stable sids), a \
                  `zeek` intel file, an `rpz` zone (only what PAP allows to block), `csv`, `text` \
                  (one value per line) or a `stix` bundle; or `misp`: a JSON array of the MISP \
@@ -56,6 +57,10 @@ pub struct ExportQuery {
     /// The first Suricata sid (default 1000000000; up to 10^9 sids are used from it).
     #[param(minimum = 1, maximum = 3294967296u64)]
     pub sid_base: Option<u32>,
+    /// Only indicators whose decay score (for you, now: the sightings you may see) is above
+    /// this, instead of the server's threshold (`decay.threshold`, 30 unless configured).
+    #[param(minimum = 0, exclusive_maximum = 100)]
+    pub min_score: Option<f64>,
 }
 
 async fn export(
@@ -69,6 +74,7 @@ async fn export(
     let opts = ExportOptions {
         collection: q.collection.map(CollectionId),
         sid_base: q.sid_base,
+        min_score: q.min_score,
     };
     let mut run = s.service.export(&p, format, &opts)?;
     // The first page before the answer: a failure there is still a status.

@@ -36,7 +36,8 @@ pub fn routes() -> Vec<ApiRoute> {
                  the fields of `simpul match`: a URL also hits by its host (`part: host`), a \
                  domain or a URL's host by its parent domains against suffix indicators \
                  (`part: parent-domain`); a hit on a value on a MISP warninglist names the lists \
-                 (`warninglists`).",
+                 (`warninglists`); each hit carries the indicator's `decay_score` for you and \
+                 `decayed` when that is not above the threshold (kept, not dropped).",
                 "any signed-in user (scope read); each gets hits only on indicators the sharing \
                  policy lets them see",
             )
@@ -98,6 +99,12 @@ pub struct MatchHit {
     collection: Uuid,
     /// The MISP warninglists the value is on (known benign: look twice); absent when none.
     warninglists: Option<Vec<String>>,
+    /// The indicator's decay score for you now (0 to 100; the sightings you may see).
+    #[schema(minimum = 0, maximum = 100)]
+    decay_score: f64,
+    /// The score is not above the threshold: the indicator has aged out (or a false positive was
+    /// reported); the hit is kept, to look at twice.
+    decayed: bool,
 }
 
 /// A part of an observable that matched.
@@ -174,12 +181,29 @@ async fn match_values(
         .transpose()?;
     let mut run = s.service.match_values(&p, values, ty, region).await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
-    tokio::task::spawn_blocking(move || {
+    tokio::spawn(async move {
         loop {
+            // Matching is CPU work under the index's read lock: on a blocking thread.
+            let matched = tokio::task::spawn_blocking(move || {
+                let (pending, more) = run.match_chunk(CHUNK);
+                (run, pending, more)
+            })
+            .await;
+            let Ok((back, pending, more)) = matched else {
+                let _ = tx
+                    .send(Err(std::io::Error::other("the match task failed")))
+                    .await;
+                return;
+            };
+            run = back;
             let mut buf = Vec::with_capacity(1 << 16);
-            let more = run.next_chunk(CHUNK, &mut buf);
+            if let Err(e) = run.finish(pending, &mut buf).await {
+                tracing::error!(error = %e, "match: reading the sightings of hits failed");
+                let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+                return;
+            }
             // A client that went away ends the run.
-            if !buf.is_empty() && tx.blocking_send(Ok(Bytes::from(buf))).is_err() {
+            if !buf.is_empty() && tx.send(Ok(Bytes::from(buf))).await.is_err() {
                 return;
             }
             if !more {

@@ -30,14 +30,15 @@ pub fn routes() -> Vec<ApiRoute> {
         route!(GET "/objects", list_objects)
             .doc(
                 "List the shared objects you may see (the latest version of each), newest added \
-                 first",
+                 first; each indicator with its `decay` for you now (the sightings you may see)",
                 "any signed-in user (scope read); each sees what the sharing policy admits",
             )
             .query::<ObjectsQuery>()
             .returns::<ObjectList>(StatusCode::OK),
         route!(GET "/objects/{id}", get_object)
             .doc(
-                "Get the latest version of a shared object you may see (or `version`). An id may \
+                "Get the latest version of a shared object you may see (or `version`), an \
+                 indicator with its `decay` for you now. An id may \
                  have versions by several organisations (each its own lineage): the latest of \
                  your organisation's lineage, else of the lineage stored earliest among those \
                  you may see",
@@ -140,6 +141,61 @@ pub struct SharedObject {
     pub version: OffsetDateTime,
     pub revoked: bool,
     pub spec_version: String,
+    /// An indicator's decay for you, now (the sightings you may see); absent for other objects
+    /// and where not computed (sightings, version lists).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decay: Option<DecayView>,
+}
+
+/// How much an indicator is still worth acting on (the model: `crates/core/src/decay/DECAY.md`).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecayView {
+    /// 0 to 100: the base score (confidence, sightings and false positives you may see), decayed
+    /// with the age since `valid_from` or the latest true sighting.
+    #[schema(minimum = 0, maximum = 100)]
+    pub score: f64,
+    /// When the score falls (or fell) to the threshold.
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// Whether the score is above the threshold (exports take it; matches do not mark it decayed).
+    pub above_threshold: bool,
+    pub model: DecayModelView,
+}
+
+/// The parameters a score was computed with.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecayModelView {
+    /// `polynomial`.
+    pub name: String,
+    /// The observable kind whose lifetime applied (the shortest of the pattern's kinds; `other`
+    /// for kinds without their own).
+    pub kind: String,
+    pub lifetime_days: f64,
+    pub speed: f64,
+    /// The base score before decay.
+    pub base: f64,
+    pub threshold: f64,
+}
+
+impl From<simpul_core::decay::Decay> for DecayView {
+    fn from(d: simpul_core::decay::Decay) -> Self {
+        let m = d.model;
+        Self {
+            above_threshold: d.score > m.threshold,
+            score: d.score,
+            expires_at: d.expires_at,
+            model: DecayModelView {
+                name: m.name.to_owned(),
+                kind: m.kind.to_owned(),
+                lifetime_days: m.lifetime_days,
+                speed: m.speed,
+                base: m.base,
+                threshold: m.threshold,
+            },
+        }
+    }
 }
 
 /// A listing counts its matches up to this many (see [`ObjectList::total`]): each counted row is
@@ -196,11 +252,31 @@ impl Shaper {
             version: o.version,
             revoked: o.revoked,
             spec_version: o.spec_version,
+            decay: None,
         })
     }
 
     pub(super) fn shape_all(&self, all: Vec<StoredObject>) -> Result<Vec<SharedObject>, ApiError> {
         all.into_iter().map(|o| self.shape(o)).collect()
+    }
+
+    /// [`Self::shape_all`], each indicator with its decay for `p` now (one read of sightings for
+    /// all of them).
+    pub(super) async fn shape_decayed(
+        &self,
+        s: &AppState,
+        p: &Principal,
+        all: Vec<StoredObject>,
+    ) -> Result<Vec<SharedObject>, ApiError> {
+        let decays = s.service.decay_of(p, &all, s.service.now()).await?;
+        all.into_iter()
+            .zip(decays)
+            .map(|(o, d)| {
+                let mut shaped = self.shape(o)?;
+                shaped.decay = d.map(DecayView::from);
+                Ok(shaped)
+            })
+            .collect()
     }
 }
 
@@ -298,7 +374,7 @@ async fn list_objects(
         .flatten();
     let shaper = Shaper::new(&s, &p).await?;
     Ok(Json(ObjectList {
-        objects: shaper.shape_all(page)?,
+        objects: shaper.shape_decayed(&s, &p, page).await?,
         total: counted.min(TOTAL_LIMIT),
         total_exact: counted <= TOTAL_LIMIT,
         next,
@@ -318,7 +394,13 @@ async fn get_object(
         .transpose()?
         .map(simpul_core::clock::to_micros);
     let o = s.service.get_object(&p, &id, version).await?;
-    Ok(Json(Shaper::new(&s, &p).await?.shape(o)?))
+    let mut one = Shaper::new(&s, &p)
+        .await?
+        .shape_decayed(&s, &p, vec![o])
+        .await?;
+    one.pop()
+        .map(Json)
+        .ok_or_else(|| ApiError::internal(&"no object shaped"))
 }
 
 async fn list_versions(

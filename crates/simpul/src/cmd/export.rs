@@ -26,6 +26,10 @@ pub struct Args {
     /// The first Suricata sid (default 1000000000; the export uses up to 10^9 sids from it).
     #[arg(long, value_name = "N")]
     sid_base: Option<u32>,
+    /// Only indicators whose decay score is above N (0 to less than 100; default: the
+    /// configuration's `decay.threshold`, 30 unless set).
+    #[arg(long, value_name = "N")]
+    min_score: Option<f64>,
     /// Write here instead of stdout (replaced only once the export is complete).
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -43,9 +47,14 @@ pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
     let opts = ExportOptions {
         collection: args.collection.map(CollectionId),
         sid_base: args.sid_base,
+        min_score: args.min_score,
+    };
+    let decay = match super::decay_model(store) {
+        Ok(m) => m,
+        Err(code) => return code,
     };
     super::admin::with_service(store, |svc, op| async move {
-        let svc = svc.with_warninglists(lists);
+        let svc = svc.with_warninglists(lists).with_decay(decay);
         let me = svc.act_as(&op, &args.as_user).await?;
         let mut export = svc.export(&me, format, &opts)?;
         let (mut sink, temp): (Box<dyn Write>, Option<PathBuf>) = match &args.output {
@@ -87,11 +96,12 @@ pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
         }
         eprintln!(
             "exported {} from {} indicators; left out: {} not valid now, {} not exportable \
-             patterns, {} on warninglists, {} not in this format, {} restricted by PAP",
+             patterns, {} decayed, {} on warninglists, {} not in this format, {} restricted by PAP",
             s.written,
             s.indicators,
             s.not_valid_now,
             s.not_exportable,
+            s.decayed,
             s.warninglisted,
             s.not_in_format,
             s.pap_restricted

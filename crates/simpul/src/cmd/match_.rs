@@ -152,11 +152,15 @@ fn as_user(store: &StoreArgs, args: &Args, email: &str, region: Option<Region>) 
         Ok(l) => l,
         Err(code) => return code,
     };
+    let decay = match super::decay_model(store) {
+        Ok(m) => m,
+        Err(code) => return code,
+    };
     super::admin::with_service(store, |svc, op| async move {
-        let svc = svc.with_warninglists(lists);
+        let svc = svc.with_warninglists(lists).with_decay(decay);
         let me = svc.act_as(&op, &email).await?;
         let view = svc
-            .match_view(&me)
+            .scored_match_view(&me)
             .await
             .context("cannot load the match index")?;
         let ctx = region.map_or_else(|| *view.context(), Context::with_region);

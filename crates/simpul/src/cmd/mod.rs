@@ -44,6 +44,16 @@ pub fn warninglists(
     simpul::load_warninglists(&config).map_err(|e| usage(&one_line(&e)))
 }
 
+/// The decay model the configuration describes (`[decay]`), for a command that scores indicators;
+/// a bad configuration is exit 2 with one line.
+pub fn decay_model(
+    store: &simpul::config::StoreArgs,
+) -> Result<simpul_core::decay::DecayModel, ExitCode> {
+    simpul::config::Config::resolve(store, None)
+        .map(|c| c.decay)
+        .map_err(|e| usage(&e))
+}
+
 /// A tokio runtime for a command.
 pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_multi_thread()

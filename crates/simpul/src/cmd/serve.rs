@@ -60,7 +60,8 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let warninglists = simpul::load_warninglists(&config)?;
     let service = simpul::service(store)
         .with_import_lease(std::time::Duration::from_secs(config.import_lease_secs))
-        .with_warninglists(warninglists);
+        .with_warninglists(warninglists)
+        .with_decay(config.decay.clone());
     // Import jobs this node or another left running when it stopped are marked failed (now, then
     // every half lease).
     tokio::spawn(service.clone().sweep_imports());

@@ -42,6 +42,13 @@ fn values(body: &str) -> Vec<String> {
     v
 }
 
+/// `ind` created and valid from `at`.
+fn recent(mut ind: Value, at: &str) -> Value {
+    ind["created"] = json!(at);
+    ind["valid_from"] = json!(at);
+    ind
+}
+
 fn with_pap(mut ind: Value, pap: &str) -> Value {
     ind["object_marking_refs"]
         .as_array_mut()
@@ -61,14 +68,15 @@ async fn story(db: TestDb) {
     let w = world_with(db, |s| s.with_warninglists(Arc::new(lists))).await;
     let r = setup(&w).await;
     let producer = r.token("producer");
-    let at = "2026-01-01T00:00:00.000Z";
+    // Eight days before the test clock: young enough not to have decayed (`decay.rs` ages them).
+    let at = "2026-11-20T00:00:00.000Z";
     // Green and amber in the community; red to the named users; then revoked, expired, on a
     // warninglist, needing two observations, and PAP:AMBER, each in the community.
-    let ind = |n: u32, tlp: Tlp, domain: &str| indicator(&id(n), Some(tlp), domain, at);
+    let ind = |n: u32, tlp: Tlp, domain: &str| recent(indicator(&id(n), Some(tlp), domain, at), at);
     let mut revoked = ind(4, Tlp::Green, "revoked.example");
     revoked["revoked"] = json!(true);
     let mut expired = ind(5, Tlp::Green, "expired.example");
-    expired["valid_until"] = json!("2026-02-01T00:00:00.000Z");
+    expired["valid_until"] = json!("2026-11-25T00:00:00.000Z");
     let mut both = ind(7, Tlp::Green, "both.example");
     both["pattern"] =
         json!("[domain-name:value = 'both.example'] AND [ipv4-addr:value = '192.0.2.7']");
@@ -218,11 +226,24 @@ fn cli_exports_to_a_file_and_says_what_it_left_out() {
     );
     assert!(out.status.success(), "{out:?}");
     let collection = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-    let at = "2026-01-01T00:00:00.000Z";
-    let mut expired = indicator(&id(11), Some(Tlp::Green), "old.example", at);
-    expired["valid_until"] = json!("2026-02-01T00:00:00.000Z");
+    // The command reads the wall clock: an indicator of yesterday has not decayed, one of a year
+    // ago has.
+    let now = simpul_core::Clock::now(&simpul_core::SystemClock);
+    let stamp = |t: time::OffsetDateTime| simpul_core::clock::rfc3339_micros(t);
+    let at = stamp(now - time::Duration::days(1));
+    let long_ago = stamp(now - time::Duration::days(400));
+    let mut expired = recent(
+        indicator(&id(11), Some(Tlp::Green), "old.example", &at),
+        &at,
+    );
+    expired["valid_until"] = json!(stamp(now - time::Duration::hours(1)));
+    let aged = recent(
+        indicator(&id(12), Some(Tlp::Green), "aged.example", &long_ago),
+        &long_ago,
+    );
     let bundle = json!({"type": "bundle", "id": "bundle--e4a00000-0000-4000-8000-000000000000",
-        "objects": [indicator(&id(10), Some(Tlp::Amber), "Evil.Example", at), expired]});
+        "objects": [recent(indicator(&id(10), Some(Tlp::Amber), "Evil.Example", &at), &at),
+            expired, aged]});
     let file = dir.path().join("bundle.json");
     std::fs::write(&file, bundle.to_string()).unwrap();
     let out = run(
@@ -258,8 +279,28 @@ fn cli_exports_to_a_file_and_says_what_it_left_out() {
     assert!(!text.contains("old.example"), "{text}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("exported 1 from 2 indicators") && err.contains("1 not valid now"),
+        err.contains("exported 1 from 3 indicators")
+            && err.contains("1 not valid now")
+            && err.contains("1 decayed"),
         "{err}"
+    );
+    // A lower bar brings none back: a year-old domain has no score left; a bad one is exit 2.
+    let out = run(
+        &data,
+        &[
+            "export",
+            "--format",
+            "text",
+            "--as",
+            "an@sg.example",
+            "--min-score",
+            "0",
+        ],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("evil.example") && !text.contains("aged.example"),
+        "{text}"
     );
 
     for (args, code, says) in [
@@ -272,6 +313,19 @@ fn cli_exports_to_a_file_and_says_what_it_left_out() {
             &["export", "--format", "csv", "--as", "nobody@sg.example"],
             1,
             "nobody@sg.example",
+        ),
+        (
+            &[
+                "export",
+                "--format",
+                "csv",
+                "--as",
+                "an@sg.example",
+                "--min-score",
+                "100",
+            ],
+            1,
+            "min_score",
         ),
     ] {
         let out = run(&data, args);

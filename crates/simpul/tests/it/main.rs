@@ -10,6 +10,7 @@
 mod cli;
 mod collection_changes;
 mod correlation;
+mod decay;
 mod durability;
 mod export;
 mod hardening;

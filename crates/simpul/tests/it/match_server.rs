@@ -189,6 +189,8 @@ async fn visibility_and_freshness(w: World) {
             "indicator_name": "Phishing amber.example", "tlp": "TLP:AMBER",
             "created_by_ref": null, "valid_until": null,
             "part": "host", "matched": "amber.example", "collection": ours.to_string(),
+            // Valid from 2026-01-01, eleven months before the test clock: a domain has decayed.
+            "decay_score": 0.0, "decayed": true,
         })]
     );
 
@@ -521,6 +523,14 @@ fn cli_matches_as_a_user_of_the_local_database() {
     // Unmarked: the collection's default, as stored.
     assert_eq!(hits[0]["tlp"], "TLP:AMBER");
     assert_eq!(hits[0]["collection"], id.as_str());
+    // Valid from 2026-01-01 by the wall clock: domains decayed long since, kept and marked.
+    for h in &hits {
+        assert_eq!(
+            (&h["decay_score"], &h["decayed"]),
+            (&json!(0.0), &json!(true)),
+            "{h}"
+        );
+    }
     let stderr = String::from_utf8(out.stderr).unwrap();
     let summary: Value = serde_json::from_str(stderr.lines().last().unwrap()).unwrap();
     assert_eq!(

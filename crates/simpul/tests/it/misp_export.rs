@@ -30,15 +30,15 @@ fn attribute(n: u32, kind: &str, value: &str, to_ids: bool, tags: &[&str]) -> Va
     let tags: Vec<Value> = tags.iter().map(|t| json!({"name": t})).collect();
     json!({"uuid": u(n), "type": kind, "value": value, "to_ids": to_ids,
            "category": if kind == "phone-number" { "Person" } else { "Network activity" },
-           "timestamp": (1_772_400_000 + n).to_string(), "Tag": tags})
+           "timestamp": (1_795_700_000 + n).to_string(), "Tag": tags})
 }
 
 /// Event A: GREEN, PAP:AMBER and a label; attributes of every mapping kind, one with its own
 /// TLP and tag; a bank-account object referring to an attribute.
 fn event_a() -> Value {
     json!({"Event": {
-        "uuid": A, "info": "Bank impersonation wave", "date": "2026-03-01",
-        "timestamp": "1772401000", "distribution": "1", "threat_level_id": "2", "analysis": "1",
+        "uuid": A, "info": "Bank impersonation wave", "date": "2026-11-26",
+        "timestamp": "1795701000", "distribution": "1", "threat_level_id": "2", "analysis": "1",
         "Orgc": {"name": "SingCERT", "uuid": u(900)},
         "Tag": [{"name": "tlp:green"}, {"name": "PAP:AMBER"}, {"name": "scam:bank"}],
         "Attribute": [
@@ -47,29 +47,29 @@ fn event_a() -> Value {
             attribute(13, "ip-src", "198.51.100.7", true, &["tlp:amber"]),
             attribute(14, "regkey", "HKLM\\Software\\Scam", true, &[]),
             {"uuid": u(15), "type": "text", "category": "Other", "value": "Seen by SMS",
-             "to_ids": false, "timestamp": "1772400015"},
+             "to_ids": false, "timestamp": "1795700015"},
             {"uuid": u(16), "type": "domain", "category": "Network activity",
-             "value": "expired.example", "to_ids": true, "timestamp": "1772400016",
+             "value": "expired.example", "to_ids": true, "timestamp": "1795700016",
              "first_seen": "2019-01-01T00:00:00Z", "last_seen": "2020-01-01T00:00:00Z"},
         ],
         "Object": [{"uuid": u(20), "name": "bank-account", "meta-category": "financial",
-            "timestamp": "1772400020",
+            "timestamp": "1795700020",
             "Attribute": [
                 {"uuid": u(21), "type": "iban", "object_relation": "iban", "category": "Financial fraud",
-                 "value": "CH9300762011623852957", "to_ids": true, "timestamp": "1772400021",
+                 "value": "CH9300762011623852957", "to_ids": true, "timestamp": "1795700021",
                  "Tag": [{"name": "mule"}]},
                 {"uuid": u(22), "type": "text", "object_relation": "account-name",
                  "category": "Financial fraud", "value": "J. Mule", "to_ids": false,
-                 "timestamp": "1772400022"}],
+                 "timestamp": "1795700022"}],
             "ObjectReference": [{"uuid": u(25), "object_uuid": u(20), "referenced_uuid": u(11),
-                "relationship_type": "related-to", "timestamp": "1772400020"}]}],
+                "relationship_type": "related-to", "timestamp": "1795700020"}]}],
     }})
 }
 
 /// Event B: one GREEN domain; its report gets named recipients later.
 fn event_b() -> Value {
     json!({"Event": {
-        "uuid": B, "info": "Named-only report", "date": "2026-03-02", "timestamp": "1772402000",
+        "uuid": B, "info": "Named-only report", "date": "2026-11-27", "timestamp": "1795702000",
         "distribution": "1", "Tag": [{"name": "tlp:green"}],
         "Attribute": [attribute(31, "domain", "named-only.example", true, &[])],
     }})
@@ -111,8 +111,8 @@ fn by_uuid<'v>(list: &'v Value, uuid: &str) -> &'v Value {
 fn check_event_a(e: &Value) {
     assert_eq!(e["info"], "Bank impersonation wave");
     assert_eq!(tags(e), ["PAP:AMBER", "scam:bank", "tlp:green"]);
-    assert_eq!(e["date"], "2026-03-01");
-    assert_eq!(e["timestamp"], "1772401000");
+    assert_eq!(e["date"], "2026-11-26");
+    assert_eq!(e["timestamp"], "1795701000");
     assert_eq!(
         (&e["threat_level_id"], &e["analysis"]),
         (&json!("2"), &json!("1"))
@@ -143,13 +143,13 @@ fn check_event_a(e: &Value) {
             "{a}"
         );
         assert_eq!(tags(a), want_tags, "{a}");
-        assert_eq!(a["timestamp"], (1_772_400_000 + n).to_string(), "{a}");
+        assert_eq!(a["timestamp"], (1_795_700_000 + n).to_string(), "{a}");
     }
     assert_eq!(by_uuid(attrs, &u(12))["category"], "Person");
     let o = by_uuid(&e["Object"], &u(20));
     assert_eq!(
         (&o["name"], &o["timestamp"]),
-        (&json!("bank-account"), &json!("1772400020"))
+        (&json!("bank-account"), &json!("1795700020"))
     );
     assert_eq!(o["meta-category"], "financial");
     let iban = by_uuid(&o["Attribute"], &u(21));
@@ -166,7 +166,7 @@ fn check_event_a(e: &Value) {
     assert_eq!(
         o["ObjectReference"],
         json!([{"uuid": u(25), "object_uuid": u(20), "referenced_uuid": u(11),
-                "relationship_type": "related-to", "timestamp": "1772400020"}])
+                "relationship_type": "related-to", "timestamp": "1795700020"}])
     );
 }
 
@@ -202,12 +202,14 @@ async fn story(w: World) {
     }
     // A STIX indicator in no report.
     let stix = "indicator--6a1e0000-0000-4000-8000-000000000099";
-    let body = indicator(
+    // Recent (the world's clock is 2026-11-28), so it has not decayed.
+    let mut body = indicator(
         stix,
         Some(Tlp::Green),
         "stix-only.example",
-        "2026-01-01T00:00:00.000Z",
+        "2026-11-20T00:00:00.000Z",
     );
+    body["valid_from"] = json!("2026-11-20T00:00:00.000Z");
     let me = w.service.act_as(&op, "an@own.example").await.unwrap();
     let r = w
         .service
@@ -218,11 +220,12 @@ async fn story(w: World) {
     // A STIX report of another STIX indicator: an event of its own.
     let stix2 = "indicator--6a1e0000-0000-4000-8000-000000000098";
     let report = "report--6a1e0000-0000-4000-8000-000000000097";
-    let mut ind2 = indicator(stix2, Some(Tlp::Green), "x", "2026-01-01T00:00:00.000Z");
+    let mut ind2 = indicator(stix2, Some(Tlp::Green), "x", "2026-11-20T00:00:00.000Z");
     ind2["pattern"] = json!("[ipv4-addr:value = '198.51.100.0/24']");
+    ind2["valid_from"] = json!("2026-11-20T00:00:00.000Z");
     let rep = json!({"type": "report", "spec_version": "2.1", "id": report,
-        "created": "2026-01-02T00:00:00.000Z", "modified": "2026-01-02T00:00:00.000Z",
-        "name": "A STIX report", "published": "2026-01-02T00:00:00.000Z",
+        "created": "2026-11-21T00:00:00.000Z", "modified": "2026-11-21T00:00:00.000Z",
+        "name": "A STIX report", "published": "2026-11-21T00:00:00.000Z",
         "object_refs": [stix2], "labels": ["stix-made"],
         "object_marking_refs": [Tlp::Green.marking_id()]});
     let r = w
@@ -268,7 +271,7 @@ async fn story(w: World) {
     let e = &find(stix_event)["Event"];
     assert_eq!(
         (&e["info"], &e["date"]),
-        (&json!("A STIX report"), &json!("2026-01-02"))
+        (&json!("A STIX report"), &json!("2026-11-21"))
     );
     assert_eq!(tags(e), ["stix-made", "tlp:green"]);
     let a = by_uuid(&e["Attribute"], "6a1e0000-0000-4000-8000-000000000098");

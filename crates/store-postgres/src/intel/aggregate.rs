@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use simpul_core::access::Visibility;
 use simpul_core::access::sharing::{SharingFilter, UserFilter};
 use simpul_core::intel::aggregate::{
-    AggregateStore, FALSE_POSITIVE_PROPERTY, SightingTotals, VersionKey,
+    AggregateStore, FALSE_POSITIVE_PROPERTY, RefSightings, SightingTotals, VersionKey, seen_text,
 };
 use simpul_core::intel::store::ObjectQuery;
 use simpul_core::org::OrgId;
@@ -21,7 +21,7 @@ use simpul_core::store::StoreError;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::objects::{Sql, conditions};
+use super::objects::{Sql, conditions, without_nul};
 use super::sharing;
 use crate::tx::{query, query_opt};
 use crate::{PostgresStore, rows};
@@ -69,6 +69,66 @@ impl AggregateStore for PostgresStore {
             count: get("total")?,
             false_positives: get("fp")?,
         })
+    }
+
+    async fn sightings_by_ref(
+        &self,
+        v: &Visibility,
+        refs: &[String],
+    ) -> Result<Vec<RefSightings>, StoreError> {
+        let Some(f) = viewer(v) else {
+            return Ok(Vec::new());
+        };
+        let q = ObjectQuery {
+            types: vec!["sighting".into()],
+            refs: refs.to_vec(),
+            latest_only: true,
+            revoked: Some(false),
+            ..ObjectQuery::default()
+        };
+        let mut sql = Sql::default();
+        let w = conditions(&mut sql, &f, &q, false);
+        let wanted = if refs.is_empty() {
+            "true".to_owned()
+        } else {
+            format!("x.ref_id = ANY({}::text[])", sql.bind(without_nul(refs)))
+        };
+        let fp = FALSE_POSITIVE_PROPERTY;
+        // Text order "C", whatever the database's collation: the same as SQLite's max().
+        let text = format!(
+            "SELECT x.ref_id,
+                 count(*) FILTER (WHERE NOT s.fp) AS sightings,
+                 count(*) FILTER (WHERE s.fp) AS false_positives,
+                 max(s.seen COLLATE \"C\") FILTER (WHERE NOT s.fp) AS last_seen,
+                 max(s.seen COLLATE \"C\") FILTER (WHERE s.fp) AS last_fp
+             FROM (SELECT t.seq, coalesce(json_typeof(t.j -> '{fp}') = 'boolean'
+                              AND t.j ->> '{fp}' = 'true', false) AS fp,
+                          coalesce(t.j ->> 'last_seen', t.j ->> 'first_seen', t.j ->> 'created') AS seen
+                   FROM (SELECT o.seq, replace(o.json, E'\\\\u0000', E'\\\\ufffd')::json AS j
+                         FROM objects o WHERE {w}) t) s
+             JOIN object_refs x ON x.object_seq = s.seq
+             WHERE {wanted}
+             GROUP BY x.ref_id"
+        );
+        let client = self.client().await?;
+        query(&client, &text, &sql.params())
+            .await?
+            .iter()
+            .map(|r| {
+                let at = |c: &str| -> Result<_, StoreError> {
+                    Ok(rows::value::<Option<String>>(r, "objects", c)?
+                        .as_deref()
+                        .and_then(seen_text))
+                };
+                Ok(RefSightings {
+                    ref_id: rows::value(r, "objects", "ref_id")?,
+                    sightings: count(rows::value(r, "objects", "sightings")?),
+                    false_positives: count(rows::value(r, "objects", "false_positives")?),
+                    last_seen: at("last_seen")?,
+                    last_false_positive: at("last_fp")?,
+                })
+            })
+            .collect()
     }
 
     async fn producers(&self, v: &Visibility, q: &ObjectQuery) -> Result<Vec<OrgId>, StoreError> {

@@ -426,7 +426,7 @@ fn version_match(sql: &mut Sql, m: &VersionMatch, admits_n: &str) -> String {
 }
 
 /// `values` without those holding a NUL, which no stored text can equal (nor can PostgreSQL bind).
-fn without_nul(values: &[String]) -> Vec<String> {
+pub(super) fn without_nul(values: &[String]) -> Vec<String> {
     values
         .iter()
         .filter(|v| !v.contains('\0'))

@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 use simpul_core::access::Visibility;
 use simpul_core::intel::aggregate::{
-    AggregateStore, FALSE_POSITIVE_PROPERTY, SightingTotals, VersionKey,
+    AggregateStore, FALSE_POSITIVE_PROPERTY, RefSightings, SightingTotals, VersionKey, seen_text,
 };
 use simpul_core::intel::store::ObjectQuery;
 use simpul_core::org::OrgId;
@@ -64,6 +64,60 @@ impl AggregateStore for SqliteStore {
                     false_positives: count(fp),
                 }),
             )
+        })
+        .await
+    }
+
+    async fn sightings_by_ref(
+        &self,
+        v: &Visibility,
+        refs: &[String],
+    ) -> Result<Vec<RefSightings>, StoreError> {
+        let Some(f) = filter::user_filter(v) else {
+            return Ok(Vec::new());
+        };
+        let q = ObjectQuery {
+            types: vec!["sighting".into()],
+            refs: refs.to_vec(),
+            latest_only: true,
+            revoked: Some(false),
+            ..ObjectQuery::default()
+        };
+        let mut sql = Sql::default();
+        let from = filter::from_where(&mut sql, &f, &q, false);
+        let wanted = if refs.is_empty() {
+            "1".to_owned()
+        } else {
+            filter::any_of(&mut sql, "rf.ref_id", refs)
+        };
+        sql.text = format!(
+            "SELECT rf.ref_id, sum(s.fp = 0), sum(s.fp = 1),
+                 max(CASE WHEN s.fp = 0 THEN s.seen END), max(CASE WHEN s.fp = 1 THEN s.seen END)
+             FROM (SELECT o.seq,
+                       coalesce(json_type(o.json, '$.{FALSE_POSITIVE_PROPERTY}') = 'true', 0) AS fp,
+                       coalesce(json_extract(o.json, '$.last_seen'),
+                                json_extract(o.json, '$.first_seen'),
+                                json_extract(o.json, '$.created')) AS seen
+                   {from}) s
+             JOIN object_refs rf ON rf.object = s.seq
+             WHERE {wanted}
+             GROUP BY rf.ref_id"
+        );
+        self.read(move |c| {
+            query_all(c, &sql.text, rusqlite::params_from_iter(&sql.params), |r| {
+                let at = |i| -> rusqlite::Result<_> {
+                    Ok(r.get::<_, Option<String>>(i)?
+                        .as_deref()
+                        .and_then(seen_text))
+                };
+                Ok(RefSightings {
+                    ref_id: r.get(0)?,
+                    sightings: count(r.get(1)?),
+                    false_positives: count(r.get(2)?),
+                    last_seen: at(3)?,
+                    last_false_positive: at(4)?,
+                })
+            })
         })
         .await
     }

@@ -220,7 +220,7 @@ fn version_match(sql: &mut Sql, m: &VersionMatch, sees_n: &str) -> String {
 
 /// `column` equal to one of `values` (not empty): `=` for one, else membership of one bound JSON
 /// array, so that any number of values is one parameter.
-fn any_of(sql: &mut Sql, column: &str, values: &[String]) -> String {
+pub(super) fn any_of(sql: &mut Sql, column: &str, values: &[String]) -> String {
     match values {
         [one] => format!("{column} = {}", sql.bind(one.clone())),
         many => {

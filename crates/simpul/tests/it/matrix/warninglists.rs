@@ -23,5 +23,18 @@ pub fn rows(_: &Ids) -> Vec<Row> {
             None,
             [401, 401, 200, 200, 200, 200]
         ),
+        // A decay bar of one's own (`decay.rs` checks what it leaves out); a bad one is 400.
+        row!(
+            "GET /export/{format}",
+            "/api/v1/export/text?min_score=0".into(),
+            None,
+            [401, 401, 200, 200, 200, 200]
+        ),
+        row!(
+            "GET /export/{format}",
+            "/api/v1/export/text?min_score=100".into(),
+            None,
+            [401, 401, 400, 400, 400, 400]
+        ),
     ]
 }
