@@ -40,6 +40,9 @@ pub struct Service {
     pub(crate) matching: Arc<crate::intel::matching::MatchIndex>,
     /// The MISP warninglists loaded (`warninglist/`); none unless configured.
     pub(crate) warninglists: Arc<crate::warninglist::Warninglists>,
+    /// The key that seals federation peers' credentials (`federation/secrets.rs`); none unless
+    /// configured.
+    pub(crate) federation_key: Option<Arc<crate::federation::FederationKey>>,
 }
 
 /// Proof that a store access was decided: a [`Grant`] from `authorize`, or [`Authenticating`],
@@ -64,6 +67,7 @@ impl Service {
             import_lease: crate::intel::imports::DEFAULT_LEASE,
             matching: Arc::default(),
             warninglists: Arc::default(),
+            federation_key: None,
         }
     }
 
