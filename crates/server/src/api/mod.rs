@@ -35,6 +35,7 @@ pub mod objects;
 pub mod observables;
 mod openapi;
 pub mod organisations;
+pub mod peers;
 pub mod schema;
 pub mod sightings;
 pub mod tokens;
@@ -59,6 +60,7 @@ pub fn table() -> Vec<ApiRoute> {
         match_::routes(),
         warninglists::routes(),
         export::routes(),
+        peers::routes(),
     ]
     .into_iter()
     .flatten()
