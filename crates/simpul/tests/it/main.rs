@@ -12,6 +12,7 @@ mod collection_changes;
 mod correlation;
 mod durability;
 mod export;
+mod federation;
 mod hardening;
 mod helpers;
 mod identity;
