@@ -81,16 +81,7 @@ struct FileConfig {
     #[serde(default)]
     taxii: TaxiiFile,
     #[serde(default)]
-    federation: FederationFile,
-}
-
-/// The `[federation]` table: where the key that seals peer credentials comes from.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FederationFile {
-    key: Option<String>,
-    key_file: Option<PathBuf>,
-    schedule: Option<bool>,
+    federation: crate::federation::settings::FederationFile,
 }
 
 /// The `[taxii]` table: the TAXII 2.1 server's API roots and limits.
@@ -261,7 +252,7 @@ impl Config {
             return Err(ConfigError("import_lease_secs must be at least 1".into()));
         }
         let taxii = taxii_settings(file.taxii)?;
-        let federation = federation_settings(file.federation)?;
+        let federation = crate::federation::settings::resolve(file.federation)?;
         Ok(Self {
             listen,
             data_dir,
@@ -342,14 +333,7 @@ impl Config {
             self.taxii.status_retention.whole_hours().into(),
         );
         t.insert("taxii".into(), taxii.into());
-        let mut federation = toml::Table::new();
-        if self.federation.key.is_some() {
-            federation.insert("key".into(), "***".into());
-        }
-        federation.insert("schedule".into(), self.federation.schedule.into());
-        if let Some(f) = &self.federation.key_file {
-            federation.insert("key_file".into(), f.display().to_string().into());
-        }
+        let federation = self.federation.to_toml();
         t.insert("federation".into(), federation.into());
         t.to_string()
     }
@@ -415,35 +399,6 @@ fn taxii_settings(f: TaxiiFile) -> Result<simpul_server::taxii::TaxiiSettings, C
         t.status_retention = time::Duration::hours(i64::from(h));
     }
     Ok(t)
-}
-
-/// The federation settings from `[federation]` (the key also from `SIMPUL_FEDERATION_KEY`).
-fn federation_settings(
-    f: FederationFile,
-) -> Result<crate::federation::FederationSettings, ConfigError> {
-    let text = std::env::var("SIMPUL_FEDERATION_KEY")
-        .ok()
-        .filter(|k| !k.is_empty())
-        .or(f.key);
-    let key = text
-        .map(|k| simpul_core::federation::FederationKey::parse("federation.key", &k))
-        .transpose()
-        .map_err(|e| ConfigError(e.to_string()))?;
-    let schedule = match std::env::var("SIMPUL_FEDERATION_SCHEDULE").ok().as_deref() {
-        Some("false" | "0" | "no") => false,
-        Some("true" | "1" | "yes") => true,
-        Some(other) => {
-            return Err(ConfigError(format!(
-                "SIMPUL_FEDERATION_SCHEDULE must be true or false (got `{other}`)"
-            )));
-        }
-        None => f.schedule.unwrap_or(true),
-    };
-    Ok(crate::federation::FederationSettings {
-        key,
-        key_file: f.key_file,
-        schedule,
-    })
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {

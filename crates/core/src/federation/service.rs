@@ -160,6 +160,25 @@ impl Service {
             return Err(Invalid::new("as", format!("user `{email}` is disabled")).into());
         }
         let existing = store.get_peer(&new.name).await?;
+        // The same peer again (a configured peer at every start): nothing to write.
+        if let Some(r) = &existing {
+            let p = &r.peer;
+            let same_auth = self
+                .federation_key()?
+                .open(&r.sealed_auth, p.id.0.as_bytes())
+                .ok()
+                .and_then(|plain| serde_json::from_slice::<PeerAuth>(&plain).ok())
+                .is_some_and(|a| a == new.auth);
+            if same_auth
+                && p.url == new.url
+                && p.direction == new.direction
+                && p.maps == new.maps
+                && p.interval_secs == new.interval_secs
+                && p.act_as == user.id
+            {
+                return Ok(r.peer.clone());
+            }
+        }
         let (id, status, created_at) = match existing {
             Some(r) => (r.peer.id, r.peer.status, r.peer.created_at),
             None => (PeerId(Uuid::new_v4()), PeerStatus::default(), self.now()),

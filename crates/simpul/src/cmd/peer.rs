@@ -156,6 +156,8 @@ pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
                 svc.remove_peer(&op, &name).await?;
             }
             PeerCommand::Sync { name } => {
+                let config = Config::resolve(store, None)?;
+                simpul::federation::apply_configured_peers(&svc, &config).await?;
                 let r = simpul::federation::sync::round(&svc, &op, &name, Limits::default())
                     .await
                     .with_context(|| format!("peer {name}"))?;

@@ -14,11 +14,14 @@ use crate::config::Config;
 
 pub mod client;
 pub mod schedule;
+pub mod settings;
 pub mod sync;
 
 /// The `[federation]` settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FederationSettings {
+    /// `[[federation.peers]]`: put in the store by `simpul serve` and `simpul peer sync`.
+    pub peers: Vec<simpul_core::federation::NewPeer>,
     /// `key` (or `SIMPUL_FEDERATION_KEY`): the key itself, base64 of 32 bytes.
     pub key: Option<FederationKey>,
     /// `key_file`: where the key is kept when not given (default `federation.key` in the data
@@ -32,6 +35,7 @@ pub struct FederationSettings {
 impl Default for FederationSettings {
     fn default() -> Self {
         Self {
+            peers: Vec::new(),
             key: None,
             key_file: None,
             schedule: true,
@@ -98,4 +102,18 @@ pub fn one_line(err: &anyhow::Error) -> String {
         .map(|e| e.to_string().replace('\n', " "))
         .collect::<Vec<_>>()
         .join(": ")
+}
+
+/// Puts the configured peers (`[[federation.peers]]`) in the store as the operator.
+pub async fn apply_configured_peers(
+    svc: &simpul_core::Service,
+    config: &Config,
+) -> anyhow::Result<()> {
+    let op = simpul_core::Principal::operator("config");
+    for p in &config.federation.peers {
+        svc.add_peer(&op, p.clone())
+            .await
+            .with_context(|| format!("configured peer {}", p.name))?;
+    }
+    Ok(())
 }

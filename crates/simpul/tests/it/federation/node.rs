@@ -46,7 +46,12 @@ impl Node {
             dir,
             port: free_port(),
             server: None,
-            client: reqwest::Client::new(),
+            // No idle connections kept: a server restarted (or idle past its timeout) between
+            // two requests must not answer the second with a cut connection.
+            client: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap(),
             tokens: HashMap::new(),
             collections: HashMap::new(),
             schedule: false,

@@ -217,3 +217,68 @@ async fn peers_over_rest_and_the_cli_never_show_their_secrets() {
         .unwrap();
     assert_eq!(res.status(), 404);
 }
+
+#[tokio::test]
+async fn configured_peers_are_put_in_the_store_and_shown_redacted() {
+    let n = Node::new(
+        "configured",
+        &["SingCERT", "ASEAN-CERT"],
+        &[("ASEAN-CERT", "hub@asean.example")],
+        &[("regional", &["SingCERT", "ASEAN-CERT"])],
+    )
+    .await;
+    let secret = "simpul_configured_secret";
+    let file = n.dir.path().join("simpul.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[federation]\nschedule = false\n\n[[federation.peers]]\nname = \"hub\"\n\
+             url = \"http://127.0.0.1:9/taxii2/\"\ntoken = \"{secret}\"\ndirection = \"pull\"\n\
+             map = [\"remote-1={}\"]\ninterval = 60\nas = \"hub@asean.example\"\n",
+            n.collections["regional"]
+        ),
+    )
+    .unwrap();
+    let config = |args: &[&str]| {
+        crate::helpers::simpul_cmd()
+            .args(args)
+            .arg("--config")
+            .arg(&file)
+            .arg("--data")
+            .arg(n.data())
+            .output()
+            .unwrap()
+    };
+    let shown = config(&["config"]);
+    let text = String::from_utf8_lossy(&shown.stdout).to_string();
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    assert!(
+        text.contains("token = \"***\"") && !text.contains(secret),
+        "{text}"
+    );
+    // A round puts it in the store first (then fails: nothing listens there).
+    let out = config(&["peer", "sync", "hub"]);
+    assert_eq!(out.status.code(), Some(1));
+    let listed = config(&["peer", "list"]);
+    let listed = String::from_utf8_lossy(&listed.stdout).to_string();
+    assert!(
+        listed.contains("hub") && listed.contains("pull"),
+        "{listed}"
+    );
+    assert!(!listed.contains(secret));
+    // A bad entry names its key.
+    std::fs::write(
+        &file,
+        "[[federation.peers]]\nname = \"Bad Name\"\nurl = \"http://h/\"\ntoken = \"t\"\n\
+         direction = \"pull\"\nmap = []\nas = \"x@y.example\"\n",
+    )
+    .unwrap();
+    let out = config(&["config"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(err.contains("federation.peers[0].name"), "{err}");
+}
