@@ -29,3 +29,55 @@ ci_simpul() {
     export SIMPUL_BIN
   fi
 }
+
+# opentaxii_setup VENV DIR PORT TITLE USER: an OpenTAXII 0.9.3 instance's configuration in
+# DIR/opentaxii.yml (SQLite stores in DIR, Basic auth, on 127.0.0.1:PORT), with an API root, a
+# collection and the account USER made — what opentaxii-add-api-root, opentaxii-add-collection and
+# opentaxii-create-account do, in one process — and DIR/opentaxii-target.json (the target form of
+# .ci/taxii_common.py). The account is an admin: 0.9.3 stores per-collection permissions as the
+# TAXII 1 strings "read"/"modify", while its TAXII 2 collections look for "read"/"write" in them, so
+# no other account may read or write a TAXII 2 collection. Start it with
+# OPENTAXII_CONFIG=DIR/opentaxii.yml gunicorn … (bench/opentaxii_app.py).
+opentaxii_setup() {
+  local venv="$1" dir="$2" port="$3" title="$4" user="$5" pw
+  mkdir -p "$dir"
+  pw="$user-$("$venv/bin/python" -c 'import uuid; print(uuid.uuid4().hex)')"
+  cat > "$dir/opentaxii.yml" <<YML
+domain: "127.0.0.1:$port"
+support_basic_auth: yes
+return_server_error_details: yes
+auth_api:
+  class: opentaxii.auth.sqldb.SQLDatabaseAPI
+  parameters:
+    db_connection: sqlite:///$dir/auth.db
+    create_tables: yes
+    secret: $pw-$pw
+    token_ttl_secs: 3600
+taxii1:
+taxii2:
+  title: OpenTAXII $title
+  max_content_length: 104857600
+  persistence_api:
+    class: opentaxii.persistence.sqldb.Taxii2SQLDatabaseAPI
+    parameters:
+      db_connection: sqlite:///$dir/data.db
+      create_tables: yes
+logging:
+  opentaxii: warning
+  root: warning
+YML
+  OPENTAXII_CONFIG="$dir/opentaxii.yml" "$venv/bin/python" - "$dir/opentaxii-target.json" "$port" "$pw" \
+    "$title" "$user" 2> "$dir/setup.err" <<'PY'
+import json, sys
+from opentaxii.cli import app
+path, port, password, title, user = sys.argv[1:]
+with app.app_context():
+    api = app.taxii_server.servers.taxii2.persistence.api
+    root = api.add_api_root(title=title, description=title, default=True)
+    coll = api.add_collection(api_root_id=str(root.id), title=title, description=None, alias=None,
+                              is_public=False, is_public_write=False)
+    app.taxii_server.auth.api.create_account(username=user, password=password, is_admin=True)
+json.dump({"name": "opentaxii", "discovery": "http://127.0.0.1:%s/taxii2/" % port,
+           "writer": {"user": user, "password": password, "collection": str(coll.id)}}, open(path, "w"))
+PY
+}

@@ -132,52 +132,8 @@ fi
 if [[ ",$PEERS," == *",opentaxii,"* ]]; then
   echo "== OpenTAXII 0.9.3 (SQLite, gunicorn, 2 workers)"
   D="$OUT/opentaxii"
-  mkdir -p "$D"
   oport=$(free_port)
-  opw="bench-$("$CI_PY" -c 'import uuid; print(uuid.uuid4().hex)')"
-  cat > "$D/opentaxii.yml" <<EOF
-domain: "127.0.0.1:$oport"
-support_basic_auth: yes
-return_server_error_details: yes
-auth_api:
-  class: opentaxii.auth.sqldb.SQLDatabaseAPI
-  parameters:
-    db_connection: sqlite:///$D/auth.db
-    create_tables: yes
-    secret: $opw-$opw
-    token_ttl_secs: 3600
-taxii1:
-taxii2:
-  title: OpenTAXII bench
-  max_content_length: 104857600
-  persistence_api:
-    class: opentaxii.persistence.sqldb.Taxii2SQLDatabaseAPI
-    parameters:
-      db_connection: sqlite:///$D/data.db
-      create_tables: yes
-logging:
-  opentaxii: warning
-  root: warning
-EOF
-  # The API root, the collection and an account: what opentaxii-add-api-root,
-  # opentaxii-add-collection and opentaxii-create-account do, in one process that prints the ids.
-  # The account is an admin: 0.9.3 stores per-collection permissions as the TAXII 1 strings
-  # "read"/"modify", while its TAXII 2 collections look for "read"/"write" in them, so no other
-  # account may read or write a TAXII 2 collection.
-  OPENTAXII_CONFIG="$D/opentaxii.yml" "$ot_venv/bin/python" - "$D/opentaxii-target.json" "$oport" "$opw" \
-    2> "$D/setup.err" <<'EOF'
-import json, sys
-from opentaxii.cli import app
-path, port, password = sys.argv[1:]
-with app.app_context():
-    api = app.taxii_server.servers.taxii2.persistence.api
-    root = api.add_api_root(title="Bench", description="bench/taxii.sh", default=True)
-    coll = api.add_collection(api_root_id=str(root.id), title="Bench", description=None, alias=None,
-                              is_public=False, is_public_write=False)
-    app.taxii_server.auth.api.create_account(username="bench", password=password, is_admin=True)
-json.dump({"name": "opentaxii", "discovery": "http://127.0.0.1:%s/taxii2/" % port,
-           "writer": {"user": "bench", "password": password, "collection": str(coll.id)}}, open(path, "w"))
-EOF
+  opentaxii_setup "$ot_venv" "$D" "$oport" Bench bench
   OPENTAXII_CONFIG="$D/opentaxii.yml" "$ot_venv/bin/gunicorn" --workers 2 --bind "127.0.0.1:$oport" \
     --pythonpath "$SIMPUL_ROOT/bench" opentaxii_app:app > "$OUT/opentaxii.out" 2> "$OUT/opentaxii.err" &
   pids+=($!)

@@ -23,6 +23,7 @@ pub mod demo;
 pub mod directory;
 pub mod error;
 pub mod export;
+pub mod federation;
 pub mod identity;
 pub mod intel;
 pub mod misp;

@@ -31,6 +31,23 @@ struct RouteLabels {
     route: String,
 }
 
+/// A federation peer (as many series as configured peers: administrators bound them).
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PeerLabels {
+    peer: String,
+}
+
+/// Each peer's status, set from the store at every scrape.
+#[derive(Debug, Default)]
+struct PeerGauges {
+    objects_in: Family<PeerLabels, Gauge<i64, AtomicI64>>,
+    objects_out: Family<PeerLabels, Gauge<i64, AtomicI64>>,
+    refused: Family<PeerLabels, Gauge<i64, AtomicI64>>,
+    errors: Family<PeerLabels, Gauge<i64, AtomicI64>>,
+    lag: Family<PeerLabels, Gauge<i64, AtomicI64>>,
+    last_sync: Family<PeerLabels, Gauge<i64, AtomicI64>>,
+}
+
 fn latency_histogram() -> Histogram {
     // 0.25 ms … ~8 s
     Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
@@ -45,6 +62,7 @@ pub struct Metrics {
     pool_size: Gauge<i64, AtomicI64>,
     pool_idle: Gauge<i64, AtomicI64>,
     pool_max: Gauge<i64, AtomicI64>,
+    peers: PeerGauges,
 }
 
 impl Default for Metrics {
@@ -82,6 +100,41 @@ impl Default for Metrics {
             "Most database connections the pool opens",
             pool_max.clone(),
         );
+        let peers = PeerGauges::default();
+        for (name, help, family) in [
+            (
+                "federation_objects_in",
+                "Objects stored from a federation peer",
+                &peers.objects_in,
+            ),
+            (
+                "federation_objects_out",
+                "Objects a federation peer accepted",
+                &peers.objects_out,
+            ),
+            (
+                "federation_refused",
+                "Objects refused in a federation peer's rounds",
+                &peers.refused,
+            ),
+            (
+                "federation_errors",
+                "Federation rounds of a peer that failed",
+                &peers.errors,
+            ),
+            (
+                "federation_lag_seconds",
+                "Seconds since a federation peer's last successful round (-1: never)",
+                &peers.lag,
+            ),
+            (
+                "federation_last_sync_timestamp_seconds",
+                "When a federation peer's last round ended (0: never)",
+                &peers.last_sync,
+            ),
+        ] {
+            registry.register(name, help, family.clone());
+        }
         Self {
             registry,
             requests,
@@ -89,6 +142,7 @@ impl Default for Metrics {
             pool_size,
             pool_idle,
             pool_max,
+            peers,
         }
     }
 }
@@ -147,6 +201,40 @@ pub(crate) async fn render(State(state): State<AppState>) -> Response {
     m.pool_idle
         .set(i64::try_from(pool.idle).unwrap_or(i64::MAX));
     m.pool_max.set(i64::try_from(pool.max).unwrap_or(i64::MAX));
+    match state.service.peer_metrics().await {
+        Ok(peers) => {
+            let now = state.service.now();
+            let g = &m.peers;
+            for f in [
+                &g.objects_in,
+                &g.objects_out,
+                &g.refused,
+                &g.errors,
+                &g.lag,
+                &g.last_sync,
+            ] {
+                f.clear();
+            }
+            for p in peers {
+                let l = PeerLabels {
+                    peer: p.name.to_string(),
+                };
+                let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+                let st = &p.status;
+                g.objects_in.get_or_create(&l).set(n(st.objects_in));
+                g.objects_out.get_or_create(&l).set(n(st.objects_out));
+                g.refused.get_or_create(&l).set(n(st.refused));
+                g.errors.get_or_create(&l).set(n(st.errors));
+                g.lag
+                    .get_or_create(&l)
+                    .set(st.lag(now).map_or(-1, |d| d.whole_seconds()));
+                g.last_sync
+                    .get_or_create(&l)
+                    .set(st.last_sync.map_or(0, |t| t.unix_timestamp()));
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "federation metrics unavailable"),
+    }
     let mut out = String::new();
     if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &m.registry) {
         return crate::ApiError::internal(&e).into_response();

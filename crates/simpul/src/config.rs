@@ -84,6 +84,7 @@ struct FileConfig {
     taxii: TaxiiFile,
     #[serde(default)]
     decay: decay::DecayFile,
+    federation: crate::federation::settings::FederationFile,
 }
 
 /// The `[taxii]` table: the TAXII 2.1 server's API roots and limits.
@@ -197,6 +198,8 @@ pub struct Config {
     pub warninglists: Option<PathBuf>,
     /// The decay model (`[decay]` over the defaults).
     pub decay: simpul_core::decay::DecayModel,
+    /// Federation (`[federation]`).
+    pub federation: crate::federation::FederationSettings,
 }
 
 pub const DEFAULT_MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
@@ -255,6 +258,7 @@ impl Config {
         }
         let taxii = taxii_settings(file.taxii)?;
         let decay = decay::model(file.decay)?;
+        let federation = crate::federation::settings::resolve(file.federation)?;
         Ok(Self {
             decay,
             listen,
@@ -274,6 +278,7 @@ impl Config {
             import_lease_secs,
             taxii,
             warninglists: store.warninglists.clone().or(file.warninglists),
+            federation,
         })
     }
 
@@ -336,6 +341,8 @@ impl Config {
         );
         t.insert("taxii".into(), taxii.into());
         t.insert("decay".into(), decay::to_toml(&self.decay).into());
+        let federation = self.federation.to_toml();
+        t.insert("federation".into(), federation.into());
         t.to_string()
     }
 }

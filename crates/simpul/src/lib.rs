@@ -11,6 +11,7 @@ use simpul_store_postgres::PostgresStore;
 use simpul_store_sqlite::SqliteStore;
 
 pub mod config;
+pub mod federation;
 
 use config::{Config, DatabaseKind, DatabaseUrl};
 

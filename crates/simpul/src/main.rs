@@ -51,6 +51,8 @@ enum Command {
     Export(cmd::export::Args),
     /// MISP warninglists: is a value known benign (public resolvers, top domains, test hashes…)?
     Warninglist(cmd::warninglist::Args),
+    /// Federation peers: other TAXII 2.1 nodes to pull from and push to.
+    Peer(cmd::peer::Args),
 }
 
 /// Output into a closed pipe (`simpul org list | head -1`) ends the program quietly, as it does any
@@ -115,5 +117,6 @@ fn main() -> ExitCode {
         Command::Match(args) => cmd::match_::run(store, args),
         Command::Export(args) => cmd::export::run(store, args),
         Command::Warninglist(args) => cmd::warninglist::run(store, args),
+        Command::Peer(args) => cmd::peer::run(store, args),
     }
 }

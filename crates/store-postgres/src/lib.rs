@@ -33,6 +33,7 @@ mod audit;
 mod auth;
 mod directory;
 mod error;
+mod federation;
 mod identity;
 mod intel;
 mod migrate;

@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_imports.sql")),
     (6, include_str!("../migrations/0006_taxii.sql")),
     (7, include_str!("../migrations/0007_lineage.sql")),
+    (8, include_str!("../migrations/0008_federation.sql")),
 ];
 
 /// The newest schema version this binary knows (the last entry's: numbers are taken by branches

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_imports.sql")),
     (5, include_str!("../migrations/0005_taxii.sql")),
     (6, include_str!("../migrations/0006_lineage.sql")),
+    (7, include_str!("../migrations/0007_federation.sql")),
 ];
 
 /// The newest schema version this binary knows (the last entry's: numbers are taken by branches

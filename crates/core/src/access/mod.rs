@@ -109,6 +109,8 @@ pub enum Action {
     ShareIntel,
     /// Create and change collections.
     ManageCollections,
+    /// Administer federation peers (add, change, remove, sync) — site-admins and the operator.
+    ManagePeers,
     /// Read every stored indicator, whoever may see it, to keep the server's match index (which
     /// filters every hit through the sharing policy). Nobody is ever granted it by [`authorize`],
     /// not even the operator: only core's own refresh holds it ([`Grant::internal_index`]).
@@ -130,6 +132,7 @@ impl Action {
             | Action::ChangeOwnPassword
             | Action::ReadAudit(_)
             | Action::ManageCollections
+            | Action::ManagePeers
             | Action::IndexIntel => Scope::Admin,
         }
     }
@@ -275,6 +278,7 @@ fn describe(action: Action) -> &'static str {
         Action::ReadIntel => "read shared intelligence",
         Action::ShareIntel => "share intelligence",
         Action::ManageCollections => "manage collections",
+        Action::ManagePeers => "manage federation peers",
         Action::IndexIntel => "read every stored indicator",
     }
 }

@@ -136,6 +136,61 @@ pub fn may_write_collection(p: &Principal, c: &Collection) -> bool {
     }
 }
 
+/// The node an object would be pushed to: the organisation of the peer's local account, that
+/// account, and the communities the organisation belongs to.
+#[derive(Debug, Clone, Copy)]
+pub struct ForwardTarget<'a> {
+    pub org: OrgId,
+    pub user: UserId,
+    pub communities: &'a [CommunityId],
+}
+
+/// The forwarding rules: whether an object version with these facts may be pushed to the node of
+/// `to` (federation, P1.10), else why not. Pushes read only what the peer's account may see
+/// ([`visible`]); these rules then keep more at home:
+///
+/// | object | may be pushed to a peer node |
+/// |---|---|
+/// | received from that peer (`received_from_it`), or produced by its organisation | never (loop-free: nothing goes back where it came from) |
+/// | TLP:RED, TLP:AMBER+STRICT | never, to any node |
+/// | TLP:CLEAR, TLP:GREEN | within the community it was shared to: the peer's organisation is in its audience |
+/// | TLP:AMBER | only when the peer's organisation was itself in its audience |
+///
+/// "In the audience" is the object's: its named recipients when it has any (then the peer's
+/// account must be one of them), else its collection's community, organisations or users.
+pub fn may_forward(
+    facts: &SharingFacts,
+    to: &ForwardTarget<'_>,
+    received_from_it: bool,
+) -> Result<(), &'static str> {
+    if received_from_it {
+        return Err("received from this peer: never sent back to it");
+    }
+    if facts.producer_org == to.org {
+        return Err("produced by the peer's own organisation");
+    }
+    let in_audience = if facts.recipients.is_empty() {
+        match &facts.audience {
+            Audience::Community { community } => to.communities.contains(community),
+            Audience::Orgs { orgs } => orgs.contains(&to.org),
+            Audience::Users { users } => users.contains(&to.user),
+        }
+    } else {
+        facts.recipients.contains(&to.user)
+    };
+    match facts.tlp {
+        Tlp::Red => Err("TLP:RED never leaves this node"),
+        Tlp::AmberStrict => Err("TLP:AMBER+STRICT never leaves this node"),
+        Tlp::Clear | Tlp::Green if !in_audience => {
+            Err("outside the community the object was shared to")
+        }
+        Tlp::Amber if !in_audience => {
+            Err("the peer's organisation was not in the object's audience")
+        }
+        Tlp::Clear | Tlp::Green | Tlp::Amber => Ok(()),
+    }
+}
+
 /// Why an object cannot be shared as asked, if it cannot: a RED object needs named users.
 pub fn refuse_to_share(
     tlp: Tlp,
@@ -254,6 +309,77 @@ mod tests {
             audience: Audience::Orgs { orgs: vec![] },
         };
         assert!(!visible(&Visibility::of(&grant), &facts));
+    }
+
+    /// Rows: TLP × audience (with or without the peer's org) × provenance; cell: may be pushed.
+    #[test]
+    fn forwarding_rules() {
+        let peer_org = OrgId(id());
+        let peer_user = UserId(id());
+        let producer = OrgId(id());
+        let community = CommunityId(id());
+        let other_community = CommunityId(id());
+        let communities = [community];
+        let to = ForwardTarget {
+            org: peer_org,
+            user: peer_user,
+            communities: &communities,
+        };
+        let facts =
+            |tlp, audience: &Audience, recipients: Vec<UserId>, producer_org| SharingFacts {
+                producer_org,
+                tlp,
+                recipients,
+                audience: audience.clone(),
+            };
+        let member = Audience::Community { community };
+        let outside = Audience::Community {
+            community: other_community,
+        };
+        let orgs_with = Audience::Orgs {
+            orgs: vec![producer, peer_org],
+        };
+        let orgs_without = Audience::Orgs {
+            orgs: vec![producer],
+        };
+        #[rustfmt::skip]
+        // (TLP, audience, recipients, producer, received from the peer, may be pushed)
+        type Case<'a> = (Tlp, &'a Audience, Vec<UserId>, OrgId, bool, bool);
+        let rows: Vec<Case<'_>> = vec![
+            (Tlp::Clear, &member, vec![], producer, false, true),
+            (Tlp::Green, &member, vec![], producer, false, true),
+            (Tlp::Amber, &member, vec![], producer, false, true),
+            (Tlp::AmberStrict, &member, vec![], producer, false, false),
+            (Tlp::Red, &member, vec![peer_user], producer, false, false),
+            (Tlp::Clear, &outside, vec![], producer, false, false),
+            (Tlp::Green, &outside, vec![], producer, false, false),
+            (Tlp::Amber, &outside, vec![], producer, false, false),
+            (Tlp::Amber, &orgs_with, vec![], producer, false, true),
+            (Tlp::Amber, &orgs_without, vec![], producer, false, false),
+            (
+                Tlp::Amber,
+                &member,
+                vec![UserId(id())],
+                producer,
+                false,
+                false,
+            ),
+            (Tlp::Amber, &outside, vec![peer_user], producer, false, true),
+            // Loop-free: never back to where it came from.
+            (Tlp::Green, &member, vec![], producer, true, false),
+            (Tlp::Clear, &member, vec![], peer_org, false, false),
+        ];
+        for (i, (tlp, audience, recipients, producer_org, received, expected)) in
+            rows.into_iter().enumerate()
+        {
+            let f = facts(tlp, audience, recipients, producer_org);
+            assert_eq!(
+                may_forward(&f, &to, received).is_ok(),
+                expected,
+                "row {i}: {tlp} to {}",
+                audience.kind()
+            );
+        }
     }
 
     #[test]

@@ -34,6 +34,8 @@ string_enum!(
         ObjectMarking => "object.marking",
         ObjectRecipients => "object.recipients",
         ObjectDelete => "object.delete",
+        PeerAdd => "peer.add",
+        PeerRemove => "peer.remove",
     }
 );
 

@@ -42,6 +42,9 @@ pub struct Service {
     pub(crate) warninglists: Arc<crate::warninglist::Warninglists>,
     /// The decay model's parameters (`decay/`); the defaults unless configured.
     pub(crate) decay: Arc<crate::decay::DecayModel>,
+    /// The key that seals federation peers' credentials (`federation/secrets.rs`); none unless
+    /// configured.
+    pub(crate) federation_key: Option<Arc<crate::federation::FederationKey>>,
 }
 
 /// Proof that a store access was decided: a [`Grant`] from `authorize`, or [`Authenticating`],
@@ -67,6 +70,7 @@ impl Service {
             matching: Arc::default(),
             warninglists: Arc::default(),
             decay: Arc::default(),
+            federation_key: None,
         }
     }
 

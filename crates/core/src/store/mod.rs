@@ -22,6 +22,7 @@ use async_trait::async_trait;
 pub use crate::audit::store::AuditStore;
 pub use crate::auth::store::{AuthStore, LoginFailures};
 pub use crate::directory::store::DirectoryStore;
+pub use crate::federation::store::FederationStore;
 pub use crate::identity::store::IdentityStore;
 pub use crate::intel::aggregate::AggregateStore;
 pub use crate::intel::imports_store::ImportStore;
@@ -135,6 +136,7 @@ pub trait Store:
     + AggregateStore
     + ImportStore
     + TaxiiStore
+    + FederationStore
     + std::fmt::Debug
 {
     /// The store seen as its probe (trait upcasting without naming it at every call site).
@@ -153,6 +155,7 @@ where
         + AggregateStore
         + ImportStore
         + TaxiiStore
+        + FederationStore
         + std::fmt::Debug,
 {
     fn as_probe(&self) -> &dyn Probe {

@@ -36,6 +36,7 @@ pub mod objects;
 pub mod observables;
 mod openapi;
 pub mod organisations;
+pub mod peers;
 pub mod schema;
 pub mod sightings;
 pub mod tokens;
@@ -61,6 +62,7 @@ pub fn table() -> Vec<ApiRoute> {
         warninglists::routes(),
         export::routes(),
         misp_feed::routes(),
+        peers::routes(),
     ]
     .into_iter()
     .flatten()

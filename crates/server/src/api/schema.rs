@@ -339,3 +339,29 @@ pub fn observable_value() -> Object {
         .min_length(Some(1))
         .build()
 }
+
+/// A federation peer's name.
+pub fn peer_name() -> Object {
+    use simpul_core::federation::PeerName;
+    string()
+        .min_length(Some(1))
+        .max_length(Some(PeerName::MAX_CHARS))
+        .pattern(Some(PeerName::PATTERN))
+        .build()
+}
+
+/// Which way a peer exchanges.
+pub fn peer_direction() -> Object {
+    use simpul_core::federation::Direction;
+    one_of(Direction::ALL.iter().map(Direction::as_str))
+}
+
+/// A sync interval in seconds.
+pub fn peer_interval() -> Object {
+    use simpul_core::federation::{MAX_INTERVAL_SECS, MIN_INTERVAL_SECS};
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(f64::from(MIN_INTERVAL_SECS)))
+        .maximum(Some(f64::from(MAX_INTERVAL_SECS)))
+        .build()
+}

@@ -20,6 +20,17 @@ where
     F: FnOnce(Service, Principal) -> Fut,
     Fut: Future<Output = anyhow::Result<ExitCode>>,
 {
+    with_service_from(store, |_, svc| Ok(svc), f)
+}
+
+/// [`with_service`], the service first made ready by `prepare` from the configuration (the
+/// federation key, say).
+pub(crate) fn with_service_from<P, F, Fut>(store: &StoreArgs, prepare: P, f: F) -> ExitCode
+where
+    P: FnOnce(&Config, Service) -> anyhow::Result<Service>,
+    F: FnOnce(Service, Principal) -> Fut,
+    Fut: Future<Output = anyhow::Result<ExitCode>>,
+{
     let config = match Config::resolve(store, None) {
         Ok(c) => c,
         Err(e) => return super::usage(&e),
@@ -32,7 +43,8 @@ where
             let operator = std::env::var("USER")
                 .or_else(|_| std::env::var("LOGNAME"))
                 .unwrap_or_else(|_| "operator".into());
-            f(simpul::service(store), Principal::operator(operator)).await
+            let svc = prepare(&config, simpul::service(store))?;
+            f(svc, Principal::operator(operator)).await
         })
     });
     match result {

@@ -10,6 +10,7 @@ pub mod export;
 pub mod intel;
 pub mod match_;
 pub mod pattern;
+pub mod peer;
 pub mod serve;
 pub mod stix;
 pub mod warninglist;

@@ -58,10 +58,13 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot open database {}", config.database))?;
     let warninglists = simpul::load_warninglists(&config)?;
+    let federation_key = simpul::federation::load_key(&config)?;
     let service = simpul::service(store)
         .with_import_lease(std::time::Duration::from_secs(config.import_lease_secs))
         .with_warninglists(warninglists)
-        .with_decay(config.decay.clone());
+        .with_decay(config.decay.clone())
+        .with_federation_key(federation_key);
+    simpul::federation::apply_configured_peers(&service, &config).await?;
     // Import jobs this node or another left running when it stopped are marked failed (now, then
     // every half lease).
     tokio::spawn(service.clone().sweep_imports());
@@ -92,6 +95,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .local_addr()
         .context("cannot read the listening address")?;
     let service_for_index = service.clone();
+    let service_for_peers = service.clone();
     let app = simpul::app(service, &config);
     println!(
         "simpul {} is serving on http://{addr}/",
@@ -133,8 +137,17 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         service_for_index,
         std::time::Duration::from_secs(1),
     ));
+    // Federation: every peer synced on its interval, one app node at a time.
+    let peers = config.federation.schedule.then(|| {
+        tokio::spawn(simpul::federation::schedule::keep_peers_synced(
+            service_for_peers,
+        ))
+    });
     let served = simpul_server::serve(listener, app, shutdown).await;
     warm.abort();
+    if let Some(p) = peers {
+        p.abort();
+    }
     served.context("server failed")?;
     tracing::info!("simpul stopped cleanly");
     Ok(())

@@ -13,6 +13,7 @@ mod correlation;
 mod decay;
 mod durability;
 mod export;
+mod federation;
 mod hardening;
 mod helpers;
 mod identity;

@@ -81,7 +81,8 @@ pub async fn world_on(db: TestDb) -> World {
 /// The world over `db`, its service made by `f` from the plain one (e.g. with warninglists).
 pub async fn world_with(db: TestDb, f: impl FnOnce(Service) -> Service) -> World {
     let clock = TestClock::new();
-    let service = f(Service::new(db.open().await, Arc::new(clock.clone())));
+    let service = f(Service::new(db.open().await, Arc::new(clock.clone())))
+        .with_federation_key(simpul_core::federation::FederationKey::generate());
     let regional = org(&service, "ASEAN-CERT", OrgKind::RegionalCert).await;
     let own = org(&service, "SingCERT", OrgKind::NationalCert).await;
     let other = org(&service, "MyCERT", OrgKind::NationalCert).await;

@@ -71,6 +71,13 @@ pg_test! {
 }
 
 pg_test! {
+    async fn federation() {
+        let db = TestDb::new().await;
+        simpul_store_tests::federation(Arc::new(db.open().await)).await;
+    }
+}
+
+pg_test! {
     async fn lineages() {
         let db = TestDb::new().await;
         simpul_store_tests::lineages(Arc::new(db.open().await)).await;

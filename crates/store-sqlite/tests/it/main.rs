@@ -97,6 +97,11 @@ async fn taxii() {
 }
 
 #[tokio::test]
+async fn federation() {
+    simpul_store_tests::federation(TestDb::fresh().shared()).await;
+}
+
+#[tokio::test]
 async fn lineages() {
     simpul_store_tests::lineages(TestDb::fresh().shared()).await;
 }

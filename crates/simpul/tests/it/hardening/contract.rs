@@ -285,6 +285,19 @@ async fn every_documented_response_is_what_the_handler_answers() {
             format!("/api/v1/objects/{OBJECT}/revoke"),
             None,
         ),
+        (
+            Method::POST,
+            "/api/v1/peers".into(),
+            Some(json!({
+                "name": "hub", "url": "https://hub.example/taxii2/", "user": "node",
+                "password": "a long secret", "direction": "both", "interval_secs": 60,
+                "maps": [{"remote": "91a7b528-80eb-42ed-a74d-c6fbd5a26116", "local": COLLECTION}],
+                "as": "an@member.example"
+            })),
+        ),
+        (Method::GET, "/api/v1/peers".into(), None),
+        (Method::GET, "/api/v1/peers/hub".into(), None),
+        (Method::DELETE, "/api/v1/peers/hub".into(), None),
     ];
     let table = simpul_server::api::table();
     for r in &table {

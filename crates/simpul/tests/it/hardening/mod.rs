@@ -62,7 +62,8 @@ impl App {
 /// an analyst.
 async fn spawn(limits: Limits) -> App {
     let db = TestDb::sqlite();
-    let service = Service::new(db.open().await, Arc::new(TestClock::new()));
+    let service = Service::new(db.open().await, Arc::new(TestClock::new()))
+        .with_federation_key(simpul_core::federation::FederationKey::generate());
     let regional = org(&service, "ASEAN-CERT", OrgKind::RegionalCert).await;
     let member = org(&service, "SingCERT", OrgKind::NationalCert).await;
     user(&service, &regional, "sa@regional.example", Role::SiteAdmin).await;

@@ -17,6 +17,7 @@ use crate::world::{World, operator, world_on};
 mod audit;
 mod auth;
 mod directory;
+mod federation;
 mod identity;
 mod imports;
 mod intel;
@@ -96,6 +97,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         taxii::rows(ids),
         warninglists::rows(ids),
         misp_feed::rows(ids),
+        federation::rows(ids),
     ]
     .into_iter()
     .flatten()
@@ -163,6 +165,7 @@ async fn run(w: World) {
     intel::setup(&w).await;
     intel_changes::setup(&w).await;
     taxii::setup(&w).await;
+    federation::setup(&w).await;
     let principals: [Option<String>; 6] = [
         None,
         Some("simpul_not-a-real-token-000000000000000000000000".into()),

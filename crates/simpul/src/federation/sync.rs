@@ -1,0 +1,233 @@
+//! One sync round of a peer: pull each mapped remote collection page by page from its cursor,
+//! then push each mapped local collection batch by batch from its cursor, and record the round in
+//! the peer's status.
+//!
+//! Durability: a pull page is stored (and its provenance recorded) before the cursor moves past
+//! it, and a push batch is answered by the peer before the push cursor moves past it. A round cut
+//! at any point (a crash, `kill -9`) is resumed by the next from the last saved cursors: what was
+//! stored is not stored again (the share pipeline answers "already stored"), and nothing after the
+//! cursor was skipped.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use serde_json::value::RawValue;
+use simpul_core::federation::CollectionMap;
+use simpul_core::federation::CursorKind;
+use simpul_core::federation::service::PeerSession;
+use simpul_core::federation::store::RoundRecord;
+use simpul_core::{Principal, Service};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::client::{Client, Limits, Status};
+
+/// Objects asked for per pulled page.
+pub const PULL_PAGE: u32 = 1000;
+/// Objects per pushed batch.
+pub const PUSH_BATCH: u32 = 500;
+/// How often a push re-posts the objects a peer failed.
+const PUSH_RETRIES: u32 = 2;
+/// How many times a pending status is read again.
+const STATUS_POLLS: u32 = 30;
+
+/// What a round did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoundReport {
+    /// Versions stored from the peer.
+    pub pulled: u64,
+    /// Versions the peer accepted.
+    pub pushed: u64,
+    /// Versions refused: by this node's pipeline when pulled, by the peer when pushed.
+    pub refused: u64,
+    /// Versions pulled that this node held already.
+    pub held: u64,
+    /// Versions the forwarding rules kept here.
+    pub withheld: u64,
+}
+
+/// One round of peer `name` as `op` (the operator, or a site-admin), recorded in its status.
+pub async fn round(
+    svc: &Service,
+    op: &Principal,
+    name: &str,
+    limits: Limits,
+) -> anyhow::Result<RoundReport> {
+    let s = svc.peer_session(op, name).await?;
+    let mut report = RoundReport::default();
+    let result = run(svc, &s, limits, &mut report).await;
+    let record = RoundRecord {
+        at: None,
+        objects_in: report.pulled,
+        objects_out: report.pushed,
+        refused: report.refused,
+        error: result.as_ref().err().map(crate::federation::one_line),
+    };
+    if let Err(e) = svc.record_peer_round(&s, record).await {
+        tracing::warn!(peer = name, error = %e, "cannot record the round");
+    }
+    result.map(|()| report)
+}
+
+async fn run(
+    svc: &Service,
+    s: &PeerSession,
+    limits: Limits,
+    report: &mut RoundReport,
+) -> anyhow::Result<()> {
+    let client = Client::new(&s.peer.url, s.auth.clone(), limits)?;
+    let root = client.api_root().await?;
+    if s.peer.direction.pulls() {
+        for map in &s.peer.maps {
+            pull(svc, s, &client, &root, map, report).await?;
+        }
+    }
+    if s.peer.direction.pushes() {
+        for map in &s.peer.maps {
+            push(svc, s, &client, &root, map, report).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn pull(
+    svc: &Service,
+    s: &PeerSession,
+    client: &Client,
+    root: &reqwest::Url,
+    map: &CollectionMap,
+    report: &mut RoundReport,
+) -> anyhow::Result<()> {
+    let added_after = svc.peer_cursor(s, CursorKind::Pull, &map.remote).await?;
+    let mut next: Option<String> = None;
+    loop {
+        let page = client
+            .objects(
+                root,
+                &map.remote,
+                added_after.as_deref(),
+                next.as_deref(),
+                PULL_PAGE,
+            )
+            .await?;
+        if page.count > 0 {
+            let r = svc
+                .share_pulled_page(s, map.local, &page.body)
+                .await
+                .with_context(|| format!("storing what collection {} sent", map.remote))?;
+            report.pulled += r.stored;
+            report.held += r.held;
+            report.refused += r.refused;
+            // Only now, with the page stored: the cursor moves past it.
+            if let Some(last) = &page.date_added_last {
+                svc.save_peer_cursor(s, CursorKind::Pull, &map.remote, last)
+                    .await?;
+            }
+        }
+        match (page.more, page.next) {
+            (true, Some(n)) if page.count > 0 => next = Some(n),
+            _ => return Ok(()),
+        }
+    }
+}
+
+async fn push(
+    svc: &Service,
+    s: &PeerSession,
+    client: &Client,
+    root: &reqwest::Url,
+    map: &CollectionMap,
+    report: &mut RoundReport,
+) -> anyhow::Result<()> {
+    let key = map.local.to_string();
+    let mut cursor = match svc.peer_cursor(s, CursorKind::Push, &key).await? {
+        Some(c) => {
+            Some(OffsetDateTime::parse(&c, &Rfc3339).with_context(|| format!("push cursor {c}"))?)
+        }
+        None => None,
+    };
+    loop {
+        let page = svc.push_page(s, map.local, cursor, PUSH_BATCH).await?;
+        report.withheld += page.withheld;
+        let mut batch: Vec<String> = page.objects.into_iter().map(|o| o.json).collect();
+        let mut attempt = 0;
+        while !batch.is_empty() {
+            let status = post_and_wait(client, root, &map.remote, &batch).await?;
+            report.pushed += status.success_count;
+            let failed: std::collections::HashSet<(String, Option<String>)> = status
+                .failures
+                .iter()
+                .map(|f| (f.id.clone(), f.version.clone()))
+                .collect();
+            if failed.is_empty() || attempt >= PUSH_RETRIES {
+                report.refused += status.failure_count;
+                for f in &status.failures {
+                    tracing::warn!(peer = %s.peer.name, id = %f.id, reason = ?f.message, "pushed object refused");
+                }
+                break;
+            }
+            attempt += 1;
+            batch.retain(|json| {
+                let id = object_id(json);
+                failed.iter().any(|(fid, _)| *fid == id)
+            });
+            tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
+        }
+        if let Some(last) = page.last {
+            svc.save_peer_cursor(
+                s,
+                CursorKind::Push,
+                &key,
+                &simpul_core::clock::rfc3339_micros(last),
+            )
+            .await?;
+            cursor = Some(last);
+        }
+        if !page.more {
+            return Ok(());
+        }
+    }
+}
+
+fn object_id(json: &str) -> String {
+    #[derive(serde::Deserialize)]
+    struct Id {
+        #[serde(default)]
+        id: String,
+    }
+    serde_json::from_str::<Id>(json)
+        .map(|i| i.id)
+        .unwrap_or_default()
+}
+
+/// Posts `objects` as one envelope and reads its status until it is complete.
+async fn post_and_wait(
+    client: &Client,
+    root: &reqwest::Url,
+    collection: &str,
+    objects: &[String],
+) -> anyhow::Result<Status> {
+    let mut envelope = br#"{"objects":["#.to_vec();
+    for (i, o) in objects.iter().enumerate() {
+        if i > 0 {
+            envelope.push(b',');
+        }
+        let raw: &RawValue = serde_json::from_str(o).context("a stored object is no JSON")?;
+        envelope.extend_from_slice(raw.get().as_bytes());
+    }
+    envelope.extend_from_slice(b"]}");
+    let mut status = client.post(root, collection, envelope).await?;
+    let mut polls = 0;
+    while status.status != "complete" && status.pending_count > 0 {
+        polls += 1;
+        if polls > STATUS_POLLS {
+            anyhow::bail!(
+                "status {} still pending after {STATUS_POLLS} reads",
+                status.id
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250 * u64::from(polls.min(8)))).await;
+        status = client.status(root, &status.id).await?;
+    }
+    Ok(status)
+}

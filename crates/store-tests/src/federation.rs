@@ -1,0 +1,303 @@
+//! What federation needs of a store, told through the service: peers with sealed credentials
+//! (replaced by name, removed with their cursors, audited), cursors, provenance, round status and
+//! the sync lease; a pulled page shared as the peer's account (again: nothing stored twice) and a
+//! push page cut by the forwarding rules.
+
+use std::sync::Arc;
+
+use simpul_core::access::Principal;
+use simpul_core::audit::AuditAction;
+use simpul_core::federation::store::RoundRecord;
+use simpul_core::federation::{
+    CollectionMap, CursorKind, Direction, FederationKey, NewPeer, PeerAuth, PeerName, Provenance,
+};
+use simpul_core::intel::{Audience, Collection, CollectionId, Tlp};
+use simpul_core::org::OrgKind;
+use simpul_core::user::Role;
+use simpul_core::{Clock, Service, Store};
+use time::OffsetDateTime;
+
+use crate::support::{
+    at, entries_after, event, insert_org, insert_user, org, signed_in, tag, user,
+};
+
+#[derive(Debug)]
+struct Fixed(OffsetDateTime);
+
+impl Clock for Fixed {
+    fn now(&self) -> OffsetDateTime {
+        self.0
+    }
+}
+
+fn indicator(n: u32, tlp: Tlp) -> serde_json::Value {
+    serde_json::json!({
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": format!("indicator--{}", uuid::Uuid::new_v4()),
+        "created": "2026-11-01T00:00:00.000Z",
+        "modified": "2026-11-01T00:00:00.000Z",
+        "pattern": format!("[domain-name:value = 'fed{n}.example']"),
+        "pattern_type": "stix",
+        "valid_from": "2026-11-01T00:00:00Z",
+        "object_marking_refs": [tlp.marking_id()],
+    })
+}
+
+/// The federation story (see the module docs).
+pub async fn federation(store: Arc<dyn Store>) {
+    let s = &*store;
+    let t = tag();
+    let producer = org(&format!("{t}-prod"), OrgKind::NationalCert, Some("SG"));
+    let node = org(&format!("{t}-node"), OrgKind::NationalCert, Some("MY"));
+    for o in [&producer, &node] {
+        insert_org(s, o).await;
+    }
+    let alice = user(producer.id, &format!("alice@{t}.example"), Role::Analyst);
+    let peer_user = user(node.id, &format!("node@{t}.example"), Role::Analyst);
+    for u in [&alice, &peer_user] {
+        insert_user(s, u).await;
+    }
+    let c = Collection {
+        id: CollectionId(uuid::Uuid::new_v4()),
+        title: format!("{t} federation"),
+        alias: None,
+        description: String::new(),
+        audience: Audience::Orgs {
+            orgs: vec![producer.id, node.id],
+        },
+        default_tlp: Tlp::Amber,
+        read_only_orgs: Vec::new(),
+        created_at: at(20),
+    };
+    s.insert_collection(&c, &event(AuditAction::CollectionCreate, "c", None))
+        .await
+        .unwrap();
+    let key = FederationKey::generate();
+    let svc = Service::new(Arc::clone(&store), Arc::new(Fixed(at(1000))))
+        .with_federation_key(key.clone());
+    let op = Principal::operator("root");
+    let name = format!("{t}-hub");
+    let secret = format!("simpul_{t}_very_secret");
+    let new = |direction, interval_secs| NewPeer {
+        name: PeerName::parse(&name).unwrap(),
+        url: "http://127.0.0.1:9/taxii2/".into(),
+        auth: PeerAuth::Token {
+            token: secret.clone(),
+        },
+        direction,
+        maps: vec![CollectionMap {
+            remote: "remote-1".into(),
+            local: c.id,
+        }],
+        interval_secs,
+        act_as: peer_user.email.as_str().to_owned(),
+    };
+
+    // Nobody but site-admins and the operator administers peers.
+    let as_alice = signed_in(&alice, &producer, vec![]);
+    assert!(
+        svc.add_peer(&as_alice, new(Direction::Pull, 60))
+            .await
+            .is_err()
+    );
+    // Without a key nothing is sealed.
+    let keyless = Service::new(Arc::clone(&store), Arc::new(Fixed(at(1000))));
+    assert!(
+        keyless
+            .add_peer(&op, new(Direction::Pull, 60))
+            .await
+            .is_err()
+    );
+
+    let added = svc.add_peer(&op, new(Direction::Pull, 60)).await.unwrap();
+    assert_eq!(added.act_as, peer_user.id);
+    let stored = s.get_peer(&added.name).await.unwrap().unwrap();
+    assert!(!stored.sealed_auth.contains(&secret), "sealed at rest");
+    assert_eq!(stored.peer, added);
+    // The same name replaces it, keeping its id.
+    let replaced = svc.add_peer(&op, new(Direction::Both, 30)).await.unwrap();
+    assert_eq!(replaced.id, added.id);
+    assert_eq!(
+        (replaced.direction, replaced.interval_secs),
+        (Direction::Both, 30)
+    );
+    assert!(
+        svc.list_peers(&op)
+            .await
+            .unwrap()
+            .iter()
+            .any(|p| p.id == added.id)
+    );
+    let session = svc.peer_session(&op, &name).await.unwrap();
+    assert_eq!(
+        session.auth,
+        PeerAuth::Token {
+            token: secret.clone()
+        }
+    );
+    assert_eq!(session.principal.org_id(), Some(node.id));
+    // Another key does not open it.
+    let other = Service::new(Arc::clone(&store), Arc::new(Fixed(at(1000))))
+        .with_federation_key(FederationKey::generate());
+    assert!(other.peer_session(&op, &name).await.is_err());
+
+    // Cursors.
+    let pid = added.id;
+    assert_eq!(
+        s.get_cursor(pid, CursorKind::Pull, "remote-1")
+            .await
+            .unwrap(),
+        None
+    );
+    s.set_cursor(pid, CursorKind::Pull, "remote-1", "a")
+        .await
+        .unwrap();
+    s.set_cursor(pid, CursorKind::Pull, "remote-1", "b")
+        .await
+        .unwrap();
+    s.set_cursor(pid, CursorKind::Push, "remote-1", "c")
+        .await
+        .unwrap();
+    assert_eq!(
+        s.get_cursor(pid, CursorKind::Pull, "remote-1")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("b")
+    );
+
+    // Rounds and the lease.
+    s.record_round(
+        pid,
+        &RoundRecord {
+            at: Some(at(2000)),
+            objects_in: 3,
+            objects_out: 2,
+            refused: 1,
+            error: None,
+        },
+    )
+    .await
+    .unwrap();
+    s.record_round(
+        pid,
+        &RoundRecord {
+            at: Some(at(3000)),
+            objects_in: 1,
+            error: Some("connection refused".into()),
+            ..RoundRecord::default()
+        },
+    )
+    .await
+    .unwrap();
+    let st = svc.peer(&op, &name).await.unwrap().status;
+    assert_eq!(
+        (st.objects_in, st.objects_out, st.refused, st.errors),
+        (4, 2, 1, 1)
+    );
+    assert_eq!(st.last_sync, Some(at(3000)));
+    assert_eq!(st.last_success, Some(at(2000)));
+    assert_eq!(st.last_error.as_deref(), Some("connection refused"));
+    assert!(s.claim_peer(pid, at(10), at(70)).await.unwrap());
+    assert!(!s.claim_peer(pid, at(20), at(80)).await.unwrap(), "held");
+    assert!(s.claim_peer(pid, at(71), at(130)).await.unwrap(), "expired");
+    s.release_peer(pid).await.unwrap();
+    assert!(
+        s.claim_peer(pid, at(72), at(130)).await.unwrap(),
+        "released"
+    );
+
+    // A pulled page is shared as the peer's account; again, nothing is stored twice.
+    let green = indicator(1, Tlp::Green);
+    let pulled = serde_json::json!({ "objects": [green, indicator(2, Tlp::Amber)] });
+    let body = serde_json::to_vec(&pulled).unwrap();
+    let first = svc.share_pulled_page(&session, c.id, &body).await.unwrap();
+    assert_eq!((first.stored, first.held, first.refused), (2, 0, 0));
+    let again = svc.share_pulled_page(&session, c.id, &body).await.unwrap();
+    assert_eq!((again.stored, again.held), (0, 2));
+    let gid = green["id"].as_str().unwrap().to_owned();
+    let prov = s
+        .provenance_of(c.id, std::slice::from_ref(&gid))
+        .await
+        .unwrap();
+    assert_eq!(prov.len(), 1);
+    assert_eq!((prov[0].peer, prov[0].producer_org), (pid, node.id));
+    // The first record of a version stays.
+    s.record_provenance(&[Provenance {
+        origin: "elsewhere".into(),
+        ..prov[0].clone()
+    }])
+    .await
+    .unwrap();
+    assert_eq!(s.provenance_of(c.id, &[gid]).await.unwrap(), prov);
+
+    // What may be pushed: the account's view, less the forwarding rules.
+    let mut shared = Vec::new();
+    for (n, tlp) in [
+        (3, Tlp::Clear),
+        (4, Tlp::Green),
+        (5, Tlp::Amber),
+        (6, Tlp::AmberStrict),
+    ] {
+        shared.push((indicator(n, tlp), tlp));
+    }
+    let objects: Vec<_> = shared.iter().map(|(o, _)| o.clone()).collect();
+    let bundle = serde_json::json!({"type": "bundle", "id": format!("bundle--{}", uuid::Uuid::new_v4()), "objects": objects});
+    let report = svc
+        .share(&as_alice, c.id, &serde_json::to_vec(&bundle).unwrap(), &[])
+        .await
+        .unwrap();
+    assert_eq!(report.stored.len(), 4, "{report:?}");
+    let red = serde_json::json!({"type": "bundle", "id": format!("bundle--{}", uuid::Uuid::new_v4()), "objects": [indicator(7, Tlp::Red)]});
+    let report = svc
+        .share(
+            &as_alice,
+            c.id,
+            &serde_json::to_vec(&red).unwrap(),
+            &[peer_user.email.as_str().to_owned()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.stored.len(), 1, "{report:?}");
+    let page = svc.push_page(&session, c.id, None, 1000).await.unwrap();
+    let mut pushed: Vec<&str> = page.objects.iter().map(|o| o.stix_id.as_str()).collect();
+    pushed.sort_unstable();
+    let mut expected: Vec<&str> = shared[..3]
+        .iter()
+        .map(|(o, _)| o["id"].as_str().unwrap())
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(
+        pushed, expected,
+        "CLEAR, GREEN and AMBER to an audience org; not AMBER+STRICT, RED or what came from the peer"
+    );
+    assert_eq!(page.withheld, 4, "AMBER+STRICT, RED and the two pulled");
+    assert!(!page.more);
+    // Paged from the cursor: nothing after the last one.
+    let rest = svc
+        .push_page(&session, c.id, page.last, 1000)
+        .await
+        .unwrap();
+    assert!(rest.objects.is_empty() && rest.withheld == 0);
+
+    // Removing the peer removes its cursors, audited.
+    svc.remove_peer(&op, &name).await.unwrap();
+    assert!(svc.peer(&op, &name).await.is_err());
+    assert_eq!(
+        s.get_cursor(pid, CursorKind::Pull, "remote-1")
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(svc.remove_peer(&op, &name).await.is_err());
+    let actions: Vec<String> = entries_after(s, 0)
+        .await
+        .into_iter()
+        .filter(|e| e.target.as_deref() == Some(&format!("peer:{name}")))
+        .map(|e| e.action)
+        .collect();
+    for a in [AuditAction::PeerAdd, AuditAction::PeerRemove] {
+        assert!(actions.iter().any(|x| x == a.as_str()), "{a}: {actions:?}");
+    }
+}
