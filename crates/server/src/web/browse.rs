@@ -158,7 +158,7 @@ pub(super) async fn browse(
             .collect(),
         rows,
         total: if total > COUNT_LIMIT {
-            format!("more than {COUNT_LIMIT}")
+            format!("More than {COUNT_LIMIT}")
         } else {
             total.to_string()
         },

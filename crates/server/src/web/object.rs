@@ -30,6 +30,14 @@ struct Version {
     current: bool,
 }
 
+/// A property: its name, its value as text, or as a time when it is one.
+#[derive(Debug)]
+struct Prop {
+    name: String,
+    text: String,
+    when: Option<When>,
+}
+
 #[derive(Debug)]
 struct Related {
     href: String,
@@ -53,7 +61,7 @@ struct ObjectPage {
     producer: String,
     added: When,
     revoked: bool,
-    props: Vec<(String, String)>,
+    props: Vec<Prop>,
     raw: String,
     sightings: u64,
     sighting_count: u64,
@@ -131,7 +139,21 @@ async fn build(
                 .filter(|(k, _)| !matches!(k.as_str(), "id" | "type" | "spec_version"))
                 .map(|(k, v)| {
                     let text = v.as_str().map_or_else(|| v.to_string(), str::to_owned);
-                    (k.clone(), text)
+                    let when = v
+                        .as_str()
+                        .and_then(|t| {
+                            time::OffsetDateTime::parse(
+                                t,
+                                &time::format_description::well_known::Rfc3339,
+                            )
+                            .ok()
+                        })
+                        .map(|t| prefs.when(t));
+                    Prop {
+                        name: k.clone(),
+                        text,
+                        when,
+                    }
                 })
                 .collect()
         })

@@ -116,7 +116,7 @@ async fn the_object_page_shows_the_object_and_takes_a_sighting() {
     assert!(html.contains("<span class=\"tlp tlp-green\">TLP:GREEN</span>"));
     assert!(
         html.contains(
-            "<dt>pattern</dt><dd>[domain-name:value = &#39;seen-everywhere.example&#39;]</dd>"
+            "<dt>pattern</dt><dd><code>[domain-name:value = &#39;seen-everywhere.example&#39;]</code></dd>"
         ),
         "{html}"
     );
