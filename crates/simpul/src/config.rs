@@ -84,6 +84,7 @@ struct FileConfig {
     taxii: TaxiiFile,
     #[serde(default)]
     decay: decay::DecayFile,
+    #[serde(default)]
     federation: crate::federation::settings::FederationFile,
 }
 

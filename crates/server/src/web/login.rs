@@ -1,32 +1,54 @@
 //! Signing in and out.
 
+use askama::Template;
 use axum::extract::{Form, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use simpul_core::CoreError;
 
-use super::{CsrfForm, cookie, error_page, esc, page, see_other};
+use super::view::{Chrome, Field, Prefs};
+use super::{CsrfForm, cookie, error_page, html, see_other};
 use crate::AppState;
 use crate::auth::{self, SESSION_COOKIE};
 use crate::error::ApiError;
 
 const LOGIN_CSRF_COOKIE: &str = "simpul_login_csrf";
 
-/// The sign-in page, with `message` above the form.
-pub(super) fn login_form(state: &AppState, message: Option<&str>, status: StatusCode) -> Response {
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    chrome: Chrome,
+    message: Option<String>,
+    message_class: &'static str,
+    csrf: String,
+    email: Field,
+    password: Field,
+}
+
+/// The sign-in page, with `message` (its text, and `ok` or `error`) above the form.
+pub(super) fn login_form(
+    state: &AppState,
+    prefs: Prefs,
+    message: Option<(&str, &'static str)>,
+    status: StatusCode,
+) -> Response {
     let csrf = simpul_core::secret::new_csrf_token();
-    let msg = message
-        .map(|m| format!("<p role=\"alert\">{}</p>", esc(m)))
-        .unwrap_or_default();
-    let body = format!(
-        "<h1>Sign in to simpul</h1>{msg}<form method=\"post\" action=\"/login\">\
-         <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
-         <label>Email <input name=\"email\" type=\"email\" autocomplete=\"username\" required></label>\
-         <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>\
-         <button type=\"submit\">Sign in</button></form>"
-    );
-    let mut res = (status, Html(page("Sign in", &body))).into_response();
+    let page = LoginPage {
+        chrome: Chrome::anonymous("Sign in", prefs),
+        message: message.map(|(m, _)| m.to_owned()),
+        message_class: message.map_or("error", |(_, c)| c),
+        csrf: csrf.clone(),
+        email: Field::new("email", "email", "Email")
+            .kind("email")
+            .autocomplete("username")
+            .required(),
+        password: Field::new("password", "password", "Password")
+            .kind("password")
+            .autocomplete("current-password")
+            .required(),
+    };
+    let mut res = html(status, page.render());
     res.headers_mut().append(
         header::SET_COOKIE,
         cookie(state, LOGIN_CSRF_COOKIE, &csrf, "/", Some(3600)),
@@ -34,8 +56,8 @@ pub(super) fn login_form(state: &AppState, message: Option<&str>, status: Status
     res
 }
 
-pub(super) async fn login_page(State(state): State<AppState>) -> Response {
-    login_form(&state, None, StatusCode::OK)
+pub(super) async fn login_page(State(state): State<AppState>, prefs: Prefs) -> Response {
+    login_form(&state, prefs, None, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -48,6 +70,7 @@ pub(super) struct LoginForm {
 pub(super) async fn login(
     State(state): State<AppState>,
     auth::ClientAddr(source): auth::ClientAddr,
+    prefs: Prefs,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
@@ -55,7 +78,8 @@ pub(super) async fn login(
     if expected.is_empty() || !simpul_core::secret::constant_time_eq(&expected, &form.csrf_token) {
         return login_form(
             &state,
-            Some("The form expired; please try again."),
+            prefs,
+            Some(("The form expired; please try again.", "error")),
             StatusCode::FORBIDDEN,
         );
     }
@@ -77,20 +101,23 @@ pub(super) async fn login(
             res
         }
         Err(CoreError::RateLimited { retry_after_secs }) => {
+            let msg = format!("Too many failed attempts. Try again in {retry_after_secs} seconds.");
             let mut res = login_form(
                 &state,
-                Some(&format!(
-                    "Too many failed attempts. Try again in {retry_after_secs} seconds."
-                )),
+                prefs,
+                Some((&msg, "error")),
                 StatusCode::TOO_MANY_REQUESTS,
             );
             res.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             res
         }
-        Err(CoreError::Unauthenticated(msg)) => {
-            login_form(&state, Some(&msg), StatusCode::UNAUTHORIZED)
-        }
+        Err(CoreError::Unauthenticated(msg)) => login_form(
+            &state,
+            prefs,
+            Some((&msg, "error")),
+            StatusCode::UNAUTHORIZED,
+        ),
         Err(e) => error_page(&ApiError::from(e), None),
     }
 }

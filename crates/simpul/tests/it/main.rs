@@ -34,4 +34,6 @@ mod stix;
 mod taxii;
 mod warninglists;
 mod web;
+mod web_browse;
+mod web_pages;
 mod world;
