@@ -410,10 +410,14 @@ impl Service {
             std::collections::HashMap::new();
         for (raw, head) in env.objects.iter().zip(&heads) {
             // RED and AMBER+STRICT never travel between nodes: a peer that serves one is not
-            // followed (the forwarding rules' other end).
-            if let Some(h) = head
-                && matches!(h.tlp(default_tlp), Tlp::Red | Tlp::AmberStrict)
-            {
+            // followed (the forwarding rules' other end). An object whose marking cannot be read
+            // here is refused too (fail closed), never handed to the share pipeline.
+            let Some(h) = head else {
+                out.refused += 1;
+                tracing::warn!(peer = %s.peer.name, "pulled object refused: its id and markings cannot be read");
+                continue;
+            };
+            if matches!(h.tlp(default_tlp), Tlp::Red | Tlp::AmberStrict) {
                 out.refused += 1;
                 tracing::warn!(peer = %s.peer.name, id = ?h.id, "pulled object refused: its TLP never leaves its node");
                 continue;

@@ -140,6 +140,16 @@ impl Client {
             .discovery
             .join(&root)
             .with_context(|| format!("API root {root}"))?;
+        // Credentials and pushed intelligence go only where the operator pointed: an API root on
+        // another origin (scheme, host, port) than the configured discovery URL is refused.
+        if !same_origin(&url, &self.discovery) {
+            anyhow::bail!(
+                "discovery names the API root {} on another origin than {}: simpul sends the \
+                 peer's credentials only to the configured discovery URL's scheme, host and port",
+                excerpt(url.as_str().as_bytes()),
+                self.discovery
+            );
+        }
         if !url.path().ends_with('/') {
             url.set_path(&format!("{}/", url.path()));
         }
@@ -306,6 +316,13 @@ fn retry_after(h: &HeaderMap) -> Option<Duration> {
     Some(Duration::from_secs(v))
 }
 
+/// Whether `a` and `b` have the same scheme, host and port.
+fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
 fn excerpt(body: &[u8]) -> String {
     simpul_core::error::excerpt(&String::from_utf8_lossy(body)).replace('\n', " ")
 }
@@ -351,5 +368,23 @@ mod tests {
             "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
         );
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn an_api_root_must_be_on_the_discovery_urls_origin() {
+        let d = Url::parse("https://hub.example/taxii2/").unwrap();
+        for (root, same) in [
+            ("https://hub.example/api/", true),
+            ("https://hub.example:443/api/", true),
+            ("http://hub.example/api/", false),
+            ("https://hub.example:8443/api/", false),
+            ("https://evil.example/api/", false),
+            ("https://hub.example.evil.example/api/", false),
+        ] {
+            let r = d.join(root).unwrap();
+            assert_eq!(same_origin(&r, &d), same, "{root}");
+        }
+        // A relative root stays on the discovery's origin.
+        assert!(same_origin(&d.join("/api/").unwrap(), &d));
     }
 }
