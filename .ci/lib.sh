@@ -81,3 +81,17 @@ json.dump({"name": "opentaxii", "discovery": "http://127.0.0.1:%s/taxii2/" % por
            "writer": {"user": user, "password": password, "collection": str(coll.id)}}, open(path, "w"))
 PY
 }
+
+# long_decay_config FILE: a configuration in which every observable kind lives a hundred years
+# (crates/core/src/decay/DECAY.md), for legs and benchmarks over dated data that check formats, not
+# decay.
+long_decay_config() {
+  {
+    echo "[decay.lifetimes]"
+    for k in other domain url ipv4 ipv6 ipv4-cidr ipv6-cidr email sms-sender phone social-account \
+      app-id bank-account iban ewallet payment-card bic crypto-wallet md5 sha1 sha256 sha512 ssdeep \
+      tlsh asn mac; do
+      echo "$k = { days = 36500 }"
+    done
+  } >"$1"
+}

@@ -41,14 +41,7 @@ C=$("$BIN" "${D[@]}" collection add --title Bench --orgs BENCH)
 
 # The generated data is dated (2026-03-01) and this measures the formats, not decay: every kind
 # lives a hundred years here (the decay score is still computed for every indicator).
-{
-  echo "[decay.lifetimes]"
-  for k in other domain url ipv4 ipv6 ipv4-cidr ipv6-cidr email sms-sender phone social-account \
-    app-id bank-account iban ewallet payment-card bic crypto-wallet md5 sha1 sha256 sha512 ssdeep \
-    tlsh asn mac; do
-    echo "$k = { days = 36500 }"
-  done
-} >"$OUT/decay.toml"
+long_decay_config "$OUT/decay.toml"
 for f in suricata rpz csv stix; do
   echo "== export --format $f"
   # shellcheck disable=SC2086

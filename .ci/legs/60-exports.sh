@@ -45,14 +45,7 @@ kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
 lists="$("$CI_PY" -c 'import os, pymispwarninglists; print(os.path.join(os.path.dirname(pymispwarninglists.__file__), "data", "misp-warninglists", "lists"))')"
 # The demo data is dated (its indicators are valid from 2026) and this leg checks formats, not
 # decay (crates/core/src/decay/DECAY.md): every kind lives a hundred years here.
-{
-  echo "[decay.lifetimes]"
-  for k in other domain url ipv4 ipv6 ipv4-cidr ipv6-cidr email sms-sender phone social-account \
-    app-id bank-account iban ewallet payment-card bic crypto-wallet md5 sha1 sha256 sha512 ssdeep \
-    tlsh asn mac; do
-    echo "$k = { days = 36500 }"
-  done
-} >"$work/decay.toml"
+long_decay_config "$work/decay.toml"
 for f in suricata zeek rpz csv text stix; do
   env -u SIMPUL_CONFIG -u SIMPUL_DATABASE SIMPUL_WARNINGLISTS="$lists" "$SIMPUL_BIN" export \
     --config "$work/decay.toml" --data "$data" --format "$f" --as analyst@mycert.example -o "$work/export.$f" 2>"$work/export.$f.err"
