@@ -110,6 +110,10 @@ pub struct Events {
     synthetic: VecDeque<Collection>,
     current: Option<Current>,
     counts: Counts,
+    /// The report ids given as events so far: a MISP event uuid is given once, from the first
+    /// lineage stored, even when the reader sees two (another organisation's, another
+    /// collection's).
+    given: HashSet<String>,
 }
 
 impl Events {
@@ -130,6 +134,7 @@ impl Events {
             synthetic: VecDeque::new(),
             current: None,
             counts: Counts::default(),
+            given: HashSet::new(),
         };
         match scope {
             Scope::All { collection } => {
@@ -193,6 +198,9 @@ impl Events {
                     _ => self.report_query = None,
                 }
                 for o in page {
+                    if !self.given.insert(o.stix_id.clone()) {
+                        continue;
+                    }
                     if let Some(v) = from_stix::parse(&o) {
                         self.reports.push_back((o, v));
                     }
