@@ -95,3 +95,26 @@ long_decay_config() {
     done
   } >"$1"
 }
+
+# ci_demo_data DIR: the demo data in DIR, seeded by a first `simpul serve --demo` on a free loopback
+# port, stopped once it answers /readyz (its output in DIR.serve.out and DIR.serve.err). Needs
+# ci_simpul and ci_venv first.
+ci_demo_data() {
+  local data="$1" port pid
+  port="$("$CI_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  env -u SIMPUL_CONFIG -u SIMPUL_DATABASE "$SIMPUL_BIN" serve --demo --data "$data" --listen "127.0.0.1:$port" \
+    >"$data.serve.out" 2>"$data.serve.err" &
+  pid=$!
+  for _ in $(seq 1 240); do
+    if "$CI_PY" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" \
+      "http://127.0.0.1:$port/readyz" 2>/dev/null; then
+      kill "$pid"; wait "$pid" 2>/dev/null || true
+      return 0
+    fi
+    if ! kill -0 "$pid" 2>/dev/null; then cat "$data.serve.err" >&2; return 1; fi
+    sleep 0.5
+  done
+  echo "simpul serve --demo did not answer /readyz in 120 s" >&2
+  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  return 1
+}

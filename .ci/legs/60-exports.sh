@@ -21,26 +21,14 @@ ci_venv suricataparser==1.0.0 idstools==0.6.5 zat==0.4.9 pymispwarninglists==1.7
 ci_simpul
 
 work="$(mktemp -d)"
-pid=""
 cleanup() {
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   if [ -z "${EXPORTS_KEEP:-}" ]; then rm -rf "$work"; else echo "kept $work" >&2; fi
 }
 trap cleanup EXIT
 
 # The demo data: seeded by a first start, which is stopped once it answers.
 data="$work/simpul"
-port="$("$CI_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-env -u SIMPUL_CONFIG -u SIMPUL_DATABASE "$SIMPUL_BIN" serve --demo --data "$data" --listen "127.0.0.1:$port" \
-  >"$work/serve.out" 2>"$work/serve.err" &
-pid=$!
-for _ in $(seq 1 240); do
-  if "$CI_PY" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" \
-    "http://127.0.0.1:$port/readyz" 2>/dev/null; then break; fi
-  if ! kill -0 "$pid" 2>/dev/null; then cat "$work/serve.err" >&2; exit 1; fi
-  sleep 0.5
-done
-kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+ci_demo_data "$data"
 
 lists="$("$CI_PY" -c 'import os, pymispwarninglists; print(os.path.join(os.path.dirname(pymispwarninglists.__file__), "data", "misp-warninglists", "lists"))')"
 # The demo data is dated (its indicators are valid from 2026) and this leg checks formats, not
