@@ -101,7 +101,7 @@ long_decay_config() {
 # ci_simpul and ci_venv first.
 ci_demo_data() {
   local data="$1" port pid
-  port="$("$CI_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  port="$(free_port)"
   env -u SIMPUL_CONFIG -u SIMPUL_DATABASE "$SIMPUL_BIN" serve --demo --data "$data" --listen "127.0.0.1:$port" \
     >"$data.serve.out" 2>"$data.serve.err" &
   pid=$!
@@ -116,5 +116,25 @@ ci_demo_data() {
   done
   echo "simpul serve --demo did not answer /readyz in 120 s" >&2
   kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+  return 1
+}
+
+# free_port: a free TCP port on 127.0.0.1.
+free_port() { "$CI_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# wait_up PID URL: until URL answers (any HTTP status), or the process PID is gone (then 1).
+wait_up() {
+  for _ in $(seq 1 240); do
+    if "$CI_PY" -c "
+import sys, urllib.request, urllib.error
+try:
+    urllib.request.urlopen(sys.argv[1], timeout=2)
+except urllib.error.HTTPError:
+    pass
+" "$2" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$1" 2>/dev/null; then echo "a server (pid $1) did not start: $2" >&2; return 1; fi
+    sleep 0.5
+  done
+  echo "a server (pid $1) did not answer $2 in 120 s" >&2
   return 1
 }

@@ -31,7 +31,6 @@ cleanup() {
   done
 }
 trap cleanup EXIT
-free_port() { "$CI_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_up() {
   for _ in $(seq 1 240); do
     if "$CI_PY" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "$2" 2>/dev/null; then

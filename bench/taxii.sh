@@ -47,21 +47,6 @@ cleanup() {
   done
 }
 trap cleanup EXIT
-free_port() { "$CI_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_up() {
-  for _ in $(seq 1 240); do
-    if "$CI_PY" -c "
-import sys, urllib.request, urllib.error
-try:
-    urllib.request.urlopen(sys.argv[1], timeout=2)
-except urllib.error.HTTPError:
-    pass
-" "$2" 2>/dev/null; then return 0; fi
-    if ! kill -0 "$1" 2>/dev/null; then echo "the server did not start" >&2; return 1; fi
-    sleep 0.5
-  done
-  return 1
-}
 
 S=(env -u SIMPUL_CONFIG -u SIMPUL_DATABASE "$BIN")
 # simpul_data DIR: a fresh data folder with one organisation, one analyst and one collection;

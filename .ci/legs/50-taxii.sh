@@ -33,7 +33,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { "$CI_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # wait_up NAME PID URL: until URL answers (any HTTP status), or the process is gone.
 wait_up() {

@@ -27,7 +27,6 @@ cleanup() {
 trap cleanup EXIT
 
 simpul() { env -u SIMPUL_CONFIG -u SIMPUL_DATABASE "$SIMPUL_BIN" "$@"; }
-free_port() { "$CI_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # serve_up: start `simpul serve` on the data (the demo seed on its first start) and wait for it.
 serve_up() {
   port="$(free_port)"

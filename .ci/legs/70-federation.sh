@@ -34,21 +34,6 @@ cleanup() {
   if [ -z "${FEDERATION_KEEP:-}" ]; then rm -rf "$work"; else echo "kept $work" >&2; fi
 }
 trap cleanup EXIT
-free_port() { "$CI_PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_up() {
-  for _ in $(seq 1 240); do
-    if "$CI_PY" -c "
-import sys, urllib.request, urllib.error
-try:
-    urllib.request.urlopen(sys.argv[1], timeout=2)
-except urllib.error.HTTPError:
-    pass
-" "$2" 2>/dev/null; then return 0; fi
-    if ! kill -0 "$1" 2>/dev/null; then echo "federation: a server did not start" >&2; return 1; fi
-    sleep 0.5
-  done
-  return 1
-}
 
 S=(env -u SIMPUL_CONFIG -u SIMPUL_DATABASE "$SIMPUL_BIN")
 # simpul_node DIR: SingCERT with an analyst, "Foreign" (the peer's organisation) with its local
