@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The web UI in a real browser: Debian's chromium (installed with apt if missing) driven by
 # playwright-core from npm (web-tests/, with its lockfile; `npm ci`), against `simpul serve --demo`
-# on a random port with a fresh data folder. web-tests/run.mjs signs in (with the mouse and with the
+# on a random port with a fresh data folder. web-tests/run.mjs loads the suites in web-tests/suites/: it signs in (with the mouse and with the
 # keyboard alone), checks that a form post without the CSRF token is refused, that an AMBER+STRICT
 # object shared into the MyCERT–SingCERT collection is counted for SingCERT and not for ThaiCERT,
 # and runs axe-core on every main page in light and dark (no serious or critical violation). A
