@@ -53,15 +53,9 @@ impl Service {
         let grant = authorize(p, Action::ReadIntel)?;
         let target = self.get_object(p, stix_id, None).await?;
         let v = Visibility::of(&grant);
-        let key = VersionKey {
-            collection: target.collection,
-            stix_id: target.stix_id.clone(),
-            producer_org: target.producer_org,
-            version: target.version,
-        };
         let keys = self
             .store(&grant)
-            .observable_keys(&v, &[key])
+            .observable_keys(&v, &[version_key(&target)])
             .await?
             .into_iter()
             .next()
@@ -112,6 +106,22 @@ impl Service {
         Ok(r)
     }
 
+    /// The canonical observable keys (`type|key`, sorted) of each of `objects` (versions listed
+    /// for `p`, e.g. a page of [`Service::list_objects`]), in order; empty for one `p` may not see.
+    /// The dashboard counts from them which observables the most organisations reported.
+    pub async fn observable_keys_of(
+        &self,
+        p: &Principal,
+        objects: &[StoredObject],
+    ) -> Result<Vec<Vec<String>>, CoreError> {
+        let grant = authorize(p, Action::ReadIntel)?;
+        let versions: Vec<VersionKey> = objects.iter().map(version_key).collect();
+        Ok(self
+            .store(&grant)
+            .observable_keys(&Visibility::of(&grant), &versions)
+            .await?)
+    }
+
     /// The page, total, shared keys and producers of `q` (whose `observables` are the keys).
     async fn reports(&self, p: &Principal, q: &ObjectQuery) -> Result<Reports, CoreError> {
         let grant = authorize(p, Action::ReadIntel)?;
@@ -125,15 +135,7 @@ impl Service {
         let total = self.count_objects(p, q).await?;
         let v = Visibility::of(&grant);
         let store = self.store(&grant);
-        let versions: Vec<VersionKey> = page
-            .iter()
-            .map(|o| VersionKey {
-                collection: o.collection,
-                stix_id: o.stix_id.clone(),
-                producer_org: o.producer_org,
-                version: o.version,
-            })
-            .collect();
+        let versions: Vec<VersionKey> = page.iter().map(version_key).collect();
         let theirs = store.observable_keys(&v, &versions).await?;
         let objects = page
             .into_iter()
@@ -154,6 +156,16 @@ impl Service {
             producers: organisations(store, producers).await?,
             summary: String::new(),
         })
+    }
+}
+
+/// The store key of `o`'s version.
+fn version_key(o: &StoredObject) -> VersionKey {
+    VersionKey {
+        collection: o.collection,
+        stix_id: o.stix_id.clone(),
+        producer_org: o.producer_org,
+        version: o.version,
     }
 }
 

@@ -56,30 +56,42 @@ fn keys_of(
         if value.is_empty() {
             continue;
         }
-        // Without a type for all, a value may name its own as `type|value` (the form of
-        // `Canonical`'s text and of `GET /objects?observable=`).
-        let typed = ty
-            .is_none()
-            .then(|| value.split_once('|'))
-            .flatten()
-            .and_then(|(t, v)| t.parse::<ObservableType>().ok().map(|t| (t, v)));
-        let raw = match typed {
-            Some((t, v)) => Raw {
-                value: v.to_owned(),
-                ty: Some(t),
-                strict: true,
-            },
-            None => Raw {
-                value: value.to_owned(),
-                ty,
-                strict: ty.is_some(),
-            },
-        };
-        match canonicalise(&raw, ctx) {
+        match read_value(value, ty, ctx) {
             Ok(Some(c)) => out.push((value.to_owned(), c)),
             Ok(None) => {}
             Err(why) => return Err(Invalid::new(format!("/{i}"), why)),
         }
     }
     Ok(out)
+}
+
+/// One value (trimmed, not blank) as [`Service::match_values`] reads it: of type `ty` or, when
+/// `None`, of the type it names as `type|value`, or detected. `Ok(None)`: no type detected (the
+/// value is skipped); `Err`: not valid for the type named, with the reason. The web match page
+/// reads each line with it first, to show every line's outcome.
+pub fn read_value(
+    value: &str,
+    ty: Option<ObservableType>,
+    ctx: &Context,
+) -> Result<Option<Canonical>, String> {
+    // Without a type for all, a value may name its own as `type|value` (the form of
+    // `Canonical`'s text and of `GET /objects?observable=`).
+    let typed = ty
+        .is_none()
+        .then(|| value.split_once('|'))
+        .flatten()
+        .and_then(|(t, v)| t.parse::<ObservableType>().ok().map(|t| (t, v)));
+    let raw = match typed {
+        Some((t, v)) => Raw {
+            value: v.to_owned(),
+            ty: Some(t),
+            strict: true,
+        },
+        None => Raw {
+            value: value.to_owned(),
+            ty,
+            strict: ty.is_some(),
+        },
+    };
+    canonicalise(&raw, ctx)
 }

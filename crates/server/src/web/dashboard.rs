@@ -1,10 +1,16 @@
 //! The dashboard: what the reader may see, counted — objects by type and TLP, objects added per
-//! day by the producer's country over the last 30 or 90 days (server-drawn SVG), and the
-//! reader's organisation's newest objects. Every number comes from one walk over
-//! [`Service::list_objects`](simpul_core::Service::list_objects) with the reader's principal, so
-//! the sharing policy decides what is counted: nothing the reader may not see adds to any number.
+//! day by the producer's country over the last 30 or 90 days (server-drawn SVG), the observables
+//! the most organisations and countries reported, and the reader's organisation's newest objects.
+//! Every number comes from one walk over
+//! [`Service::list_objects`](simpul_core::Service::list_objects) with the reader's principal (and,
+//! for the observables, the canonical keys of each page the walk read, through
+//! [`Service::observable_keys_of`](simpul_core::Service::observable_keys_of)), so the sharing
+//! policy decides what is counted: nothing the reader may not see adds to any number. The
+//! federation panel lists the peers with their sync status for those the REST `GET /peers` serves
+//! (site-admins: [`Service::list_peers`](simpul_core::Service::list_peers) decides), and is absent
+//! for everyone else and when no peer is configured.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -74,6 +80,35 @@ struct Recent {
     added: When,
 }
 
+/// An observable several organisations reported.
+#[derive(Debug)]
+struct Spread {
+    ty: String,
+    key: String,
+    countries: usize,
+    orgs: usize,
+    objects: u64,
+    /// The newest object yielding it.
+    href: String,
+}
+
+/// A federation peer's sync status.
+#[derive(Debug)]
+struct PeerRow {
+    name: String,
+    direction: String,
+    last_success: Option<When>,
+    last_sync: Option<When>,
+    objects_in: u64,
+    objects_out: u64,
+    refused: u64,
+    errors: u64,
+    last_error: Option<String>,
+}
+
+/// How many observables the most-correlated panel lists.
+const TOP_OBSERVABLES: usize = 10;
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
@@ -89,6 +124,8 @@ struct DashboardPage {
     chart_max: u64,
     chart_width: u32,
     recent: Vec<Recent>,
+    spread: Vec<Spread>,
+    peers: Vec<PeerRow>,
 }
 
 /// Bar geometry of the per-country charts.
@@ -135,6 +172,10 @@ pub(super) async fn dashboard(
         for o in &page {
             tally.add(o, own, &countries);
         }
+        match state.service.observable_keys_of(&w.principal, &page).await {
+            Ok(keys) => tally.keys(&page, keys),
+            Err(e) => return error_page(&ApiError::from(e), None),
+        }
         let full = page.len() == PAGE as usize;
         match page.last() {
             Some(last) if full && tally.seen < SCAN_LIMIT => {
@@ -146,10 +187,15 @@ pub(super) async fn dashboard(
             }
         }
     }
-    let page = tally.into_page(&prefs, days);
+    let peers = match peers(&state, &w.principal, &prefs).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&e, None),
+    };
+    let page = tally.into_page(&prefs, days, &countries);
     let page = DashboardPage {
         chrome: Chrome::signed_in("Dashboard", &w, prefs, "/"),
         org: me.org.name.clone(),
+        peers,
         ..page
     };
     html(StatusCode::OK, page.render())
@@ -172,6 +218,48 @@ async fn countries(
         .collect())
 }
 
+/// The federation peers with their status, if the reader may list them as `GET /api/v1/peers`
+/// allows (the same service call decides); none otherwise.
+async fn peers(state: &AppState, p: &Principal, prefs: &Prefs) -> Result<Vec<PeerRow>, ApiError> {
+    let peers = match state.service.list_peers(p).await {
+        Ok(peers) => peers,
+        Err(e) => {
+            let err = ApiError::from(e);
+            if err.status == StatusCode::FORBIDDEN {
+                return Ok(Vec::new());
+            }
+            return Err(err);
+        }
+    };
+    Ok(peers
+        .into_iter()
+        .map(|peer| PeerRow {
+            name: peer.name.to_string(),
+            direction: peer.direction.as_str().to_owned(),
+            last_success: peer.status.last_success.map(|t| prefs.when(t)),
+            last_sync: peer.status.last_sync.map(|t| prefs.when(t)),
+            objects_in: peer.status.objects_in,
+            objects_out: peer.status.objects_out,
+            refused: peer.status.refused,
+            errors: peer.status.errors,
+            last_error: peer
+                .status
+                .last_error
+                .as_deref()
+                .map(crate::error::bound_message),
+        })
+        .collect())
+}
+
+/// Who reported one canonical observable key.
+#[derive(Default)]
+struct Reporters {
+    orgs: BTreeSet<OrgId>,
+    objects: u64,
+    /// The newest object yielding it (the walk goes newest first).
+    newest: String,
+}
+
 /// What the walk has counted so far.
 struct Tally {
     since: OffsetDateTime,
@@ -182,6 +270,8 @@ struct Tally {
     /// Per country, objects added per day (index 0: the oldest day of the range).
     per_day: BTreeMap<String, Vec<u64>>,
     recent: Vec<StoredObject>,
+    /// Per canonical observable key (`type|key`), who reported it.
+    reporters: HashMap<String, Reporters>,
 }
 
 impl Tally {
@@ -194,6 +284,21 @@ impl Tally {
             by_type: BTreeMap::new(),
             per_day: BTreeMap::new(),
             recent: Vec::new(),
+            reporters: HashMap::new(),
+        }
+    }
+
+    /// The canonical keys of a page of objects (in the page's order).
+    fn keys(&mut self, page: &[StoredObject], keys: Vec<Vec<String>>) {
+        for (o, keys) in page.iter().zip(keys) {
+            for k in keys {
+                let r = self.reporters.entry(k).or_default();
+                if r.objects == 0 {
+                    r.newest.clone_from(&o.stix_id);
+                }
+                r.objects += 1;
+                r.orgs.insert(o.producer_org);
+            }
         }
     }
 
@@ -218,7 +323,46 @@ impl Tally {
         }
     }
 
-    fn into_page(self, prefs: &Prefs, days: i64) -> DashboardPage {
+    /// The observables reported by more than one organisation, those of the most countries
+    /// first, then of the most organisations (at most [`TOP_OBSERVABLES`]).
+    fn spread(&self, countries: &HashMap<OrgId, String>) -> Vec<Spread> {
+        let mut top: Vec<Spread> = self
+            .reporters
+            .iter()
+            .filter(|(_, r)| r.orgs.len() > 1)
+            .map(|(k, r)| {
+                let (ty, key) = k.split_once('|').unwrap_or(("", k.as_str()));
+                let distinct: BTreeSet<&str> = r
+                    .orgs
+                    .iter()
+                    .filter_map(|o| countries.get(o))
+                    .map(String::as_str)
+                    .filter(|c| *c != "—")
+                    .collect();
+                Spread {
+                    ty: ty.to_owned(),
+                    key: key.to_owned(),
+                    countries: distinct.len(),
+                    orgs: r.orgs.len(),
+                    objects: r.objects,
+                    href: format!("/objects/{}", r.newest),
+                }
+            })
+            .collect();
+        top.sort_by(|a, b| {
+            (b.countries, b.orgs, &a.ty, &a.key).cmp(&(a.countries, a.orgs, &b.ty, &b.key))
+        });
+        top.truncate(TOP_OBSERVABLES);
+        top
+    }
+
+    fn into_page(
+        self,
+        prefs: &Prefs,
+        days: i64,
+        countries: &HashMap<OrgId, String>,
+    ) -> DashboardPage {
+        let spread = self.spread(countries);
         let types: Vec<TypeRow> = self
             .by_type
             .into_iter()
@@ -260,6 +404,8 @@ impl Tally {
             chart_max,
             chart_width: u32::try_from(days).unwrap_or(30) * BAR_W,
             recent: self.recent.iter().map(|o| recent(o, prefs)).collect(),
+            spread,
+            peers: Vec::new(),
         }
     }
 }

@@ -26,6 +26,7 @@ mod account;
 mod browse;
 mod dashboard;
 mod login;
+mod match_page;
 mod object;
 mod prefs;
 mod session;
@@ -47,6 +48,12 @@ pub fn router() -> axum::Router<AppState> {
         .route("/objects", get(browse::browse))
         .route("/objects/{id}", get(object::object))
         .route("/objects/{id}/sightings", post(object::add_sighting))
+        .route(
+            "/match",
+            get(match_page::page).post(match_page::run).layer(
+                axum::extract::DefaultBodyLimit::max(match_page::MAX_BODY_BYTES),
+            ),
+        )
         .route("/preferences", post(prefs::save))
         .route(STYLESHEET, get(stylesheet))
 }
@@ -55,7 +62,7 @@ pub fn router() -> axum::Router<AppState> {
 pub fn is_web_path(path: &str) -> bool {
     matches!(
         path,
-        "/" | "/login" | "/logout" | "/account" | "/preferences" | "/objects"
+        "/" | "/login" | "/logout" | "/account" | "/preferences" | "/objects" | "/match"
     ) || path.starts_with("/account/")
         || path.starts_with("/objects/")
         || path.starts_with("/static/")
