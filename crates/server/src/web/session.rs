@@ -74,7 +74,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
             .await
             .map_err(|rej| error_page(&crate::api::json::unreadable_body(rej), None))?;
         let sent: CsrfField = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-        check_csrf(&user, &sent.csrf_token)?;
+        if let Some(refused) = csrf_refused(&user, &sent.csrf_token) {
+            return Err(refused);
+        }
         let form = serde_urlencoded::from_bytes::<T>(&bytes).map_err(|e| {
             let err = ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
@@ -89,17 +91,17 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
     }
 }
 
-/// Whether `sent` is `user`'s session CSRF token; if not, the 403 page. (For a form [`CsrfForm`]
+/// The 403 page unless `sent` is `user`'s session CSRF token. (For a form [`CsrfForm`]
 /// cannot read, such as a multipart upload, checked once its fields are read.)
-pub(super) fn check_csrf(user: &WebUser, sent: &str) -> Result<(), Response> {
+pub(super) fn csrf_refused(user: &WebUser, sent: &str) -> Option<Response> {
     if sent.is_empty() || !auth::csrf_matches(&user.principal, sent) {
         let err = ApiError::new(
             ErrorCode::Forbidden,
             "Missing or wrong CSRF token: reload the page and try again.",
         );
-        return Err(error_page(&err, None));
+        return Some(error_page(&err, None));
     }
-    Ok(())
+    None
 }
 
 /// The flash cookie: a one-time message for the page a redirect leads to, readable only by the

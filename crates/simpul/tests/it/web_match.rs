@@ -59,6 +59,13 @@ async fn upload(
         .unwrap()
 }
 
+/// Asserts that `res` has `status` and its page says `text`.
+async fn says(res: reqwest::Response, status: u16, text: &str) {
+    assert_eq!(res.status(), status);
+    let html = res.text().await.unwrap();
+    assert!(html.contains(text), "{html}");
+}
+
 /// The CSRF token of the match form of `cookies`' session.
 async fn match_csrf(w: &World, cookies: &str) -> String {
     let (status, html) = get(w, "/match", cookies).await;
@@ -208,13 +215,7 @@ async fn an_uploaded_file_is_matched_and_limits_are_refused_with_the_reason() {
 
     // Without the CSRF token (pasted or uploaded): refused, nothing matched.
     let res = post_match(&w, &own, &[("values", "green-hit.example")]).await;
-    assert_eq!(res.status(), 403);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("Missing or wrong CSRF token")
-    );
+    says(res, 403, "Missing or wrong CSRF token").await;
     let res = upload(&w, &own, &[], "iocs.txt", b"green-hit.example\n").await;
     assert_eq!(res.status(), 403);
 
@@ -233,42 +234,18 @@ async fn an_uploaded_file_is_matched_and_limits_are_refused_with_the_reason() {
     // A file over the size limit, a file that is not text, nothing at all, an unknown type.
     let big = vec![b'a'; (1 << 20) + 1];
     let res = upload(&w, &own, &[("csrf_token", &csrf)], "big.txt", &big).await;
-    assert_eq!(res.status(), 413);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("The file is larger than 1 MiB")
-    );
+    says(res, 413, "The file is larger than 1 MiB").await;
     let res = upload(&w, &own, &[("csrf_token", &csrf)], "x.bin", b"\xff\xfe\x00").await;
-    assert_eq!(res.status(), 400);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("The file is not UTF-8 text")
-    );
+    says(res, 400, "The file is not UTF-8 text").await;
     let res = post_match(&w, &own, &[("csrf_token", &csrf), ("values", " \n")]).await;
-    assert_eq!(res.status(), 400);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("Paste at least one observable")
-    );
+    says(res, 400, "Paste at least one observable").await;
     let res = post_match(
         &w,
         &own,
         &[("csrf_token", &csrf), ("values", "x"), ("type", "colour")],
     )
     .await;
-    assert_eq!(res.status(), 400);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("id=\"match-type-error\"")
-    );
+    says(res, 400, "id=\"match-type-error\"").await;
     // A type for every line: a line not of it is invalid, with the reason.
     let res = post_match(
         &w,
@@ -290,11 +267,16 @@ async fn an_uploaded_file_is_matched_and_limits_are_refused_with_the_reason() {
     w.app.shutdown().await;
 }
 
-/// The most-correlated panel of a dashboard.
-fn spread_panel(html: &str) -> &str {
-    let start = html.find("id=\"spread-h\"").expect("the panel");
+/// A dashboard panel (from its heading id to the end of its section) as `email` sees it.
+async fn panel_of(w: &World, email: &str, heading: &str) -> String {
+    let cookies = session_of(w, email).await;
+    let (status, html) = get(w, "/", &cookies).await;
+    assert_eq!(status, 200);
+    let start = html
+        .find(&format!("id=\"{heading}\""))
+        .unwrap_or_else(|| panic!("no panel {heading} for {email}"));
     let rest = &html[start..];
-    &rest[..rest.find("</section>").unwrap()]
+    rest[..rest.find("</section>").unwrap()].to_owned()
 }
 
 #[tokio::test]
@@ -318,9 +300,7 @@ async fn the_most_correlated_panel_counts_only_what_the_reader_may_see() {
     .await;
     share(&w, &community, 5, Tlp::Green, "alone.example").await;
 
-    let own = session_of(&w, "an@own.example").await;
-    let (_, html) = get(&w, "/", &own).await;
-    let panel = spread_panel(&html);
+    let panel = panel_of(&w, "an@own.example", "spread-h").await;
     assert!(panel.contains("<code>both.example</code>"), "{panel}");
     assert!(
         panel.contains("<code>strict-twin.example</code>"),
@@ -333,9 +313,7 @@ async fn the_most_correlated_panel_counts_only_what_the_reader_may_see() {
     insta::assert_snapshot!("web_dashboard_spread_own", panel);
 
     // MyCERT cannot see SingCERT's strict report: that domain is MyCERT's alone for it.
-    let other = session_of(&w, "an@other.example").await;
-    let (_, html) = get(&w, "/", &other).await;
-    let panel = spread_panel(&html);
+    let panel = panel_of(&w, "an@other.example", "spread-h").await;
     assert!(panel.contains("<code>both.example</code>"), "{panel}");
     assert!(!panel.contains("strict-twin"), "{panel}");
     assert!(!panel.contains(&id_of(3)));
@@ -374,10 +352,7 @@ async fn the_federation_panel_is_for_those_who_may_list_peers() {
         )
         .await
         .unwrap();
-    let (_, html) = get(&w, "/", &sa).await;
-    let start = html.find("id=\"peers-h\"").expect("the federation panel");
-    let panel = &html[start..];
-    let panel = &panel[..panel.find("</section>").unwrap()];
+    let panel = panel_of(&w, "sa@regional.example", "peers-h").await;
     assert!(!panel.contains("peer-secret-token"));
     insta::assert_snapshot!("web_dashboard_federation", panel);
 
