@@ -108,18 +108,39 @@ impl Service {
 
     /// The canonical observable keys (`type|key`, sorted) of each of `objects` (versions listed
     /// for `p`, e.g. a page of [`Service::list_objects`]), in order; empty for one `p` may not see.
-    /// The dashboard counts from them which observables the most organisations reported.
+    /// The dashboard counts from them which observables the most organisations reported. Only
+    /// the objects of a type that yields keys at ingest (indicators, observed data, cyber
+    /// observables: `observables.rs`) are looked up; the others (sightings, relationships,
+    /// reports…) have none.
     pub async fn observable_keys_of(
         &self,
         p: &Principal,
         objects: &[StoredObject],
     ) -> Result<Vec<Vec<String>>, CoreError> {
         let grant = authorize(p, Action::ReadIntel)?;
-        let versions: Vec<VersionKey> = objects.iter().map(version_key).collect();
-        Ok(self
+        let yields = |t: &str| {
+            t == "indicator" || t == "observed-data" || simpul_stix::schema::is_sco_type(t)
+        };
+        let versions: Vec<VersionKey> = objects
+            .iter()
+            .filter(|o| yields(&o.stix_type))
+            .map(version_key)
+            .collect();
+        let mut found = self
             .store(&grant)
             .observable_keys(&Visibility::of(&grant), &versions)
-            .await?)
+            .await?
+            .into_iter();
+        Ok(objects
+            .iter()
+            .map(|o| {
+                if yields(&o.stix_type) {
+                    found.next().unwrap_or_default()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect())
     }
 
     /// The page, total, shared keys and producers of `q` (whose `observables` are the keys).

@@ -15,6 +15,9 @@ use simpul_core::org::OrgId;
 use simpul_core::store::StoreError;
 
 use super::filter::{self, Sql};
+
+/// Versions per statement of `observable_keys` (five parameters each, well under SQLite's limit).
+const KEYS_BATCH: usize = 500;
 use crate::SqliteStore;
 use crate::rows::{Cols, ts};
 use crate::tx::{query_all, query_opt};
@@ -140,37 +143,58 @@ impl AggregateStore for SqliteStore {
         v: &Visibility,
         versions: &[VersionKey],
     ) -> Result<Vec<Vec<String>>, StoreError> {
-        let mut statements = Vec::with_capacity(versions.len());
-        for k in versions {
-            let q = ObjectQuery {
-                collection: Some(k.collection),
-                ids: vec![k.stix_id.clone()],
-                producer_org: Some(k.producer_org),
-                limit: 1,
-                ..ObjectQuery::default()
-            };
-            let Some(f) = filter::user_filter(v) else {
-                return Ok(vec![Vec::new(); versions.len()]);
-            };
+        let Some(f) = filter::user_filter(v) else {
+            return Ok(vec![Vec::new(); versions.len()]);
+        };
+        // One statement per batch of versions: the versions as a table, each joined to its row
+        // and its keys, a row only if the viewer may see it (the filter, correlated on `seq`).
+        let mut statements = Vec::new();
+        for batch in versions.chunks(KEYS_BATCH) {
             let mut sql = Sql::default();
-            let from = filter::from_where(&mut sql, &f, &q, false);
-            let version = sql.bind(ts(k.version));
+            let from = filter::from_where(&mut sql, &f, &ObjectQuery::default(), false);
+            let rows: Vec<String> = batch
+                .iter()
+                .enumerate()
+                .map(|(i, k)| {
+                    format!(
+                        "({}, {}, {}, {}, {})",
+                        sql.bind(i64::try_from(i).unwrap_or(i64::MAX)),
+                        sql.bind(k.collection.0.to_string()),
+                        sql.bind(k.stix_id.clone()),
+                        sql.bind(k.producer_org.0.to_string()),
+                        sql.bind(ts(k.version)),
+                    )
+                })
+                .collect();
             sql.text = format!(
-                "SELECT ob.key FROM object_observables ob
-                 WHERE ob.object IN (SELECT o.seq {from} AND o.version = {version})
-                 ORDER BY ob.key"
+                "WITH want(i, collection_id, stix_id, producer_org, version) AS (VALUES {})
+                 SELECT want.i, ob.key FROM want
+                 JOIN objects w ON w.collection_id = want.collection_id
+                   AND w.stix_id = want.stix_id AND w.producer_org = want.producer_org
+                   AND w.version = want.version
+                 JOIN object_observables ob ON ob.object = w.seq
+                 WHERE EXISTS (SELECT 1 {from} AND o.seq = w.seq)
+                 ORDER BY want.i, ob.key",
+                rows.join(", ")
             );
-            statements.push(sql);
+            statements.push((batch.len(), sql));
         }
         self.read(move |c| {
-            statements
-                .iter()
-                .map(|sql| {
+            let mut out = Vec::new();
+            for (len, sql) in &statements {
+                let mut keys = vec![Vec::new(); *len];
+                let found =
                     query_all(c, &sql.text, rusqlite::params_from_iter(&sql.params), |r| {
-                        Ok(r.get::<_, String>(0)?)
-                    })
-                })
-                .collect()
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+                    })?;
+                for (i, key) in found {
+                    if let Some(slot) = usize::try_from(i).ok().and_then(|i| keys.get_mut(i)) {
+                        slot.push(key);
+                    }
+                }
+                out.extend(keys);
+            }
+            Ok(out)
         })
         .await
     }
