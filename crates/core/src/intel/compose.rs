@@ -203,7 +203,7 @@ mod tests {
             };
             assert_eq!(
                 keys_in(&ind.to_string()),
-                [keyed.clone()],
+                std::slice::from_ref(&keyed),
                 "{ty}: {}",
                 ind["pattern"]
             );

@@ -16,8 +16,8 @@ use simpul_core::intel::compose::{self, Draft};
 use simpul_observable::{Context, CryptoNetwork, ObservableType as T, Region, SocialPlatform};
 
 use super::submit::{
-    Choice, MAX_TEXT, Refusal, bounded, bounded_echo, collection_choices, collection_of,
-    context_of, normalise, share, tlp_choices, tlp_of, writable,
+    Choice, Refusal, bounded, bounded_echo, collection_choices, collection_of, context_of,
+    normalise, share, tlp_choices, tlp_of, writable,
 };
 use super::view::{Badge, Chrome, Field, Prefs, tlp_badge};
 use super::{CsrfForm, WebUser, error_page, html, see_other};
@@ -305,10 +305,11 @@ pub(super) async fn submit(
     }
     match f.description.trim() {
         "" => errors.push(("description", "describe the scam in a few words".to_owned())),
-        d if d.len() > MAX_TEXT => {
-            errors.push(("description", bounded("the description", d).unwrap_err()));
+        d => {
+            if let Err(e) = bounded("the description", d) {
+                errors.push(("description", e));
+            }
         }
-        _ => {}
     }
     let tlp = tlp_of(&f.tlp).map_err(|e| errors.push(("tlp", e))).ok();
     let collection = collection_of(&f.collection)

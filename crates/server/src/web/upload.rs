@@ -144,7 +144,7 @@ async fn text(part: &mut Part<'_>) -> Result<String, String> {
 enum Refusal {
     File(String, StatusCode),
     Collection(String),
-    Page(Response),
+    Page(Box<Response>),
 }
 
 /// `POST /submit/upload`.
@@ -176,7 +176,7 @@ pub(super) async fn upload(
             )
             .await
         }
-        Err(Refusal::Page(res)) => res,
+        Err(Refusal::Page(res)) => *res,
         Err(Refusal::Collection(why)) => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             render(&state, &w, prefs, &sent, Some(why), None, None, status).await
@@ -192,7 +192,7 @@ fn csrf_refused() -> Refusal {
         ErrorCode::Forbidden,
         "Missing or wrong CSRF token: reload the page and try again.",
     );
-    Refusal::Page(error_page(&err, None))
+    Refusal::Page(Box::new(error_page(&err, None)))
 }
 
 /// Reads the form, spools the file and imports it.
@@ -238,7 +238,7 @@ async fn receive(
                     .collect();
                 let mut spool = Spool::new(state)
                     .await
-                    .map_err(|e| Refusal::Page(error_page(&e, None)))?;
+                    .map_err(|e| Refusal::Page(Box::new(error_page(&e, None))))?;
                 while let Some(chunk) = part.chunk().await.map_err(bad)? {
                     if spool.write(&chunk).await.is_err() {
                         drain(&mut part, limit).await;
@@ -249,7 +249,7 @@ async fn receive(
                     spool
                         .finish()
                         .await
-                        .map_err(|e| Refusal::Page(error_page(&e, None)))?,
+                        .map_err(|e| Refusal::Page(Box::new(error_page(&e, None))))?,
                 );
             }
             _ => {}
@@ -285,7 +285,7 @@ async fn receive(
             if err.status.is_client_error() {
                 refused_collection(err)
             } else {
-                Refusal::Page(error_page(&err, None))
+                Refusal::Page(Box::new(error_page(&err, None)))
             }
         })?;
     if job.state == ImportState::Failed && job.counts.read == 0 {
