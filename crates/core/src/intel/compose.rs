@@ -113,7 +113,7 @@ pub fn scam_report(items: &[Canonical], d: &Draft<'_>) -> Vec<Value> {
     let indicators: Vec<Value> = items
         .iter()
         .map(|c| {
-            let name = format!("Scam {}: {}", c.ty(), c.key());
+            let name = format!("Scam {} {}", c.ty(), c.key());
             indicator(
                 c,
                 &Draft {
@@ -228,7 +228,7 @@ mod tests {
             objs[0]["object_refs"],
             json!([objs[1]["id"], objs[2]["id"]])
         );
-        assert_eq!(objs[1]["name"], "Scam phone: +6561234567");
+        assert_eq!(objs[1]["name"], "Scam phone +6561234567");
         assert_eq!(
             objs[2]["object_marking_refs"],
             json!([Tlp::Green.marking_id()])
