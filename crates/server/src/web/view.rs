@@ -29,9 +29,10 @@ pub struct NavItem {
 }
 
 /// The sections of the main navigation, in order (a domain adds its page here).
-const NAV: [(&str, &str); 3] = [
+const NAV: [(&str, &str); 4] = [
     ("/", "Dashboard"),
     ("/objects", "Browse"),
+    ("/submit", "Submit"),
     ("/account", "Account"),
 ];
 

@@ -36,4 +36,5 @@ mod warninglists;
 mod web;
 mod web_browse;
 mod web_pages;
+mod web_submit;
 mod world;
