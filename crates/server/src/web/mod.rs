@@ -47,6 +47,10 @@ pub fn router() -> axum::Router<AppState> {
         .route("/objects", get(browse::browse))
         .route("/objects/{id}", get(object::object))
         .route("/objects/{id}/sightings", post(object::add_sighting))
+        .route("/objects/{id}/versions", post(object::new_version))
+        .route("/objects/{id}/revoke", post(object::revoke))
+        .route("/objects/{id}/marking", post(object::marking))
+        .route("/objects/{id}/recipients", post(object::recipients))
         .route("/preferences", post(prefs::save))
         .route(STYLESHEET, get(stylesheet))
 }

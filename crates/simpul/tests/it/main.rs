@@ -35,5 +35,6 @@ mod taxii;
 mod warninglists;
 mod web;
 mod web_browse;
+mod web_object;
 mod web_pages;
 mod world;
