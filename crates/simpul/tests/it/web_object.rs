@@ -9,9 +9,9 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use simpul_core::intel::Tlp;
 
-use crate::helpers::{call, no_redirects, set_cookie};
+use crate::helpers::{TestDb, call, no_redirects, set_cookie};
 use crate::web_pages::{csrf_of, get, redact, session_of, share, two_collections};
-use crate::world::{World, token, world};
+use crate::world::{World, token, world, world_on};
 
 const MALWARE: &str = "malware--da5b0000-0000-4000-8000-00000000a001";
 const HIDDEN: &str = "malware--da5b0000-0000-4000-8000-00000000a002";
@@ -106,7 +106,16 @@ fn with_flash(cookies: &str, res: &reqwest::Response) -> String {
 
 #[tokio::test]
 async fn the_relationship_graph_shows_only_neighbours_the_reader_may_see() {
-    let w = world().await;
+    relationship_graph(world().await).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set SIMPUL_TEST_POSTGRES (the PostgreSQL leg of .ci/run does)"]
+async fn the_relationship_graph_shows_only_neighbours_the_reader_may_see_postgres() {
+    relationship_graph(world_on(TestDb::postgres().await).await).await;
+}
+
+async fn relationship_graph(w: World) {
     let [community, own_only] = two_collections(&w).await;
     let id = share(&w, &community, 1, Tlp::Green, "graph-me.example").await;
     let singcert = &w.tokens[2].1;
@@ -437,7 +446,16 @@ async fn named_recipients_become_the_audience() {
 
 #[tokio::test]
 async fn forged_posts_are_refused_and_change_nothing() {
-    let w = world().await;
+    forged_posts(world().await).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set SIMPUL_TEST_POSTGRES (the PostgreSQL leg of .ci/run does)"]
+async fn forged_posts_are_refused_and_change_nothing_postgres() {
+    forged_posts(world_on(TestDb::postgres().await).await).await;
+}
+
+async fn forged_posts(w: World) {
     let [community, own_only] = two_collections(&w).await;
     let id = share(&w, &community, 1, Tlp::Green, "not-yours.example").await;
     let strict = share(&w, &own_only, 2, Tlp::AmberStrict, "unseen.example").await;
@@ -496,6 +514,21 @@ async fn forged_posts_are_refused_and_change_nothing() {
         )
         .await;
         assert_eq!(res.status(), 404, "{action} of an unseen object");
+    }
+    // Without the producer's form fields (no `base`, no widening tick): the same refusal.
+    for (action, fields) in [
+        ("versions", [("name", "forged")]),
+        ("marking", [("tlp", "TLP:CLEAR")]),
+    ] {
+        let res = form(
+            &w,
+            &other,
+            &format!("{path}/{action}"),
+            Some(&other_csrf),
+            &fields,
+        )
+        .await;
+        assert_eq!(res.status(), 403, "{action} by another organisation");
     }
     let all = versions(&w, &id).await;
     assert_eq!(all.len(), 1, "nothing changed: {all:?}");

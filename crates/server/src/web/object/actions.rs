@@ -105,7 +105,9 @@ pub(in crate::web) async fn new_version(
         Ok(o) => o,
         Err(e) => return error_page(&e.into(), None),
     };
-    if f.base != simpul_core::clock::rfc3339_micros(o.version) {
+    // The form's own checks are for the producer's forms; anyone else's post goes straight to
+    // the service, which refuses it.
+    if own(&w, &o) && f.base != simpul_core::clock::rfc3339_micros(o.version) {
         let e = CoreError::Conflict(
             "the object has a newer version since this form was drawn: the form now shows it; \
              make your change again"
@@ -136,6 +138,13 @@ pub(in crate::web) async fn new_version(
         Ok(c) => done(&state, &id, &c, "version", "versions"),
         Err(e) => refused(&state, &id, &w, prefs, e, Refused::Version(f)).await,
     }
+}
+
+/// Whether `o` is of the reader's organisation.
+fn own(w: &WebUser, o: &simpul_core::intel::store::StoredObject) -> bool {
+    w.principal
+        .as_user()
+        .is_some_and(|u| u.org.id == o.producer_org)
 }
 
 /// The object `json` with the form's properties, `modified` after `version` (now, or 1 ms after
@@ -326,7 +335,7 @@ pub(in crate::web) async fn marking(
         Ok(o) => o,
         Err(e) => return error_page(&e.into(), None),
     };
-    if tlp < o.tlp && f.widen.is_none() {
+    if own(&w, &o) && tlp < o.tlp && f.widen.is_none() {
         let e = Invalid::new(
             "/widen",
             format!(

@@ -61,6 +61,8 @@ pub struct Node {
 pub struct Link {
     /// `uses`, `indicates`, `contains`, `sighting of`, ….
     pub label: String,
+    /// The relationship as the table says it: `this indicates →`, `← contains this`.
+    pub phrase: String,
     /// From the object to the neighbour (else from the neighbour to the object).
     pub outgoing: bool,
     /// Index in [`Graph::nodes`].
@@ -114,6 +116,7 @@ impl Graph {
 struct Found {
     other: String,
     label: String,
+    phrase: String,
     outgoing: bool,
 }
 
@@ -131,7 +134,7 @@ pub async fn relationships(
     // What the object refers to.
     let mut looked_up = 0usize;
     for prop in REF_PROPERTIES {
-        let label = ref_label(prop, &json);
+        let (label, phrase) = ref_label(prop);
         let ids: Vec<&str> = match json.get(prop) {
             Some(Value::String(s)) => vec![s.as_str()],
             Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
@@ -145,7 +148,8 @@ pub async fn relationships(
             looked_up += 1;
             found.push(Found {
                 other: id.to_owned(),
-                label: label.clone(),
+                label: label.to_owned(),
+                phrase: phrase.to_owned(),
                 outgoing: true,
             });
         }
@@ -173,12 +177,14 @@ pub async fn relationships(
         if src == o.stix_id && tgt != o.stix_id {
             ends.push(Found {
                 other: tgt.to_owned(),
+                phrase: format!("this {label} →"),
                 label,
                 outgoing: true,
             });
         } else if tgt == o.stix_id && src != o.stix_id {
             ends.push(Found {
                 other: src.to_owned(),
+                phrase: format!("← {label} this"),
                 label,
                 outgoing: false,
             });
@@ -190,6 +196,7 @@ pub async fn relationships(
         found.push(Found {
             other: c.stix_id.clone(),
             label: "contains".to_owned(),
+            phrase: "← contains this".to_owned(),
             outgoing: false,
         });
         visible_ends.entry(c.stix_id.clone()).or_insert(c);
@@ -240,15 +247,15 @@ fn str_of<'v>(v: &'v Value, key: &str) -> &'v str {
     v.get(key).and_then(Value::as_str).unwrap_or("")
 }
 
-/// How a reference property reads as a relationship.
-fn ref_label(prop: &str, json: &Value) -> String {
+/// How a reference property reads as a relationship: its edge label and its phrase.
+fn ref_label(prop: &str) -> (&'static str, &'static str) {
     match prop {
-        "sighting_of_ref" => "sighting of".to_owned(),
-        "where_sighted_refs" => "sighted at".to_owned(),
-        "observed_data_refs" => "observed in".to_owned(),
-        "source_ref" => format!("source of {}", str_of(json, "relationship_type")),
-        "target_ref" => format!("target of {}", str_of(json, "relationship_type")),
-        _ => "contains".to_owned(),
+        "sighting_of_ref" => ("sighting of", "this is a sighting of →"),
+        "where_sighted_refs" => ("sighted at", "this was sighted at →"),
+        "observed_data_refs" => ("observed data", "this cites the observed data →"),
+        "source_ref" => ("source", "this relationship's source →"),
+        "target_ref" => ("target", "this relationship's target →"),
+        _ => ("contains", "this contains →"),
     }
 }
 
@@ -288,6 +295,7 @@ fn build(
         if seen_links.insert((i, f.label.clone(), f.outgoing)) {
             links.push(Link {
                 label: f.label,
+                phrase: f.phrase,
                 outgoing: f.outgoing,
                 node: i,
             });
