@@ -284,7 +284,7 @@ async fn build(
     Ok(ObjectPage {
         decay,
         graph,
-        centre_short: graph::truncate(&name, 22),
+        centre_short: graph::truncate(&name, graph::NAME_CHARS),
         centre_tlp: (
             graph::tlp_class(&tlp_badge(o.tlp)),
             graph::tlp_width(&tlp_badge(o.tlp)),

@@ -546,3 +546,36 @@ async fn forged_posts(w: World) {
     assert_eq!(res.status(), 303);
     w.app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_large_graph_draws_25_and_counts_the_rest_it_may_see() {
+    let w = world().await;
+    let [community, own_only] = two_collections(&w).await;
+    let mut refs = Vec::new();
+    for n in 1..=30 {
+        refs.push(share(&w, &community, n, Tlp::Green, &format!("many{n}.example")).await);
+    }
+    // Two more only SingCERT sees.
+    refs.push(share(&w, &own_only, 31, Tlp::AmberStrict, "mine-alone.example").await);
+    refs.push(share(&w, &own_only, 32, Tlp::Green, "mine-too.example").await);
+    let report = json!({"type": "report", "id": REPORT, "name": "Thirty-two indicators",
+                        "published": "2026-11-01T00:00:00.000Z", "object_refs": refs});
+    post(&w, &w.tokens[2].1, &community, &marked(report, Tlp::Green)).await;
+    let other = session_of(&w, "an@other.example").await;
+    let (_, html) = get(&w, &format!("/objects/{REPORT}"), &other).await;
+    let rel = section(&html, "<section class=\"panel\" id=\"relationships\"");
+    assert!(
+        rel.contains("25 related objects you may see, and 5 more."),
+        "{rel}"
+    );
+    assert_eq!(
+        rel.matches("<a href=\"/objects/indicator--").count(),
+        50,
+        "25 nodes, 25 rows"
+    );
+    assert!(!rel.contains("mine-alone") && !rel.contains("mine-too"));
+    let own = session_of(&w, "an@own.example").await;
+    let (_, html) = get(&w, &format!("/objects/{REPORT}"), &own).await;
+    assert!(html.contains("25 related objects you may see, and 7 more."));
+    w.app.shutdown().await;
+}

@@ -32,6 +32,8 @@ const PAD: i32 = 12;
 const CENTRE_X: i32 = 425;
 const LEFT_X: [i32; 2] = [205, 10];
 const RIGHT_X: [i32; 2] = [645, 840];
+/// The characters of a name that fit a node's box.
+pub const NAME_CHARS: usize = 21;
 /// A side with more neighbours than this takes two staggered columns.
 const ONE_COLUMN: usize = 7;
 /// Labels on the edges only while the graph is this small (the table names every relationship).
@@ -319,7 +321,7 @@ fn build(
             Node {
                 href: format!("/objects/{}", n.stix_id),
                 stix_type: n.stix_type.clone(),
-                short: truncate(&name, 22),
+                short: truncate(&name, NAME_CHARS),
                 name,
                 tlp,
                 tlp_class,
