@@ -154,6 +154,11 @@ impl Prefs {
         zone_label(self.zone, self.offset)
     }
 
+    /// The reader's zone's offset from UTC.
+    pub fn offset(&self) -> UtcOffset {
+        self.offset
+    }
+
     /// `t` for a `<time>` element.
     pub fn when(&self, t: OffsetDateTime) -> When {
         let utc = t.to_offset(UtcOffset::UTC);

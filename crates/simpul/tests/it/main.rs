@@ -35,6 +35,7 @@ mod taxii;
 mod warninglists;
 mod web;
 mod web_browse;
+mod web_object;
 mod web_pages;
 mod web_submit;
 mod world;
