@@ -31,7 +31,7 @@ pub mod web;
 
 pub use axum::Router;
 pub use error::{ApiError, ErrorCode, Flavour};
-pub use metrics::Metrics;
+pub use metrics::{Metrics, MetricsToken};
 pub use serve::{BodyTimedOut, Limits, serve, serve_with};
 
 /// Settings of the HTTP edge.
@@ -48,6 +48,8 @@ pub struct Settings {
     pub spool_dir: std::path::PathBuf,
     /// The TAXII 2.1 server's settings.
     pub taxii: taxii::TaxiiSettings,
+    /// The bearer token `/metrics` wants (then it also shows the federation peers); open without.
+    pub metrics_token: Option<MetricsToken>,
 }
 
 impl Default for Settings {
@@ -58,6 +60,7 @@ impl Default for Settings {
             max_import_bytes: 256 * 1024 * 1024,
             spool_dir: std::env::temp_dir(),
             taxii: taxii::TaxiiSettings::default(),
+            metrics_token: None,
         }
     }
 }

@@ -1,12 +1,17 @@
-//! Prometheus metrics: requests by route and status, latency histograms, database pool occupancy.
+//! Prometheus metrics: requests by route and status, latency histograms, database pool occupancy,
+//! and, for an authenticated scrape, each federation peer's status.
 //!
 //! Each app owns its registry (no process-global recorder), so several apps can run in one process.
+//! With a metrics token configured (`metrics_token`, or `SIMPUL_METRICS_TOKEN`), `/metrics` wants
+//! `Authorization: Bearer TOKEN` and answers 401 without it; only then does it carry the peer
+//! series, whose names and counts are administrative information. Without a token it stays open
+//! (a scraper on the loopback or an internal network) and leaves the peer series out.
 
 use std::sync::atomic::AtomicI64;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::Method;
+use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
@@ -17,6 +22,36 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use crate::AppState;
+
+/// The bearer token a scraper of `/metrics` must send. `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MetricsToken(String);
+
+impl MetricsToken {
+    /// A token of at least 16 characters (a short one is guessable).
+    pub fn new(token: &str) -> Result<Self, String> {
+        let token = token.trim();
+        if token.chars().count() < 16 {
+            return Err("the metrics token must have at least 16 characters".into());
+        }
+        Ok(Self(token.to_owned()))
+    }
+
+    /// Whether `headers` carry this token as `Authorization: Bearer`.
+    fn admits(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|sent| simpul_core::secret::constant_time_eq(sent.trim(), &self.0))
+    }
+}
+
+impl std::fmt::Debug for MetricsToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MetricsToken(***)")
+    }
+}
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -37,7 +72,8 @@ struct PeerLabels {
     peer: String,
 }
 
-/// Each peer's status, set from the store at every scrape.
+/// Each peer's status, read from the store at every authenticated scrape into a registry of
+/// that scrape alone (so a concurrent open scrape can never see it).
 #[derive(Debug, Default)]
 struct PeerGauges {
     objects_in: Family<PeerLabels, Gauge<i64, AtomicI64>>,
@@ -46,6 +82,48 @@ struct PeerGauges {
     errors: Family<PeerLabels, Gauge<i64, AtomicI64>>,
     lag: Family<PeerLabels, Gauge<i64, AtomicI64>>,
     last_sync: Family<PeerLabels, Gauge<i64, AtomicI64>>,
+}
+
+impl PeerGauges {
+    /// A registry holding these gauges under their names.
+    fn registry(&self) -> Registry {
+        let mut registry = Registry::with_prefix("simpul");
+        for (name, help, family) in [
+            (
+                "federation_objects_in",
+                "Objects stored from a federation peer",
+                &self.objects_in,
+            ),
+            (
+                "federation_objects_out",
+                "Objects a federation peer accepted",
+                &self.objects_out,
+            ),
+            (
+                "federation_refused",
+                "Objects refused in a federation peer's rounds",
+                &self.refused,
+            ),
+            (
+                "federation_errors",
+                "Federation rounds of a peer that failed",
+                &self.errors,
+            ),
+            (
+                "federation_lag_seconds",
+                "Seconds since a federation peer's last successful round (-1: never)",
+                &self.lag,
+            ),
+            (
+                "federation_last_sync_timestamp_seconds",
+                "When a federation peer's last round ended (0: never)",
+                &self.last_sync,
+            ),
+        ] {
+            registry.register(name, help, family.clone());
+        }
+        registry
+    }
 }
 
 fn latency_histogram() -> Histogram {
@@ -62,7 +140,6 @@ pub struct Metrics {
     pool_size: Gauge<i64, AtomicI64>,
     pool_idle: Gauge<i64, AtomicI64>,
     pool_max: Gauge<i64, AtomicI64>,
-    peers: PeerGauges,
 }
 
 impl Default for Metrics {
@@ -100,41 +177,6 @@ impl Default for Metrics {
             "Most database connections the pool opens",
             pool_max.clone(),
         );
-        let peers = PeerGauges::default();
-        for (name, help, family) in [
-            (
-                "federation_objects_in",
-                "Objects stored from a federation peer",
-                &peers.objects_in,
-            ),
-            (
-                "federation_objects_out",
-                "Objects a federation peer accepted",
-                &peers.objects_out,
-            ),
-            (
-                "federation_refused",
-                "Objects refused in a federation peer's rounds",
-                &peers.refused,
-            ),
-            (
-                "federation_errors",
-                "Federation rounds of a peer that failed",
-                &peers.errors,
-            ),
-            (
-                "federation_lag_seconds",
-                "Seconds since a federation peer's last successful round (-1: never)",
-                &peers.lag,
-            ),
-            (
-                "federation_last_sync_timestamp_seconds",
-                "When a federation peer's last round ended (0: never)",
-                &peers.last_sync,
-            ),
-        ] {
-            registry.register(name, help, family.clone());
-        }
         Self {
             registry,
             requests,
@@ -142,7 +184,6 @@ impl Default for Metrics {
             pool_size,
             pool_idle,
             pool_max,
-            peers,
         }
     }
 }
@@ -193,7 +234,23 @@ pub(crate) async fn track(State(state): State<AppState>, req: Request, next: Nex
 }
 
 /// `GET /metrics`
-pub(crate) async fn render(State(state): State<AppState>) -> Response {
+pub(crate) async fn render(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let authenticated = match &state.settings.metrics_token {
+        Some(token) if token.admits(&headers) => true,
+        Some(_) => {
+            let mut res = crate::ApiError::new(
+                crate::ErrorCode::Unauthenticated,
+                "/metrics wants the metrics token as `Authorization: Bearer TOKEN`",
+            )
+            .into_response();
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer realm=\"metrics\""),
+            );
+            return res;
+        }
+        None => false,
+    };
     let m = &state.metrics;
     let pool = state.service.probe().pool_status();
     m.pool_size
@@ -201,42 +258,28 @@ pub(crate) async fn render(State(state): State<AppState>) -> Response {
     m.pool_idle
         .set(i64::try_from(pool.idle).unwrap_or(i64::MAX));
     m.pool_max.set(i64::try_from(pool.max).unwrap_or(i64::MAX));
-    match state.service.peer_metrics().await {
-        Ok(peers) => {
-            let now = state.service.now();
-            let g = &m.peers;
-            for f in [
-                &g.objects_in,
-                &g.objects_out,
-                &g.refused,
-                &g.errors,
-                &g.lag,
-                &g.last_sync,
-            ] {
-                f.clear();
-            }
-            for p in peers {
-                let l = PeerLabels {
-                    peer: p.name.to_string(),
-                };
-                let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
-                let st = &p.status;
-                g.objects_in.get_or_create(&l).set(n(st.objects_in));
-                g.objects_out.get_or_create(&l).set(n(st.objects_out));
-                g.refused.get_or_create(&l).set(n(st.refused));
-                g.errors.get_or_create(&l).set(n(st.errors));
-                g.lag
-                    .get_or_create(&l)
-                    .set(st.lag(now).map_or(-1, |d| d.whole_seconds()));
-                g.last_sync
-                    .get_or_create(&l)
-                    .set(st.last_sync.map_or(0, |t| t.unix_timestamp()));
+    // The peer series only for a scraper that showed the token.
+    let peers = if authenticated {
+        match state.service.peer_metrics().await {
+            Ok(peers) => Some(peer_gauges(peers, state.service.now())),
+            Err(e) => {
+                tracing::warn!(error = %e, "federation metrics unavailable");
+                None
             }
         }
-        Err(e) => tracing::warn!(error = %e, "federation metrics unavailable"),
-    }
+    } else {
+        None
+    };
     let mut out = String::new();
-    if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &m.registry) {
+    let encoded = (|| {
+        use prometheus_client::encoding::text::{encode_eof, encode_registry};
+        encode_registry(&mut out, &m.registry)?;
+        if let Some(p) = &peers {
+            encode_registry(&mut out, &p.registry())?;
+        }
+        encode_eof(&mut out)
+    })();
+    if let Err(e) = encoded {
         return crate::ApiError::internal(&e).into_response();
     }
     (
@@ -247,6 +290,29 @@ pub(crate) async fn render(State(state): State<AppState>) -> Response {
         out,
     )
         .into_response()
+}
+
+/// The gauges of `peers` at `now`.
+fn peer_gauges(peers: Vec<simpul_core::federation::Peer>, now: time::OffsetDateTime) -> PeerGauges {
+    let g = PeerGauges::default();
+    for p in peers {
+        let l = PeerLabels {
+            peer: p.name.to_string(),
+        };
+        let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+        let st = &p.status;
+        g.objects_in.get_or_create(&l).set(n(st.objects_in));
+        g.objects_out.get_or_create(&l).set(n(st.objects_out));
+        g.refused.get_or_create(&l).set(n(st.refused));
+        g.errors.get_or_create(&l).set(n(st.errors));
+        g.lag
+            .get_or_create(&l)
+            .set(st.lag(now).map_or(-1, |d| d.whole_seconds()));
+        g.last_sync
+            .get_or_create(&l)
+            .set(st.last_sync.map_or(0, |t| t.unix_timestamp()));
+    }
+    g
 }
 
 #[cfg(test)]

@@ -80,12 +80,24 @@ struct FileConfig {
     max_import_bytes: Option<u64>,
     import_lease_secs: Option<u64>,
     warninglists: Option<PathBuf>,
+    metrics_token: Option<FileSecret>,
     #[serde(default)]
     taxii: TaxiiFile,
     #[serde(default)]
     decay: decay::DecayFile,
     #[serde(default)]
     federation: crate::federation::settings::FederationFile,
+}
+
+/// A secret in the file: `Debug` shows `***`.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct FileSecret(String);
+
+impl std::fmt::Debug for FileSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
 }
 
 /// The `[taxii]` table: the TAXII 2.1 server's API roots and limits.
@@ -201,6 +213,8 @@ pub struct Config {
     pub decay: simpul_core::decay::DecayModel,
     /// Federation (`[federation]`).
     pub federation: crate::federation::FederationSettings,
+    /// The token `/metrics` wants (`metrics_token`, or `SIMPUL_METRICS_TOKEN`); open without.
+    pub metrics_token: Option<simpul_server::MetricsToken>,
 }
 
 pub const DEFAULT_MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
@@ -260,7 +274,14 @@ impl Config {
         let taxii = taxii_settings(file.taxii)?;
         let decay = decay::model(file.decay)?;
         let federation = crate::federation::settings::resolve(file.federation)?;
+        let metrics_token = std::env::var("SIMPUL_METRICS_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty())
+            .or(file.metrics_token.map(|s| s.0))
+            .map(|t| simpul_server::MetricsToken::new(&t).map_err(ConfigError))
+            .transpose()?;
         Ok(Self {
+            metrics_token,
             decay,
             listen,
             data_dir,
@@ -300,6 +321,9 @@ impl Config {
         );
         t.insert("log_level".into(), self.log_level.clone().into());
         t.insert("secure_cookies".into(), self.secure_cookies.into());
+        if self.metrics_token.is_some() {
+            t.insert("metrics_token".into(), "***".into());
+        }
         t.insert(
             "max_body_bytes".into(),
             i64::try_from(self.max_body_bytes)
@@ -500,6 +524,28 @@ mod tests {
                 Path::new(DEFAULT_DATA).join("simpul.db").display()
             )
         );
+    }
+
+    #[test]
+    fn metrics_token_is_checked_and_never_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("c.toml");
+        let store = StoreArgs {
+            config: Some(p.clone()),
+            ..StoreArgs::default()
+        };
+        std::fs::write(&p, "metrics_token = \"short\"\n").unwrap();
+        let err = Config::resolve(&store, None).unwrap_err();
+        assert!(err.0.contains("at least 16 characters"), "{err}");
+        let secret = "a-long-enough-metrics-token";
+        std::fs::write(&p, format!("metrics_token = \"{secret}\"\n")).unwrap();
+        let c = Config::resolve(&store, None).unwrap();
+        assert!(c.metrics_token.is_some());
+        assert!(c.to_toml().contains("metrics_token = \"***\""));
+        assert!(!c.to_toml().contains(secret));
+        assert!(!format!("{c:?}").contains(secret));
+        let file: FileConfig = toml::from_str(&format!("metrics_token = \"{secret}\"")).unwrap();
+        assert!(!format!("{file:?}").contains(secret));
     }
 
     #[test]

@@ -105,6 +105,7 @@ pub fn app(service: Service, config: &Config) -> simpul_server::Router {
         max_import_bytes: config.max_import_bytes,
         spool_dir: config.data_dir.join("imports"),
         taxii: config.taxii.clone(),
+        metrics_token: config.metrics_token.clone(),
     };
     simpul_server::app(
         simpul_server::AppState::new(service, settings),

@@ -12,6 +12,7 @@ use simpul_core::org::OrgId;
 use simpul_core::store::StoreError;
 use time::OffsetDateTime;
 use tokio_postgres::Row;
+use uuid::Uuid;
 
 use crate::tx::{execute, query, query_opt};
 use crate::{PostgresStore, rows};
@@ -246,26 +247,28 @@ impl FederationStore for PostgresStore {
     async fn claim_peer(
         &self,
         peer: PeerId,
+        holder: Uuid,
         now: OffsetDateTime,
         until: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         let client = self.client().await?;
         Ok(execute(
             &client,
-            "UPDATE peers SET lease_until = $3
-             WHERE id = $1 AND (lease_until IS NULL OR lease_until < $2)",
-            &[&peer.0, &now, &until],
+            "UPDATE peers SET lease_until = $3, lease_holder = $4
+             WHERE id = $1 AND (lease_until IS NULL OR lease_until < $2 OR lease_holder = $4)",
+            &[&peer.0, &now, &until, &holder],
         )
         .await?
             > 0)
     }
 
-    async fn release_peer(&self, peer: PeerId) -> Result<(), StoreError> {
+    async fn release_peer(&self, peer: PeerId, holder: Uuid) -> Result<(), StoreError> {
         let client = self.client().await?;
         execute(
             &client,
-            "UPDATE peers SET lease_until = NULL WHERE id = $1",
-            &[&peer.0],
+            "UPDATE peers SET lease_until = NULL, lease_holder = NULL
+             WHERE id = $1 AND lease_holder = $2",
+            &[&peer.0, &holder],
         )
         .await
         .map(drop)

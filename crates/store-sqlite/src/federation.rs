@@ -11,6 +11,7 @@ use simpul_core::intel::CollectionId;
 use simpul_core::org::OrgId;
 use simpul_core::store::StoreError;
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 use crate::SqliteStore;
 use crate::error::Error;
@@ -256,25 +257,35 @@ impl FederationStore for SqliteStore {
     async fn claim_peer(
         &self,
         peer: PeerId,
+        holder: Uuid,
         now: OffsetDateTime,
         until: OffsetDateTime,
     ) -> Result<bool, StoreError> {
         self.transaction(move |tx| {
             let n = tx
                 .prepare_cached(
-                    "UPDATE peers SET lease_until = ?3
-                     WHERE id = ?1 AND (lease_until IS NULL OR lease_until < ?2)",
+                    "UPDATE peers SET lease_until = ?3, lease_holder = ?4
+                     WHERE id = ?1
+                       AND (lease_until IS NULL OR lease_until < ?2 OR lease_holder = ?4)",
                 )?
-                .execute(params![peer.0.to_string(), ts(now), ts(until)])?;
+                .execute(params![
+                    peer.0.to_string(),
+                    ts(now),
+                    ts(until),
+                    holder.to_string()
+                ])?;
             Ok::<_, Error>(n > 0)
         })
         .await
     }
 
-    async fn release_peer(&self, peer: PeerId) -> Result<(), StoreError> {
+    async fn release_peer(&self, peer: PeerId, holder: Uuid) -> Result<(), StoreError> {
         self.transaction(move |tx| {
-            tx.prepare_cached("UPDATE peers SET lease_until = NULL WHERE id = ?1")?
-                .execute(params![peer.0.to_string()])?;
+            tx.prepare_cached(
+                "UPDATE peers SET lease_until = NULL, lease_holder = NULL
+                 WHERE id = ?1 AND lease_holder = ?2",
+            )?
+            .execute(params![peer.0.to_string(), holder.to_string()])?;
             Ok::<_, Error>(())
         })
         .await

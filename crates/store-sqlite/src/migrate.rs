@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_taxii.sql")),
     (6, include_str!("../migrations/0006_lineage.sql")),
     (7, include_str!("../migrations/0007_federation.sql")),
+    (8, include_str!("../migrations/0008_peer_lease_holder.sql")),
 ];
 
 /// The newest schema version this binary knows (the last entry's: numbers are taken by branches

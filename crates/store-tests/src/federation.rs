@@ -199,12 +199,27 @@ pub async fn federation(store: Arc<dyn Store>) {
     assert_eq!(st.last_sync, Some(at(3000)));
     assert_eq!(st.last_success, Some(at(2000)));
     assert_eq!(st.last_error.as_deref(), Some("connection refused"));
-    assert!(s.claim_peer(pid, at(10), at(70)).await.unwrap());
-    assert!(!s.claim_peer(pid, at(20), at(80)).await.unwrap(), "held");
-    assert!(s.claim_peer(pid, at(71), at(130)).await.unwrap(), "expired");
-    s.release_peer(pid).await.unwrap();
+    let (a, b) = (uuid::Uuid::from_u128(0xa), uuid::Uuid::from_u128(0xb));
+    assert!(s.claim_peer(pid, a, at(10), at(70)).await.unwrap());
+    assert!(!s.claim_peer(pid, b, at(20), at(80)).await.unwrap(), "held");
     assert!(
-        s.claim_peer(pid, at(72), at(130)).await.unwrap(),
+        s.claim_peer(pid, a, at(30), at(90)).await.unwrap(),
+        "renewed"
+    );
+    assert!(
+        !s.claim_peer(pid, b, at(85), at(140)).await.unwrap(),
+        "held longer"
+    );
+    assert!(
+        s.claim_peer(pid, b, at(91), at(150)).await.unwrap(),
+        "expired"
+    );
+    // The old holder's release does not free the lease b took over; b's does.
+    s.release_peer(pid, a).await.unwrap();
+    assert!(!s.claim_peer(pid, a, at(92), at(150)).await.unwrap(), "b's");
+    s.release_peer(pid, b).await.unwrap();
+    assert!(
+        s.claim_peer(pid, a, at(93), at(150)).await.unwrap(),
         "released"
     );
 

@@ -35,7 +35,8 @@ use crate::access::Principal;
 use crate::decay::Facts;
 use crate::error::{CoreError, Invalid};
 use crate::intel::store::{MAX_PAGE, ObjectQuery, Order, StoredObject};
-use crate::intel::{CollectionId, Pap};
+use crate::intel::{CollectionId, Pap, Tlp};
+use crate::org::OrgId;
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -106,6 +107,28 @@ pub struct ExportOptions {
     /// Only indicators whose decay score is above this (0 to less than 100), instead of the
     /// model's threshold.
     pub min_score: Option<f64>,
+    /// Only indicators at this TLP level.
+    pub tlp: Option<Tlp>,
+    /// Only indicators this organisation produced.
+    pub producer: Option<OrgId>,
+    /// Only indicators added after this time (an incremental export: the previous run's time).
+    pub added_after: Option<OffsetDateTime>,
+    /// Only indicators matching these words (as the object search).
+    pub text: Option<String>,
+}
+
+impl ExportOptions {
+    /// The name of the first selection filter set (beyond the collection), if any.
+    fn filter_set(&self) -> Option<&'static str> {
+        [
+            ("tlp", self.tlp.is_some()),
+            ("org", self.producer.is_some()),
+            ("added_after", self.added_after.is_some()),
+            ("q", self.text.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(name, set)| set.then_some(name))
+    }
 }
 
 /// The default first Suricata `sid`: 1,000,000,000 and up is a range the public rule sets
@@ -192,6 +215,22 @@ impl Service {
             )
             .into());
         }
+        if format == Format::Misp
+            && let Some(name) = opts.filter_set()
+        {
+            // A MISP event is exported whole, with all it holds that the reader may see.
+            return Err(Invalid::new(
+                name,
+                "the misp format exports whole events: of the filters it takes only the \
+                 collection and min_score",
+            )
+            .into());
+        }
+        if let Some(text) = &opts.text
+            && text.trim().is_empty()
+        {
+            return Err(Invalid::new("q", "give some words to find, or leave q out").into());
+        }
         let min_score = match opts.min_score {
             Some(s) => crate::decay::checked_threshold("min_score", s)?,
             None => self.decay_model().threshold(),
@@ -206,6 +245,10 @@ impl Service {
                 types: vec!["indicator".into()],
                 latest_only: true,
                 revoked: Some(false),
+                tlp: opts.tlp,
+                producer_org: opts.producer,
+                added_after: opts.added_after,
+                text: opts.text.clone(),
                 order: Order::OldestFirst,
                 limit: MAX_PAGE,
                 ..ObjectQuery::default()

@@ -560,18 +560,26 @@ impl Service {
         Ok(self.store(&grant).record_round(s.peer.id, &round).await?)
     }
 
-    /// Takes the peer's lease for `secs` seconds if no node holds it: whether this node may
-    /// run its round now.
-    pub async fn claim_peer(&self, s: &PeerSession, secs: u32) -> Result<bool, CoreError> {
+    /// Takes (or, for its holder, renews) the peer's lease for `secs` seconds for `holder` (one
+    /// round) if no other holds it: whether that round may run now.
+    pub async fn claim_peer(
+        &self,
+        s: &PeerSession,
+        holder: Uuid,
+        secs: u32,
+    ) -> Result<bool, CoreError> {
         let grant = authorize(&s.principal, Action::ReadIntel)?;
         let now = self.now();
         let until = now + time::Duration::seconds(i64::from(secs.max(1)));
-        Ok(self.store(&grant).claim_peer(s.peer.id, now, until).await?)
+        Ok(self
+            .store(&grant)
+            .claim_peer(s.peer.id, holder, now, until)
+            .await?)
     }
 
-    /// Gives the peer's lease back.
-    pub async fn release_peer(&self, s: &PeerSession) -> Result<(), CoreError> {
+    /// Gives `holder`'s lease back.
+    pub async fn release_peer(&self, s: &PeerSession, holder: Uuid) -> Result<(), CoreError> {
         let grant = authorize(&s.principal, Action::ReadIntel)?;
-        Ok(self.store(&grant).release_peer(s.peer.id).await?)
+        Ok(self.store(&grant).release_peer(s.peer.id, holder).await?)
     }
 }

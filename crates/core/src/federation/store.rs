@@ -4,6 +4,7 @@
 
 use async_trait::async_trait;
 use time::OffsetDateTime;
+use uuid::Uuid;
 
 use crate::audit::AuditEvent;
 use crate::federation::{CursorKind, Peer, PeerId, PeerName, Provenance};
@@ -76,15 +77,18 @@ pub trait FederationStore: Send + Sync {
     /// last error).
     async fn record_round(&self, peer: PeerId, round: &RoundRecord) -> Result<(), StoreError>;
 
-    /// Takes the peer's lease until `until` if it is free at `now` (none, or expired): whether it
-    /// was taken. One app node syncs a peer at a time.
+    /// Takes the peer's lease for `holder` until `until` if it is free at `now` (none, or
+    /// expired) or `holder`'s already (a renewal): whether `holder` has it now. One round of one
+    /// app node or command syncs a peer at a time.
     async fn claim_peer(
         &self,
         peer: PeerId,
+        holder: Uuid,
         now: OffsetDateTime,
         until: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
-    /// Gives the lease back.
-    async fn release_peer(&self, peer: PeerId) -> Result<(), StoreError>;
+    /// Gives the lease back if `holder` has it (a lease taken over after it expired is left to
+    /// its new holder).
+    async fn release_peer(&self, peer: PeerId, holder: Uuid) -> Result<(), StoreError>;
 }

@@ -16,6 +16,7 @@ use crate::user::{CommunityId, UserId};
 pub mod aggregate;
 pub mod changes;
 pub mod collection_change;
+pub mod compose;
 pub mod correlation;
 mod foreign;
 pub mod imports;

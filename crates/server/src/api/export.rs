@@ -8,13 +8,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use simpul_core::export::{ExportOptions, Format};
-use simpul_core::intel::CollectionId;
+use simpul_core::intel::{CollectionId, parse_tlp};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::chunks::stream;
 use super::json::ApiQuery;
-use super::{ApiResult, ApiRoute, route};
+use super::objects::timestamp;
+use super::{ApiResult, ApiRoute, route, schema};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::ApiError;
@@ -61,6 +62,17 @@ pub struct ExportQuery {
     /// this, instead of the server's threshold (`decay.threshold`, 30 unless configured).
     #[param(minimum = 0, exclusive_maximum = 100)]
     pub min_score: Option<f64>,
+    /// Only indicators at this TLP level (not with `misp`, which exports whole events).
+    #[param(schema_with = schema::tlp_wanted)]
+    pub tlp: Option<String>,
+    /// Only indicators produced by this organisation (short name; not with `misp`).
+    #[param(schema_with = schema::short_name)]
+    pub org: Option<String>,
+    /// Only indicators added after this time: an incremental export (not with `misp`).
+    #[param(schema_with = schema::date_time)]
+    pub added_after: Option<String>,
+    /// Only indicators matching these words, as the object search (not with `misp`).
+    pub q: Option<String>,
 }
 
 async fn export(
@@ -71,10 +83,26 @@ async fn export(
 ) -> ApiResult<Response> {
     let format = Format::parse(&format)
         .map_err(|e| ApiError::invalid_parameter("format", e.message.clone()))?;
+    let producer = match q.org.as_deref() {
+        None => None,
+        Some(short) => Some(super::objects::org_named(&s, &p, short).await?),
+    };
     let opts = ExportOptions {
         collection: q.collection.map(CollectionId),
         sid_base: q.sid_base,
         min_score: q.min_score,
+        tlp: q
+            .tlp
+            .as_deref()
+            .map(|t| parse_tlp("tlp", t).map_err(|e| ApiError::invalid_parameter("tlp", e.message)))
+            .transpose()?,
+        producer,
+        added_after: q
+            .added_after
+            .as_deref()
+            .map(|t| timestamp("added_after", t))
+            .transpose()?,
+        text: q.q,
     };
     let mut run = s.service.export(&p, format, &opts)?;
     // The first page before the answer: a failure there is still a status.

@@ -156,7 +156,7 @@ pub(crate) fn share_options(
 }
 
 /// A spooled upload: read back by the job, removed when the job drops it.
-struct Spooled {
+pub(crate) struct Spooled {
     file: std::fs::File,
     _guard: tempfile::TempPath,
 }
@@ -164,6 +164,12 @@ struct Spooled {
 impl Read for Spooled {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         self.file.read(buf)
+    }
+}
+
+impl std::io::Seek for Spooled {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.file.seek(pos)
     }
 }
 
@@ -180,7 +186,7 @@ fn spool_error(e: &dyn std::fmt::Display) -> ApiError {
 }
 
 /// Writes chunks to a new file in the spool directory, refusing more than `limit` bytes.
-struct Spool {
+pub(crate) struct Spool {
     file: tokio::fs::File,
     path: tempfile::TempPath,
     written: u64,
@@ -188,7 +194,7 @@ struct Spool {
 }
 
 impl Spool {
-    async fn new(s: &AppState) -> Result<Self, ApiError> {
+    pub(crate) async fn new(s: &AppState) -> Result<Self, ApiError> {
         let dir = s.settings.spool_dir.clone();
         let (file, path) = tokio::task::spawn_blocking(move || {
             std::fs::create_dir_all(&dir)?;
@@ -208,7 +214,7 @@ impl Spool {
         })
     }
 
-    async fn write(&mut self, chunk: &[u8]) -> Result<(), ApiError> {
+    pub(crate) async fn write(&mut self, chunk: &[u8]) -> Result<(), ApiError> {
         self.written += chunk.len() as u64;
         if self.written > self.limit {
             return Err(too_large(self.limit));
@@ -219,7 +225,7 @@ impl Spool {
             .map_err(|e| spool_error(&e))
     }
 
-    async fn finish(mut self) -> Result<(Spooled, u64), ApiError> {
+    pub(crate) async fn finish(mut self) -> Result<(Spooled, u64), ApiError> {
         self.file.flush().await.map_err(|e| spool_error(&e))?;
         drop(self.file);
         let file = std::fs::File::open(&self.path).map_err(|e| spool_error(&e))?;

@@ -290,6 +290,18 @@ pub(super) fn cursor_of(o: &StoredObject) -> String {
     (o.date_added.unix_timestamp_nanos() / 1000).to_string()
 }
 
+/// The id of the organisation of short name `short` (a query's `org`): 400 naming `org` when
+/// there is none.
+pub(super) async fn org_named(s: &AppState, p: &Principal, short: &str) -> Result<OrgId, ApiError> {
+    match s.service.org_by_short_name(p, short).await {
+        Ok(o) => Ok(o.id),
+        Err(CoreError::NotFound(_) | CoreError::Invalid(_)) => {
+            Err(ApiError::invalid_parameter("org", "no such organisation"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 pub(super) fn cursor(s: &str) -> Result<OffsetDateTime, ApiError> {
     let bad = || ApiError::invalid_parameter("next", "not a cursor this server gave");
     let micros: i128 = s.parse().map_err(|_| bad())?;
@@ -310,13 +322,7 @@ async fn list_objects(
     }
     let producer_org = match q.org.as_deref() {
         None => None,
-        Some(short) => match s.service.org_by_short_name(&p, short).await {
-            Ok(o) => Some(o.id),
-            Err(CoreError::NotFound(_) | CoreError::Invalid(_)) => {
-                return Err(ApiError::invalid_parameter("org", "no such organisation"));
-            }
-            Err(e) => return Err(e.into()),
-        },
+        Some(short) => Some(org_named(&s, &p, short).await?),
     };
     let query = ObjectQuery {
         collection: q.collection.map(CollectionId),

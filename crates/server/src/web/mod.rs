@@ -29,8 +29,11 @@ mod login;
 mod match_page;
 mod object;
 mod prefs;
+mod scam;
 mod session;
+mod submit;
 pub mod table;
+mod upload;
 pub mod view;
 
 pub use session::{CsrfForm, WebUser};
@@ -48,6 +51,10 @@ pub fn router() -> axum::Router<AppState> {
         .route("/objects", get(browse::browse))
         .route("/objects/{id}", get(object::object))
         .route("/objects/{id}/sightings", post(object::add_sighting))
+        .route("/objects/{id}/versions", post(object::new_version))
+        .route("/objects/{id}/revoke", post(object::revoke))
+        .route("/objects/{id}/marking", post(object::marking))
+        .route("/objects/{id}/recipients", post(object::recipients))
         .route(
             "/match",
             get(match_page::page).post(match_page::run).layer(
@@ -55,6 +62,16 @@ pub fn router() -> axum::Router<AppState> {
             ),
         )
         .route("/preferences", post(prefs::save))
+        .route("/submit", get(submit::page).post(submit::submit))
+        .route("/submit/scam", get(scam::page).post(scam::submit))
+        .route("/submit/scam/{id}", get(scam::done))
+        .route(
+            "/submit/upload",
+            get(upload::page)
+                .post(upload::upload)
+                // The file is counted against the import limit while it is spooled.
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route(STYLESHEET, get(stylesheet))
 }
 
@@ -65,6 +82,8 @@ pub fn is_web_path(path: &str) -> bool {
         "/" | "/login" | "/logout" | "/account" | "/preferences" | "/objects" | "/match"
     ) || path.starts_with("/account/")
         || path.starts_with("/objects/")
+        || path == "/submit"
+        || path.starts_with("/submit/")
         || path.starts_with("/static/")
 }
 

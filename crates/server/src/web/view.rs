@@ -29,9 +29,10 @@ pub struct NavItem {
 }
 
 /// The sections of the main navigation, in order (a domain adds its page here).
-const NAV: [(&str, &str); 4] = [
+const NAV: [(&str, &str); 5] = [
     ("/", "Dashboard"),
     ("/objects", "Browse"),
+    ("/submit", "Submit"),
     ("/match", "Match"),
     ("/account", "Account"),
 ];
@@ -152,6 +153,11 @@ impl Prefs {
     /// The zone with its offset, as the footer names it: `Asia/Jakarta (UTC+07:00)`.
     pub fn zone_label(&self) -> String {
         zone_label(self.zone, self.offset)
+    }
+
+    /// The reader's zone's offset from UTC.
+    pub fn offset(&self) -> UtcOffset {
+        self.offset
     }
 
     /// `t` for a `<time>` element.

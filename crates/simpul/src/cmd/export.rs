@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use simpul::config::StoreArgs;
 use simpul_core::export::{ExportOptions, Format};
-use simpul_core::intel::CollectionId;
+use simpul_core::intel::{CollectionId, parse_tlp};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 #[derive(Debug, clap::Args)]
@@ -30,6 +32,18 @@ pub struct Args {
     /// configuration's `decay.threshold`, 30 unless set).
     #[arg(long, value_name = "N")]
     min_score: Option<f64>,
+    /// Only indicators at this TLP level (CLEAR, GREEN, AMBER, AMBER+STRICT, RED).
+    #[arg(long, value_name = "LEVEL")]
+    tlp: Option<String>,
+    /// Only indicators produced by this organisation (its short name).
+    #[arg(long, value_name = "SHORT")]
+    org: Option<String>,
+    /// Only indicators added after this time (RFC 3339): an incremental export.
+    #[arg(long, value_name = "TIME")]
+    added_after: Option<String>,
+    /// Only indicators matching these words, as the object search.
+    #[arg(long, value_name = "WORDS")]
+    q: Option<String>,
     /// Write here instead of stdout (replaced only once the export is complete).
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -44,10 +58,32 @@ pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
         Ok(l) => l,
         Err(code) => return code,
     };
-    let opts = ExportOptions {
+    let tlp = match args
+        .tlp
+        .as_deref()
+        .map(|t| parse_tlp("--tlp", t))
+        .transpose()
+    {
+        Ok(t) => t,
+        Err(e) => return super::usage(&e.to_string()),
+    };
+    let added_after = match args
+        .added_after
+        .as_deref()
+        .map(|t| OffsetDateTime::parse(t, &Rfc3339))
+        .transpose()
+    {
+        Ok(t) => t,
+        Err(e) => return super::usage(&format!("--added-after: not an RFC 3339 time ({e})")),
+    };
+    let mut opts = ExportOptions {
         collection: args.collection.map(CollectionId),
         sid_base: args.sid_base,
         min_score: args.min_score,
+        tlp,
+        producer: None,
+        added_after,
+        text: args.q.clone(),
     };
     let decay = match super::decay_model(store) {
         Ok(m) => m,
@@ -56,6 +92,14 @@ pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
     super::admin::with_service(store, |svc, op| async move {
         let svc = svc.with_warninglists(lists).with_decay(decay);
         let me = svc.act_as(&op, &args.as_user).await?;
+        if let Some(short) = &args.org {
+            opts.producer = Some(
+                svc.org_by_short_name(&me, short)
+                    .await
+                    .with_context(|| format!("--org {short}"))?
+                    .id,
+            );
+        }
         let mut export = svc.export(&me, format, &opts)?;
         let (mut sink, temp): (Box<dyn Write>, Option<PathBuf>) = match &args.output {
             Some(path) => {

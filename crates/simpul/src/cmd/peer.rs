@@ -23,15 +23,19 @@ pub struct Args {
 #[derive(Debug, Subcommand)]
 enum PeerCommand {
     /// Add a peer (or replace the one of this name).
-    #[command(group(clap::ArgGroup::new("auth").required(true).args(["token", "user"])))]
+    #[command(group(clap::ArgGroup::new("auth").required(true).args(["token", "token_stdin", "user"])))]
     Add {
         name: String,
         /// The peer's TAXII 2.1 discovery URL.
         #[arg(long)]
         url: String,
-        /// A bearer token for the peer.
+        /// A bearer token for the peer. It is visible to other users of this machine in the
+        /// process list: prefer --token-stdin.
         #[arg(long)]
         token: Option<String>,
+        /// Read the bearer token from the first line of stdin.
+        #[arg(long)]
+        token_stdin: bool,
         /// The user for HTTP Basic at the peer (the password is read from stdin).
         #[arg(long, requires = "password_stdin")]
         user: Option<String>,
@@ -89,6 +93,7 @@ pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
                 name,
                 url,
                 token,
+                token_stdin,
                 user,
                 password_stdin: _,
                 direction,
@@ -96,17 +101,18 @@ pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
                 interval,
                 act_as,
             } => {
-                let auth = match (token, user) {
-                    (Some(token), _) => PeerAuth::Token { token },
-                    (None, Some(user)) => {
-                        let mut line = String::new();
-                        std::io::stdin()
-                            .read_line(&mut line)
-                            .context("cannot read the password from stdin")?;
-                        let password = line.trim_end_matches(['\r', '\n']).to_owned();
-                        PeerAuth::Basic { user, password }
+                let auth = match (token, token_stdin, user) {
+                    (Some(token), _, _) => PeerAuth::Token { token },
+                    (None, true, _) => PeerAuth::Token {
+                        token: secret_line("token")?,
+                    },
+                    (None, false, Some(user)) => PeerAuth::Basic {
+                        user,
+                        password: secret_line("password")?,
+                    },
+                    (None, false, None) => {
+                        anyhow::bail!("give --token-stdin, --token or --user")
                     }
-                    (None, None) => anyhow::bail!("give --token or --user"),
                 };
                 let new = NewPeer {
                     name: PeerName::parse(&name)?,
@@ -158,9 +164,22 @@ pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
             PeerCommand::Sync { name } => {
                 let config = Config::resolve(store, None)?;
                 simpul::federation::apply_configured_peers(&svc, &config).await?;
-                let r = simpul::federation::sync::round(&svc, &op, &name, Limits::default())
-                    .await
-                    .with_context(|| format!("peer {name}"))?;
+                let lease = config.federation.lease_secs;
+                let r = simpul::federation::sync::leased_round(
+                    &svc,
+                    &op,
+                    &name,
+                    Limits::default(),
+                    lease,
+                )
+                .await
+                .with_context(|| format!("peer {name}"))?
+                .with_context(|| {
+                    format!(
+                        "peer {name}: a round is running elsewhere (the server or another \
+                             `peer sync` holds its lease); try again when it ends"
+                    )
+                })?;
                 println!(
                     "pulled {} pushed {} refused {} (held already {}, withheld by the forwarding rules {})",
                     r.pulled, r.pushed, r.refused, r.held, r.withheld
@@ -169,4 +188,18 @@ pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// The first line of stdin (without its line end), refused when empty: a secret is never taken
+/// from the command line, where the process list shows it.
+fn secret_line(what: &str) -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .with_context(|| format!("cannot read the {what} from stdin"))?;
+    let secret = line.trim_end_matches(['\r', '\n']);
+    if secret.is_empty() {
+        anyhow::bail!("the {what} on stdin is empty");
+    }
+    Ok(secret.to_owned())
 }

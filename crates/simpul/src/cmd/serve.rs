@@ -141,6 +141,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let peers = config.federation.schedule.then(|| {
         tokio::spawn(simpul::federation::schedule::keep_peers_synced(
             service_for_peers,
+            config.federation.lease_secs,
         ))
     });
     let served = simpul_server::serve(listener, app, shutdown).await;

@@ -30,6 +30,10 @@ pub struct FederationSettings {
     /// `schedule` (or `SIMPUL_FEDERATION_SCHEDULE`): whether `simpul serve` syncs every peer on
     /// its interval (default true).
     pub schedule: bool,
+    /// `lease_secs` (or `SIMPUL_FEDERATION_LEASE_SECS`): how long a round's lease on its peer
+    /// lasts unless renewed (a third of it apart), so how soon another node or command may sync a
+    /// peer whose round died (default [`sync::LEASE_SECS`]).
+    pub lease_secs: u32,
 }
 
 impl Default for FederationSettings {
@@ -39,6 +43,7 @@ impl Default for FederationSettings {
             key: None,
             key_file: None,
             schedule: true,
+            lease_secs: sync::LEASE_SECS,
         }
     }
 }

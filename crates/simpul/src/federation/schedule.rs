@@ -1,6 +1,6 @@
 //! The server's federation scheduler: every second it looks for peers whose interval has passed
 //! since their last round (the store's `last_sync`, so every app node agrees) and runs each one's
-//! round under the peer's lease in the store (`claim_peer`), so with several app nodes over one
+//! round under the peer's lease in the store (`sync::leased_round`), so with several app nodes over one
 //! PostgreSQL a peer is synced by one node at a time. A round cut by a crash resumes from the
 //! cursors it saved; a lease left by a dead node expires.
 
@@ -12,11 +12,8 @@ use simpul_core::{Principal, Service};
 
 use super::client::Limits;
 
-/// The longest a round may hold a peer's lease.
-pub const LEASE_SECS: u32 = 600;
-
 /// Runs until the task is dropped.
-pub async fn keep_peers_synced(svc: Service) {
+pub async fn keep_peers_synced(svc: Service, lease_secs: u32) {
     let op = Principal::operator("system:federation");
     let running: Arc<Mutex<HashSet<String>>> = Arc::default();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -42,7 +39,7 @@ pub async fn keep_peers_synced(svc: Service) {
             }
             let (svc, op, running) = (svc.clone(), op.clone(), Arc::clone(&running));
             tokio::spawn(async move {
-                run_one(&svc, &op, &name).await;
+                run_one(&svc, &op, &name, lease_secs).await;
                 lock(&running).remove(&name);
             });
         }
@@ -53,35 +50,19 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-async fn run_one(svc: &Service, op: &Principal, name: &str) {
-    let session = match svc.peer_session(op, name).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(peer = name, error = %e, "federation: cannot start a round");
-            return;
-        }
-    };
-    match svc.claim_peer(&session, LEASE_SECS).await {
-        Ok(true) => {}
-        Ok(false) => return,
-        Err(e) => {
-            tracing::warn!(peer = name, error = %e, "federation: cannot take the lease");
-            return;
-        }
-    }
-    match super::sync::round(svc, op, name, Limits::default()).await {
-        Ok(r) => tracing::info!(
+async fn run_one(svc: &Service, op: &Principal, name: &str, lease_secs: u32) {
+    match super::sync::leased_round(svc, op, name, Limits::default(), lease_secs).await {
+        Ok(Some(r)) => tracing::info!(
             peer = name,
             pulled = r.pulled,
             pushed = r.pushed,
             refused = r.refused,
             "federation round"
         ),
+        // Another node runs it.
+        Ok(None) => {}
         Err(e) => {
             tracing::warn!(peer = name, error = %super::one_line(&e), "federation round failed")
         }
-    }
-    if let Err(e) = svc.release_peer(&session).await {
-        tracing::warn!(peer = name, error = %e, "federation: cannot release the lease");
     }
 }

@@ -14,18 +14,19 @@ use simpul_core::federation::{
 use super::FederationSettings;
 use crate::config::ConfigError;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FederationFile {
     key: Option<String>,
     key_file: Option<PathBuf>,
     schedule: Option<bool>,
+    lease_secs: Option<u32>,
     #[serde(default)]
     peers: Vec<PeerFile>,
 }
 
 /// One `[[federation.peers]]`: as `simpul peer add` takes it.
-#[derive(Debug, Deserialize)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PeerFile {
     name: String,
@@ -38,6 +39,40 @@ struct PeerFile {
     interval: Option<u32>,
     #[serde(rename = "as")]
     act_as: String,
+}
+
+/// `***` for a secret that is set, `None` for one that is not: what `Debug` shows of it.
+fn redacted(secret: &Option<String>) -> Option<&'static str> {
+    secret.as_ref().map(|_| "***")
+}
+
+// `Debug` by hand: the key, tokens and passwords never reach a log or a panic message.
+impl std::fmt::Debug for FederationFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FederationFile")
+            .field("key", &redacted(&self.key))
+            .field("key_file", &self.key_file)
+            .field("schedule", &self.schedule)
+            .field("lease_secs", &self.lease_secs)
+            .field("peers", &self.peers)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for PeerFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PeerFile")
+            .field("name", &self.name)
+            .field("url", &self.url)
+            .field("token", &redacted(&self.token))
+            .field("user", &self.user)
+            .field("password", &redacted(&self.password))
+            .field("direction", &self.direction)
+            .field("map", &self.map)
+            .field("interval", &self.interval)
+            .field("as", &self.act_as)
+            .finish()
+    }
 }
 
 /// The settings of the table (each error names its key).
@@ -60,6 +95,19 @@ pub(crate) fn resolve(f: FederationFile) -> Result<FederationSettings, ConfigErr
         }
         None => f.schedule.unwrap_or(true),
     };
+    let lease_secs = match std::env::var("SIMPUL_FEDERATION_LEASE_SECS").ok() {
+        Some(v) => v.parse::<u32>().map_err(|_| {
+            ConfigError(format!(
+                "SIMPUL_FEDERATION_LEASE_SECS must be a number of seconds (got `{v}`)"
+            ))
+        })?,
+        None => f.lease_secs.unwrap_or(super::sync::LEASE_SECS),
+    };
+    if !(3..=3600).contains(&lease_secs) {
+        return Err(ConfigError(format!(
+            "federation.lease_secs must be 3 to 3600 (got {lease_secs})"
+        )));
+    }
     let mut peers: Vec<NewPeer> = Vec::new();
     for (i, p) in f.peers.into_iter().enumerate() {
         let at = |what: &str| format!("federation.peers[{i}].{what}");
@@ -101,6 +149,7 @@ pub(crate) fn resolve(f: FederationFile) -> Result<FederationSettings, ConfigErr
         key,
         key_file: f.key_file,
         schedule,
+        lease_secs,
         peers,
     })
 }
@@ -113,6 +162,7 @@ impl FederationSettings {
             t.insert("key".into(), "***".into());
         }
         t.insert("schedule".into(), self.schedule.into());
+        t.insert("lease_secs".into(), i64::from(self.lease_secs).into());
         if let Some(f) = &self.key_file {
             t.insert("key_file".into(), f.display().to_string().into());
         }
@@ -148,5 +198,40 @@ impl FederationSettings {
             t.insert("peers".into(), peers.into());
         }
         t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_a_secret() {
+        let f: FederationFile = toml::from_str(
+            r#"
+            key = "the-key-itself"
+            [[peers]]
+            name = "hub"
+            url = "https://hub.example/taxii2/"
+            token = "the-token-itself"
+            direction = "pull"
+            map = ["r=l"]
+            as = "node@sg.example"
+            [[peers]]
+            name = "basic"
+            url = "https://b.example/taxii2/"
+            user = "sg"
+            password = "the-password-itself"
+            direction = "push"
+            map = ["r=l"]
+            as = "node@sg.example"
+            "#,
+        )
+        .unwrap();
+        let shown = format!("{f:?}");
+        for secret in ["the-key-itself", "the-token-itself", "the-password-itself"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("hub") && shown.contains("***"), "{shown}");
     }
 }

@@ -46,6 +46,54 @@ pub struct RoundReport {
     pub withheld: u64,
 }
 
+/// How long a peer's lease lasts unless its round renews it, by default (`[federation]
+/// lease_secs`): a round cut by a crash leaves its peer to others after at most this long.
+pub const LEASE_SECS: u32 = 60;
+
+/// One round of peer `name` under the peer's lease in the store, so that no other app node (nor a
+/// `simpul peer sync` run at the same time) syncs it meanwhile: `None` when another holds the
+/// lease (nothing was done). The lease lasts `lease_secs`; the round renews it every third of
+/// that and stops if it has lost it (it was paused past the lease and another took over: stopping
+/// is safe, as a crash is); it gives the lease back when it ends, failed or not.
+pub async fn leased_round(
+    svc: &Service,
+    op: &Principal,
+    name: &str,
+    limits: Limits,
+    lease_secs: u32,
+) -> anyhow::Result<Option<RoundReport>> {
+    let session = svc.peer_session(op, name).await?;
+    let holder = uuid::Uuid::new_v4();
+    if !svc
+        .claim_peer(&session, holder, lease_secs)
+        .await
+        .context("cannot take the peer's lease")?
+    {
+        return Ok(None);
+    }
+    let renew = async {
+        let mut tick = tokio::time::interval(Duration::from_secs(u64::from(lease_secs / 3).max(1)));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match svc.claim_peer(&session, holder, lease_secs).await {
+                Ok(true) => {}
+                Ok(false) => return anyhow::anyhow!("lost the peer's lease to another round"),
+                // A store hiccup: the lease still runs; the next renewal tries again.
+                Err(e) => tracing::warn!(peer = name, error = %e, "cannot renew the lease"),
+            }
+        }
+    };
+    let result = tokio::select! {
+        r = round(svc, op, name, limits) => r,
+        lost = renew => Err(lost),
+    };
+    if let Err(e) = svc.release_peer(&session, holder).await {
+        tracing::warn!(peer = name, error = %e, "federation: cannot release the lease");
+    }
+    result.map(Some)
+}
+
 /// One round of peer `name` as `op` (the operator, or a site-admin), recorded in its status.
 pub async fn round(
     svc: &Service,

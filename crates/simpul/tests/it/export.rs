@@ -140,8 +140,33 @@ async fn story(db: TestDb) {
     // A STIX export carries whole indicators: the warninglisted and the two-observation ones too.
     assert_eq!(ids, [id(1), id(2), id(6), id(7), id(8)]);
 
+    // Filters narrow what the reader may see, never widen it: TLP, producer, words, time.
+    for (query, want) in [
+        ("tlp=TLP:AMBER", vec!["amber.example"]),
+        ("tlp=green", vec!["green.example", "passive.example"]),
+        ("org=SingCERT", community.to_vec()),
+        ("org=MyCERT", vec![]),
+        ("q=amber", vec!["amber.example"]),
+        ("added_after=2026-11-20T00:00:00Z", community.to_vec()),
+        ("added_after=2999-01-01T00:00:00Z", vec![]),
+    ] {
+        let (status, body) = export(&w, member, &format!("text?{query}")).await;
+        assert_eq!(status, 200, "{query}: {body}");
+        let mut want = want;
+        want.sort_unstable();
+        assert_eq!(values(&body), want, "{query}");
+    }
+    // The outsider's filtered export is still empty.
+    let (_, body) = export(&w, r.token("outsider"), "text?tlp=TLP:GREEN").await;
+    assert!(values(&body).is_empty(), "{body}");
+
     // Client mistakes: 400 naming the parameter, never a 5xx.
     for (path, param) in [
+        ("/api/v1/export/text?tlp=purple", "tlp"),
+        ("/api/v1/export/text?org=NoSuchCERT", "org"),
+        ("/api/v1/export/text?added_after=yesterday", "added_after"),
+        ("/api/v1/export/text?q=%20", "q"),
+        ("/api/v1/export/misp?tlp=TLP:GREEN", "tlp"),
         ("/api/v1/export/pdf", "format"),
         ("/api/v1/export/text?sid_base=0", "sid_base"),
         ("/api/v1/export/text?collection=nope", "collection"),

@@ -36,5 +36,7 @@ mod warninglists;
 mod web;
 mod web_browse;
 mod web_match;
+mod web_object;
 mod web_pages;
+mod web_submit;
 mod world;

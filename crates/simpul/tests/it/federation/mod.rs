@@ -286,6 +286,7 @@ async fn kill_minus_9_mid_sync_then_restart_converges() {
     // MyCERT's node pulls; it is killed (server and the syncing process) once some of it is in.
     let mut cmd = crate::helpers::simpul_cmd();
     cmd.args(["peer", "sync", "hub", "--data"]).arg(my.data());
+    cmd.env("SIMPUL_FEDERATION_LEASE_SECS", node::LEASE_SECS);
     let mut child = cmd
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -308,7 +309,18 @@ async fn kill_minus_9_mid_sync_then_restart_converges() {
         written.len()
     );
     my.start().await;
-    my.sync("hub");
+    // The killed round's lease runs out (it is not renewed any more), then a round resumes; until
+    // then `peer sync` says why it does not run.
+    for attempt in 0.. {
+        let out = my.peer(&["sync", "hub"], "");
+        if out.status.success() {
+            break;
+        }
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(err.contains("holds its lease"), "{err}");
+        assert!(attempt < 100, "the dead round's lease never ran out");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     let got = my.taxii_all("analyst@my.example", "regional").await;
     no_duplicates(&got, "my");
     assert_eq!(ids(&got), written, "nothing lost");
@@ -351,15 +363,7 @@ async fn the_server_syncs_its_peers_on_their_interval_and_reports_them() {
     let mut metrics = String::new();
     let mut out_count = 0;
     for _ in 0..100 {
-        metrics = sg
-            .client
-            .get(format!("{}/metrics", sg.base()))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        metrics = sg.metrics(Some(node::METRICS_TOKEN)).await.1;
         out_count = metrics
             .lines()
             .find(|l| l.starts_with("simpul_federation_objects_out{peer=\"hub\"}"))
@@ -373,4 +377,10 @@ async fn the_server_syncs_its_peers_on_their_interval_and_reports_them() {
     }
     assert!(out_count >= 1, "{metrics}");
     assert!(metrics.contains("simpul_federation_lag_seconds{peer=\"hub\"}"));
+    // Without the token: 401, and no peer named; with a wrong one too.
+    for token in [None, Some("not-the-metrics-token")] {
+        let (status, body) = sg.metrics(token).await;
+        assert_eq!(status, 401, "{body}");
+        assert!(!body.contains("hub"), "{body}");
+    }
 }

@@ -14,6 +14,12 @@ use crate::durability::{free_port, ready};
 use crate::helpers::simpul_cmd;
 use crate::world::{operator, org, token, user};
 
+/// The token every test node's `/metrics` wants (`SIMPUL_METRICS_TOKEN`).
+pub const METRICS_TOKEN: &str = "metrics-token-of-the-test-nodes";
+/// The test nodes' peer lease (`SIMPUL_FEDERATION_LEASE_SECS`): short, so a killed round's
+/// lease runs out within a test.
+pub const LEASE_SECS: &str = "3";
+
 pub struct Node {
     pub name: &'static str,
     pub dir: tempfile::TempDir,
@@ -117,6 +123,8 @@ impl Node {
                 "SIMPUL_FEDERATION_SCHEDULE",
                 if self.schedule { "true" } else { "false" },
             )
+            .env("SIMPUL_METRICS_TOKEN", METRICS_TOKEN)
+            .env("SIMPUL_FEDERATION_LEASE_SECS", LEASE_SECS)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -125,10 +133,21 @@ impl Node {
         ready(&self.client, &self.base()).await;
     }
 
+    /// `/metrics` as a scraper with the node's metrics token (`None`: without it): status, body.
+    pub async fn metrics(&self, token: Option<&str>) -> (u16, String) {
+        let mut req = self.client.get(format!("{}/metrics", self.base()));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+
     /// `simpul peer ARGS…` on this node's data, stdin fed.
     pub fn peer(&self, args: &[&str], stdin: &str) -> Output {
         let mut cmd = simpul_cmd();
         cmd.arg("peer").args(args).arg("--data").arg(self.data());
+        cmd.env("SIMPUL_FEDERATION_LEASE_SECS", LEASE_SECS);
         crate::helpers::run_with_stdin(cmd, stdin)
     }
 
@@ -148,8 +167,8 @@ impl Node {
             name.into(),
             "--url".into(),
             remote.discovery(),
-            "--token".into(),
-            token.into(),
+            // The token on stdin, as an operator should give it (not in the process list).
+            "--token-stdin".into(),
             "--direction".into(),
             direction.into(),
             "--as".into(),
@@ -162,7 +181,7 @@ impl Node {
             args.push(format!("{}={}", remote.collections[r], self.collections[l]));
         }
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let out = self.peer(&args, "");
+        let out = self.peer(&args, &format!("{token}\n"));
         assert!(
             out.status.success(),
             "{}",

@@ -105,6 +105,29 @@ async fn peers_over_rest_and_the_cli_never_show_their_secrets() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--map"));
+    // A token read from stdin must be there: an empty line is refused, nothing added.
+    let out = n.peer(
+        &[
+            "add",
+            "empty",
+            "--url",
+            "http://h/",
+            "--token-stdin",
+            "--direction",
+            "pull",
+            "--map",
+            &format!("r={local}"),
+            "--as",
+            "node@sg.example",
+        ],
+        "\n",
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(err.contains("token on stdin is empty"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let listed = String::from_utf8_lossy(&n.peer(&["list"], "").stdout).to_string();
+    assert!(!listed.contains("empty"), "{listed}");
 
     // REST: a token peer; never answered back.
     let base = n.base();
@@ -176,6 +199,44 @@ async fn peers_over_rest_and_the_cli_never_show_their_secrets() {
         .unwrap();
     assert_eq!(one["status"]["errors"], 1, "{one}");
     assert!(one["status"]["last_error"].as_str().is_some());
+
+    // While another process holds the peer's lease (the server's scheduler, another `peer
+    // sync`), `peer sync` does not run a second round at the same time: exit 1, one line.
+    let config = simpul::config::Config::resolve(
+        &simpul::config::StoreArgs {
+            data: Some(n.data()),
+            ..Default::default()
+        },
+        None,
+    )
+    .unwrap();
+    let store = simpul::open_store(&config.database).await.unwrap();
+    let svc =
+        simpul::service(store).with_federation_key(simpul::federation::load_key(&config).unwrap());
+    let session = svc
+        .peer_session(&crate::world::operator(), "hub")
+        .await
+        .unwrap();
+    let holder = uuid::Uuid::new_v4();
+    assert!(svc.claim_peer(&session, holder, 600).await.unwrap());
+    let out = n.peer(&["sync", "hub"], "");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(err.contains("holds its lease"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    svc.release_peer(&session, holder).await.unwrap();
+    drop(svc);
+    // The refused round was not run: still one failed round.
+    let one: Value = c
+        .get(format!("{base}/api/v1/peers/hub"))
+        .bearer_auth(&sa)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["status"]["errors"], 1, "{one}");
 
     // Not in the database file, nor in `simpul config`.
     let db = std::fs::read(n.dir.path().join("simpul.db")).unwrap();
