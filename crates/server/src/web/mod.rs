@@ -23,6 +23,7 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorCode};
 
 mod account;
+mod admin;
 mod browse;
 mod dashboard;
 mod login;
@@ -49,6 +50,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/objects/{id}/sightings", post(object::add_sighting))
         .route("/preferences", post(prefs::save))
         .route(STYLESHEET, get(stylesheet))
+        .merge(admin::router())
 }
 
 /// Whether `path` is a web page (HTML errors) rather than an API or operations route.
@@ -59,6 +61,8 @@ pub fn is_web_path(path: &str) -> bool {
     ) || path.starts_with("/account/")
         || path.starts_with("/objects/")
         || path.starts_with("/static/")
+        || path == "/admin"
+        || path.starts_with("/admin/")
 }
 
 /// The stylesheet's path.
