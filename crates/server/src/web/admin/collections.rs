@@ -60,8 +60,11 @@ impl Directory {
             .map_or_else(|| id.to_string(), |o| o.short_name.as_str().to_owned())
     }
 
+    /// Short names, in alphabetical order.
     fn shorts(&self, ids: &[OrgId]) -> Vec<String> {
-        ids.iter().map(|o| self.short(*o)).collect()
+        let mut s: Vec<String> = ids.iter().map(|o| self.short(*o)).collect();
+        s.sort_by_key(|x| x.to_lowercase());
+        s
     }
 
     /// The audience by names, as the forms show it: kind, community, organisations, emails.
@@ -77,11 +80,8 @@ impl Directory {
                 Vec::new(),
             ),
             Audience::Orgs { orgs } => ("orgs", String::new(), self.shorts(orgs), Vec::new()),
-            Audience::Users { users } => (
-                "users",
-                String::new(),
-                Vec::new(),
-                users
+            Audience::Users { users } => {
+                let mut emails: Vec<String> = users
                     .iter()
                     .map(|u| {
                         self.emails
@@ -89,8 +89,10 @@ impl Directory {
                             .cloned()
                             .unwrap_or_else(|| u.0.to_string())
                     })
-                    .collect(),
-            ),
+                    .collect();
+                emails.sort();
+                ("users", String::new(), Vec::new(), emails)
+            }
         }
     }
 
