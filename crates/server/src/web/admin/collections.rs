@@ -19,8 +19,10 @@ use simpul_core::{Community, CoreError, Organisation, Principal, UserId};
 use super::super::table::{Column, Header, Pager, Sorted, TableQuery};
 use super::super::view::{Badge, Chrome, Field, NavItem, Prefs, When, tlp_badge};
 use super::super::{CsrfForm, WebUser, error_page, html};
+use super::FIRST_PAGE;
 use super::{
-    AdminChrome, Choice, Form, Notice, Retry, St, chrome, done, flash, need, refill, shown, uuid_of,
+    AdminChrome, Choice, Form, Notice, Retry, St, chrome, done, flash, need, or_retry, refill,
+    shown, uuid_of,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -453,10 +455,12 @@ pub(super) async fn create(
             format!("Collection {} created.", c.title),
             None,
         ),
-        Err(e) => match Retry::api("collection", f, form_errors(ApiError::from(e))) {
-            Ok(r) => list_page(&state, &w, prefs, &TableQuery::default(), None, Some(r)).await,
-            Err(page) => page,
-        },
+        Err(e) => {
+            or_retry("collection", f, form_errors(ApiError::from(e)), |r| {
+                list_page(&state, &w, prefs, &FIRST_PAGE, None, Some(r))
+            })
+            .await
+        }
     }
 }
 
@@ -570,9 +574,11 @@ pub(super) async fn update(
             format!("Collection {} saved.", c.title),
             None,
         ),
-        Err(e) => match Retry::api("collection", f, form_errors(ApiError::from(e))) {
-            Ok(r) => edit_page(&state, &w, prefs, &id, Some(r)).await,
-            Err(page) => page,
-        },
+        Err(e) => {
+            or_retry("collection", f, form_errors(ApiError::from(e)), |r| {
+                edit_page(&state, &w, prefs, &id, Some(r))
+            })
+            .await
+        }
     }
 }

@@ -16,8 +16,10 @@ use simpul_core::{CommunityName, CoreError, Invalid, OrgKind, OrgStatus, Organis
 use super::super::table::{Column, Header, Pager, Sorted, TableQuery};
 use super::super::view::{Chrome, Field, NavItem, Prefs, When};
 use super::super::{CsrfForm, WebUser, error_page, html};
+use super::FIRST_PAGE;
 use super::{
-    AdminChrome, Choice, Form, Notice, Retry, St, chrome, done, flash, need, refill, shown, uuid_of,
+    AdminChrome, Choice, Form, Notice, Retry, St, chrome, done, flash, need, or_retry, refill,
+    shown, uuid_of,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -201,10 +203,12 @@ pub(super) async fn create_org(
             format!("Organisation {} created.", o.short_name),
             None,
         ),
-        Err(e) => match Retry::of("create", f, e) {
-            Ok(r) => orgs_page(&state, &w, prefs, &TableQuery::default(), None, Some(r)).await,
-            Err(page) => page,
-        },
+        Err(e) => {
+            or_retry("create", f, e.into(), |r| {
+                orgs_page(&state, &w, prefs, &FIRST_PAGE, None, Some(r))
+            })
+            .await
+        }
     }
 }
 
@@ -326,10 +330,12 @@ pub(super) async fn update_org(
             format!("Organisation {} saved.", o.short_name),
             None,
         ),
-        Err(e) => match Retry::of("update", f, e) {
-            Ok(r) => org_page(&state, &w, prefs, &id, Some(r)).await,
-            Err(page) => page,
-        },
+        Err(e) => {
+            or_retry("update", f, e.into(), |r| {
+                org_page(&state, &w, prefs, &id, Some(r))
+            })
+            .await
+        }
     }
 }
 
@@ -489,10 +495,12 @@ pub(super) async fn create_community(
             format!("Community {} created.", c.name),
             None,
         ),
-        Err(e) => match Retry::of("create", f, e) {
-            Ok(r) => communities_page(&state, &w, prefs, None, Some(r)).await,
-            Err(page) => page,
-        },
+        Err(e) => {
+            or_retry("create", f, e.into(), |r| {
+                communities_page(&state, &w, prefs, None, Some(r))
+            })
+            .await
+        }
     }
 }
 
@@ -530,9 +538,11 @@ pub(super) async fn add_members(
             format!("Community {} now has {} members.", c.name, c.members.len()),
             None,
         ),
-        Err(e) => match Retry::of("members", f, e) {
-            Ok(r) => communities_page(&state, &w, prefs, None, Some(r)).await,
-            Err(page) => page,
-        },
+        Err(e) => {
+            or_retry("members", f, e.into(), |r| {
+                communities_page(&state, &w, prefs, None, Some(r))
+            })
+            .await
+        }
     }
 }

@@ -296,16 +296,11 @@ impl Choice {
         self.help = help;
         self
     }
-    /// The `aria-describedby` ids.
+    /// The `aria-describedby` ids, as a field's.
     pub fn described_by(&self) -> String {
-        let mut ids = Vec::new();
-        if !self.help.is_empty() {
-            ids.push(format!("{}-help", self.id));
-        }
-        if self.error.is_some() {
-            ids.push(format!("{}-error", self.id));
-        }
-        ids.join(" ")
+        let mut f = Field::new(self.id, self.name, self.label).help(self.help);
+        f.error.clone_from(&self.error);
+        f.described_by()
     }
 }
 
@@ -317,11 +312,6 @@ pub(super) struct Retry {
 }
 
 impl Retry {
-    /// A refused form from a service error; a server fault is its error page instead.
-    pub fn of(form: &'static str, data: Form, e: CoreError) -> Result<Self, Response> {
-        Self::api(form, data, ApiError::from(e))
-    }
-
     pub fn api(form: &'static str, data: Form, err: ApiError) -> Result<Self, Response> {
         if err.status.is_client_error() {
             Ok(Self { form, data, err })
@@ -333,6 +323,27 @@ impl Retry {
     /// The status the page answers with.
     pub fn status(retry: Option<&Self>) -> StatusCode {
         retry.map_or(StatusCode::OK, |r| r.err.status)
+    }
+}
+
+/// A table's first page in its default order (a refused form's page).
+pub(super) static FIRST_PAGE: super::table::TableQuery = super::table::TableQuery {
+    sort: None,
+    order: None,
+    page: None,
+};
+
+/// A refused form's page: `page` drawn again with the [`Retry`] (a server fault is its error
+/// page instead).
+pub(super) async fn or_retry<F: Future<Output = Response>>(
+    form: &'static str,
+    data: Form,
+    err: ApiError,
+    page: impl FnOnce(Retry) -> F,
+) -> Response {
+    match Retry::api(form, data, err) {
+        Ok(r) => page(r).await,
+        Err(res) => res,
     }
 }
 

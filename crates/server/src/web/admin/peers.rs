@@ -13,7 +13,8 @@ use simpul_core::{CoreError, Invalid};
 use super::super::view::{Chrome, Field, NavItem, Prefs, When};
 use super::super::{CsrfForm, WebUser, error_page, html};
 use super::{
-    AdminChrome, Choice, Form, Notice, Retry, St, chrome, done, flash, need, refill, shown,
+    AdminChrome, Choice, Form, Notice, Retry, St, chrome, done, flash, need, or_retry, refill,
+    shown,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -260,10 +261,10 @@ pub(super) async fn add(
                     fe.pointer = "maps".into();
                 }
             }
-            match Retry::api("add", f, err) {
-                Ok(r) => peers_page(&state, &w, prefs, None, Some(r)).await,
-                Err(page) => page,
-            }
+            or_retry("add", f, err, |r| {
+                peers_page(&state, &w, prefs, None, Some(r))
+            })
+            .await
         }
     }
 }
@@ -282,9 +283,11 @@ pub(super) async fn remove(
             format!("Peer {name} removed."),
             None,
         ),
-        Err(e) => match Retry::of("remove", f, e) {
-            Ok(r) => peers_page(&state, &w, prefs, None, Some(r)).await,
-            Err(page) => page,
-        },
+        Err(e) => {
+            or_retry("remove", f, e.into(), |r| {
+                peers_page(&state, &w, prefs, None, Some(r))
+            })
+            .await
+        }
     }
 }

@@ -16,9 +16,10 @@ use simpul_core::{ApiToken, CoreError, Email, Invalid, Role, TokenId, User, User
 use super::super::table::{Column, Header, Pager, Sorted, TableQuery};
 use super::super::view::{Chrome, Field, NavItem, Prefs, When};
 use super::super::{CsrfForm, WebUser, error_page, html};
+use super::FIRST_PAGE;
 use super::{
-    AdminChrome, Choice, Form, Notice, Retry, St, chrome, done, flash, need_admin, refill, shown,
-    site_admin, uuid_of,
+    AdminChrome, Choice, Form, Notice, Retry, St, chrome, done, flash, need_admin, or_retry,
+    refill, shown, site_admin, uuid_of,
 };
 use crate::AppState;
 use crate::error::ApiError;
@@ -280,10 +281,12 @@ pub(super) async fn create_user(
             format!("User {} created with the password you gave.", u.email),
             None,
         ),
-        Err(e) => match Retry::of("create", f, e) {
-            Ok(r) => users_page(&state, &w, prefs, &TableQuery::default(), None, Some(r)).await,
-            Err(page) => page,
-        },
+        Err(e) => {
+            or_retry("create", f, e.into(), |r| {
+                users_page(&state, &w, prefs, &FIRST_PAGE, None, Some(r))
+            })
+            .await
+        }
     }
 }
 
@@ -329,10 +332,12 @@ pub(super) async fn update_user(
                 None,
             )
         }
-        Err(e) => match Retry::of("row", f, e) {
-            Ok(r) => users_page(&state, &w, prefs, &TableQuery::default(), None, Some(r)).await,
-            Err(page) => page,
-        },
+        Err(e) => {
+            or_retry("row", f, e.into(), |r| {
+                users_page(&state, &w, prefs, &FIRST_PAGE, None, Some(r))
+            })
+            .await
+        }
     }
 }
 
