@@ -21,7 +21,7 @@ use super::super::view::{Chrome, Field, NavItem, Prefs, When};
 use super::super::{WebUser, bad_request, error_page, html};
 use super::{AdminChrome, Choice, St, chrome, need_admin, site_admin};
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// Entries a page.
 const PER_PAGE: usize = 50;
@@ -81,16 +81,19 @@ struct AuditPage {
 }
 
 /// `YYYY-MM-DD` as the start of that day in the reader's zone.
-fn day_start(prefs: &Prefs, field: &str, s: &str) -> Result<Option<OffsetDateTime>, Response> {
+fn day_start(prefs: &Prefs, field: &str, s: &str) -> Result<Option<OffsetDateTime>, ApiError> {
     let s = s.trim();
     if s.is_empty() {
         return Ok(None);
     }
     let bad = || {
-        bad_request(format!(
-            "{field}: must be a date as YYYY-MM-DD (got `{}`)",
-            crate::error::bound_message(s)
-        ))
+        ApiError::new(
+            ErrorCode::InvalidInput,
+            format!(
+                "{field}: must be a date as YYYY-MM-DD (got `{}`)",
+                crate::error::bound_message(s)
+            ),
+        )
     };
     let mut parts = s.splitn(3, '-');
     let mut num = || parts.next().and_then(|p| p.parse::<i32>().ok());
@@ -141,7 +144,7 @@ pub(super) async fn audit(
 ) -> Response {
     let p = &w.principal;
     if let Err(r) = need_admin(p) {
-        return r;
+        return error_page(&r, None);
     }
     let action = q.action.trim();
     if !action.is_empty() && !AuditAction::ALL.iter().any(|a| a.as_str() == action) {
@@ -155,7 +158,7 @@ pub(super) async fn audit(
         day_start(&prefs, "to", &q.to),
     ) {
         (Ok(f), Ok(t)) => (f, t.map(|t| t + time::Duration::days(1))),
-        (Err(r), _) | (_, Err(r)) => return r,
+        (Err(e), _) | (_, Err(e)) => return error_page(&e, None),
     };
     let before = match q.before.trim() {
         "" => None,

@@ -339,7 +339,7 @@ async fn list_page(
 ) -> Response {
     let p = &w.principal;
     if let Err(r) = need(p, Action::ManageCollections) {
-        return r;
+        return error_page(&r, None);
     }
     let sorted = match Sorted::read(
         q,
@@ -485,11 +485,11 @@ async fn edit_page(
 ) -> Response {
     let p = &w.principal;
     if let Err(r) = need(p, Action::ManageCollections) {
-        return r;
+        return error_page(&r, None);
     }
     let id = match uuid_of("collection", id) {
         Ok(id) => CollectionId(id),
-        Err(r) => return r,
+        Err(e) => return error_page(&e, None),
     };
     let c = match state.service.get_collection(p, id).await {
         Ok(c) => c,
@@ -550,7 +550,7 @@ pub(super) async fn update(
 ) -> Response {
     let cid = match uuid_of("collection", &id) {
         Ok(id) => CollectionId(id),
-        Err(r) => return r,
+        Err(e) => return error_page(&e, None),
     };
     let result = async {
         let patch = CollectionPatch {

@@ -100,7 +100,7 @@ async fn orgs_page(
     retry: Option<Retry>,
 ) -> Response {
     if let Err(r) = need(&w.principal, Action::ManageOrgs) {
-        return r;
+        return error_page(&r, None);
     }
     let sorted = match Sorted::read(
         q,
@@ -235,11 +235,11 @@ async fn org_page(
     retry: Option<Retry>,
 ) -> Response {
     if let Err(r) = need(&w.principal, Action::ManageOrgs) {
-        return r;
+        return error_page(&r, None);
     }
     let id = match uuid_of("organisation", id) {
         Ok(id) => OrgId(id),
-        Err(r) => return r,
+        Err(e) => return error_page(&e, None),
     };
     let org = match state.service.get_org(&w.principal, id).await {
         Ok(o) => o,
@@ -304,7 +304,7 @@ pub(super) async fn update_org(
 ) -> Response {
     let org_id = match uuid_of("organisation", &id) {
         Ok(id) => OrgId(id),
-        Err(r) => return r,
+        Err(e) => return error_page(&e, None),
     };
     let parsed = (|| -> Result<OrgUpdate, Invalid> {
         Ok(OrgUpdate {
@@ -369,7 +369,7 @@ async fn communities_page(
     retry: Option<Retry>,
 ) -> Response {
     if let Err(r) = need(&w.principal, Action::ManageCommunities) {
-        return r;
+        return error_page(&r, None);
     }
     let p = &w.principal;
     let (all, orgs) = match (

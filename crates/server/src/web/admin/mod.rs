@@ -119,14 +119,14 @@ pub(super) fn site_admin(p: &Principal) -> bool {
 
 /// The page's guard: `action` must be granted, else the error page (403, or 404 for what is
 /// hidden), as the REST route would answer.
-pub(super) fn need(p: &Principal, action: Action) -> Result<(), Response> {
+pub(super) fn need(p: &Principal, action: Action) -> Result<(), ApiError> {
     authorize(p, action)
         .map(|_| ())
-        .map_err(|d| error_page(&ApiError::from(CoreError::from(d)), None))
+        .map_err(|d| ApiError::from(CoreError::from(d)))
 }
 
 /// The guard of every administration page: managing users of one's own organisation at least.
-fn need_admin(p: &Principal) -> Result<(), Response> {
+fn need_admin(p: &Principal) -> Result<(), ApiError> {
     need(p, Action::ManageUsers(p.org_id()))
 }
 
@@ -312,11 +312,11 @@ pub(super) struct Retry {
 }
 
 impl Retry {
-    pub fn api(form: &'static str, data: Form, err: ApiError) -> Result<Self, Response> {
+    pub fn api(form: &'static str, data: Form, err: ApiError) -> Result<Self, ApiError> {
         if err.status.is_client_error() {
             Ok(Self { form, data, err })
         } else {
-            Err(error_page(&err, None))
+            Err(err)
         }
     }
 
@@ -343,7 +343,7 @@ pub(super) async fn or_retry<F: Future<Output = Response>>(
 ) -> Response {
     match Retry::api(form, data, err) {
         Ok(r) => page(r).await,
-        Err(res) => res,
+        Err(e) => error_page(&e, None),
     }
 }
 
@@ -413,7 +413,7 @@ struct IndexPage {
 /// `GET /admin`: the sections the reader administers.
 async fn index(w: WebUser, prefs: Prefs) -> Response {
     if let Err(r) = need_admin(&w.principal) {
-        return r;
+        return error_page(&r, None);
     }
     let site = site_admin(&w.principal);
     let AdminChrome { chrome, sections } = chrome("Administration", &w, prefs, "/admin");
@@ -430,14 +430,11 @@ async fn index(w: WebUser, prefs: Prefs) -> Response {
 }
 
 /// A path's id that must be a UUID; anything else is "not found".
-pub(super) fn uuid_of(what: &str, id: &str) -> Result<uuid::Uuid, Response> {
+pub(super) fn uuid_of(what: &str, id: &str) -> Result<uuid::Uuid, ApiError> {
     uuid::Uuid::parse_str(id).map_err(|_| {
-        error_page(
-            &ApiError::new(
-                ErrorCode::NotFound,
-                format!("{what} `{}` not found", crate::error::bound_message(id)),
-            ),
-            None,
+        ApiError::new(
+            ErrorCode::NotFound,
+            format!("{what} `{}` not found", crate::error::bound_message(id)),
         )
     })
 }

@@ -66,7 +66,7 @@ async fn peers_page(
 ) -> Response {
     let p = &w.principal;
     if let Err(r) = need(p, Action::ManagePeers) {
-        return r;
+        return error_page(&r, None);
     }
     let (peers, collections) = match (
         state.service.list_peers(p).await,

@@ -107,7 +107,7 @@ async fn users_page(
 ) -> Response {
     let p = &w.principal;
     if let Err(r) = need_admin(p) {
-        return r;
+        return error_page(&r, None);
     }
     let sorted = match Sorted::read(q, &USER_COLUMNS, ("name", false), PER_PAGE, "/admin/users") {
         Ok(s) => s,
@@ -299,7 +299,7 @@ pub(super) async fn update_user(
 ) -> Response {
     let id = match uuid_of("user", &id) {
         Ok(id) => UserId(id),
-        Err(r) => return r,
+        Err(e) => return error_page(&e, None),
     };
     let parsed = (|| -> Result<UserUpdate, Invalid> {
         Ok(UserUpdate {
@@ -386,7 +386,7 @@ async fn tokens_page(
 ) -> Response {
     let p = &w.principal;
     if let Err(r) = need_admin(p) {
-        return r;
+        return error_page(&r, None);
     }
     let sorted = match Sorted::read(
         q,
@@ -488,7 +488,7 @@ pub(super) async fn revoke_token(
     let w = f.user;
     let id = match uuid_of("token", &id) {
         Ok(id) => TokenId(id),
-        Err(r) => return r,
+        Err(e) => return error_page(&e, None),
     };
     match state.service.revoke_token(&w.principal, id).await {
         Ok(t) => done(
