@@ -7,9 +7,9 @@
 
 use simpul_core::{OrgStatus, UserStatus};
 
-use crate::helpers::{no_redirects, set_cookie};
+use crate::helpers::{TestDb, no_redirects, set_cookie};
 use crate::web_pages::{csrf_of, get, session_of};
-use crate::world::{World, operator, token, world};
+use crate::world::{World, operator, token, world, world_on};
 
 /// A form post: status, `Location`, the flash cookie (`name=value`) if one was set, and the body.
 async fn post(
@@ -109,8 +109,21 @@ fn id_after(html: &str, marker: &str) -> String {
 }
 
 #[tokio::test]
-async fn a_site_admin_creates_an_organisation_a_user_and_a_collection_through_the_forms() {
-    let w = world().await;
+async fn a_site_admin_creates_an_organisation_a_user_and_a_collection_through_the_forms_sqlite() {
+    a_site_admin_creates_an_organisation_a_user_and_a_collection_through_the_forms(world().await)
+        .await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set SIMPUL_TEST_POSTGRES (the PostgreSQL leg of .ci/run does)"]
+async fn a_site_admin_creates_an_organisation_a_user_and_a_collection_through_the_forms_postgres() {
+    a_site_admin_creates_an_organisation_a_user_and_a_collection_through_the_forms(
+        world_on(TestDb::postgres().await).await,
+    )
+    .await;
+}
+
+async fn a_site_admin_creates_an_organisation_a_user_and_a_collection_through_the_forms(w: World) {
     let sa = session_of(&w, "sa@regional.example").await;
     let (status, index) = get(&w, "/admin", &sa).await;
     assert_eq!(status, 200);
@@ -423,8 +436,20 @@ async fn an_analyst_is_refused_every_administration_page_and_form() {
 }
 
 #[tokio::test]
-async fn an_org_admin_manages_only_their_own_organisations_users_and_tokens() {
-    let w = world().await;
+async fn an_org_admin_manages_only_their_own_organisations_users_and_tokens_sqlite() {
+    an_org_admin_manages_only_their_own_organisations_users_and_tokens(world().await).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set SIMPUL_TEST_POSTGRES (the PostgreSQL leg of .ci/run does)"]
+async fn an_org_admin_manages_only_their_own_organisations_users_and_tokens_postgres() {
+    an_org_admin_manages_only_their_own_organisations_users_and_tokens(
+        world_on(TestDb::postgres().await).await,
+    )
+    .await;
+}
+
+async fn an_org_admin_manages_only_their_own_organisations_users_and_tokens(w: World) {
     let oa = session_of(&w, "oa@own.example").await;
     let (status, html) = get(&w, "/admin/users", &oa).await;
     assert_eq!(status, 200);
