@@ -771,6 +771,23 @@ async fn forms_refuse_a_missing_csrf_token_and_show_bad_input_beside_the_field()
     );
     assert!(body.contains("value=\"Another Singapore team\""));
     assert!(body.contains("<option value=\"sector-cert\" selected>"));
+    // A huge name is refused without being sent back whole.
+    let huge = "n".repeat(50_000);
+    let (status, _, _, body) = post(
+        &w,
+        "/admin/organisations",
+        &sa,
+        &[
+            ("csrf_token", &csrf),
+            ("name", &huge),
+            ("short_name", "Huge"),
+            ("kind", "other"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 400, "{}", &body[..200]);
+    assert!(body.len() < 20_000, "{} bytes", body.len());
+    assert!(body.contains("id=\"org-name-error\">"));
     // A bad country code.
     let (status, _, _, body) = post(
         &w,

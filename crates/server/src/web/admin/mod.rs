@@ -347,6 +347,9 @@ pub(super) async fn or_retry<F: Future<Output = Response>>(
     }
 }
 
+/// The most characters of a typed value a refused form shows again.
+const MAX_ECHO_CHARS: usize = 2000;
+
 /// Puts back into the fields of form `which` what was typed (never a password) and marks the
 /// errors; a conflict (a duplicate) is put beside field `conflict`. Answers the page's notice.
 pub(super) fn refill(
@@ -359,7 +362,8 @@ pub(super) fn refill(
     let r = retry.filter(|r| r.form == which)?;
     for f in fields.iter_mut() {
         if f.kind != "password" {
-            f.value = r.data.get(f.name).to_owned();
+            // What was typed comes back, but never more of it than a field could hold.
+            f.value = r.data.get(f.name).chars().take(MAX_ECHO_CHARS).collect();
         }
     }
     for c in choices.iter_mut() {
