@@ -52,16 +52,25 @@ impl Chrome {
     /// A page of a signed-in person, `current` naming its navigation entry.
     pub fn signed_in(title: &str, w: &WebUser, prefs: Prefs, current: &str) -> Self {
         let user = who(&w.principal, &w.csrf);
+        let mut nav: Vec<NavItem> = NAV
+            .iter()
+            .map(|&(href, label)| NavItem {
+                href,
+                label,
+                current: href == current,
+            })
+            .collect();
+        // Administration: only for those who administer (site-admins and org-admins).
+        if administers(&w.principal) {
+            nav.push(NavItem {
+                href: "/admin",
+                label: "Administration",
+                current: current == "/admin" || current.starts_with("/admin/"),
+            });
+        }
         Self {
             title: title.to_owned(),
-            nav: NAV
-                .iter()
-                .map(|&(href, label)| NavItem {
-                    href,
-                    label,
-                    current: href == current,
-                })
-                .collect(),
+            nav,
             user,
             prefs,
             path: current.to_owned(),
@@ -80,6 +89,13 @@ impl Chrome {
             version: env!("CARGO_PKG_VERSION"),
         }
     }
+}
+
+/// Whether `p` sees the Administration section: a site-admin or an org-admin.
+fn administers(p: &Principal) -> bool {
+    use simpul_core::Role;
+    p.as_user()
+        .is_some_and(|u| matches!(u.user.role, Role::SiteAdmin | Role::OrgAdmin))
 }
 
 fn who(p: &Principal, csrf: &str) -> Option<Who> {
@@ -147,6 +163,11 @@ impl Prefs {
             offset,
             now,
         }
+    }
+
+    /// The reader's zone's offset from UTC.
+    pub fn offset(&self) -> UtcOffset {
+        self.offset
     }
 
     /// The zone with its offset, as the footer names it: `Asia/Jakarta (UTC+07:00)`.
