@@ -175,15 +175,10 @@ impl Prefs {
         zone_label(self.zone, self.offset)
     }
 
-    /// The reader's zone's offset from UTC.
-    pub fn offset(&self) -> UtcOffset {
-        self.offset
-    }
-
     /// `t` for a `<time>` element.
     pub fn when(&self, t: OffsetDateTime) -> When {
-        let utc = t.to_offset(UtcOffset::UTC);
-        let local = t.to_offset(self.offset);
+        let utc = simpul_core::clock::to_utc(t);
+        let local = simpul_core::clock::at_offset(t, self.offset);
         let secs = (self.now - t).whole_seconds();
         let human = match secs {
             0..=59 => "just now".to_owned(),
