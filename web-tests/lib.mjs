@@ -51,5 +51,6 @@ export const test = (name, fn, options) => tests.push({ name, fn, options });
 
 // The pages the accessibility test audits: [name, path, signedIn]. A path may be a function of
 // the signed-in page that returns the path (for a page whose address is found at run time).
+// `as` (a login) audits the page signed in as that person (an administrator), not as SG.
 export const axePages = [];
-export const axePage = (name, path, { signedIn = true } = {}) => axePages.push({ name, path, signedIn });
+export const axePage = (name, path, { signedIn = true, as } = {}) => axePages.push({ name, path, signedIn, as });

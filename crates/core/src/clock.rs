@@ -35,10 +35,37 @@ pub fn from_unix_micros(micros: i128) -> Option<OffsetDateTime> {
     (1..=9999).contains(&t.year()).then_some(t)
 }
 
+/// `t` in UTC. An instant given with an offset at the very ends of the calendar (`9999-12-31T23:59:59-01:00`
+/// is in year 10000 in UTC, which `time` cannot hold) is clamped to the last (or first) instant
+/// it can, instead of panicking as `to_offset` would.
+pub fn to_utc(t: OffsetDateTime) -> OffsetDateTime {
+    t.checked_to_offset(time::UtcOffset::UTC)
+        .unwrap_or_else(|| {
+            let end = if t.year() > 0 {
+                time::Date::MAX.with_time(time::Time::MAX)
+            } else {
+                time::Date::MIN.midnight()
+            };
+            end.assume_utc()
+        })
+}
+
+/// `t` at `offset`, or in UTC ([`to_utc`]) when it cannot be shown there (the ends of the calendar).
+pub fn at_offset(t: OffsetDateTime, offset: time::UtcOffset) -> OffsetDateTime {
+    t.checked_to_offset(offset).unwrap_or_else(|| to_utc(t))
+}
+
+/// Whether `t` lies in years 1 to 9999 in UTC: what every backend stores, and what a person's
+/// input must be.
+pub fn in_stored_range(t: OffsetDateTime) -> bool {
+    t.checked_to_offset(time::UtcOffset::UTC)
+        .is_some_and(|u| (1..=9999).contains(&u.year()))
+}
+
 /// RFC 3339 in UTC with exactly six fractional digits (`2026-11-28T01:02:03.456789Z`): the stored and
 /// hashed form of every timestamp, which also sorts as text.
 pub fn rfc3339_micros(t: OffsetDateTime) -> String {
-    let t = to_micros(t.to_offset(time::UtcOffset::UTC));
+    let t = to_micros(to_utc(t));
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
         t.year(),
@@ -57,6 +84,21 @@ pub type SharedClock = Arc<dyn Clock>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_ends_of_the_calendar_never_panic() {
+        use time::format_description::well_known::Rfc3339;
+        let late = OffsetDateTime::parse("9999-12-31T23:59:59-01:00", &Rfc3339).unwrap();
+        assert!(!in_stored_range(late));
+        assert!(rfc3339_micros(late).starts_with("9999-12-31T23:59:59.999999"));
+        let jakarta = time::UtcOffset::from_hms(7, 0, 0).unwrap();
+        let end = OffsetDateTime::parse("9999-12-31T23:59:59Z", &Rfc3339).unwrap();
+        assert!(in_stored_range(end));
+        assert_eq!(at_offset(end, jakarta), end);
+        let early = OffsetDateTime::parse("0000-01-01T00:00:00+01:00", &Rfc3339).unwrap();
+        assert!(!in_stored_range(early));
+        let _ = rfc3339_micros(early);
+    }
 
     #[test]
     fn micros_truncation() {

@@ -32,6 +32,8 @@ pub enum ErrorCode {
     RequestTimeout,
     /// Well-formed, but not what the route takes (a TAXII post that is JSON but no envelope).
     Unprocessable,
+    /// A federation peer failed the round asked for (unreachable, refused our credentials…).
+    PeerFailed,
 }
 
 impl ErrorCode {
@@ -51,6 +53,7 @@ impl ErrorCode {
         Self::Unavailable,
         Self::RequestTimeout,
         Self::Unprocessable,
+        Self::PeerFailed,
     ];
 
     /// (code, status, title)
@@ -110,6 +113,11 @@ impl ErrorCode {
                 "unprocessable",
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Unprocessable content",
+            ),
+            Self::PeerFailed => (
+                "peer_failed",
+                StatusCode::BAD_GATEWAY,
+                "The federation peer failed",
             ),
         }
     }
@@ -492,7 +500,10 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for c in ErrorCode::ALL {
             assert!(seen.insert(c.as_str()), "duplicate {}", c.as_str());
-            let server = matches!(c, ErrorCode::Internal | ErrorCode::Unavailable);
+            let server = matches!(
+                c,
+                ErrorCode::Internal | ErrorCode::Unavailable | ErrorCode::PeerFailed
+            );
             assert_eq!(c.status().is_server_error(), server, "{c:?}");
         }
     }

@@ -71,6 +71,8 @@ pub struct AppState {
     pub service: Service,
     pub settings: Arc<Settings>,
     metrics: Arc<Metrics>,
+    /// Runs a federation round now (`POST /peers/{name}/sync`), when the binary gives one.
+    peer_sync: Option<Arc<dyn PeerSync>>,
 }
 
 impl AppState {
@@ -79,8 +81,52 @@ impl AppState {
             service,
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::default()),
+            peer_sync: None,
         }
     }
+
+    /// With `sync` running the rounds of `POST /peers/{name}/sync`.
+    pub fn with_peer_sync(mut self, sync: Arc<dyn PeerSync>) -> Self {
+        self.peer_sync = Some(sync);
+        self
+    }
+}
+
+/// What a federation round did (`POST /peers/{name}/sync`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct RoundCounts {
+    /// Versions stored from the peer.
+    pub pulled: u64,
+    /// Versions the peer accepted.
+    pub pushed: u64,
+    /// Versions refused: by this node when pulled, by the peer when pushed.
+    pub refused: u64,
+    /// Versions pulled that this node held already.
+    pub held: u64,
+    /// Versions the forwarding rules kept here.
+    pub withheld: u64,
+}
+
+/// How a round asked for over REST ended, short of success.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RoundRefused {
+    /// Another round holds the peer's lease.
+    Busy,
+    /// The round failed (the peer, or this node's store): one line, no secret.
+    Failed(String),
+}
+
+/// Runs one federation round of a peer now, under its lease. The federation client lives in the
+/// `simpul` binary's crate; it gives the server this.
+pub trait PeerSync: Send + Sync + std::fmt::Debug {
+    fn sync_now<'a>(
+        &'a self,
+        service: &'a Service,
+        principal: &'a simpul_core::Principal,
+        peer: &'a str,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<RoundCounts, RoundRefused>> + Send + 'a>,
+    >;
 }
 
 /// The request id of a request: the client's `X-Request-Id` when it is short and plain, else a new UUID.

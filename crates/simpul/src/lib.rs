@@ -108,7 +108,11 @@ pub fn app(service: Service, config: &Config) -> simpul_server::Router {
         metrics_token: config.metrics_token.clone(),
     };
     simpul_server::app(
-        simpul_server::AppState::new(service, settings),
+        simpul_server::AppState::new(service, settings).with_peer_sync(std::sync::Arc::new(
+            federation::RestSync {
+                lease_secs: config.federation.lease_secs,
+            },
+        )),
         simpul_server::routes(),
     )
 }

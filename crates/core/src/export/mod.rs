@@ -226,8 +226,9 @@ impl Service {
             )
             .into());
         }
+        // Blank as the stores see it (they drop such a search, which would export everything).
         if let Some(text) = &opts.text
-            && text.trim().is_empty()
+            && text.chars().all(|c| c.is_whitespace() || c.is_control())
         {
             return Err(Invalid::new("q", "give some words to find, or leave q out").into());
         }

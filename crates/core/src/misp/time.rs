@@ -3,7 +3,7 @@
 //! version; `first_seen`/`last_seen` (ISO 8601) bound validity and observation.
 
 use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime, UtcOffset};
+use time::{Date, OffsetDateTime};
 
 use super::model::Event;
 
@@ -46,7 +46,7 @@ fn at(secs: i64) -> OffsetDateTime {
 
 /// A STIX timestamp (UTC, `Z`).
 pub fn format_dt(t: OffsetDateTime) -> String {
-    let t = t.to_offset(UtcOffset::UTC);
+    let t = crate::clock::to_utc(t);
     let ms = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
     );

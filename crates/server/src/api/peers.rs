@@ -39,6 +39,12 @@ pub fn routes() -> Vec<ApiRoute> {
         route!(DELETE "/peers/{name}", remove_peer)
             .doc("Remove a federation peer and its cursors", "site-admin")
             .no_content(),
+        route!(POST "/peers/{name}/sync", sync_peer)
+            .doc(
+                "Run one sync round of the peer now, under its lease (409 while another round runs; 502 when the peer fails it)",
+                "site-admin",
+            )
+            .returns::<crate::RoundCounts>(StatusCode::OK),
     ]
 }
 
@@ -226,4 +232,30 @@ async fn remove_peer(
 ) -> ApiResult<Response> {
     s.service.remove_peer(&p, &name).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn sync_peer(
+    State(s): State<AppState>,
+    Auth(p): Auth,
+    Path(name): Path<String>,
+) -> ApiResult<Json<crate::RoundCounts>> {
+    // Who may, and whether there is such a peer, first: the service decides both.
+    s.service.peer(&p, &name).await?;
+    let Some(sync) = &s.peer_sync else {
+        return Err(ApiError::new(
+            crate::ErrorCode::Unavailable,
+            "this server runs no federation rounds",
+        ));
+    };
+    match sync.sync_now(&s.service, &p, &name).await {
+        Ok(counts) => Ok(Json(counts)),
+        Err(crate::RoundRefused::Busy) => Err(ApiError::new(
+            crate::ErrorCode::Conflict,
+            "a round of this peer is running (another holds its lease); try again when it ends",
+        )),
+        Err(crate::RoundRefused::Failed(why)) => Err(ApiError::new(
+            crate::ErrorCode::PeerFailed,
+            format!("the round failed: {why}"),
+        )),
+    }
 }

@@ -23,6 +23,7 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorCode};
 
 mod account;
+mod admin;
 mod browse;
 mod dashboard;
 mod login;
@@ -73,6 +74,7 @@ pub fn router() -> axum::Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route(STYLESHEET, get(stylesheet))
+        .merge(admin::router())
 }
 
 /// Whether `path` is a web page (HTML errors) rather than an API or operations route.
@@ -85,6 +87,8 @@ pub fn is_web_path(path: &str) -> bool {
         || path == "/submit"
         || path.starts_with("/submit/")
         || path.starts_with("/static/")
+        || path == "/admin"
+        || path.starts_with("/admin/")
 }
 
 /// The stylesheet's path.

@@ -255,18 +255,28 @@ pub(super) fn parse_time(v: &str) -> Result<Option<OffsetDateTime>, String> {
     if v.is_empty() {
         return Ok(None);
     }
-    if let Ok(t) = OffsetDateTime::parse(v, &Rfc3339) {
+    let spaced = v.replacen('T', " ", 1);
+    let with_time = format_description!("[year]-[month]-[day] [hour]:[minute]");
+    let date = format_description!("[year]-[month]-[day]");
+    let parsed = OffsetDateTime::parse(v, &Rfc3339)
+        .ok()
+        .or_else(|| {
+            time::PrimitiveDateTime::parse(&spaced, with_time)
+                .ok()
+                .map(time::PrimitiveDateTime::assume_utc)
+        })
+        .or_else(|| {
+            time::Date::parse(&spaced, date)
+                .ok()
+                .map(|d| d.midnight().assume_utc())
+        });
+    if let Some(t) = parsed {
+        if !simpul_core::clock::in_stored_range(t) {
+            return Err("out of range: give a time in the years 1 to 9999 (UTC)".into());
+        }
         return Ok(Some(t));
     }
-    let v = v.replacen('T', " ", 1);
-    let with_time = format_description!("[year]-[month]-[day] [hour]:[minute]");
-    if let Ok(t) = time::PrimitiveDateTime::parse(&v, with_time) {
-        return Ok(Some(t.assume_utc()));
-    }
-    let date = format_description!("[year]-[month]-[day]");
-    if let Ok(d) = time::Date::parse(&v, date) {
-        return Ok(Some(d.midnight().assume_utc()));
-    }
+    let v = spaced;
     Err(format!(
         "not a time: write 2026-12-01 08:00 (UTC) or 2026-12-01 (got `{}`)",
         simpul_core::error::excerpt(&v)

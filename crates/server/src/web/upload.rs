@@ -24,7 +24,7 @@ use super::view::{Chrome, Prefs};
 use super::{WebUser, error_page, html};
 use crate::AppState;
 use crate::api::imports::Spool;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 #[derive(Template)]
 #[template(path = "submit_upload.html")]
@@ -187,6 +187,17 @@ pub(super) async fn upload(
     }
 }
 
+fn csrf_refused() -> Refusal {
+    let err = ApiError::new(
+        ErrorCode::Forbidden,
+        "Missing or wrong CSRF token: reload the page and try again.",
+    );
+    Refusal::Page(Box::new(error_page(&err, None)))
+}
+
+/// How many parts the form does not send an upload may carry (skipped) before it is refused.
+const MAX_OTHER_PARTS: u32 = 8;
+
 /// Reads the form, spools the file and imports it.
 async fn receive(
     state: &AppState,
@@ -207,6 +218,7 @@ async fn receive(
     };
     let mut spooled = None;
     let mut file_name = String::new();
+    let mut other_parts = 0_u32;
     while let Some(mut part) = form.next_field().await.map_err(bad)? {
         match part.name().unwrap_or_default() {
             "csrf_token" => sent.csrf = text(&mut part).await.map_err(|e| file(&e))?,
@@ -243,8 +255,19 @@ async fn receive(
                         .await
                         .map_err(|e| Refusal::Page(Box::new(error_page(&e, None))))?,
                 );
+                // The form's fields come before its file: nothing after it is read.
+                break;
             }
-            _ => {}
+            // A part the form does not have: skipped (multer reads it past), a few at most.
+            _ => {
+                other_parts += 1;
+                if other_parts > MAX_OTHER_PARTS {
+                    return Err(Refusal::File(
+                        "the upload has parts this form does not send".to_owned(),
+                        StatusCode::BAD_REQUEST,
+                    ));
+                }
+            }
         }
     }
     check_csrf(w, &sent.csrf)?;
@@ -261,17 +284,24 @@ async fn receive(
             StatusCode::UNPROCESSABLE_ENTITY,
         ));
     }
-    let job = state
-        .service
-        .import_now(
-            &w.principal,
-            collection,
-            &opts,
-            Box::new(file),
-            Some(bytes),
-            |_| {},
-        )
+    // The import runs as its own task: a browser that gives up waiting (or a proxy's timeout)
+    // drops this request, not the import half-way through (its job records how it ends).
+    let (service, principal) = (state.service.clone(), w.principal.clone());
+    let import = tokio::spawn(async move {
+        service
+            .import_now(
+                &principal,
+                collection,
+                &opts,
+                Box::new(file),
+                Some(bytes),
+                |_| {},
+            )
+            .await
+    });
+    let job = import
         .await
+        .map_err(|e| Refusal::Page(Box::new(error_page(&ApiError::internal(&e), None))))?
         .map_err(|e| {
             let err = ApiError::from(e);
             if err.status.is_client_error() {
@@ -334,10 +364,10 @@ fn too_large(limit: u64) -> Refusal {
 }
 
 fn check_csrf(w: &WebUser, sent: &str) -> Result<(), Refusal> {
-    match super::session::csrf_refused(w, sent) {
-        Some(page) => Err(Refusal::Page(Box::new(page))),
-        None => Ok(()),
+    if sent.is_empty() || !crate::auth::csrf_matches(&w.principal, sent) {
+        return Err(csrf_refused());
     }
+    Ok(())
 }
 
 fn target(sent: &Sent) -> Result<(simpul_core::intel::CollectionId, ShareOptions), Refusal> {

@@ -53,16 +53,25 @@ impl Chrome {
     /// A page of a signed-in person, `current` naming its navigation entry.
     pub fn signed_in(title: &str, w: &WebUser, prefs: Prefs, current: &str) -> Self {
         let user = who(&w.principal, &w.csrf);
+        let mut nav: Vec<NavItem> = NAV
+            .iter()
+            .map(|&(href, label)| NavItem {
+                href,
+                label,
+                current: href == current,
+            })
+            .collect();
+        // Administration: only for those who administer (site-admins and org-admins).
+        if administers(&w.principal) {
+            nav.push(NavItem {
+                href: "/admin",
+                label: "Administration",
+                current: current == "/admin" || current.starts_with("/admin/"),
+            });
+        }
         Self {
             title: title.to_owned(),
-            nav: NAV
-                .iter()
-                .map(|&(href, label)| NavItem {
-                    href,
-                    label,
-                    current: href == current,
-                })
-                .collect(),
+            nav,
             user,
             prefs,
             path: current.to_owned(),
@@ -81,6 +90,13 @@ impl Chrome {
             version: env!("CARGO_PKG_VERSION"),
         }
     }
+}
+
+/// Whether `p` sees the Administration section: a site-admin or an org-admin.
+fn administers(p: &Principal) -> bool {
+    use simpul_core::Role;
+    p.as_user()
+        .is_some_and(|u| matches!(u.user.role, Role::SiteAdmin | Role::OrgAdmin))
 }
 
 fn who(p: &Principal, csrf: &str) -> Option<Who> {
@@ -150,20 +166,20 @@ impl Prefs {
         }
     }
 
-    /// The zone with its offset, as the footer names it: `Asia/Jakarta (UTC+07:00)`.
-    pub fn zone_label(&self) -> String {
-        zone_label(self.zone, self.offset)
-    }
-
     /// The reader's zone's offset from UTC.
     pub fn offset(&self) -> UtcOffset {
         self.offset
     }
 
+    /// The zone with its offset, as the footer names it: `Asia/Jakarta (UTC+07:00)`.
+    pub fn zone_label(&self) -> String {
+        zone_label(self.zone, self.offset)
+    }
+
     /// `t` for a `<time>` element.
     pub fn when(&self, t: OffsetDateTime) -> When {
-        let utc = t.to_offset(UtcOffset::UTC);
-        let local = t.to_offset(self.offset);
+        let utc = simpul_core::clock::to_utc(t);
+        let local = simpul_core::clock::at_offset(t, self.offset);
         let secs = (self.now - t).whole_seconds();
         let human = match secs {
             0..=59 => "just now".to_owned(),

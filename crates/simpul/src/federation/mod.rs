@@ -122,3 +122,41 @@ pub async fn apply_configured_peers(
     }
     Ok(())
 }
+
+/// The server's `POST /peers/{name}/sync`: one [`sync::leased_round`] now, as the site-admin who
+/// asked, under leases of `lease_secs`.
+#[derive(Debug, Clone, Copy)]
+pub struct RestSync {
+    pub lease_secs: u32,
+}
+
+impl simpul_server::PeerSync for RestSync {
+    fn sync_now<'a>(
+        &'a self,
+        service: &'a simpul_core::Service,
+        principal: &'a simpul_core::Principal,
+        peer: &'a str,
+    ) -> std::pin::Pin<
+        Box<
+            dyn std::future::Future<
+                    Output = Result<simpul_server::RoundCounts, simpul_server::RoundRefused>,
+                > + Send
+                + 'a,
+        >,
+    > {
+        Box::pin(async move {
+            let limits = client::Limits::default();
+            match sync::leased_round(service, principal, peer, limits, self.lease_secs).await {
+                Ok(Some(r)) => Ok(simpul_server::RoundCounts {
+                    pulled: r.pulled,
+                    pushed: r.pushed,
+                    refused: r.refused,
+                    held: r.held,
+                    withheld: r.withheld,
+                }),
+                Ok(None) => Err(simpul_server::RoundRefused::Busy),
+                Err(e) => Err(simpul_server::RoundRefused::Failed(one_line(&e))),
+            }
+        })
+    }
+}

@@ -71,16 +71,28 @@ pub async fn leased_round(
     {
         return Ok(None);
     }
+    let lease = Duration::from_secs(u64::from(lease_secs));
+    let every = Duration::from_secs(u64::from(lease_secs / 3).max(1));
     let renew = async {
-        let mut tick = tokio::time::interval(Duration::from_secs(u64::from(lease_secs / 3).max(1)));
+        // Until when the lease surely runs, by this process's own monotonic clock (taken before
+        // each claim, so it errs early).
+        let mut held_until = tokio::time::Instant::now() + lease;
+        let mut tick = tokio::time::interval(every);
         tick.tick().await;
         loop {
             tick.tick().await;
+            let asked = tokio::time::Instant::now();
             match svc.claim_peer(&session, holder, lease_secs).await {
-                Ok(true) => {}
+                Ok(true) => held_until = asked + lease,
                 Ok(false) => return anyhow::anyhow!("lost the peer's lease to another round"),
-                // A store hiccup: the lease still runs; the next renewal tries again.
-                Err(e) => tracing::warn!(peer = name, error = %e, "cannot renew the lease"),
+                // A store hiccup: the lease still runs, and the next renewal tries again — unless
+                // it may run out before then, when another round could start beside this one.
+                Err(e) if tokio::time::Instant::now() + every < held_until => {
+                    tracing::warn!(peer = name, error = %e, "cannot renew the lease");
+                }
+                Err(e) => {
+                    return anyhow::anyhow!("cannot renew the peer's lease ({e}); stopped");
+                }
             }
         }
     };

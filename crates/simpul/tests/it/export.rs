@@ -166,6 +166,7 @@ async fn story(db: TestDb) {
         ("/api/v1/export/text?org=NoSuchCERT", "org"),
         ("/api/v1/export/text?added_after=yesterday", "added_after"),
         ("/api/v1/export/text?q=%20", "q"),
+        ("/api/v1/export/text?q=%01%02", "q"),
         ("/api/v1/export/misp?tlp=TLP:GREEN", "tlp"),
         ("/api/v1/export/pdf", "format"),
         ("/api/v1/export/text?sid_base=0", "sid_base"),

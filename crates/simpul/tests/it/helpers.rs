@@ -176,7 +176,11 @@ pub async fn spawn_app_full(
     settings: simpul_server::Settings,
     extra: simpul_server::Router<simpul_server::AppState>,
 ) -> TestApp {
-    let state = simpul_server::AppState::new(service, settings);
+    let state = simpul_server::AppState::new(service, settings).with_peer_sync(Arc::new(
+        simpul::federation::RestSync {
+            lease_secs: simpul::federation::sync::LEASE_SECS,
+        },
+    ));
     let app = simpul_server::app(state, simpul_server::routes().merge(extra));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -579,3 +579,68 @@ async fn a_large_graph_draws_25_and_counts_the_rest_it_may_see() {
     assert!(html.contains("25 related objects you may see, and 7 more."));
     w.app.shutdown().await;
 }
+
+/// Times at the ends of the calendar (a "never expires" `valid_until` of 9999-12-31T23:59:59Z,
+/// a typed year of -9999 or 9999 with an offset) are shown or refused, never a panic: the object
+/// page in a zone east of UTC, the version form, and Submit's preview (review finding).
+#[tokio::test]
+async fn the_ends_of_the_calendar_never_break_a_page() {
+    let w = world().await;
+    let [community, _] = two_collections(&w).await;
+    let id = "indicator--da5b0000-0000-4000-8000-00000000e001";
+    let mut obj = crate::world::indicator(
+        id,
+        Some(Tlp::Green),
+        "forever.example",
+        "2026-11-01T00:00:00.000Z",
+    );
+    obj["valid_until"] = json!("9999-12-31T23:59:59Z");
+    post(&w, &w.tokens[2].1, &community, &obj).await;
+    let own = session_of(&w, "an@own.example").await;
+    let east = format!("{own}; simpul_tz=Asia/Jakarta");
+    let path = format!("/objects/{id}");
+    let (status, html) = get(&w, &path, &east).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("9999-12-31 23:59:59 UTC"), "{html}");
+    // A typed valid_until of year -9999 at +07:00: refused beside its field.
+    let (csrf, base) = (csrf_of(&html), base_of(&html));
+    let res = form(
+        &w,
+        &east,
+        &format!("{path}/versions"),
+        Some(&csrf),
+        &[("base", &base), ("valid_until", "-9999-01-01T00:00")],
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("id=\"v-valid-until-error\"")
+    );
+    assert_eq!(versions(&w, id).await.len(), 1);
+    // Submit's preview of a valid_from past year 9999 in UTC: refused beside its field.
+    let (_, html) = get(&w, "/submit", &own).await;
+    let res = form(
+        &w,
+        &own,
+        "/submit",
+        Some(&csrf_of(&html)),
+        &[
+            ("kind", "domain"),
+            ("value", "late.example"),
+            ("name", ""),
+            ("description", ""),
+            ("tlp", "TLP:GREEN"),
+            ("collection", community.as_str()),
+            ("valid_from", "9999-12-31T23:59:59-01:00"),
+            ("shape", "indicator"),
+            ("action", "preview"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("out of range"), "{page}");
+}

@@ -253,7 +253,7 @@ fn set_or_remove(props: &mut simpul_stix::json::Map<'static>, key: &str, v: Opti
 
 /// A STIX timestamp of `t`, to the millisecond.
 fn stix_time(t: OffsetDateTime) -> Timestamp {
-    let t = t.to_offset(UtcOffset::UTC);
+    let t = simpul_core::clock::to_utc(t);
     Timestamp::from_unix(t.unix_timestamp(), t.nanosecond() / 1_000_000 * 1_000_000)
 }
 
@@ -266,11 +266,13 @@ pub(super) fn local_time(s: &str, offset: UtcOffset) -> Option<OffsetDateTime> {
         .or_else(|_| PrimitiveDateTime::parse(s, &seconds))
         .ok()
         .map(|t| t.assume_offset(offset))
+        // Years 1 to 9999 in UTC only (`-9999-01-01T00:00` at +07:00 is not an instant).
+        .filter(|t| simpul_core::clock::in_stored_range(*t))
 }
 
 /// `t` as a `datetime-local` value in the zone `offset`.
 pub(super) fn local_value(t: OffsetDateTime, offset: UtcOffset) -> String {
-    let t = t.to_offset(offset);
+    let t = simpul_core::clock::at_offset(t, offset);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}",
         t.year(),

@@ -384,3 +384,56 @@ async fn the_server_syncs_its_peers_on_their_interval_and_reports_them() {
         assert!(!body.contains("hub"), "{body}");
     }
 }
+
+#[tokio::test]
+async fn a_site_admin_runs_a_round_over_rest() {
+    let (hub, sg, _my) = hub_and_nodes().await;
+    // A site-admin of SingCERT's node (added beside the running server: SQLite takes both).
+    let store = simpul::open_store(&simpul::config::DatabaseUrl::new(sg.db_url()))
+        .await
+        .unwrap();
+    let svc = simpul::service(store);
+    let own = svc
+        .org_by_short_name(&crate::world::operator(), "SingCERT")
+        .await
+        .unwrap();
+    crate::world::user(&svc, &own, "sa@sg.example", simpul_core::Role::SiteAdmin).await;
+    let sa = crate::world::token(&svc, "sa@sg.example", "admin,read", None).await;
+    drop(svc);
+    let written = sg
+        .share(
+            "analyst@sg.example",
+            "regional",
+            vec![ind("rest", 0, Tlp::Green)],
+        )
+        .await;
+    let post = |path: &str, token: &str| {
+        sg.client
+            .post(format!("{}{path}", sg.base()))
+            .bearer_auth(token)
+            .send()
+    };
+    // Only a site-admin; an unknown peer is 404.
+    let res = post("/api/v1/peers/hub/sync", &sg.tokens["analyst@sg.example"])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = post("/api/v1/peers/nowhere/sync", &sa).await.unwrap();
+    assert_eq!(res.status(), 404);
+    // The round runs now and says what it did; the object is at the hub.
+    let res = post("/api/v1/peers/hub/sync", &sa).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let counts: Value = res.json().await.unwrap();
+    assert_eq!(counts["pushed"], 1, "{counts}");
+    let at_hub = ids(&hub.taxii_all("analyst@hub.example", "regional").await);
+    assert!(at_hub.contains(&written[0]), "{at_hub:?}");
+    // A round of an unreachable peer is 502 with the one-line reason, the token not in it.
+    drop(hub);
+    let res = post("/api/v1/peers/hub/sync", &sa).await.unwrap();
+    assert_eq!(res.status(), 502);
+    let problem: Value = res.json().await.unwrap();
+    assert_eq!(problem["code"], "peer_failed", "{problem}");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.starts_with("the round failed: "), "{detail}");
+    assert!(!detail.contains(&sg.tokens["analyst@sg.example"]));
+}

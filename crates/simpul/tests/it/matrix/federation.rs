@@ -48,6 +48,13 @@ pub fn rows(_: &Ids) -> Vec<Row> {
             None,
             admin_only(200)
         ),
+        // A round now: the matrix peer listens nowhere, so the site-admin's round fails (502).
+        row!(
+            "POST /peers/{name}/sync",
+            "/api/v1/peers/matrix-hub/sync".into(),
+            None,
+            admin_only(502)
+        ),
         // The site-admin's removal of a peer that is not there; the contract test removes one.
         row!(
             "DELETE /peers/{name}",
