@@ -68,6 +68,21 @@ async fn every_documented_response_is_what_the_handler_answers() {
         .await
         .unwrap()
         .0;
+    // The member's token a federation peer of this server signs in with.
+    let member_token = app
+        .service
+        .create_token_for(
+            &op,
+            "an@member.example",
+            NewToken {
+                name: "peer".into(),
+                scopes: Scopes::parse("read,sync").unwrap(),
+                expires_in_days: Some(30),
+            },
+        )
+        .await
+        .unwrap()
+        .1;
     // One successful request per route: (method, path, body).
     let calls: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, "/api/v1/me".into(), None),
@@ -285,18 +300,21 @@ async fn every_documented_response_is_what_the_handler_answers() {
             format!("/api/v1/objects/{OBJECT}/revoke"),
             None,
         ),
+        // A peer that is this server itself, so that its round (below) runs for real: it pulls
+        // what it holds, all of it "held".
         (
             Method::POST,
             "/api/v1/peers".into(),
             Some(json!({
-                "name": "hub", "url": "https://hub.example/taxii2/", "user": "node",
-                "password": "a long secret", "direction": "both", "interval_secs": 60,
-                "maps": [{"remote": "91a7b528-80eb-42ed-a74d-c6fbd5a26116", "local": COLLECTION}],
+                "name": "hub", "url": format!("http://{}/taxii2/", app.addr),
+                "token": member_token, "direction": "pull", "interval_secs": 60,
+                "maps": [{"remote": COLLECTION, "local": COLLECTION}],
                 "as": "an@member.example"
             })),
         ),
         (Method::GET, "/api/v1/peers".into(), None),
         (Method::GET, "/api/v1/peers/hub".into(), None),
+        (Method::POST, "/api/v1/peers/hub/sync".into(), None),
         (Method::DELETE, "/api/v1/peers/hub".into(), None),
     ];
     let table = simpul_server::api::table();

@@ -79,7 +79,10 @@ async fn spawn(limits: Limits) -> App {
         .await
         .unwrap()
         .1;
-    let state = simpul_server::AppState::new(service.clone(), simpul_server::Settings::default());
+    let state = simpul_server::AppState::new(service.clone(), simpul_server::Settings::default())
+        .with_peer_sync(Arc::new(simpul::federation::RestSync {
+            lease_secs: simpul::federation::sync::LEASE_SECS,
+        }));
     let app = simpul_server::app(state, simpul_server::routes());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
