@@ -239,6 +239,8 @@ pub struct PeerStatus {
     pub errors: u64,
     /// The last round's error, if it failed.
     pub last_error: Option<String>,
+    /// Object versions waiting in the push retry queue.
+    pub retrying: u64,
 }
 
 impl PeerStatus {
@@ -302,6 +304,19 @@ impl CursorKind {
             CursorKind::Push => "push",
         }
     }
+}
+
+/// How many rounds push a version the peer fails before it is given up (and counted refused).
+pub const PUSH_RETRY_ATTEMPTS: u32 = 8;
+
+/// How long after its `attempts`-th failed round a queued version is pushed again: the next
+/// round after the first, then 1, 2, 4… minutes, at most an hour.
+pub fn push_retry_delay(attempts: u32) -> time::Duration {
+    if attempts <= 1 {
+        return time::Duration::ZERO;
+    }
+    let minutes = 1i64 << (attempts - 2).min(6);
+    time::Duration::minutes(minutes.min(60))
 }
 
 /// Where an object version came from: the peer that delivered it, and its original producer as
