@@ -7,6 +7,7 @@
 
 mod node;
 mod peers;
+mod retry;
 
 use std::collections::HashSet;
 
