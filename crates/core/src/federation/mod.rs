@@ -336,6 +336,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn push_retries_back_off_to_an_hour() {
+        let d = |n| push_retry_delay(n).whole_minutes();
+        assert_eq!(
+            (1..=9).map(d).collect::<Vec<_>>(),
+            [0, 1, 2, 4, 8, 16, 32, 60, 60]
+        );
+    }
+
+    #[test]
     fn names_maps_and_urls() {
         assert!(PeerName::parse("hub-1.my").is_ok());
         for bad in ["", "Hub", "-x", "a b", &"x".repeat(65)] {
