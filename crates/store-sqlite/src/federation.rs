@@ -292,7 +292,10 @@ impl FederationStore for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (peer_id, local_collection, stix_id) DO UPDATE SET
                      remote_collection = excluded.remote_collection, version = excluded.version,
-                     attempts = excluded.attempts, next_at = excluded.next_at,
+                     attempts = CASE WHEN excluded.attempts > 1 THEN excluded.attempts
+                         ELSE peer_push_retries.attempts END,
+                     next_at = CASE WHEN excluded.attempts > 1 THEN excluded.next_at
+                         ELSE peer_push_retries.next_at END,
                      last_error = excluded.last_error",
             )?
             .execute(params![

@@ -345,6 +345,14 @@ pub async fn federation(store: Arc<dyn Store>) {
         ..ea.clone()
     };
     s.put_push_retry(&ea2).await.unwrap();
+    // A first failure again (a rescan) keeps the count and the next attempt.
+    s.put_push_retry(&PushRetry {
+        version: at(20),
+        last_error: None,
+        ..ea.clone()
+    })
+    .await
+    .unwrap();
     s.delete_push_retry(pid, c.id, "b").await.unwrap();
     assert_eq!(
         s.due_push_retries(pid, at(1000), 10).await.unwrap(),

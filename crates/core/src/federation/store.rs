@@ -109,7 +109,9 @@ pub trait FederationStore: Send + Sync {
         until: OffsetDateTime,
     ) -> Result<bool, StoreError>;
 
-    /// Records (or replaces: one per peer, local collection and id) a version to push again.
+    /// Records (or replaces: one per peer, local collection and id) a version to push again. A
+    /// first failure (`attempts` 1) of an id queued already keeps the entry's attempts and next
+    /// attempt (a rescanned collection does not restart a count the peer keeps failing).
     async fn put_push_retry(&self, entry: &PushRetry) -> Result<(), StoreError>;
 
     /// `peer`'s retries due at `now` (`next_at` not after it), soonest first, at most `limit`.
