@@ -79,6 +79,7 @@ struct PeerGauges {
     objects_in: Family<PeerLabels, Gauge<i64, AtomicI64>>,
     objects_out: Family<PeerLabels, Gauge<i64, AtomicI64>>,
     refused: Family<PeerLabels, Gauge<i64, AtomicI64>>,
+    retrying: Family<PeerLabels, Gauge<i64, AtomicI64>>,
     errors: Family<PeerLabels, Gauge<i64, AtomicI64>>,
     lag: Family<PeerLabels, Gauge<i64, AtomicI64>>,
     last_sync: Family<PeerLabels, Gauge<i64, AtomicI64>>,
@@ -103,6 +104,11 @@ impl PeerGauges {
                 "federation_refused",
                 "Objects refused in a federation peer's rounds",
                 &self.refused,
+            ),
+            (
+                "federation_retrying",
+                "Object versions waiting in a federation peer's push retry queue",
+                &self.retrying,
             ),
             (
                 "federation_errors",
@@ -304,6 +310,7 @@ fn peer_gauges(peers: Vec<simpul_core::federation::Peer>, now: time::OffsetDateT
         g.objects_in.get_or_create(&l).set(n(st.objects_in));
         g.objects_out.get_or_create(&l).set(n(st.objects_out));
         g.refused.get_or_create(&l).set(n(st.refused));
+        g.retrying.get_or_create(&l).set(n(st.retrying));
         g.errors.get_or_create(&l).set(n(st.errors));
         g.lag
             .get_or_create(&l)

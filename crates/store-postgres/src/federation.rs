@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use simpul_core::audit::AuditEvent;
 use simpul_core::clock::to_micros;
-use simpul_core::federation::rows::{PEER_COLUMNS, PeerRow};
-use simpul_core::federation::store::{FederationStore, PeerRecord, RoundRecord};
+use simpul_core::federation::rows::{PEER_COLUMNS, PEER_RETRYING, PeerRow};
+use simpul_core::federation::store::{FederationStore, PeerRecord, PushRetry, RoundRecord};
 use simpul_core::federation::{CursorKind, PeerId, PeerName, Provenance};
 use simpul_core::intel::CollectionId;
 use simpul_core::org::OrgId;
@@ -37,6 +37,7 @@ fn peer(r: &Row) -> Result<PeerRecord, StoreError> {
         refused: rows::value(r, t, "refused")?,
         errors: rows::value(r, t, "errors")?,
         last_error: rows::value(r, t, "last_error")?,
+        retrying: rows::value(r, t, "retrying")?,
     }
     .decode()
 }
@@ -98,6 +99,12 @@ impl FederationStore for PostgresStore {
         self.audited(audit, move |tx| {
             Box::pin(async move {
                 execute(tx, "DELETE FROM peer_cursors WHERE peer_id = $1", &[&id.0]).await?;
+                execute(
+                    tx,
+                    "DELETE FROM peer_push_retries WHERE peer_id = $1",
+                    &[&id.0],
+                )
+                .await?;
                 Ok(execute(tx, "DELETE FROM peers WHERE id = $1", &[&id.0]).await? > 0)
             })
         })
@@ -108,7 +115,7 @@ impl FederationStore for PostgresStore {
         let client = self.client().await?;
         query(
             &client,
-            &format!("SELECT {PEER_COLUMNS} FROM peers ORDER BY name"),
+            &format!("SELECT {PEER_COLUMNS}, {PEER_RETRYING} FROM peers ORDER BY name"),
             &[],
         )
         .await?
@@ -121,7 +128,7 @@ impl FederationStore for PostgresStore {
         let client = self.client().await?;
         query_opt(
             &client,
-            &format!("SELECT {PEER_COLUMNS} FROM peers WHERE name = $1"),
+            &format!("SELECT {PEER_COLUMNS}, {PEER_RETRYING} FROM peers WHERE name = $1"),
             &[&name.as_str()],
         )
         .await?
@@ -229,7 +236,7 @@ impl FederationStore for PostgresStore {
                  objects_in = objects_in + $3, objects_out = objects_out + $4,
                  refused = refused + $5,
                  errors = errors + CASE WHEN $6::TEXT IS NULL THEN 0 ELSE 1 END,
-                 last_error = $6
+                 last_error = COALESCE($6, $7)
              WHERE id = $1",
             &[
                 &peer.0,
@@ -238,6 +245,7 @@ impl FederationStore for PostgresStore {
                 &n(r.objects_out),
                 &n(r.refused),
                 &r.error,
+                &r.gave_up,
             ],
         )
         .await
@@ -260,6 +268,96 @@ impl FederationStore for PostgresStore {
         )
         .await?
             > 0)
+    }
+
+    async fn put_push_retry(&self, e: &PushRetry) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        execute(
+            &client,
+            "INSERT INTO peer_push_retries (peer_id, local_collection, remote_collection,
+                 stix_id, version, attempts, next_at, last_error)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (peer_id, local_collection, stix_id) DO UPDATE SET
+                 remote_collection = excluded.remote_collection, version = excluded.version,
+                 attempts = CASE WHEN excluded.attempts > 1 THEN excluded.attempts
+                         ELSE peer_push_retries.attempts END,
+                     next_at = CASE WHEN excluded.attempts > 1 THEN excluded.next_at
+                         ELSE peer_push_retries.next_at END,
+                 last_error = excluded.last_error",
+            &[
+                &e.peer.0,
+                &e.local.0,
+                &e.remote,
+                &e.stix_id,
+                &to_micros(e.version),
+                &i32::try_from(e.attempts).unwrap_or(i32::MAX),
+                &to_micros(e.next_at),
+                &e.last_error,
+            ],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn due_push_retries(
+        &self,
+        peer: PeerId,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<PushRetry>, StoreError> {
+        let client = self.client().await?;
+        let t = "peer_push_retries";
+        query(
+            &client,
+            "SELECT peer_id, local_collection, remote_collection, stix_id, version, attempts,
+                 next_at, last_error
+             FROM peer_push_retries WHERE peer_id = $1 AND next_at <= $2
+             ORDER BY next_at, stix_id LIMIT $3",
+            &[&peer.0, &now, &i64::from(limit)],
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            let attempts: i32 = rows::value(r, t, "attempts")?;
+            Ok(PushRetry {
+                peer: PeerId(rows::value(r, t, "peer_id")?),
+                local: CollectionId(rows::value(r, t, "local_collection")?),
+                remote: rows::value(r, t, "remote_collection")?,
+                stix_id: rows::value(r, t, "stix_id")?,
+                version: rows::value(r, t, "version")?,
+                attempts: u32::try_from(attempts).unwrap_or(0),
+                next_at: rows::value(r, t, "next_at")?,
+                last_error: rows::value(r, t, "last_error")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn delete_push_retry(
+        &self,
+        peer: PeerId,
+        local: CollectionId,
+        stix_id: &str,
+    ) -> Result<(), StoreError> {
+        let client = self.client().await?;
+        execute(
+            &client,
+            "DELETE FROM peer_push_retries
+             WHERE peer_id = $1 AND local_collection = $2 AND stix_id = $3",
+            &[&peer.0, &local.0, &stix_id],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn reset_push_cursors(&self, local: CollectionId) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        execute(
+            &client,
+            "DELETE FROM peer_cursors WHERE kind = 'push' AND collection = $1",
+            &[&local.0.to_string()],
+        )
+        .await
     }
 
     async fn release_peer(&self, peer: PeerId, holder: Uuid) -> Result<(), StoreError> {

@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 use simpul_core::audit::AuditEvent;
-use simpul_core::federation::rows::{PEER_COLUMNS, PeerRow};
-use simpul_core::federation::store::{FederationStore, PeerRecord, RoundRecord};
+use simpul_core::federation::rows::{PEER_COLUMNS, PEER_RETRYING, PeerRow};
+use simpul_core::federation::store::{FederationStore, PeerRecord, PushRetry, RoundRecord};
 use simpul_core::federation::{CursorKind, PeerId, PeerName, Provenance};
 use simpul_core::intel::CollectionId;
 use simpul_core::org::OrgId;
@@ -38,6 +38,7 @@ fn peer(r: &rusqlite::Row<'_>) -> Result<PeerRow, Error> {
         refused: c.get(14)?,
         errors: c.get(15)?,
         last_error: c.get(16)?,
+        retrying: c.get(17)?,
     })
 }
 
@@ -94,6 +95,8 @@ impl FederationStore for SqliteStore {
             let id = id.0.to_string();
             tx.prepare_cached("DELETE FROM peer_cursors WHERE peer_id = ?1")?
                 .execute(params![id])?;
+            tx.prepare_cached("DELETE FROM peer_push_retries WHERE peer_id = ?1")?
+                .execute(params![id])?;
             let n = tx
                 .prepare_cached("DELETE FROM peers WHERE id = ?1")?
                 .execute(params![id])?;
@@ -107,7 +110,7 @@ impl FederationStore for SqliteStore {
             .read(|c| {
                 query_all(
                     c,
-                    &format!("SELECT {PEER_COLUMNS} FROM peers ORDER BY name"),
+                    &format!("SELECT {PEER_COLUMNS}, {PEER_RETRYING} FROM peers ORDER BY name"),
                     [],
                     peer,
                 )
@@ -122,7 +125,7 @@ impl FederationStore for SqliteStore {
             .read(move |c| {
                 query_all(
                     c,
-                    &format!("SELECT {PEER_COLUMNS} FROM peers WHERE name = ?1"),
+                    &format!("SELECT {PEER_COLUMNS}, {PEER_RETRYING} FROM peers WHERE name = ?1"),
                     params![name],
                     peer,
                 )
@@ -238,7 +241,7 @@ impl FederationStore for SqliteStore {
                      objects_in = objects_in + ?3, objects_out = objects_out + ?4,
                      refused = refused + ?5,
                      errors = errors + CASE WHEN ?6 IS NULL THEN 0 ELSE 1 END,
-                     last_error = ?6
+                     last_error = COALESCE(?6, ?7)
                  WHERE id = ?1",
             )?
             .execute(params![
@@ -248,6 +251,7 @@ impl FederationStore for SqliteStore {
                 n(r.objects_out),
                 n(r.refused),
                 r.error,
+                r.gave_up,
             ])?;
             Ok::<_, Error>(())
         })
@@ -275,6 +279,97 @@ impl FederationStore for SqliteStore {
                     holder.to_string()
                 ])?;
             Ok::<_, Error>(n > 0)
+        })
+        .await
+    }
+
+    async fn put_push_retry(&self, e: &PushRetry) -> Result<(), StoreError> {
+        let e = e.clone();
+        self.transaction(move |tx| {
+            tx.prepare_cached(
+                "INSERT INTO peer_push_retries (peer_id, local_collection, remote_collection,
+                     stix_id, version, attempts, next_at, last_error)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (peer_id, local_collection, stix_id) DO UPDATE SET
+                     remote_collection = excluded.remote_collection, version = excluded.version,
+                     attempts = CASE WHEN excluded.attempts > 1 THEN excluded.attempts
+                         ELSE peer_push_retries.attempts END,
+                     next_at = CASE WHEN excluded.attempts > 1 THEN excluded.next_at
+                         ELSE peer_push_retries.next_at END,
+                     last_error = excluded.last_error",
+            )?
+            .execute(params![
+                e.peer.0.to_string(),
+                e.local.0.to_string(),
+                e.remote,
+                e.stix_id,
+                ts(e.version),
+                i64::from(e.attempts),
+                ts(e.next_at),
+                e.last_error,
+            ])?;
+            Ok::<_, Error>(())
+        })
+        .await
+    }
+
+    async fn due_push_retries(
+        &self,
+        peer: PeerId,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<PushRetry>, StoreError> {
+        self.read(move |c| {
+            query_all(
+                c,
+                "SELECT peer_id, local_collection, remote_collection, stix_id, version, attempts,
+                     next_at, last_error
+                 FROM peer_push_retries WHERE peer_id = ?1 AND next_at <= ?2
+                 ORDER BY next_at, stix_id LIMIT ?3",
+                params![peer.0.to_string(), ts(now), i64::from(limit)],
+                |r| {
+                    let c = Cols::new(r, "peer_push_retries");
+                    let attempts: i64 = c.get(5)?;
+                    Ok(PushRetry {
+                        peer: PeerId(c.uuid(0)?),
+                        local: CollectionId(c.uuid(1)?),
+                        remote: c.get(2)?,
+                        stix_id: c.get(3)?,
+                        version: c.ts(4)?,
+                        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                        next_at: c.ts(6)?,
+                        last_error: c.get(7)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn delete_push_retry(
+        &self,
+        peer: PeerId,
+        local: CollectionId,
+        stix_id: &str,
+    ) -> Result<(), StoreError> {
+        let stix_id = stix_id.to_owned();
+        self.transaction(move |tx| {
+            tx.prepare_cached(
+                "DELETE FROM peer_push_retries
+                 WHERE peer_id = ?1 AND local_collection = ?2 AND stix_id = ?3",
+            )?
+            .execute(params![peer.0.to_string(), local.0.to_string(), stix_id])?;
+            Ok::<_, Error>(())
+        })
+        .await
+    }
+
+    async fn reset_push_cursors(&self, local: CollectionId) -> Result<u64, StoreError> {
+        self.transaction(move |tx| {
+            let n = tx
+                .prepare_cached("DELETE FROM peer_cursors WHERE kind = 'push' AND collection = ?1")?
+                .execute(params![local.0.to_string()])?;
+            Ok::<_, Error>(n as u64)
         })
         .await
     }

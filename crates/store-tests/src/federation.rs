@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use simpul_core::access::Principal;
 use simpul_core::audit::AuditAction;
-use simpul_core::federation::store::RoundRecord;
+use simpul_core::federation::store::{PushRetry, RoundRecord};
 use simpul_core::federation::{
     CollectionMap, CursorKind, Direction, FederationKey, NewPeer, PeerAuth, PeerName, Provenance,
 };
@@ -176,6 +176,7 @@ pub async fn federation(store: Arc<dyn Store>) {
             objects_out: 2,
             refused: 1,
             error: None,
+            gave_up: None,
         },
     )
     .await
@@ -199,6 +200,22 @@ pub async fn federation(store: Arc<dyn Store>) {
     assert_eq!(st.last_sync, Some(at(3000)));
     assert_eq!(st.last_success, Some(at(2000)));
     assert_eq!(st.last_error.as_deref(), Some("connection refused"));
+    // A round that gave up a push succeeded, and keeps why as its last error.
+    s.record_round(
+        pid,
+        &RoundRecord {
+            at: Some(at(3500)),
+            refused: 1,
+            gave_up: Some("gave up pushing x".into()),
+            ..RoundRecord::default()
+        },
+    )
+    .await
+    .unwrap();
+    let st = svc.peer(&op, &name).await.unwrap().status;
+    assert_eq!((st.refused, st.errors), (2, 1));
+    assert_eq!(st.last_success, Some(at(3500)));
+    assert_eq!(st.last_error.as_deref(), Some("gave up pushing x"));
     let (a, b) = (uuid::Uuid::from_u128(0xa), uuid::Uuid::from_u128(0xb));
     assert!(s.claim_peer(pid, a, at(10), at(70)).await.unwrap());
     assert!(!s.claim_peer(pid, b, at(20), at(80)).await.unwrap(), "held");
@@ -296,7 +313,118 @@ pub async fn federation(store: Arc<dyn Store>) {
         .unwrap();
     assert!(rest.objects.is_empty() && rest.withheld == 0);
 
-    // Removing the peer removes its cursors, audited.
+    // The push retry queue: due entries soonest first, bounded, replaced by id, removed.
+    let entry = |id: &str, next: i64| PushRetry {
+        peer: pid,
+        local: c.id,
+        remote: "remote-1".into(),
+        stix_id: id.into(),
+        version: at(10),
+        attempts: 1,
+        next_at: at(next),
+        last_error: Some("too large".into()),
+    };
+    let (ea, eb, ec) = (entry("a", 100), entry("b", 50), entry("c", 5000));
+    for e in [&ea, &eb, &ec] {
+        s.put_push_retry(e).await.unwrap();
+    }
+    assert_eq!(
+        s.due_push_retries(pid, at(1000), 10).await.unwrap(),
+        vec![eb.clone(), ea.clone()]
+    );
+    assert_eq!(
+        s.due_push_retries(pid, at(1000), 1).await.unwrap(),
+        vec![eb.clone()]
+    );
+    assert_eq!(svc.peer(&op, &name).await.unwrap().status.retrying, 3);
+    let ea2 = PushRetry {
+        version: at(20),
+        attempts: 2,
+        next_at: at(200),
+        last_error: None,
+        ..ea.clone()
+    };
+    s.put_push_retry(&ea2).await.unwrap();
+    // A first failure again (a rescan) keeps the count and the next attempt.
+    s.put_push_retry(&PushRetry {
+        version: at(20),
+        last_error: None,
+        ..ea.clone()
+    })
+    .await
+    .unwrap();
+    s.delete_push_retry(pid, c.id, "b").await.unwrap();
+    assert_eq!(
+        s.due_push_retries(pid, at(1000), 10).await.unwrap(),
+        vec![ea2.clone()]
+    );
+    assert_eq!(svc.peer(&op, &name).await.unwrap().status.retrying, 2);
+    // Through the service: due after the backoff of its attempts (the next round after the
+    // first failure, then minutes).
+    svc.queue_push_retry(&session, &entry("d", 0))
+        .await
+        .unwrap();
+    svc.queue_push_retry(
+        &session,
+        &PushRetry {
+            attempts: 3,
+            ..entry("e", 0)
+        },
+    )
+    .await
+    .unwrap();
+    let due: Vec<String> = svc
+        .due_push_retries(&session, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.stix_id)
+        .collect();
+    assert_eq!(due, ["a", "d"]);
+    // What a retry pushes: the version the peer may have now, if the rules let it leave.
+    let clear = shared[0].0["id"].as_str().unwrap();
+    let strict = shared[3].0["id"].as_str().unwrap();
+    let now = svc.push_retry_object(&session, c.id, clear).await.unwrap();
+    assert_eq!(now.map(|o| o.stix_id).as_deref(), Some(clear));
+    assert!(
+        svc.push_retry_object(&session, c.id, strict)
+            .await
+            .unwrap()
+            .is_none(),
+        "AMBER+STRICT never leaves"
+    );
+    assert!(
+        svc.push_retry_object(
+            &session,
+            c.id,
+            "indicator--00000000-0000-4000-8000-000000000000"
+        )
+        .await
+        .unwrap()
+        .is_none()
+    );
+    // A changed audience resets the push cursors of the collection (not the pull cursors).
+    let key = c.id.to_string();
+    s.set_cursor(pid, CursorKind::Push, &key, "p")
+        .await
+        .unwrap();
+    s.set_cursor(pid, CursorKind::Pull, &key, "q")
+        .await
+        .unwrap();
+    assert_eq!(s.reset_push_cursors(c.id).await.unwrap(), 1);
+    assert_eq!(
+        s.get_cursor(pid, CursorKind::Push, &key).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        s.get_cursor(pid, CursorKind::Pull, &key)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("q")
+    );
+
+    // Removing the peer removes its cursors and retries, audited.
     svc.remove_peer(&op, &name).await.unwrap();
     assert!(svc.peer(&op, &name).await.is_err());
     assert_eq!(
@@ -304,6 +432,12 @@ pub async fn federation(store: Arc<dyn Store>) {
             .await
             .unwrap(),
         None
+    );
+    assert!(
+        s.due_push_retries(pid, at(1_000_000), 10)
+            .await
+            .unwrap()
+            .is_empty()
     );
     assert!(svc.remove_peer(&op, &name).await.is_err());
     let actions: Vec<String> = entries_after(s, 0)

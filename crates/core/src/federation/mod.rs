@@ -239,6 +239,8 @@ pub struct PeerStatus {
     pub errors: u64,
     /// The last round's error, if it failed.
     pub last_error: Option<String>,
+    /// Object versions waiting in the push retry queue.
+    pub retrying: u64,
 }
 
 impl PeerStatus {
@@ -304,6 +306,19 @@ impl CursorKind {
     }
 }
 
+/// How many rounds push a version the peer fails before it is given up (and counted refused).
+pub const PUSH_RETRY_ATTEMPTS: u32 = 8;
+
+/// How long after its `attempts`-th failed round a queued version is pushed again: the next
+/// round after the first, then 1, 2, 4… minutes, at most an hour.
+pub fn push_retry_delay(attempts: u32) -> time::Duration {
+    if attempts <= 1 {
+        return time::Duration::ZERO;
+    }
+    let minutes = 1i64 << (attempts - 2).min(6);
+    time::Duration::minutes(minutes.min(60))
+}
+
 /// Where an object version came from: the peer that delivered it, and its original producer as
 /// the object names it (`created_by_ref`) or, without one, the peer's organisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -319,6 +334,15 @@ pub struct Provenance {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn push_retries_back_off_to_an_hour() {
+        let d = |n| push_retry_delay(n).whole_minutes();
+        assert_eq!(
+            (1..=9).map(d).collect::<Vec<_>>(),
+            [0, 1, 2, 4, 8, 16, 32, 60, 60]
+        );
+    }
 
     #[test]
     fn names_maps_and_urls() {

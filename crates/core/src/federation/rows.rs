@@ -29,11 +29,18 @@ pub struct PeerRow {
     pub refused: i64,
     pub errors: i64,
     pub last_error: Option<String>,
+    /// Read only: the peer's queued push retries (`PEER_RETRYING`).
+    pub retrying: i64,
 }
 
 pub const PEER_COLUMNS: &str = "id, name, url, auth_kind, sealed_auth, direction, maps, \
      interval_secs, act_as, created_at, last_sync, last_success, objects_in, objects_out, \
      refused, errors, last_error";
+
+/// What a `SELECT {PEER_COLUMNS}, {PEER_RETRYING} FROM peers` adds: the length of the peer's push
+/// retry queue, as `retrying`.
+pub const PEER_RETRYING: &str =
+    "(SELECT COUNT(*) FROM peer_push_retries q WHERE q.peer_id = peers.id) AS retrying";
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("peers.{what}: {e}"))
@@ -67,6 +74,7 @@ impl PeerRow {
                     refused: count("refused", self.refused)?,
                     errors: count("errors", self.errors)?,
                     last_error: self.last_error,
+                    retrying: count("retrying", self.retrying)?,
                 },
             },
             sealed_auth: self.sealed_auth,
@@ -96,6 +104,7 @@ impl From<&PeerRecord> for PeerRow {
             refused: n(p.status.refused),
             errors: n(p.status.errors),
             last_error: p.status.last_error.clone(),
+            retrying: n(p.status.retrying),
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::access::sharing::{ForwardTarget, may_forward};
 use crate::access::{Action, AuthMethod, Principal, Visibility, authorize};
 use crate::audit::AuditAction;
 use crate::error::{CoreError, Invalid};
-use crate::federation::store::{PeerRecord, RoundRecord};
+use crate::federation::store::{PeerRecord, PushRetry, RoundRecord};
 use crate::federation::{
     CursorKind, FederationKey, MAX_INTERVAL_SECS, MIN_INTERVAL_SECS, NewPeer, Peer, PeerAuth,
     PeerId, PeerName, PeerStatus, Provenance, check_url,
@@ -506,6 +506,24 @@ impl Service {
         let page = store.list_objects(&v, &q).await?;
         let more = page.len() == limit as usize;
         let last = page.last().map(|o| o.date_added).or(after);
+        let (objects, withheld) = self.forwardable(s, &collection, page).await?;
+        Ok(PushPage {
+            objects,
+            withheld,
+            last,
+            more,
+        })
+    }
+
+    /// `page` less what the forwarding rules keep from the session's peer, and how many that was.
+    async fn forwardable(
+        &self,
+        s: &PeerSession,
+        collection: &crate::intel::Collection,
+        page: Vec<StoredObject>,
+    ) -> Result<(Vec<StoredObject>, u64), CoreError> {
+        let grant = authorize(&s.principal, Action::ReadIntel)?;
+        let store = self.store(&grant);
         let ids: Vec<String> = page
             .iter()
             .map(|o| o.stix_id.clone())
@@ -513,7 +531,7 @@ impl Service {
             .into_iter()
             .collect();
         let from_peer: HashSet<(String, crate::org::OrgId, OffsetDateTime)> = store
-            .provenance_of(local, &ids)
+            .provenance_of(collection.id, &ids)
             .await?
             .into_iter()
             .filter(|p| p.peer == s.peer.id)
@@ -527,11 +545,8 @@ impl Service {
             user: u.user.id,
             communities: &u.communities,
         };
-        let mut out = PushPage {
-            last,
-            more,
-            ..PushPage::default()
-        };
+        let mut objects = Vec::with_capacity(page.len());
+        let mut withheld = 0;
         for o in page {
             let facts = SharingFacts {
                 producer_org: o.producer_org,
@@ -541,12 +556,81 @@ impl Service {
             };
             let received = from_peer.contains(&(o.stix_id.clone(), o.producer_org, o.version));
             if may_forward(&facts, &target, received).is_ok() {
-                out.objects.push(o);
+                objects.push(o);
             } else {
-                out.withheld += 1;
+                withheld += 1;
             }
         }
-        Ok(out)
+        Ok((objects, withheld))
+    }
+
+    /// What a queued retry of `stix_id` in `local` pushes now: the newest version the session's
+    /// peer's account may see there that the forwarding rules let leave; `None` when there is
+    /// none any more (the entry is dropped: withheld).
+    pub async fn push_retry_object(
+        &self,
+        s: &PeerSession,
+        local: CollectionId,
+        stix_id: &str,
+    ) -> Result<Option<StoredObject>, CoreError> {
+        let grant = authorize(&s.principal, Action::ReadIntel)?;
+        let v = Visibility::of(&grant);
+        let store = self.store(&grant);
+        let Some(collection) = store.get_collection(local).await? else {
+            return Ok(None);
+        };
+        let q = ObjectQuery {
+            collection: Some(local),
+            ids: vec![stix_id.to_owned()],
+            latest_only: true,
+            order: Order::OldestFirst,
+            limit: MAX_PAGE,
+            ..ObjectQuery::default()
+        };
+        let page = store.list_objects(&v, &q).await?;
+        let (objects, _) = self.forwardable(s, &collection, page).await?;
+        Ok(objects.into_iter().max_by_key(|o| o.version))
+    }
+
+    /// Queues (or replaces) a version to push to the session's peer again, due after the
+    /// backoff of its `attempts` (its `next_at` is set here): call it before the push cursor
+    /// moves past the version.
+    pub async fn queue_push_retry(
+        &self,
+        s: &PeerSession,
+        entry: &PushRetry,
+    ) -> Result<(), CoreError> {
+        let grant = authorize(&s.principal, Action::ReadIntel)?;
+        let mut entry = entry.clone();
+        entry.next_at = self.now() + crate::federation::push_retry_delay(entry.attempts);
+        Ok(self.store(&grant).put_push_retry(&entry).await?)
+    }
+
+    /// The session's peer's retries due now, soonest first, at most `limit`.
+    pub async fn due_push_retries(
+        &self,
+        s: &PeerSession,
+        limit: u32,
+    ) -> Result<Vec<PushRetry>, CoreError> {
+        let grant = authorize(&s.principal, Action::ReadIntel)?;
+        Ok(self
+            .store(&grant)
+            .due_push_retries(s.peer.id, self.now(), limit)
+            .await?)
+    }
+
+    /// Removes a retry of the session's peer (pushed, given up or withheld now).
+    pub async fn drop_push_retry(
+        &self,
+        s: &PeerSession,
+        local: CollectionId,
+        stix_id: &str,
+    ) -> Result<(), CoreError> {
+        let grant = authorize(&s.principal, Action::ReadIntel)?;
+        Ok(self
+            .store(&grant)
+            .delete_push_retry(s.peer.id, local, stix_id)
+            .await?)
     }
 
     /// Adds a round's outcome to the peer's status.

@@ -28,6 +28,27 @@ pub struct RoundRecord {
     pub refused: u64,
     /// Why the round failed; `None`: it succeeded.
     pub error: Option<String>,
+    /// In a round that succeeded: why the push of a version was given up (the peer still failed
+    /// it after [`crate::federation::PUSH_RETRY_ATTEMPTS`] attempts), kept as the last error.
+    pub gave_up: Option<String>,
+}
+
+/// An object version the peer still failed after a round's own retries, pushed again by later
+/// rounds (with backoff) until the peer accepts it or the attempts run out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushRetry {
+    pub peer: PeerId,
+    pub local: CollectionId,
+    pub remote: String,
+    pub stix_id: String,
+    /// The version (`modified`) that failed; a retry pushes the newest the peer may have.
+    pub version: OffsetDateTime,
+    /// Rounds that pushed it and saw it fail.
+    pub attempts: u32,
+    /// Not pushed again before this.
+    pub next_at: OffsetDateTime,
+    /// The peer's last reason, one line.
+    pub last_error: Option<String>,
 }
 
 #[async_trait]
@@ -87,6 +108,31 @@ pub trait FederationStore: Send + Sync {
         now: OffsetDateTime,
         until: OffsetDateTime,
     ) -> Result<bool, StoreError>;
+
+    /// Records (or replaces: one per peer, local collection and id) a version to push again. A
+    /// first failure (`attempts` 1) of an id queued already keeps the entry's attempts and next
+    /// attempt (a rescanned collection does not restart a count the peer keeps failing).
+    async fn put_push_retry(&self, entry: &PushRetry) -> Result<(), StoreError>;
+
+    /// `peer`'s retries due at `now` (`next_at` not after it), soonest first, at most `limit`.
+    async fn due_push_retries(
+        &self,
+        peer: PeerId,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<PushRetry>, StoreError>;
+
+    /// Removes `peer`'s retry of `stix_id` in `local` (pushed, given up or withheld now).
+    async fn delete_push_retry(
+        &self,
+        peer: PeerId,
+        local: CollectionId,
+        stix_id: &str,
+    ) -> Result<(), StoreError>;
+
+    /// Removes every peer's push cursor of `local`, so that the next round of each rescans it
+    /// (the collection's audience changed): how many there were.
+    async fn reset_push_cursors(&self, local: CollectionId) -> Result<u64, StoreError>;
 
     /// Gives the lease back if `holder` has it (a lease taken over after it expired is left to
     /// its new holder).

@@ -104,6 +104,15 @@ impl Service {
                 c.alias.as_deref().unwrap_or("")
             )
         })?;
+        // Who may receive the collection's objects changed: every peer pushing it rescans it from
+        // the start at its next round, and the forwarding rules decide again (a peer answers what
+        // it holds already idempotently).
+        if c.audience != before.audience || c.read_only_orgs != before.read_only_orgs {
+            let n = store.reset_push_cursors(id).await?;
+            if n > 0 {
+                tracing::info!(collection = %id, peers = n, "federation: push cursors reset, the audience changed");
+            }
+        }
         Ok(c)
     }
 }

@@ -73,6 +73,8 @@ pub struct Status {
     pub objects_in: u64,
     pub objects_out: u64,
     pub refused: u64,
+    /// Object versions the peer failed that wait to be pushed again by later rounds.
+    pub retrying: u64,
     pub errors: u64,
     #[schema(required = true)]
     pub last_error: Option<String>,
@@ -128,6 +130,7 @@ impl Peer {
                 objects_in: p.status.objects_in,
                 objects_out: p.status.objects_out,
                 refused: p.status.refused,
+                retrying: p.status.retrying,
                 errors: p.status.errors,
                 last_error: p.status.last_error,
             },

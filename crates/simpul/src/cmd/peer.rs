@@ -132,8 +132,16 @@ pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
             PeerCommand::List => {
                 let now = svc.now();
                 println!(
-                    "{:<20} {:<9} {:<10} {:<8} {:>8} {:>8} {:>8} {:>6}  URL  LAST ERROR",
-                    "NAME", "DIRECTION", "LAST SYNC", "LAG", "IN", "OUT", "REFUSED", "ERRORS"
+                    "{:<20} {:<9} {:<10} {:<8} {:>8} {:>8} {:>8} {:>8} {:>6}  URL  LAST ERROR",
+                    "NAME",
+                    "DIRECTION",
+                    "LAST SYNC",
+                    "LAG",
+                    "IN",
+                    "OUT",
+                    "REFUSED",
+                    "RETRYING",
+                    "ERRORS"
                 );
                 for p in svc.list_peers(&op).await? {
                     let st = &p.status;
@@ -144,7 +152,7 @@ pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
                         .lag(now)
                         .map_or_else(|| "-".to_owned(), |d| format!("{}s", d.whole_seconds()));
                     println!(
-                        "{:<20} {:<9} {:<10} {:<8} {:>8} {:>8} {:>8} {:>6}  {}  {}",
+                        "{:<20} {:<9} {:<10} {:<8} {:>8} {:>8} {:>8} {:>8} {:>6}  {}  {}",
                         p.name,
                         p.direction,
                         last,
@@ -152,6 +160,7 @@ pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
                         st.objects_in,
                         st.objects_out,
                         st.refused,
+                        st.retrying,
                         st.errors,
                         p.url,
                         st.last_error.as_deref().unwrap_or("-")
@@ -181,8 +190,9 @@ pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
                     )
                 })?;
                 println!(
-                    "pulled {} pushed {} refused {} (held already {}, withheld by the forwarding rules {})",
-                    r.pulled, r.pushed, r.refused, r.held, r.withheld
+                    "pulled {} pushed {} refused {} (held already {}, withheld by the forwarding rules {}, \
+                     queued for a later round {})",
+                    r.pulled, r.pushed, r.refused, r.held, r.withheld, r.queued
                 );
             }
         }

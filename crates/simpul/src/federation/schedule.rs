@@ -57,6 +57,8 @@ async fn run_one(svc: &Service, op: &Principal, name: &str, lease_secs: u32) {
             pulled = r.pulled,
             pushed = r.pushed,
             refused = r.refused,
+            withheld = r.withheld,
+            queued = r.queued,
             "federation round"
         ),
         // Another node runs it.

@@ -7,15 +7,22 @@
 //! at any point (a crash, `kill -9`) is resumed by the next from the last saved cursors: what was
 //! stored is not stored again (the share pipeline answers "already stored"), and nothing after the
 //! cursor was skipped.
+//!
+//! Versions the peer still fails after the round's own re-posts go to the peer's push retry queue
+//! (written before the push cursor moves past them); each later round first pushes the due
+//! entries again, as they are now: the newest version the peer's account may see and the
+//! forwarding rules let leave (none: the entry is dropped, counted withheld). An entry the peer
+//! accepts is removed; one that fails [`PUSH_RETRY_ATTEMPTS`] rounds is given up, counted refused
+//! and kept as the peer's last error.
 
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use anyhow::Context;
 use serde_json::value::RawValue;
-use simpul_core::federation::CollectionMap;
-use simpul_core::federation::CursorKind;
 use simpul_core::federation::service::PeerSession;
-use simpul_core::federation::store::RoundRecord;
+use simpul_core::federation::store::{PushRetry, RoundRecord};
+use simpul_core::federation::{CollectionMap, CursorKind, PUSH_RETRY_ATTEMPTS};
 use simpul_core::{Principal, Service};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -28,6 +35,8 @@ pub const PULL_PAGE: u32 = 1000;
 pub const PUSH_BATCH: u32 = 500;
 /// How often a push re-posts the objects a peer failed.
 const PUSH_RETRIES: u32 = 2;
+/// At most this many queued retries are pushed per round.
+pub const RETRIES_PER_ROUND: u32 = 500;
 /// How many times a pending status is read again.
 const STATUS_POLLS: u32 = 30;
 
@@ -44,6 +53,10 @@ pub struct RoundReport {
     pub held: u64,
     /// Versions the forwarding rules kept here.
     pub withheld: u64,
+    /// Versions the peer failed that wait in the push retry queue for a later round.
+    pub queued: u64,
+    /// Why the push of a version was given up this round (the last one).
+    pub gave_up: Option<String>,
 }
 
 /// How long a peer's lease lasts unless its round renews it, by default (`[federation]
@@ -122,6 +135,7 @@ pub async fn round(
         objects_out: report.pushed,
         refused: report.refused,
         error: result.as_ref().err().map(crate::federation::one_line),
+        gave_up: report.gave_up.clone(),
     };
     if let Err(e) = svc.record_peer_round(&s, record).await {
         tracing::warn!(peer = name, error = %e, "cannot record the round");
@@ -143,6 +157,7 @@ async fn run(
         }
     }
     if s.peer.direction.pushes() {
+        retry_due(svc, s, &client, &root, report).await?;
         for map in &s.peer.maps {
             push(svc, s, &client, &root, map, report).await?;
         }
@@ -214,21 +229,46 @@ async fn push(
         while !batch.is_empty() {
             let status = post_and_wait(client, root, &map.remote, &batch).await?;
             report.pushed += status.success_count;
-            let failed: std::collections::HashSet<(String, Option<String>)> = status
+            let failed: HashSet<(String, Option<String>)> = status
                 .failures
                 .iter()
                 .map(|f| (f.id.clone(), f.version.clone()))
                 .collect();
             if failed.is_empty() || attempt >= PUSH_RETRIES {
-                report.refused += status.failure_count;
+                // Still failed: queued for later rounds before the cursor moves past them.
+                let mut queued = HashSet::new();
                 for f in &status.failures {
-                    tracing::warn!(peer = %s.peer.name, id = %f.id, reason = ?f.message, "pushed object refused");
+                    tracing::warn!(peer = %s.peer.name, id = %f.id, reason = ?f.message, "pushed object failed; queued for a later round");
+                    let Some(version) = batch
+                        .iter()
+                        .map(|json| head(json))
+                        .find(|h| h.id == f.id)
+                        .and_then(|h| h.version)
+                    else {
+                        continue;
+                    };
+                    if !queued.insert(f.id.clone()) {
+                        continue;
+                    }
+                    let entry = PushRetry {
+                        peer: s.peer.id,
+                        local: map.local,
+                        remote: map.remote.clone(),
+                        stix_id: f.id.clone(),
+                        version,
+                        attempts: 1,
+                        next_at: OffsetDateTime::UNIX_EPOCH,
+                        last_error: Some(reason(f)),
+                    };
+                    svc.queue_push_retry(s, &entry).await?;
                 }
+                report.queued += queued.len() as u64;
+                report.refused += status.failure_count.saturating_sub(queued.len() as u64);
                 break;
             }
             attempt += 1;
             batch.retain(|json| {
-                let id = object_id(json);
+                let id = head(json).id;
                 failed.iter().any(|(fid, _)| *fid == id)
             });
             tokio::time::sleep(Duration::from_millis(200 * u64::from(attempt))).await;
@@ -249,15 +289,111 @@ async fn push(
     }
 }
 
-fn object_id(json: &str) -> String {
+/// Pushes the peer's due queued retries again (at most [`RETRIES_PER_ROUND`]), each as it is
+/// now: the newest version the peer may have.
+async fn retry_due(
+    svc: &Service,
+    s: &PeerSession,
+    client: &Client,
+    root: &reqwest::Url,
+    report: &mut RoundReport,
+) -> anyhow::Result<()> {
+    let due = svc.due_push_retries(s, RETRIES_PER_ROUND).await?;
+    // By remote collection: (entry, the JSON pushed now).
+    let mut groups: BTreeMap<String, Vec<(PushRetry, String)>> = BTreeMap::new();
+    for e in due {
+        let mapped = s
+            .peer
+            .maps
+            .iter()
+            .any(|m| m.local == e.local && m.remote == e.remote);
+        let now = if mapped {
+            svc.push_retry_object(s, e.local, &e.stix_id).await?
+        } else {
+            None
+        };
+        match now {
+            Some(o) => {
+                let mut e = e;
+                e.version = o.version;
+                groups
+                    .entry(e.remote.clone())
+                    .or_default()
+                    .push((e, o.json));
+            }
+            None => {
+                report.withheld += 1;
+                svc.drop_push_retry(s, e.local, &e.stix_id).await?;
+            }
+        }
+    }
+    for (remote, entries) in groups {
+        for chunk in entries.chunks(PUSH_BATCH as usize) {
+            let batch: Vec<String> = chunk.iter().map(|(_, json)| json.clone()).collect();
+            let status = post_and_wait(client, root, &remote, &batch).await?;
+            report.pushed += status.success_count;
+            for (e, _) in chunk {
+                let Some(f) = status.failures.iter().find(|f| f.id == e.stix_id) else {
+                    svc.drop_push_retry(s, e.local, &e.stix_id).await?;
+                    continue;
+                };
+                let mut e = e.clone();
+                e.attempts += 1;
+                e.last_error = Some(reason(f));
+                if e.attempts >= PUSH_RETRY_ATTEMPTS {
+                    tracing::warn!(peer = %s.peer.name, id = %e.stix_id, reason = ?f.message, "pushed object refused; given up");
+                    report.refused += 1;
+                    report.gave_up = Some(format!(
+                        "gave up pushing {} to collection {} after {} attempts: {}",
+                        e.stix_id,
+                        remote,
+                        e.attempts,
+                        e.last_error.as_deref().unwrap_or("")
+                    ));
+                    svc.drop_push_retry(s, e.local, &e.stix_id).await?;
+                } else {
+                    svc.queue_push_retry(s, &e).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The peer's reason for a failure, one line, at most 200 characters.
+fn reason(f: &super::client::StatusDetail) -> String {
+    let m = f.message.as_deref().unwrap_or("no reason given");
+    let line: String = m.split_whitespace().collect::<Vec<_>>().join(" ");
+    line.chars().take(200).collect()
+}
+
+/// The id and version (`modified`, else `created`) of a stored object's JSON.
+struct Head {
+    id: String,
+    version: Option<OffsetDateTime>,
+}
+
+fn head(json: &str) -> Head {
     #[derive(serde::Deserialize)]
-    struct Id {
+    struct H {
         #[serde(default)]
         id: String,
+        #[serde(default)]
+        modified: Option<String>,
+        #[serde(default)]
+        created: Option<String>,
     }
-    serde_json::from_str::<Id>(json)
-        .map(|i| i.id)
-        .unwrap_or_default()
+    let h = serde_json::from_str::<H>(json).unwrap_or(H {
+        id: String::new(),
+        modified: None,
+        created: None,
+    });
+    let version = h
+        .modified
+        .or(h.created)
+        .and_then(|v| OffsetDateTime::parse(&v, &Rfc3339).ok())
+        .map(simpul_core::clock::to_micros);
+    Head { id: h.id, version }
 }
 
 /// Posts `objects` as one envelope and reads its status until it is complete.

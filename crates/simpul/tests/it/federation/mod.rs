@@ -2,11 +2,13 @@
 //! their own data directories, synced by `simpul peer sync` (`node.rs`). A hub and two national
 //! nodes converge without duplicates; TLP:RED and AMBER+STRICT never leave; AMBER reaches only
 //! nodes of organisations in its audience; a revocation travels; a ring does not ping-pong;
-//! `kill -9` mid-sync loses and duplicates nothing. Peers over REST and the CLI never show their
-//! credentials.
+//! `kill -9` mid-sync loses and duplicates nothing; what a round did not push (a widened
+//! audience, a version the peer failed) a later round pushes (`retry.rs`). Peers over REST and
+//! the CLI never show their credentials.
 
 mod node;
 mod peers;
+mod retry;
 
 use std::collections::HashSet;
 
