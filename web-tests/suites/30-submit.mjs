@@ -43,3 +43,34 @@ test("an invalid value is refused beside its field", async (page) => {
   check(error.startsWith("not a valid ipv4 address"), `the error beside the field: ${error}`);
   check((await page.getAttribute("#submit-value", "aria-invalid")) === "true", "the field is marked invalid");
 });
+
+test("the preview follows typing (the one script), then an upload shows its progress and result", async (page) => {
+  await signIn(page, SG);
+  await page.goto(`${BASE}/submit`);
+  await page.selectOption("#submit-kind", "domain");
+  await page.fill("#submit-value", "Live-Preview.EXAMPLE.");
+  // No click: the script posts the form as a preview and shows its answer.
+  await page.waitForSelector("#preview code.canonical", { timeout: 10000 });
+  const shown = (await page.textContent("#preview code.canonical")).trim();
+  check(shown === "live-preview.example", `the live preview: ${shown}`);
+  check(new URL(page.url()).pathname === "/submit", "still on the form, nothing posted by the browser");
+  // Upload with the progress bar: the result page replaces the form.
+  await page.goto(`${BASE}/submit/upload`);
+  const id = `indicator--${crypto.randomUUID()}`;
+  const now = new Date().toISOString();
+  const bundle = {
+    type: "bundle", id: `bundle--${crypto.randomUUID()}`,
+    objects: [{
+      type: "indicator", spec_version: "2.1", id, created: now, modified: now,
+      name: "Uploaded in the browser", pattern_type: "stix",
+      pattern: "[domain-name:value = 'uploaded-in-the-browser.example']", valid_from: now,
+    }],
+  };
+  await page.setInputFiles("#upload-file", {
+    name: "bundle.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(bundle)),
+  });
+  await page.click("form[data-upload-progress] button[type=submit]");
+  await page.waitForSelector("#result-h", { timeout: 20000 });
+  const counts = await page.textContent("table.counts");
+  check(/Stored\s*1/.test(counts), `one stored: ${counts}`);
+});

@@ -74,6 +74,7 @@ pub fn router() -> axum::Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route(STYLESHEET, get(stylesheet))
+        .route(SCRIPT, get(script))
         .merge(admin::router())
 }
 
@@ -96,6 +97,24 @@ pub const STYLESHEET: &str = "/static/simpul.css";
 
 /// The one stylesheet (`crates/server/static/simpul.css`), built into the binary.
 const CSS: &str = include_str!("../../static/simpul.css");
+
+/// The script's path.
+pub const SCRIPT: &str = "/static/simpul.js";
+
+/// The one script (`crates/server/static/simpul.js`, progressive enhancement only: the live
+/// preview of Submit and the upload's progress), built into the binary.
+const JS: &str = include_str!("../../static/simpul.js");
+
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        JS,
+    )
+        .into_response()
+}
 
 async fn stylesheet() -> Response {
     (

@@ -15,12 +15,12 @@ use simpul_core::org::OrgId;
 use simpul_core::store::StoreError;
 
 use super::filter::{self, Sql};
-
-/// Versions per statement of `observable_keys` (five parameters each, well under SQLite's limit).
-const KEYS_BATCH: usize = 500;
 use crate::SqliteStore;
 use crate::rows::{Cols, ts};
 use crate::tx::{query_all, query_opt};
+
+/// Versions per statement of `observable_keys` (five parameters each, well under SQLite's limit).
+const KEYS_BATCH: usize = 500;
 
 /// `SELECT {select} FROM … WHERE …` for what `v` sees of `q` (no cursor, order or limit); `None`
 /// when `v` sees nothing.

@@ -484,7 +484,8 @@ async fn web_routes_answer_html_pages() {
         .unwrap();
     assert_eq!(res.status(), 403);
     assert_html(&res);
-    // Pages carry no inline style or script (the CSP forbids them); the stylesheet is served.
+    // Pages carry no inline style or script (the CSP forbids them): the stylesheet and the one
+    // script (progressive enhancement) are files the server serves.
     let page = app
         .client
         .get(app.url("/account"))
@@ -498,11 +499,25 @@ async fn web_routes_answer_html_pages() {
         .to_owned();
     assert!(!csp.contains("unsafe-inline"));
     let html = page.text().await.unwrap();
+    let script = r#"<script src="/static/simpul.js" defer></script>"#;
     assert!(
-        !html.contains("style=") && !html.contains("<script"),
+        !html.contains("style=") && html.matches("<script").count() == html.matches(script).count(),
         "{html}"
     );
     assert!(html.contains(r#"<link rel="stylesheet" href="/static/simpul.css">"#));
+    let js = app
+        .client
+        .get(app.url("/static/simpul.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(js.status(), 200);
+    assert!(
+        js.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
     let css = app
         .client
         .get(app.url("/static/simpul.css"))
