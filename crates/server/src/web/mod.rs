@@ -9,10 +9,11 @@
 //! the next page must say once (a new token's secret) travels in a short-lived flash cookie.
 //! Pages are askama templates (`crates/server/templates/`, checked when the crate compiles) on one
 //! layout (`base.html`: header with navigation and the signed-in person, skip link, main, footer
-//! with the theme switch); they carry no inline script or style (the CSP forbids both): the look
-//! is the one stylesheet `/static/simpul.css`. [`view`] holds what pages share (preferences from
-//! cookies, times in the reader's zone, TLP badges, form fields), [`table`] the sorted, paged
-//! tables.
+//! with the theme switch); they carry no inline script or style (the CSP forbids both): the one
+//! script `/static/simpul.js` only enhances (Submit's live preview, an upload's progress) and every
+//! page works without it; the look is the one stylesheet `/static/simpul.css`. [`view`] holds what
+//! pages share (preferences from cookies, times in the reader's zone, TLP badges, form fields),
+//! [`table`] the sorted, paged tables.
 
 use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
