@@ -24,7 +24,7 @@ use super::view::{Chrome, Prefs};
 use super::{WebUser, error_page, html};
 use crate::AppState;
 use crate::api::imports::Spool;
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 
 #[derive(Template)]
 #[template(path = "submit_upload.html")]
@@ -185,14 +185,6 @@ pub(super) async fn upload(
             render(&state, &w, prefs, &sent, None, Some(why), None, status).await
         }
     }
-}
-
-fn csrf_refused() -> Refusal {
-    let err = ApiError::new(
-        ErrorCode::Forbidden,
-        "Missing or wrong CSRF token: reload the page and try again.",
-    );
-    Refusal::Page(Box::new(error_page(&err, None)))
 }
 
 /// How many parts the form does not send an upload may carry (skipped) before it is refused.
@@ -363,11 +355,12 @@ fn too_large(limit: u64) -> Refusal {
     )
 }
 
+/// The shared CSRF check of the web forms ([`super::session::csrf_refused`]), as a refusal.
 fn check_csrf(w: &WebUser, sent: &str) -> Result<(), Refusal> {
-    if sent.is_empty() || !crate::auth::csrf_matches(&w.principal, sent) {
-        return Err(csrf_refused());
+    match super::session::csrf_refused(w, sent) {
+        Some(page) => Err(Refusal::Page(Box::new(page))),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 fn target(sent: &Sent) -> Result<(simpul_core::intel::CollectionId, ShareOptions), Refusal> {
