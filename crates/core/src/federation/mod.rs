@@ -8,8 +8,9 @@
 //! (validation, TLP, audience); objects pushed to it are those that user may see **and** that the
 //! forwarding rules ([`crate::access::sharing::may_forward`]) let leave this node.
 //!
-//! The model is here; the service functions in `service.rs`, the store trait in `store.rs`, the
-//! sealing of credentials in `secrets.rs`. The network round itself (the TAXII client) is the
+//! The model is here; the service functions in `service.rs` (a round's bookkeeping — retry queue,
+//! status, lease — in `rounds.rs`), the store trait in `store.rs`, the sealing of credentials in
+//! `secrets.rs`. The network round itself (the TAXII client) is the
 //! binary's: core does no I/O.
 
 use std::fmt;
@@ -23,6 +24,7 @@ use crate::intel::CollectionId;
 use crate::org::string_enum;
 use crate::user::UserId;
 
+mod rounds;
 pub mod rows;
 pub mod secrets;
 pub mod service;
