@@ -17,6 +17,7 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod clock;
+pub mod contacts;
 pub mod country;
 pub mod decay;
 pub mod demo;
@@ -32,6 +33,7 @@ pub mod secret;
 pub mod service;
 pub mod store;
 pub mod token;
+pub mod tz;
 pub mod user;
 pub mod warninglist;
 

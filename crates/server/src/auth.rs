@@ -131,6 +131,36 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
+/// The caller of a route that nobody signed in may also read (the public directory, P2.1): `None`
+/// without credentials; credentials that are sent must be good (a bad token is 401, never a quiet
+/// downgrade to the anonymous view).
+#[derive(Debug, Clone)]
+pub struct MaybeAuth(pub Option<Principal>);
+
+impl MaybeAuth {
+    /// The directory reader this caller is.
+    pub fn reader(&self) -> simpul_core::access::directory::Reader<'_> {
+        match &self.0 {
+            Some(p) => simpul_core::access::directory::Reader::Signed(p),
+            None => simpul_core::access::directory::Reader::Anonymous,
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for MaybeAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let sends_credentials = parts.headers.contains_key(header::AUTHORIZATION)
+            || session_cookie(&parts.headers).is_some();
+        if !sends_credentials {
+            return Ok(Self(None));
+        }
+        let Auth(p) = Auth::from_request_parts(parts, state).await?;
+        Ok(Self(Some(p)))
+    }
+}
+
 /// Whether `sent` is the session's CSRF token. Token-authenticated principals need none.
 pub fn csrf_matches(p: &Principal, sent: &str) -> bool {
     match p.as_user().map(|u| &u.method) {

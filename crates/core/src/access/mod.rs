@@ -7,6 +7,7 @@
 //! Visibility of shared intelligence (TLP and audiences) is the sharing policy's: reads of shared
 //! objects take a [`Visibility`], which only [`Visibility::of`] makes, from a grant.
 
+pub mod directory;
 pub mod imports;
 pub mod sharing;
 mod visibility;
@@ -111,6 +112,12 @@ pub enum Action {
     ManageCollections,
     /// Administer federation peers (add, change, remove, sync) — site-admins and the operator.
     ManagePeers,
+    /// Add, change and remove an organisation's contacts (P2.1): its org-admins, site-admins.
+    ManageContacts(OrgId),
+    /// Start and schedule communication checks ("ping tests", P2.1): the regional CERT's
+    /// coordinators ([`directory::is_coordinator`]) and the operator. Site-admins of other
+    /// organisations are not coordinators: administration is not a seat at the hub.
+    RunCommChecks,
     /// Read every stored indicator, whoever may see it, to keep the server's match index (which
     /// filters every hit through the sharing policy). Nobody is ever granted it by [`authorize`],
     /// not even the operator: only core's own refresh holds it ([`Grant::internal_index`]).
@@ -122,7 +129,7 @@ impl Action {
     pub fn scope(self) -> Scope {
         match self {
             Action::ReadSelf | Action::ReadDirectory | Action::ReadIntel => Scope::Read,
-            Action::ShareIntel => Scope::Write,
+            Action::ShareIntel | Action::RunCommChecks => Scope::Write,
             Action::ManageOrgs
             | Action::UpdateOrgProfile(_)
             | Action::ManageCommunities
@@ -133,6 +140,7 @@ impl Action {
             | Action::ReadAudit(_)
             | Action::ManageCollections
             | Action::ManagePeers
+            | Action::ManageContacts(_)
             | Action::IndexIntel => Scope::Admin,
         }
     }
@@ -238,10 +246,11 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<Grant<'_>, Den
             | Action::ManageOwnTokens
             | Action::ChangeOwnPassword,
         ) => true,
-        (Role::ReadOnly, Action::ShareIntel) => false,
+        (Role::ReadOnly, Action::ShareIntel | Action::RunCommChecks) => false,
+        (_, Action::RunCommChecks) => directory::is_coordinator(principal),
         (_, Action::ShareIntel) => true,
         (Role::SiteAdmin, _) => true,
-        (Role::OrgAdmin, Action::UpdateOrgProfile(org)) => org == own,
+        (Role::OrgAdmin, Action::UpdateOrgProfile(org) | Action::ManageContacts(org)) => org == own,
         (Role::OrgAdmin, Action::ManageUsers(Some(org)) | Action::ReadAudit(Some(org))) => {
             if org != own {
                 return Err(Denied::Hidden);
@@ -279,6 +288,8 @@ fn describe(action: Action) -> &'static str {
         Action::ShareIntel => "share intelligence",
         Action::ManageCollections => "manage collections",
         Action::ManagePeers => "manage federation peers",
+        Action::ManageContacts(_) => "change this organisation's contacts",
+        Action::RunCommChecks => "run communication checks (the regional CERT's coordinators do)",
         Action::IndexIntel => "read every stored indicator",
     }
 }

@@ -54,11 +54,13 @@ pub trait Proof: sealed::Sealed {}
 
 impl Proof for Grant<'_> {}
 impl Proof for Authenticating {}
+impl Proof for crate::access::directory::PublicRead {}
 
 mod sealed {
     pub trait Sealed {}
     impl Sealed for crate::access::Grant<'_> {}
     impl Sealed for crate::auth::Authenticating {}
+    impl Sealed for crate::access::directory::PublicRead {}
 }
 
 impl Service {
