@@ -27,6 +27,7 @@ pub mod export;
 pub mod federation;
 pub mod identity;
 pub mod intel;
+pub mod mail;
 pub mod misp;
 pub mod org;
 pub mod secret;

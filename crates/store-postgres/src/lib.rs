@@ -36,6 +36,7 @@ mod error;
 mod federation;
 mod identity;
 mod intel;
+mod mail;
 mod migrate;
 mod rows;
 mod tx;

@@ -118,6 +118,11 @@ pub enum Action {
     /// coordinators ([`directory::is_coordinator`]) and the operator. Site-admins of other
     /// organisations are not coordinators: administration is not a seat at the hub.
     RunCommChecks,
+    /// Read the sent-mail record (never a body): site-admins and coordinators.
+    ReadMail,
+    /// Queue a test message and deliver the outbox: site-admins and the operator (the server's
+    /// sender acts as the operator).
+    SendMail,
     /// Read every stored indicator, whoever may see it, to keep the server's match index (which
     /// filters every hit through the sharing policy). Nobody is ever granted it by [`authorize`],
     /// not even the operator: only core's own refresh holds it ([`Grant::internal_index`]).
@@ -128,7 +133,9 @@ impl Action {
     /// The token scope the action needs.
     pub fn scope(self) -> Scope {
         match self {
-            Action::ReadSelf | Action::ReadDirectory | Action::ReadIntel => Scope::Read,
+            Action::ReadSelf | Action::ReadDirectory | Action::ReadIntel | Action::ReadMail => {
+                Scope::Read
+            }
             Action::ShareIntel | Action::RunCommChecks => Scope::Write,
             Action::ManageOrgs
             | Action::UpdateOrgProfile(_)
@@ -141,6 +148,7 @@ impl Action {
             | Action::ManageCollections
             | Action::ManagePeers
             | Action::ManageContacts(_)
+            | Action::SendMail
             | Action::IndexIntel => Scope::Admin,
         }
     }
@@ -248,6 +256,7 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<Grant<'_>, Den
         ) => true,
         (Role::ReadOnly, Action::ShareIntel | Action::RunCommChecks) => false,
         (_, Action::RunCommChecks) => directory::is_coordinator(principal),
+        (_, Action::ReadMail) => role == Role::SiteAdmin || directory::is_coordinator(principal),
         (_, Action::ShareIntel) => true,
         (Role::SiteAdmin, _) => true,
         (Role::OrgAdmin, Action::UpdateOrgProfile(org) | Action::ManageContacts(org)) => org == own,
@@ -290,6 +299,8 @@ fn describe(action: Action) -> &'static str {
         Action::ManagePeers => "manage federation peers",
         Action::ManageContacts(_) => "change this organisation's contacts",
         Action::RunCommChecks => "run communication checks (the regional CERT's coordinators do)",
+        Action::ReadMail => "read the sent-mail record",
+        Action::SendMail => "send mail",
         Action::IndexIntel => "read every stored indicator",
     }
 }

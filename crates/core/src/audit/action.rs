@@ -36,6 +36,7 @@ string_enum!(
         ObjectDelete => "object.delete",
         PeerAdd => "peer.add",
         PeerRemove => "peer.remove",
+        MailQueue => "mail.queue",
     }
 );
 

@@ -28,6 +28,7 @@ pub use crate::intel::aggregate::AggregateStore;
 pub use crate::intel::imports_store::ImportStore;
 pub use crate::intel::store::IntelStore;
 pub use crate::intel::taxii_store::TaxiiStore;
+pub use crate::mail::store::MailStore;
 
 pub mod rows;
 
@@ -137,6 +138,7 @@ pub trait Store:
     + ImportStore
     + TaxiiStore
     + FederationStore
+    + MailStore
     + std::fmt::Debug
 {
     /// The store seen as its probe (trait upcasting without naming it at every call site).
@@ -156,6 +158,7 @@ where
         + ImportStore
         + TaxiiStore
         + FederationStore
+        + MailStore
         + std::fmt::Debug,
 {
     fn as_probe(&self) -> &dyn Probe {

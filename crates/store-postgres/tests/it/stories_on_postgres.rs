@@ -78,6 +78,13 @@ pg_test! {
 }
 
 pg_test! {
+    async fn mail() {
+        let db = TestDb::new().await;
+        simpul_store_tests::mail(Arc::new(db.open().await)).await;
+    }
+}
+
+pg_test! {
     async fn lineages() {
         let db = TestDb::new().await;
         simpul_store_tests::lineages(Arc::new(db.open().await)).await;

@@ -102,6 +102,11 @@ async fn federation() {
 }
 
 #[tokio::test]
+async fn mail() {
+    simpul_store_tests::mail(TestDb::fresh().shared()).await;
+}
+
+#[tokio::test]
 async fn lineages() {
     simpul_store_tests::lineages(TestDb::fresh().shared()).await;
 }
