@@ -87,12 +87,14 @@ struct FileConfig {
     decay: decay::DecayFile,
     #[serde(default)]
     federation: crate::federation::settings::FederationFile,
+    #[serde(default)]
+    mail: crate::mail::settings::MailFile,
 }
 
 /// A secret in the file: `Debug` shows `***`.
 #[derive(Deserialize)]
 #[serde(transparent)]
-struct FileSecret(String);
+pub(crate) struct FileSecret(pub(crate) String);
 
 impl std::fmt::Debug for FileSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -213,6 +215,8 @@ pub struct Config {
     pub decay: simpul_core::decay::DecayModel,
     /// Federation (`[federation]`).
     pub federation: crate::federation::FederationSettings,
+    /// Outgoing mail (`[mail]`).
+    pub mail: crate::mail::settings::MailSettings,
     /// The token `/metrics` wants (`metrics_token`, or `SIMPUL_METRICS_TOKEN`); open without.
     pub metrics_token: Option<simpul_server::MetricsToken>,
 }
@@ -274,6 +278,7 @@ impl Config {
         let taxii = taxii_settings(file.taxii)?;
         let decay = decay::model(file.decay)?;
         let federation = crate::federation::settings::resolve(file.federation)?;
+        let mail = crate::mail::settings::resolve(file.mail)?;
         let metrics_token = std::env::var("SIMPUL_METRICS_TOKEN")
             .ok()
             .filter(|t| !t.is_empty())
@@ -301,6 +306,7 @@ impl Config {
             taxii,
             warninglists: store.warninglists.clone().or(file.warninglists),
             federation,
+            mail,
         })
     }
 
@@ -368,6 +374,10 @@ impl Config {
         t.insert("decay".into(), decay::to_toml(&self.decay).into());
         let federation = self.federation.to_toml();
         t.insert("federation".into(), federation.into());
+        t.insert(
+            "mail".into(),
+            crate::mail::settings::to_toml(&self.mail).into(),
+        );
         t.to_string()
     }
 }

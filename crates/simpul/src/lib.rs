@@ -12,6 +12,7 @@ use simpul_store_sqlite::SqliteStore;
 
 pub mod config;
 pub mod federation;
+pub mod mail;
 
 use config::{Config, DatabaseKind, DatabaseUrl};
 

@@ -53,6 +53,8 @@ enum Command {
     Warninglist(cmd::warninglist::Args),
     /// Federation peers: other TAXII 2.1 nodes to pull from and push to.
     Peer(cmd::peer::Args),
+    /// Outgoing mail: the sent-mail record, a test message.
+    Mail(cmd::mail::Args),
 }
 
 /// Output into a closed pipe (`simpul org list | head -1`) ends the program quietly, as it does any
@@ -118,5 +120,6 @@ fn main() -> ExitCode {
         Command::Export(args) => cmd::export::run(store, args),
         Command::Warninglist(args) => cmd::warninglist::run(store, args),
         Command::Peer(args) => cmd::peer::run(store, args),
+        Command::Mail(args) => cmd::mail::run(store, args),
     }
 }

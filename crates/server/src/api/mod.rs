@@ -28,6 +28,7 @@ pub mod communities;
 pub mod export;
 pub mod imports;
 pub mod json;
+pub mod mail;
 pub mod match_;
 pub mod me;
 pub mod misp_feed;
@@ -63,6 +64,7 @@ pub fn table() -> Vec<ApiRoute> {
         export::routes(),
         misp_feed::routes(),
         peers::routes(),
+        mail::routes(),
     ]
     .into_iter()
     .flatten()

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod config;
 pub mod export;
 pub mod intel;
+pub mod mail;
 pub mod match_;
 pub mod pattern;
 pub mod peer;

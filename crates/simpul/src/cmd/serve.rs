@@ -96,6 +96,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .context("cannot read the listening address")?;
     let service_for_index = service.clone();
     let service_for_peers = service.clone();
+    let service_for_mail = service.clone();
     let app = simpul::app(service, &config);
     println!(
         "simpul {} is serving on http://{addr}/",
@@ -144,8 +145,14 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
             config.federation.lease_secs,
         ))
     });
+    // Outgoing mail: the outbox drained through the relay (or a warning that it waits).
+    let mail = tokio::spawn(simpul::mail::keep_sending(
+        service_for_mail,
+        config.mail.clone(),
+    ));
     let served = simpul_server::serve(listener, app, shutdown).await;
     warm.abort();
+    mail.abort();
     if let Some(p) = peers {
         p.abort();
     }

@@ -21,6 +21,7 @@ mod imports;
 mod intel;
 mod limits;
 mod lineage;
+mod mail;
 mod match_server;
 mod matching;
 mod matrix;

@@ -316,6 +316,7 @@ async fn every_documented_response_is_what_the_handler_answers() {
         (Method::GET, "/api/v1/peers/hub".into(), None),
         (Method::POST, "/api/v1/peers/hub/sync".into(), None),
         (Method::DELETE, "/api/v1/peers/hub".into(), None),
+        (Method::GET, "/api/v1/mail?status=queued".into(), None),
     ];
     let table = simpul_server::api::table();
     for r in &table {

@@ -22,6 +22,7 @@ mod identity;
 mod imports;
 mod intel;
 mod intel_changes;
+mod mail;
 mod match_;
 mod misp_feed;
 mod sightings;
@@ -98,6 +99,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         warninglists::rows(ids),
         misp_feed::rows(ids),
         federation::rows(ids),
+        mail::rows(ids),
     ]
     .into_iter()
     .flatten()
