@@ -238,6 +238,39 @@ mod tests {
     }
 
     #[test]
+    fn the_mail_record_is_for_site_admins_and_coordinators() {
+        let may = |kind, role, action| authorize(&user(kind, role), action).is_ok();
+        assert!(may(
+            OrgKind::NationalCert,
+            Role::SiteAdmin,
+            Action::ReadMail
+        ));
+        assert!(may(OrgKind::RegionalCert, Role::Analyst, Action::ReadMail));
+        assert!(!may(
+            OrgKind::RegionalCert,
+            Role::ReadOnly,
+            Action::ReadMail
+        ));
+        assert!(!may(
+            OrgKind::NationalCert,
+            Role::OrgAdmin,
+            Action::ReadMail
+        ));
+        // Queuing a test message and draining the outbox: site-admins and the operator only.
+        assert!(may(
+            OrgKind::NationalCert,
+            Role::SiteAdmin,
+            Action::SendMail
+        ));
+        assert!(!may(
+            OrgKind::RegionalCert,
+            Role::OrgAdmin,
+            Action::SendMail
+        ));
+        assert!(authorize(&Principal::operator("op"), Action::SendMail).is_ok());
+    }
+
+    #[test]
     fn contacts_are_managed_by_their_org_admins_and_site_admins() {
         let admin = user(OrgKind::NationalCert, Role::OrgAdmin);
         let own = admin.org_id().unwrap();

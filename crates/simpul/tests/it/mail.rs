@@ -346,3 +346,49 @@ fn cli_queues_a_test_mail_and_lists_the_outbox() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// The send rate to the local sink: 1,000 queued messages through the server's sender loop.
+/// `SIMPUL_TEST_PYTHON=… cargo test -p simpul --test it -- --ignored mail_send_rate --nocapture`
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a benchmark (needs aiosmtpd): run by hand, see BENCHMARKS.md"]
+async fn mail_send_rate_1000() {
+    let port = free_port();
+    let sink = Sink::start(port, &[]);
+    let o = outbox(port).await;
+    let queued = std::time::Instant::now();
+    let mut last = None;
+    for n in 0..1000 {
+        last = Some(
+            o.queue(&format!("poc{n}@member.example"), "Check", "body\r\n")
+                .await,
+        );
+    }
+    let queue_secs = queued.elapsed().as_secs_f64();
+    let started = std::time::Instant::now();
+    let last = last.unwrap();
+    for _ in 0..1200 {
+        let sent = o
+            .svc
+            .list_mail(
+                &o.op,
+                simpul_core::mail::MailFilter {
+                    status: Some(MailStatus::Sent),
+                    limit: 1000,
+                },
+            )
+            .await
+            .unwrap()
+            .len();
+        if sent == 1000 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    assert_eq!(o.record(last).await.status, MailStatus::Sent);
+    assert_eq!(sink.received().len(), 1000);
+    println!(
+        "queued 1000 in {queue_secs:.2} s; sent 1000 in {secs:.2} s: {:.0} messages/s",
+        1000.0 / secs
+    );
+}
