@@ -166,12 +166,17 @@ pub trait IntelStore: Send + Sync {
         collection: &Collection,
         audit: &AuditEvent,
     ) -> Result<(), StoreError>;
-    /// Writes title, alias, description, audience, default TLP and read-only organisations.
+    /// Writes title, alias, description, audience, default TLP and read-only organisations and, when
+    /// `reset_push_cursors` (who may receive the collection's objects changed), removes every peer's
+    /// push cursor of the collection — in the one audited transaction, so a committed change never
+    /// leaves a cursor that skips what the new audience may now receive. Answers how many cursors it
+    /// removed (none when no collection has the id: nothing is written).
     async fn update_collection(
         &self,
         collection: &Collection,
+        reset_push_cursors: bool,
         audit: &AuditEvent,
-    ) -> Result<(), StoreError>;
+    ) -> Result<u64, StoreError>;
     async fn get_collection(&self, id: CollectionId) -> Result<Option<Collection>, StoreError>;
     /// Ordered by title, then id.
     async fn list_collections(&self) -> Result<Vec<Collection>, StoreError>;
