@@ -32,6 +32,7 @@ mod server;
 mod sightings;
 mod stix;
 mod taxii;
+mod version_base;
 mod warninglists;
 mod web;
 mod web_admin;

@@ -63,10 +63,11 @@ impl IntelStore for PostgresStore {
     async fn insert_version(
         &self,
         object: &NewObject,
+        base: Option<OffsetDateTime>,
         now: OffsetDateTime,
         audit: &AuditEvent,
     ) -> Result<Versioned, StoreError> {
-        versions::insert(self, object, now, audit).await
+        versions::insert(self, object, base, now, audit).await
     }
 
     async fn list_objects(

@@ -93,11 +93,12 @@ impl IntelStore for SqliteStore {
     async fn insert_version(
         &self,
         object: &NewObject,
+        base: Option<OffsetDateTime>,
         now: OffsetDateTime,
         audit: &AuditEvent,
     ) -> Result<Versioned, StoreError> {
         let o = object.clone();
-        self.audited(audit, move |tx| versions::insert(tx, &o, now))
+        self.audited(audit, move |tx| versions::insert(tx, &o, base, now))
             .await
     }
 
