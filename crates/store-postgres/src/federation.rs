@@ -350,16 +350,6 @@ impl FederationStore for PostgresStore {
         .map(drop)
     }
 
-    async fn reset_push_cursors(&self, local: CollectionId) -> Result<u64, StoreError> {
-        let client = self.client().await?;
-        execute(
-            &client,
-            "DELETE FROM peer_cursors WHERE kind = 'push' AND collection = $1",
-            &[&local.0.to_string()],
-        )
-        .await
-    }
-
     async fn release_peer(&self, peer: PeerId, holder: Uuid) -> Result<(), StoreError> {
         let client = self.client().await?;
         execute(

@@ -364,16 +364,6 @@ impl FederationStore for SqliteStore {
         .await
     }
 
-    async fn reset_push_cursors(&self, local: CollectionId) -> Result<u64, StoreError> {
-        self.transaction(move |tx| {
-            let n = tx
-                .prepare_cached("DELETE FROM peer_cursors WHERE kind = 'push' AND collection = ?1")?
-                .execute(params![local.0.to_string()])?;
-            Ok::<_, Error>(n as u64)
-        })
-        .await
-    }
-
     async fn release_peer(&self, peer: PeerId, holder: Uuid) -> Result<(), StoreError> {
         self.transaction(move |tx| {
             tx.prepare_cached(

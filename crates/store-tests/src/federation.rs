@@ -11,6 +11,7 @@ use simpul_core::federation::store::{PushRetry, RoundRecord};
 use simpul_core::federation::{
     CollectionMap, CursorKind, Direction, FederationKey, NewPeer, PeerAuth, PeerName, Provenance,
 };
+use simpul_core::intel::collection_change::CollectionPatch;
 use simpul_core::intel::{Audience, Collection, CollectionId, Tlp};
 use simpul_core::org::OrgKind;
 use simpul_core::user::Role;
@@ -403,26 +404,7 @@ pub async fn federation(store: Arc<dyn Store>) {
         .unwrap()
         .is_none()
     );
-    // A changed audience resets the push cursors of the collection (not the pull cursors).
-    let key = c.id.to_string();
-    s.set_cursor(pid, CursorKind::Push, &key, "p")
-        .await
-        .unwrap();
-    s.set_cursor(pid, CursorKind::Pull, &key, "q")
-        .await
-        .unwrap();
-    assert_eq!(s.reset_push_cursors(c.id).await.unwrap(), 1);
-    assert_eq!(
-        s.get_cursor(pid, CursorKind::Push, &key).await.unwrap(),
-        None
-    );
-    assert_eq!(
-        s.get_cursor(pid, CursorKind::Pull, &key)
-            .await
-            .unwrap()
-            .as_deref(),
-        Some("q")
-    );
+    audience_change_resets_push_cursors(s, &svc, &op, &c, pid, node.short_name.as_str()).await;
 
     // Removing the peer removes its cursors and retries, audited.
     svc.remove_peer(&op, &name).await.unwrap();
@@ -449,4 +431,105 @@ pub async fn federation(store: Arc<dyn Store>) {
     for a in [AuditAction::PeerAdd, AuditAction::PeerRemove] {
         assert!(actions.iter().any(|x| x == a.as_str()), "{a}: {actions:?}");
     }
+}
+
+/// A changed audience or read-only organisations removes the push cursors of the collection (not
+/// the pull cursors) in the audited update's own transaction: the store's update answers how many
+/// it removed, and an update that writes nothing (no change, no collection, a taken alias) removes
+/// none.
+async fn audience_change_resets_push_cursors(
+    s: &dyn Store,
+    svc: &Service,
+    op: &Principal,
+    c: &Collection,
+    pid: simpul_core::federation::PeerId,
+    reader: &str,
+) {
+    let key = c.id.to_string();
+    let push = || async { s.get_cursor(pid, CursorKind::Push, &key).await.unwrap() };
+    let set_push = || async {
+        s.set_cursor(pid, CursorKind::Push, &key, "p")
+            .await
+            .unwrap();
+    };
+    set_push().await;
+    s.set_cursor(pid, CursorKind::Pull, &key, "q")
+        .await
+        .unwrap();
+    // Not an audience change: the cursor stays.
+    let renamed = CollectionPatch {
+        title: Some(format!("{} renamed", c.title)),
+        ..CollectionPatch::default()
+    };
+    svc.update_collection(op, c.id, renamed).await.unwrap();
+    assert_eq!(
+        push().await.as_deref(),
+        Some("p"),
+        "a new title keeps cursors"
+    );
+    // No collection with the id: nothing written, nothing reset.
+    let missing = Collection {
+        id: CollectionId(uuid::Uuid::new_v4()),
+        ..c.clone()
+    };
+    let e = event(AuditAction::CollectionUpdate, "missing", None);
+    assert_eq!(s.update_collection(&missing, true, &e).await.unwrap(), 0);
+    assert_eq!(push().await.as_deref(), Some("p"));
+    // Not a write at all: an alias another collection has is refused, and the cursor stays.
+    let other = Collection {
+        id: CollectionId(uuid::Uuid::new_v4()),
+        alias: Some(format!("{}-taken", tag())),
+        ..c.clone()
+    };
+    s.insert_collection(&other, &event(AuditAction::CollectionCreate, "o", None))
+        .await
+        .unwrap();
+    let taken = Collection {
+        alias: other.alias.clone(),
+        ..c.clone()
+    };
+    assert!(s.update_collection(&taken, true, &e).await.is_err());
+    assert_eq!(
+        push().await.as_deref(),
+        Some("p"),
+        "a refused update resets nothing"
+    );
+
+    // The audience changes: one audited write, and the cursor is gone with it.
+    let before = entries_after(s, 0).await.last().map_or(0, |e| e.seq);
+    let wider = CollectionPatch {
+        read_only_orgs: Some(vec![reader.to_owned()]),
+        ..CollectionPatch::default()
+    };
+    svc.update_collection(op, c.id, wider).await.unwrap();
+    assert_eq!(push().await, None, "a new read-only organisation resets");
+    assert_eq!(
+        s.get_cursor(pid, CursorKind::Pull, &key)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("q"),
+        "pull cursors are the remote's, not reset"
+    );
+    let written: Vec<String> = entries_after(s, before)
+        .await
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(written, [AuditAction::CollectionUpdate.as_str()]);
+    // Through the store: the reset answers how many cursors it removed.
+    set_push().await;
+    let back = Collection {
+        title: format!("{} renamed", c.title),
+        ..c.clone()
+    };
+    let e = event(AuditAction::CollectionUpdate, "back", None);
+    assert_eq!(s.update_collection(&back, false, &e).await.unwrap(), 0);
+    assert_eq!(
+        push().await.as_deref(),
+        Some("p"),
+        "no reset asked, none done"
+    );
+    assert_eq!(s.update_collection(&back, true, &e).await.unwrap(), 1);
+    assert_eq!(push().await, None);
 }

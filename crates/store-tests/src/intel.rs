@@ -234,7 +234,7 @@ async fn collections(store: &dyn Store, t: &str, w: &World) -> [Collection; 3] {
         ..c_extra.clone()
     };
     let e = collection_event(AuditAction::CollectionUpdate, &changed);
-    store.update_collection(&changed, &e).await.unwrap();
+    store.update_collection(&changed, false, &e).await.unwrap();
     let c_extra = Collection {
         created_at: c_extra.created_at,
         ..normalised(&changed)
@@ -253,7 +253,7 @@ async fn collections(store: &dyn Store, t: &str, w: &World) -> [Collection; 3] {
         ..c_extra.clone()
     };
     let e = collection_event(AuditAction::CollectionUpdate, &back);
-    store.update_collection(&back, &e).await.unwrap();
+    store.update_collection(&back, false, &e).await.unwrap();
     assert_eq!(
         store.get_collection(back.id).await.unwrap().as_ref(),
         Some(&back)
@@ -264,7 +264,7 @@ async fn collections(store: &dyn Store, t: &str, w: &World) -> [Collection; 3] {
     };
     let e = collection_event(AuditAction::CollectionUpdate, &taken);
     assert_duplicate(
-        store.update_collection(&taken, &e).await,
+        store.update_collection(&taken, false, &e).await,
         "alias taken by another collection",
     );
     assert_eq!(
@@ -276,7 +276,7 @@ async fn collections(store: &dyn Store, t: &str, w: &World) -> [Collection; 3] {
         ..back.clone()
     };
     let e = collection_event(AuditAction::CollectionUpdate, &nowhere);
-    store.update_collection(&nowhere, &e).await.unwrap();
+    store.update_collection(&nowhere, false, &e).await.unwrap();
     assert_eq!(
         store.get_collection(missing).await.unwrap(),
         None,

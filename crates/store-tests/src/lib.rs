@@ -11,8 +11,9 @@
 //! makes its own uniquely named organisations, users and keys), so the stories can share a store; a
 //! backend's test gives each a fresh one anyway. Two stories need more than a `&dyn Store`:
 //! [`service`] drives the service layer over a shared store (it wants an empty one: it runs the demo
-//! seed), and [`concurrent_appends`] several stores over one database. One check needs the backend's
-//! help: [`login_failures_saturate`] starts from a counter the backend stored by hand.
+//! seed), and [`concurrent_appends`] several stores over one database. Two checks need the backend's
+//! help: [`login_failures_saturate`] starts from a counter the backend stored by hand, and
+//! [`failed_cursor_reset_rolls_back_the_update`] from a push cursor whose removal the backend makes fail.
 //!
 //! Adding a domain: one module here with its story, a `pub use` and a line in [`all`]; each backend's
 //! test binary adds one `#[tokio::test]` calling it.
@@ -26,6 +27,7 @@ use simpul_core::Store;
 
 mod audit;
 mod auth;
+mod cursor_reset;
 mod directory;
 mod federation;
 mod identity;
@@ -45,6 +47,7 @@ mod versions;
 
 pub use audit::{audit, concurrent_appends};
 pub use auth::{auth, login_failures_saturate};
+pub use cursor_reset::failed_cursor_reset_rolls_back_the_update;
 pub use directory::directory;
 pub use federation::federation;
 pub use identity::identity;

@@ -172,12 +172,16 @@ pub async fn lineages(store: Arc<dyn Store>) {
     let audit = event(AuditAction::ObjectVersion, &format!("object:{id}"), None);
     let v250 = ind(250, alice, &a_domain, false);
     assert!(matches!(
-        s.insert_version(&v250, at(2_000), &audit).await.unwrap(),
+        s.insert_version(&v250, None, at(2_000), &audit)
+            .await
+            .unwrap(),
         Versioned::Stored(_)
     ));
     let again = ind(200, alice, &a_domain, false);
     assert_eq!(
-        s.insert_version(&again, at(2_000), &audit).await.unwrap(),
+        s.insert_version(&again, None, at(2_000), &audit)
+            .await
+            .unwrap(),
         Versioned::NotNewer { newest: at(250) }
     );
     assert_eq!(

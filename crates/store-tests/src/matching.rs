@@ -320,7 +320,7 @@ pub async fn match_index(store: Arc<dyn Store>) {
             o
         },
     };
-    s.update_collection(&own, &event(AuditAction::CollectionUpdate, "c", None))
+    s.update_collection(&own, true, &event(AuditAction::CollectionUpdate, "c", None))
         .await
         .unwrap();
     let v4 = at(4000);
@@ -488,6 +488,7 @@ pub async fn match_index_matches_policy(store: Arc<dyn Store>, seed: u64) {
             store
                 .update_collection(
                     &world.collections[i],
+                    true,
                     &event(AuditAction::CollectionUpdate, "c", None),
                 )
                 .await

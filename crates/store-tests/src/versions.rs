@@ -1,5 +1,6 @@
 //! A producer's change to a stored object: `insert_version` stores one new version with its audit
-//! entry, only when it is newer than every version of its id in its collection.
+//! entry, only when it is newer than every version of its id in its collection and, when it names
+//! the base version it was drawn from, that base is still the newest.
 
 use simpul_core::Store;
 use simpul_core::audit::{AuditAction, AuditEvent};
@@ -42,7 +43,7 @@ pub async fn object_versions(store: &dyn Store) {
     let start = last_seq(store).await;
     let v2 = version(&c1, &id, 200, alice, Tlp::Red, &[carol]);
     let r = store
-        .insert_version(&v2, at(0), &change(AuditAction::ObjectMarking, 2))
+        .insert_version(&v2, None, at(0), &change(AuditAction::ObjectMarking, 2))
         .await
         .unwrap();
     let d2 = d1 + Duration::microseconds(1);
@@ -80,7 +81,12 @@ pub async fn object_versions(store: &dyn Store) {
     for (secs, n) in [(200, 3), (150, 4), (100, 5)] {
         let again = version(&c1, &id, secs, alice, Tlp::Clear, &[]);
         let r = store
-            .insert_version(&again, at(2_000), &change(AuditAction::ObjectVersion, n))
+            .insert_version(
+                &again,
+                None,
+                at(2_000),
+                &change(AuditAction::ObjectVersion, n),
+            )
             .await
             .unwrap();
         assert_eq!(r, Versioned::NotNewer { newest: at(200) }, "version {secs}");
@@ -102,6 +108,7 @@ pub async fn object_versions(store: &dyn Store) {
     let r = store
         .insert_version(
             &elsewhere,
+            None,
             at(3_000),
             &change(AuditAction::ObjectVersion, 6),
         )
@@ -123,8 +130,8 @@ pub async fn object_versions(store: &dyn Store) {
         change(AuditAction::ObjectRevoke, 8),
     );
     let (a, b) = tokio::join!(
-        store.insert_version(&revoked, at(4_000), &e1),
-        store.insert_version(&revoked, at(4_000), &e2),
+        store.insert_version(&revoked, None, at(4_000), &e1),
+        store.insert_version(&revoked, None, at(4_000), &e2),
     );
     let mut outcomes = [a.unwrap(), b.unwrap()];
     outcomes.sort_by_key(|o| matches!(o, Versioned::NotNewer { .. }));
@@ -150,4 +157,73 @@ pub async fn object_versions(store: &dyn Store) {
         store.list_objects(&as_carol, &latest).await.unwrap(),
         vec![s4]
     );
+
+    // Changes drawn from a base version (the web's form): stored only while the base is still the
+    // lineage's newest, decided in the write. Two drawn from one base, the second later still: the
+    // second is refused with no entry, however close together they come.
+    let before = last_seq(store).await;
+    let first = version(&c2, &id, 160, alice, Tlp::Green, &[]);
+    let r = store
+        .insert_version(
+            &first,
+            Some(at(150)),
+            at(5_000),
+            &change(AuditAction::ObjectVersion, 9),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(r, Versioned::Stored(_)), "{r:?}");
+    let second = version(&c2, &id, 170, alice, Tlp::Green, &[]);
+    let r = store
+        .insert_version(
+            &second,
+            Some(at(150)),
+            at(5_000),
+            &change(AuditAction::ObjectVersion, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        r,
+        Versioned::BaseMoved {
+            newest: Some(at(160))
+        }
+    );
+    assert_eq!(
+        last_seq(store).await,
+        before + 1,
+        "no entry for the stale one"
+    );
+    let r = store
+        .insert_version(
+            &second,
+            Some(at(160)),
+            at(5_000),
+            &change(AuditAction::ObjectVersion, 11),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(r, Versioned::Stored(_)),
+        "drawn from the newest: {r:?}"
+    );
+    // A base for a lineage that holds nothing.
+    let fresh = version(
+        &c2,
+        &format!("indicator--{}", uuid::Uuid::new_v4()),
+        100,
+        alice,
+        Tlp::Green,
+        &[],
+    );
+    let r = store
+        .insert_version(
+            &fresh,
+            Some(at(50)),
+            at(5_000),
+            &change(AuditAction::ObjectVersion, 12),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r, Versioned::BaseMoved { newest: None });
 }

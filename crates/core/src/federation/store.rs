@@ -130,10 +130,6 @@ pub trait FederationStore: Send + Sync {
         stix_id: &str,
     ) -> Result<(), StoreError>;
 
-    /// Removes every peer's push cursor of `local`, so that the next round of each rescans it
-    /// (the collection's audience changed): how many there were.
-    async fn reset_push_cursors(&self, local: CollectionId) -> Result<u64, StoreError>;
-
     /// Gives the lease back if `holder` has it (a lease taken over after it expired is left to
     /// its new holder).
     async fn release_peer(&self, peer: PeerId, holder: Uuid) -> Result<(), StoreError>;

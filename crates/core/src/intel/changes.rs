@@ -58,19 +58,34 @@ struct Target<'p> {
     latest: StoredObject,
     /// The latest version's JSON, parsed.
     current: StixObject<'static>,
+    /// The version the change was drawn from, when the caller names one (the web's form): the
+    /// store stores the change only while it is still the lineage's newest.
+    base: Option<OffsetDateTime>,
 }
 
 impl Service {
     /// Stores `body`, one STIX object, as a new version of `stix_id`: same id, valid, and a
     /// `modified` later than the stored version's (the stored version itself is answered with
     /// nothing stored, as a share skips it). Immutable properties must not change (STIX 2.1 §3.6).
+    ///
+    /// `base`, when given (the web's form: the version the form was drawn from), must still be the
+    /// newest version of the caller's lineage — checked here and again inside the store's write
+    /// transaction, so of two changes drawn from one version only the first is stored and the
+    /// other is a [`CoreError::Conflict`] saying the object changed since its form was opened.
     pub async fn post_object_version(
         &self,
         p: &Principal,
         stix_id: &str,
         body: &[u8],
+        base: Option<OffsetDateTime>,
     ) -> Result<Changed, CoreError> {
-        let t = self.change_target(p, stix_id).await?;
+        let mut t = self.change_target(p, stix_id).await?;
+        if let Some(base) = base
+            && crate::clock::to_micros(base) != t.latest.version
+        {
+            return Err(base_moved(stix_id));
+        }
+        t.base = base;
         let obj = simpul_stix::parse_object(body)
             .map_err(|e| {
                 Invalid::new(
@@ -261,6 +276,7 @@ impl Service {
             collection,
             latest,
             current,
+            base: None,
         })
     }
 
@@ -337,7 +353,7 @@ impl Service {
         );
         match self
             .store(&t.grant)
-            .insert_version(&new, self.now(), &audit)
+            .insert_version(&new, t.base, self.now(), &audit)
             .await?
         {
             Versioned::Stored(date_added) => Ok(Changed {
@@ -349,8 +365,17 @@ impl Service {
                 new.stix_id,
                 rfc3339_micros(newest)
             ))),
+            Versioned::BaseMoved { .. } => Err(base_moved(&new.stix_id)),
         }
     }
+}
+
+/// A change drawn from a version that is no longer the newest.
+fn base_moved(stix_id: &str) -> CoreError {
+    CoreError::Conflict(format!(
+        "this object changed since you opened the form: {stix_id} has a newer version; \
+         read it and make your change again"
+    ))
 }
 
 /// The first validation error of `obj`, with its JSON pointer.

@@ -98,20 +98,18 @@ impl Service {
             None,
             json!({ "before": summary(&before), "after": summary(&c) }),
         );
-        or_conflict(store.update_collection(&c, &audit).await, || {
+        // Who may receive the collection's objects changed: every peer pushing it rescans it from
+        // the start at its next round, and the forwarding rules decide again (a peer answers what
+        // it holds already idempotently). The reset is part of the audited update's transaction.
+        let reset = c.audience != before.audience || c.read_only_orgs != before.read_only_orgs;
+        let n = or_conflict(store.update_collection(&c, reset, &audit).await, || {
             format!(
                 "a collection with alias `{}`",
                 c.alias.as_deref().unwrap_or("")
             )
         })?;
-        // Who may receive the collection's objects changed: every peer pushing it rescans it from
-        // the start at its next round, and the forwarding rules decide again (a peer answers what
-        // it holds already idempotently).
-        if c.audience != before.audience || c.read_only_orgs != before.read_only_orgs {
-            let n = store.reset_push_cursors(id).await?;
-            if n > 0 {
-                tracing::info!(collection = %id, peers = n, "federation: push cursors reset, the audience changed");
-            }
+        if n > 0 {
+            tracing::info!(collection = %id, peers = n, "federation: push cursors reset, the audience changed");
         }
         Ok(c)
     }

@@ -80,6 +80,9 @@ pub enum Versioned {
     /// The lineage already holds this version or a later one (`newest`): nothing stored and no
     /// audit entry written.
     NotNewer { newest: OffsetDateTime },
+    /// The lineage's newest version is no longer the `base` the change was drawn from (`newest`,
+    /// `None` when the lineage holds no version): nothing stored and no audit entry written.
+    BaseMoved { newest: Option<OffsetDateTime> },
 }
 
 impl crate::store::Outcome for Versioned {
@@ -166,12 +169,17 @@ pub trait IntelStore: Send + Sync {
         collection: &Collection,
         audit: &AuditEvent,
     ) -> Result<(), StoreError>;
-    /// Writes title, alias, description, audience, default TLP and read-only organisations.
+    /// Writes title, alias, description, audience, default TLP and read-only organisations and, when
+    /// `reset_push_cursors` (who may receive the collection's objects changed), removes every peer's
+    /// push cursor of the collection — in the one audited transaction, so a committed change never
+    /// leaves a cursor that skips what the new audience may now receive. Answers how many cursors it
+    /// removed (none when no collection has the id: nothing is written).
     async fn update_collection(
         &self,
         collection: &Collection,
+        reset_push_cursors: bool,
         audit: &AuditEvent,
-    ) -> Result<(), StoreError>;
+    ) -> Result<u64, StoreError>;
     async fn get_collection(&self, id: CollectionId) -> Result<Option<Collection>, StoreError>;
     /// Ordered by title, then id.
     async fn list_collections(&self) -> Result<Vec<Collection>, StoreError>;
@@ -193,10 +201,13 @@ pub trait IntelStore: Send + Sync {
     /// Its `date_added` follows the rules of [`IntelStore::insert_objects`]. Stores nothing, and
     /// writes no entry, when the lineage already holds a version at `object.version` or later
     /// (other organisations' versions of the id do not count), decided inside the transaction, so
-    /// of two concurrent changes from the same version only one is stored.
+    /// of two concurrent changes from the same version only one is stored; and, when `base` is
+    /// given (the version the change was drawn from, e.g. by a form), when the lineage's newest
+    /// version is not `base` (to the microsecond), decided in the same transaction.
     async fn insert_version(
         &self,
         object: &NewObject,
+        base: Option<OffsetDateTime>,
         now: OffsetDateTime,
         audit: &AuditEvent,
     ) -> Result<Versioned, StoreError>;

@@ -100,6 +100,13 @@ impl Outcome for bool {
     }
 }
 
+/// `None`: nothing to change; `Some`: the change happened, with what it reports.
+impl<T: Send> Outcome for Option<T> {
+    fn happened(&self) -> bool {
+        self.is_some()
+    }
+}
+
 /// What operations may ask of a store: liveness, schema and pool. This is the only part of the store
 /// the edges can reach ([`crate::Service::probe`]), for `/readyz` and `/metrics`.
 #[async_trait]

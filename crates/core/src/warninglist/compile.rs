@@ -1,7 +1,8 @@
 //! The loaded lists, compiled for lookup: exact strings and host names in one sorted table each
 //! (entry → the lists that hold it; the keys in one text arena, ≈ 30 bytes an entry for the
 //! 2.4 million of MISP's lists, found by binary search), one Aho–Corasick automaton per substring list, merged
-//! sorted address ranges per CIDR list (binary search), one regex set per regex list.
+//! sorted address ranges per CIDR list (binary search), one regex set per regex list (a set per
+//! entry when they do not fit in one: a list keeps every entry that builds).
 
 use std::net::IpAddr;
 
@@ -197,6 +198,16 @@ fn parse_block(text: &str) -> Option<(bool, u128, u128)> {
     Some((v6, n & !mask, n | mask))
 }
 
+/// The first line of a regex error (the regex crate draws the place on the lines after it).
+fn first_line(why: &str) -> String {
+    why.lines()
+        .map(str::trim)
+        .rfind(|l| l.starts_with("error:"))
+        .or_else(|| why.lines().next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// A MISP regex entry (`/expression/flags`, or a bare expression) in the `regex` crate's
 /// syntax: flag `i` is case-insensitivity; `g` means nothing for a yes/no match.
 fn regex_of(entry: &str) -> String {
@@ -236,13 +247,15 @@ pub(super) struct Builder {
 }
 
 impl Builder {
-    /// Adds a list; answers how many of its entries could not be read (left out).
-    pub(super) fn add(&mut self, file: ListFile, kind: Kind) -> usize {
+    /// Adds a list; answers how many of its entries could not be read (left out), and the
+    /// entries left out with a reason of their own (a regex that does not build) with it.
+    pub(super) fn add(&mut self, file: ListFile, kind: Kind) -> (usize, Vec<(String, String)>) {
         let l = &mut self.lists;
         let Some(id) = u32::try_from(l.info.len()).ok().filter(|id| *id < SHARED) else {
-            return file.list.len();
+            return (file.list.len(), Vec::new());
         };
         let total = file.list.len();
+        let mut bad: Vec<(String, String)> = Vec::new();
         let mut loaded = 0;
         match kind {
             Kind::String | Kind::Hostname => {
@@ -279,15 +292,32 @@ impl Builder {
                 l.cidrs.push((id, ranges));
             }
             Kind::Regex => {
-                let good: Vec<String> = file
-                    .list
-                    .iter()
-                    .map(|e| regex_of(e))
-                    .filter(|r| regex::Regex::new(r).is_ok())
-                    .collect();
-                if let Ok(set) = RegexSet::new(&good) {
-                    loaded = good.len();
-                    l.regexes.push((id, set));
+                let mut good: Vec<String> = Vec::with_capacity(total);
+                for e in &file.list {
+                    let r = regex_of(e);
+                    match regex::Regex::new(&r) {
+                        Ok(_) => good.push(r),
+                        Err(why) => bad.push((e.clone(), first_line(&why.to_string()))),
+                    }
+                }
+                match RegexSet::new(&good) {
+                    Ok(set) => {
+                        loaded = good.len();
+                        l.regexes.push((id, set));
+                    }
+                    // Each entry builds but not all of them together (the set's size limit): one
+                    // set per entry, so the list keeps every entry that builds.
+                    Err(_) => {
+                        for r in good {
+                            match RegexSet::new([&r]) {
+                                Ok(set) => {
+                                    loaded += 1;
+                                    l.regexes.push((id, set));
+                                }
+                                Err(why) => bad.push((r, first_line(&why.to_string()))),
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -299,7 +329,7 @@ impl Builder {
             matching_attributes: file.matching_attributes,
             entries: loaded,
         });
-        total - loaded
+        (total - loaded, bad)
     }
 
     pub(super) fn build(self) -> Warninglists {

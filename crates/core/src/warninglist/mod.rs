@@ -181,11 +181,16 @@ pub fn compile(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> (Warningli
             ));
             continue;
         };
-        let skipped = lists.add(file, kind);
+        let (skipped, bad) = lists.add(file, kind);
         if skipped > 0 {
             report.warnings.push(format!(
                 "{label}: {skipped} entries could not be read and were left out"
             ));
+        }
+        for (entry, why) in bad {
+            report
+                .warnings
+                .push(format!("{label}: entry `{entry}` left out: {why}"));
         }
     }
     (lists.build(), report)

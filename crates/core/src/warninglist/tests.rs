@@ -152,8 +152,12 @@ fn unreadable_lists_and_entries_are_reported_not_fatal() {
         w.contains("resolvers/list.json: 1 entries could not be read"),
         "{w}"
     );
-    // The look-behind is not in the regex crate's syntax: left out, the other kept.
+    // The look-behind is not in the regex crate's syntax: left out, named, the other kept.
     assert!(w.contains("phones/list.json: 1 entries"), "{w}");
+    assert!(
+        w.contains("phones/list.json: entry `/(?<=x)y/` left out: error: look-around"),
+        "{w}"
+    );
     let resolvers = lists.lists().iter().find(|l| l.kind == Kind::Cidr).unwrap();
     assert_eq!((resolvers.entries, resolvers.version), (3, 3));
 }
@@ -162,4 +166,31 @@ fn unreadable_lists_and_entries_are_reported_not_fatal() {
 fn nothing_is_listed_without_lists() {
     let c = simpul_observable::normalise(T::Domain, "google.com", &Context::new()).unwrap();
     assert!(Warninglists::default().check(&c).is_empty());
+}
+
+#[test]
+fn a_regex_list_too_big_for_one_set_keeps_every_entry_that_builds() {
+    // Twenty entries that each build but not all together (the regex crate's size limit), and
+    // one that does not build at all: the list keeps the twenty and names the one it left out.
+    let mut entries: Vec<String> = (b'a'..=b't')
+        .map(|c| format!("/^{}\\w{{60}}\\./", char::from(c)))
+        .collect();
+    entries.push("/(?<=x)y/".into());
+    let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+    let big = list("Big regexes", "regex", &["domain"], &refs);
+    let (lists, report) = compile([("big/list.json".to_owned(), big.to_string().into_bytes())]);
+    let info = &lists.lists()[0];
+    assert_eq!((info.name.as_str(), info.entries), ("Big regexes", 20));
+    let w = report.warnings.join("\n");
+    assert!(
+        w.contains("big/list.json: 1 entries could not be read"),
+        "{w}"
+    );
+    assert!(
+        w.contains("big/list.json: entry `/(?<=x)y/` left out"),
+        "{w}"
+    );
+    let value = format!("t{}.example", "x".repeat(60));
+    assert_eq!(on(&lists, T::Domain, &value), ["Big regexes"]);
+    assert!(on(&lists, T::Domain, "u.example").is_empty());
 }

@@ -118,7 +118,7 @@ async fn post_version(
     Path(id): Path<String>,
     JsonBytes(body): JsonBytes,
 ) -> ApiResult<Json<SharedObject>> {
-    let c = s.service.post_object_version(&p, &id, &body).await?;
+    let c = s.service.post_object_version(&p, &id, &body, None).await?;
     answer(&s, &p, c).await
 }
 

@@ -33,6 +33,7 @@ mod server;
 mod sightings;
 mod stix;
 mod taxii;
+mod version_base;
 mod warninglists;
 mod web;
 mod web_admin;

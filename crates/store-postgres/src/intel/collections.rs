@@ -85,8 +85,9 @@ pub(super) async fn insert(
 pub(super) async fn update(
     store: &PostgresStore,
     collection: &Collection,
+    reset_push_cursors: bool,
     audit: &AuditEvent,
-) -> Result<(), StoreError> {
+) -> Result<u64, StoreError> {
     let row = CollectionRow::from(collection);
     // An update of no collection changes nothing: it is rolled back and leaves no audit entry.
     store
@@ -109,7 +110,7 @@ pub(super) async fn update(
                 )
                 .await?;
                 if changed == 0 {
-                    return Ok(false);
+                    return Ok(None);
                 }
                 for (table, _) in LISTS {
                     execute(
@@ -119,11 +120,22 @@ pub(super) async fn update(
                     )
                     .await?;
                 }
-                write_lists(tx, &row).await.map(|()| true)
+                write_lists(tx, &row).await?;
+                if !reset_push_cursors {
+                    return Ok(Some(0));
+                }
+                // Who may receive the objects changed: every peer rescans the collection.
+                execute(
+                    tx,
+                    "DELETE FROM peer_cursors WHERE kind = 'push' AND collection = $1",
+                    &[&row.id.to_string()],
+                )
+                .await
+                .map(Some)
             })
         })
         .await
-        .map(drop)
+        .map(Option::unwrap_or_default)
 }
 
 pub(super) async fn get(

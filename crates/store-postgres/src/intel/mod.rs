@@ -38,9 +38,10 @@ impl IntelStore for PostgresStore {
     async fn update_collection(
         &self,
         collection: &Collection,
+        reset_push_cursors: bool,
         audit: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        collections::update(self, collection, audit).await
+    ) -> Result<u64, StoreError> {
+        collections::update(self, collection, reset_push_cursors, audit).await
     }
 
     async fn get_collection(&self, id: CollectionId) -> Result<Option<Collection>, StoreError> {
@@ -62,10 +63,11 @@ impl IntelStore for PostgresStore {
     async fn insert_version(
         &self,
         object: &NewObject,
+        base: Option<OffsetDateTime>,
         now: OffsetDateTime,
         audit: &AuditEvent,
     ) -> Result<Versioned, StoreError> {
-        versions::insert(self, object, now, audit).await
+        versions::insert(self, object, base, now, audit).await
     }
 
     async fn list_objects(

@@ -1,5 +1,6 @@
 //! A producer's change to a stored object: one new version, stored only when it is newer than every
-//! version of its lineage (its id in its collection, by its producing organisation), with its audit entry in the same transaction.
+//! version of its lineage (its id in its collection, by its producing organisation) and, when the
+//! change names the version it was drawn from, that version is still the newest, with its audit entry in the same transaction.
 
 use simpul_core::audit::AuditEvent;
 use simpul_core::clock::to_micros;
@@ -17,6 +18,7 @@ use crate::{PostgresStore, rows};
 pub(super) async fn insert(
     store: &PostgresStore,
     object: &NewObject,
+    base: Option<OffsetDateTime>,
     now: OffsetDateTime,
     audit: &AuditEvent,
 ) -> Result<Versioned, StoreError> {
@@ -41,6 +43,11 @@ pub(super) async fn insert(
                 .map(|r| rows::value(&r, "objects", "newest"))
                 .transpose()?
                 .flatten();
+                if let Some(base) = base
+                    && newest != Some(to_micros(base))
+                {
+                    return Ok(Versioned::BaseMoved { newest });
+                }
                 if let Some(newest) = newest
                     && newest >= to_micros(o.version)
                 {

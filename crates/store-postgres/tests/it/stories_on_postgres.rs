@@ -183,3 +183,30 @@ pg_test! {
         }
     }
 }
+
+pg_test! {
+    async fn a_failed_cursor_reset_rolls_back_the_collection_update() {
+        let db = TestDb::new().await;
+        let store: Arc<dyn Store> = Arc::new(db.open().await);
+        let client = db.client().await;
+        simpul_store_tests::failed_cursor_reset_rolls_back_the_update(store, |c| async move {
+            // Without foreign-key triggers for the insert: a push cursor of a peer that is not there.
+            client
+                .batch_execute(&format!(
+                    "SET session_replication_role = replica;
+                     INSERT INTO peer_cursors (peer_id, kind, collection, value)
+                         VALUES ('{}', 'push', '{}', 'p');
+                     SET session_replication_role = DEFAULT;
+                     CREATE FUNCTION refuse_reset() RETURNS trigger LANGUAGE plpgsql
+                         AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$;
+                     CREATE TRIGGER refuse_reset BEFORE DELETE ON peer_cursors
+                         FOR EACH ROW EXECUTE FUNCTION refuse_reset();",
+                    uuid::Uuid::new_v4(),
+                    c.0
+                ))
+                .await
+                .unwrap();
+        })
+        .await;
+    }
+}

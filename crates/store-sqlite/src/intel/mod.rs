@@ -48,12 +48,24 @@ impl IntelStore for SqliteStore {
     async fn update_collection(
         &self,
         collection: &Collection,
+        reset_push_cursors: bool,
         audit: &AuditEvent,
-    ) -> Result<(), StoreError> {
+    ) -> Result<u64, StoreError> {
         let r = CollectionRow::from(collection);
-        self.audited(audit, move |tx| collections::update(tx, &r))
-            .await
-            .map(|_| ())
+        self.audited(audit, move |tx| {
+            if !collections::update(tx, &r)? {
+                return Ok(None);
+            }
+            if !reset_push_cursors {
+                return Ok(Some(0));
+            }
+            let n = tx
+                .prepare_cached("DELETE FROM peer_cursors WHERE kind = 'push' AND collection = ?1")?
+                .execute([r.id.to_string()])?;
+            Ok(Some(n as u64))
+        })
+        .await
+        .map(Option::unwrap_or_default)
     }
 
     async fn get_collection(&self, id: CollectionId) -> Result<Option<Collection>, StoreError> {
@@ -81,11 +93,12 @@ impl IntelStore for SqliteStore {
     async fn insert_version(
         &self,
         object: &NewObject,
+        base: Option<OffsetDateTime>,
         now: OffsetDateTime,
         audit: &AuditEvent,
     ) -> Result<Versioned, StoreError> {
         let o = object.clone();
-        self.audited(audit, move |tx| versions::insert(tx, &o, now))
+        self.audited(audit, move |tx| versions::insert(tx, &o, base, now))
             .await
     }
 

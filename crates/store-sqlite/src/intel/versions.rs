@@ -14,12 +14,14 @@ use crate::rows::Cols;
 use crate::tx::query_opt;
 
 /// Stores `o` unless its lineage (collection, id, producing organisation) holds a version at
-/// `o.version` or later; other organisations' versions of the id do not count. The writer
+/// `o.version` or later, or its newest version is not `base` when one is given; other
+/// organisations' versions of the id do not count. The writer
 /// lock serialises this with every other write, so what the first query finds is still true at
 /// commit.
 pub(super) fn insert(
     tx: &Connection,
     o: &NewObject,
+    base: Option<OffsetDateTime>,
     now: OffsetDateTime,
 ) -> Result<Versioned, Error> {
     let newest = query_opt(
@@ -34,6 +36,11 @@ pub(super) fn insert(
         |r| Cols::new(r, "objects").opt_ts(0),
     )?
     .flatten();
+    if let Some(base) = base
+        && newest != Some(to_micros(base))
+    {
+        return Ok(Versioned::BaseMoved { newest });
+    }
     if let Some(newest) = newest
         && newest >= to_micros(o.version)
     {

@@ -241,3 +241,24 @@ async fn audit_tampering_is_named() {
     let broken = simpul_core::audit::verify(&all).unwrap_err();
     assert_eq!(broken.seq, 2, "{broken}");
 }
+
+#[tokio::test]
+async fn a_failed_cursor_reset_rolls_back_the_collection_update() {
+    let db = TestDb::fresh();
+    let path = db.path();
+    simpul_store_tests::failed_cursor_reset_rolls_back_the_update(db.shared(), |c| async move {
+        // Without foreign keys for the insert: a push cursor of a peer that is not there.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(&format!(
+            "PRAGMA foreign_keys = OFF;
+             INSERT INTO peer_cursors (peer_id, kind, collection, value)
+                 VALUES ('{}', 'push', '{}', 'p');
+             CREATE TRIGGER refuse_reset BEFORE DELETE ON peer_cursors
+                 BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+            uuid::Uuid::new_v4(),
+            c.0
+        ))
+        .unwrap();
+    })
+    .await;
+}

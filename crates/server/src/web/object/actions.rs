@@ -134,7 +134,10 @@ pub(in crate::web) async fn new_version(
         }
         Err(e) => return refused(&state, &id, &w, prefs, e.into(), Refused::Version(f)).await,
     };
-    match s.post_object_version(&w.principal, &id, &body).await {
+    // The form's version again, checked inside the store's write: of two posts drawn from one
+    // version, the second is refused however close together they come.
+    let base = OffsetDateTime::parse(&f.base, &time::format_description::well_known::Rfc3339).ok();
+    match s.post_object_version(&w.principal, &id, &body, base).await {
         Ok(c) => done(&state, &id, &c, "version", "versions"),
         Err(e) => refused(&state, &id, &w, prefs, e, Refused::Version(f)).await,
     }
