@@ -26,6 +26,7 @@ use simpul_core::Store;
 
 mod audit;
 mod auth;
+mod contacts;
 mod directory;
 mod federation;
 mod identity;
@@ -44,6 +45,7 @@ mod versions;
 
 pub use audit::{audit, concurrent_appends};
 pub use auth::{auth, login_failures_saturate};
+pub use contacts::contacts;
 pub use directory::directory;
 pub use federation::federation;
 pub use identity::identity;
@@ -62,6 +64,7 @@ pub use versions::object_versions;
 pub async fn all(store: &dyn Store) {
     meta(store).await;
     directory(store).await;
+    contacts(store).await;
     identity(store).await;
     auth(store).await;
     audit(store).await;

@@ -36,6 +36,10 @@ string_enum!(
         ObjectDelete => "object.delete",
         PeerAdd => "peer.add",
         PeerRemove => "peer.remove",
+        ContactCreate => "contact.create",
+        ContactUpdate => "contact.update",
+        ContactDelete => "contact.delete",
+        ContactVerified => "contact.verified",
     }
 );
 
