@@ -17,17 +17,17 @@ use tokio_postgres::Row;
 use tokio_postgres::types::FromSql;
 
 /// One row of `table`, read by column name; a column that cannot be read is corrupt, named.
-struct Columns<'r> {
+pub(crate) struct Columns<'r> {
     row: &'r Row,
     table: &'static str,
 }
 
 impl<'r> Columns<'r> {
-    fn of(row: &'r Row, table: &'static str) -> Self {
+    pub(crate) fn of(row: &'r Row, table: &'static str) -> Self {
         Self { row, table }
     }
 
-    fn get<T: FromSql<'r>>(&self, column: &str) -> Result<T, StoreError> {
+    pub(crate) fn get<T: FromSql<'r>>(&self, column: &str) -> Result<T, StoreError> {
         self.row
             .try_get(column)
             .map_err(|e| StoreError::Corrupt(format!("{}.{column}: {e}", self.table)))

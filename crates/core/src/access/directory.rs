@@ -67,8 +67,6 @@ pub fn may_read_check_result(p: &Principal, target_org: OrgId) -> bool {
 pub struct PublicRead(());
 
 impl PublicRead {
-    // The contacts and profiles services make it (P2.1); until they land only the tests do.
-    #[allow(dead_code)]
     pub(crate) fn decided() -> Self {
         Self(())
     }
@@ -86,6 +84,13 @@ pub struct DirectoryView {
 pub struct DirectoryFilter {
     pub visibilities: &'static [DirectoryVisibility],
     pub own_org: Option<OrgId>,
+}
+
+impl DirectoryFilter {
+    /// The filter's decision in memory (what a backend's SQL must agree with).
+    pub fn admits(&self, org: OrgId, visibility: DirectoryVisibility) -> bool {
+        self.own_org == Some(org) || self.visibilities.contains(&visibility)
+    }
 }
 
 const ALL: &[DirectoryVisibility] = &[
@@ -134,7 +139,7 @@ impl DirectoryView {
 
     /// Whether an entry of `org` with this visibility is seen.
     pub fn admits(&self, org: OrgId, visibility: DirectoryVisibility) -> bool {
-        self.filter.own_org == Some(org) || self.filter.visibilities.contains(&visibility)
+        self.filter.admits(org, visibility)
     }
 
     /// Whether this is the view of nobody signed in.

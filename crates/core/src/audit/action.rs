@@ -37,6 +37,10 @@ string_enum!(
         PeerAdd => "peer.add",
         PeerRemove => "peer.remove",
         MailQueue => "mail.queue",
+        ContactCreate => "contact.create",
+        ContactUpdate => "contact.update",
+        ContactDelete => "contact.delete",
+        ContactVerified => "contact.verified",
     }
 );
 

@@ -4,7 +4,9 @@
 //!
 //! This file holds the identifiers and vocabularies every part of the POC network shares (contacts,
 //! communication checks, the freshness report, the web pages); the contact model, its service and
-//! its store trait arrive beside it.
+//! `model.rs` holds the contact and its validation, `pgp.rs` the OpenPGP key facts, `vcard.rs` the
+//! vCard 4.0 writer, `store.rs` the store trait, `rows.rs` the one decoding of stored rows and
+//! `service.rs` the service functions.
 
 use std::fmt;
 
@@ -12,6 +14,16 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::org::string_enum;
+
+mod model;
+pub mod pgp;
+pub mod rows;
+pub mod service;
+pub mod store;
+pub mod vcard;
+
+pub use model::{Contact, ContactPatch, Handle, NewContact, limits};
+pub use pgp::KeyFacts;
 
 /// A contact's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -21,6 +33,15 @@ pub struct ContactId(pub Uuid);
 impl ContactId {
     pub fn new_random() -> Self {
         Self(Uuid::new_v4())
+    }
+}
+
+impl std::str::FromStr for ContactId {
+    type Err = crate::Invalid;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Uuid::parse_str(s)
+            .map(Self)
+            .map_err(|_| crate::Invalid::new("id", "must be a contact id (a UUID)"))
     }
 }
 

@@ -21,6 +21,7 @@ use async_trait::async_trait;
 
 pub use crate::audit::store::AuditStore;
 pub use crate::auth::store::{AuthStore, LoginFailures};
+pub use crate::contacts::store::ContactStore;
 pub use crate::directory::store::DirectoryStore;
 pub use crate::federation::store::FederationStore;
 pub use crate::identity::store::IdentityStore;
@@ -146,6 +147,7 @@ pub trait Store:
     + TaxiiStore
     + FederationStore
     + MailStore
+    + ContactStore
     + std::fmt::Debug
 {
     /// The store seen as its probe (trait upcasting without naming it at every call site).
@@ -166,6 +168,7 @@ where
         + TaxiiStore
         + FederationStore
         + MailStore
+        + ContactStore
         + std::fmt::Debug,
 {
     fn as_probe(&self) -> &dyn Probe {

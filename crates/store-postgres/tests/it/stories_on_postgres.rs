@@ -22,6 +22,13 @@ pg_test! {
 }
 
 pg_test! {
+    async fn contacts() {
+        let db = TestDb::new().await;
+        simpul_store_tests::contacts(&db.open().await).await;
+    }
+}
+
+pg_test! {
     async fn identity() {
         let db = TestDb::new().await;
         simpul_store_tests::identity(&db.open().await).await;

@@ -43,6 +43,11 @@ async fn directory() {
 }
 
 #[tokio::test]
+async fn contacts() {
+    simpul_store_tests::contacts(&TestDb::fresh().store).await;
+}
+
+#[tokio::test]
 async fn identity() {
     simpul_store_tests::identity(&TestDb::fresh().store).await;
 }
