@@ -37,6 +37,7 @@ mod federation;
 mod identity;
 mod intel;
 mod migrate;
+mod profiles;
 mod rows;
 mod tx;
 

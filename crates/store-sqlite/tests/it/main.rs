@@ -43,6 +43,11 @@ async fn directory() {
 }
 
 #[tokio::test]
+async fn profiles() {
+    simpul_store_tests::profiles(&TestDb::fresh().store).await;
+}
+
+#[tokio::test]
 async fn identity() {
     simpul_store_tests::identity(&TestDb::fresh().store).await;
 }
