@@ -218,10 +218,13 @@ impl TeamProfile {
         let de = &mut serde_json::Deserializer::from_str(text);
         let doc: Self = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
             let path = pointer(e.path());
-            Invalid::new(
-                if path.is_empty() { "/".into() } else { path },
-                e.inner().to_string(),
-            )
+            // serde_json's message without its " at line L column C" tail.
+            let msg = e.inner().to_string();
+            let msg = msg
+                .rfind(" at line ")
+                .map_or(msg.as_str(), |k| &msg[..k])
+                .to_owned();
+            Invalid::new(if path.is_empty() { "/".into() } else { path }, msg)
         })?;
         de.end()
             .map_err(|e| Invalid::new("/", format!("trailing characters: {e}")))?;

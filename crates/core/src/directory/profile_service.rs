@@ -95,7 +95,7 @@ impl Service {
             return Err(Invalid::new(
                 "/document/publish",
                 format!(
-                    "only member organisations (regional, national or sector CERTs, government) publish their profile; {} is a {}",
+                    "only member organisations (regional, national or sector CERTs, government) publish their profile; {} is of kind `{}`",
                     o.short_name, o.kind
                 ),
             )

@@ -26,7 +26,6 @@ pub fn render(org: &Organisation, p: &TeamProfile) -> String {
         "",
         &format!("RFC 2350 description of {team} ({})", org.short_name),
     );
-    o.blank();
     document(&mut o, p);
     contact(&mut o, p);
     charter(&mut o, p);

@@ -11,6 +11,7 @@ pub mod intel;
 pub mod match_;
 pub mod pattern;
 pub mod peer;
+pub mod profile;
 pub mod serve;
 pub mod stix;
 pub mod warninglist;
