@@ -42,7 +42,7 @@ pub async fn profiles(store: &dyn Store) {
         [wrote(AuditAction::OrgProfileUpdate, &target)]
     );
     let got = store.get_profile(a.id).await.unwrap().unwrap();
-    assert_eq!(got.publish, true);
+    assert!(got.publish);
     assert_eq!(got.updated_at, at(100));
     let decoded = got.clone().decode().unwrap();
     assert_eq!(decoded.profile.contact.team_name, "Team A");
