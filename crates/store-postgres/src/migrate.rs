@@ -22,6 +22,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("../migrations/0009_peer_lease_holder.sql")),
     (10, include_str!("../migrations/0010_peer_push_retries.sql")),
     (11, include_str!("../migrations/0011_contacts.sql")),
+    (12, include_str!("../migrations/0012_team_profiles.sql")),
     (13, include_str!("../migrations/0013_mail_outbox.sql")),
 ];
 

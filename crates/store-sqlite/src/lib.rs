@@ -37,6 +37,7 @@ mod identity;
 mod intel;
 mod mail;
 mod migrate;
+mod profiles;
 mod rows;
 mod tx;
 

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_peer_lease_holder.sql")),
     (9, include_str!("../migrations/0009_peer_push_retries.sql")),
     (10, include_str!("../migrations/0010_contacts.sql")),
+    (11, include_str!("../migrations/0011_team_profiles.sql")),
     (12, include_str!("../migrations/0012_mail_outbox.sql")),
 ];
 

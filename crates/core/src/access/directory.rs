@@ -61,6 +61,13 @@ pub fn may_read_check_result(p: &Principal, target_org: OrgId) -> bool {
     is_coordinator(p) || p.org_id() == Some(target_org)
 }
 
+/// Whether a reader with `view` may read the team profile (and its RFC 2350 text) of an
+/// organisation of `kind` whose profile is `published` or not: every signed-in reader may; nobody
+/// signed in only a member organisation's published profile.
+pub fn may_read_profile(view: &DirectoryView, kind: OrgKind, published: bool) -> bool {
+    !view.is_anonymous() || (published && is_member_kind(kind))
+}
+
 /// Proof that an anonymous read of the public directory was decided. Only core makes one, inside a
 /// service function whose answer [`DirectoryView::anonymous`] filters.
 #[derive(Debug, Clone, Copy)]
@@ -213,6 +220,36 @@ mod tests {
         }
         assert!(anon.is_anonymous());
         assert!(!view(&operator).is_anonymous());
+    }
+
+    /// Profiles: reader × organisation kind × published.
+    #[test]
+    fn profile_truth_table() {
+        let anon = DirectoryView::anonymous(&PublicRead::decided());
+        let view = |p: &Principal| DirectoryView::of(&authorize(p, Action::ReadDirectory).unwrap());
+        let member = view(&user(OrgKind::NationalCert, Role::ReadOnly));
+        let partner = view(&user(OrgKind::Industry, Role::Analyst));
+        let operator = view(&Principal::operator("op"));
+        // (view, kind of the profile's organisation, published, may read)
+        let rows = [
+            (&anon, OrgKind::NationalCert, true, true),
+            (&anon, OrgKind::NationalCert, false, false),
+            (&anon, OrgKind::Government, true, true),
+            (&anon, OrgKind::Industry, true, false),
+            (&anon, OrgKind::Academia, false, false),
+            (&member, OrgKind::NationalCert, false, true),
+            (&member, OrgKind::Industry, false, true),
+            (&partner, OrgKind::NationalCert, false, true),
+            (&partner, OrgKind::RegionalCert, true, true),
+            (&operator, OrgKind::Other, false, true),
+        ];
+        for (v, kind, published, want) in rows {
+            assert_eq!(
+                may_read_profile(v, kind, published),
+                want,
+                "{v:?} {kind} {published}"
+            );
+        }
     }
 
     #[test]

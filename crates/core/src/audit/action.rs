@@ -10,6 +10,7 @@ string_enum!(
         OrgUpdate => "org.update",
         OrgSuspend => "org.suspend",
         OrgReactivate => "org.reactivate",
+        OrgProfileUpdate => "org.profile_update",
         CommunityCreate => "community.create",
         CommunityAddMembers => "community.add_members",
         UserCreate => "user.create",

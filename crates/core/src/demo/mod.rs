@@ -9,6 +9,7 @@ use crate::user::{CommunityName, Email, Role};
 
 pub mod intel;
 pub mod plan;
+pub mod profiles;
 
 /// The meta key recording that the demo seed ran, and which version of it.
 pub const SEEDED_KEY: &str = "demo_seed_version";
@@ -145,6 +146,8 @@ pub struct SeedReport {
     pub logins: Vec<DemoLogin>,
     /// The collections and objects shared.
     pub intel: intel::IntelReport,
+    /// The team profiles saved ([`profiles`]).
+    pub profiles: usize,
 }
 
 /// The demo email domain of an organisation: `Id-SIRTII/CC` → `id-sirtii-cc.example`.
@@ -249,6 +252,7 @@ pub async fn seed(service: &Service) -> Result<SeedReport, CoreError> {
     service
         .add_community_members(&operator, COMMUNITY, &national)
         .await?;
+    report.profiles = profiles::seed(service, &operator).await?;
     report.intel = intel::seed(service, &operator).await?;
     store.set_meta(SEEDED_KEY, SEED_VERSION).await?;
     Ok(report)

@@ -22,6 +22,7 @@ use async_trait::async_trait;
 pub use crate::audit::store::AuditStore;
 pub use crate::auth::store::{AuthStore, LoginFailures};
 pub use crate::contacts::store::ContactStore;
+pub use crate::directory::profile_store::ProfileStore;
 pub use crate::directory::store::DirectoryStore;
 pub use crate::federation::store::FederationStore;
 pub use crate::identity::store::IdentityStore;
@@ -148,6 +149,7 @@ pub trait Store:
     + FederationStore
     + MailStore
     + ContactStore
+    + ProfileStore
     + std::fmt::Debug
 {
     /// The store seen as its probe (trait upcasting without naming it at every call site).
@@ -169,6 +171,7 @@ where
         + FederationStore
         + MailStore
         + ContactStore
+        + ProfileStore
         + std::fmt::Debug,
 {
     fn as_probe(&self) -> &dyn Probe {

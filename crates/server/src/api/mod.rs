@@ -38,6 +38,7 @@ pub mod observables;
 mod openapi;
 pub mod organisations;
 pub mod peers;
+pub mod profiles;
 pub mod schema;
 pub mod sightings;
 pub mod tokens;
@@ -49,6 +50,7 @@ pub fn table() -> Vec<ApiRoute> {
     [
         me::routes(),
         organisations::routes(),
+        profiles::routes(),
         communities::routes(),
         users::routes(),
         tokens::routes(),

@@ -119,6 +119,8 @@ enum OrgCommand {
     Suspend { short: String },
     /// Reactivate a suspended organisation.
     Activate { short: String },
+    /// Print (RFC 2350 text, or `--json`) or save (`--set FILE.json`) a team profile.
+    Profile(super::profile::ProfileArgs),
 }
 
 pub fn org(store: &StoreArgs, args: OrgArgs) -> ExitCode {
@@ -157,6 +159,7 @@ pub fn org(store: &StoreArgs, args: OrgArgs) -> ExitCode {
                 let o = set_org_status(&svc, &op, &short, OrgStatus::Active).await?;
                 println!("{}", org_line(&o));
             }
+            OrgCommand::Profile(args) => return super::profile::run(svc, op, args).await,
         }
         Ok(ExitCode::SUCCESS)
     })

@@ -12,6 +12,7 @@ pub mod mail;
 pub mod match_;
 pub mod pattern;
 pub mod peer;
+pub mod profile;
 pub mod serve;
 pub mod stix;
 pub mod warninglist;

@@ -29,6 +29,7 @@ mod misp;
 mod misp_export;
 mod object_changes;
 mod pattern;
+mod profiles;
 mod server;
 mod sightings;
 mod stix;

@@ -15,6 +15,13 @@ pg_test! {
 }
 
 pg_test! {
+    async fn profiles() {
+        let db = TestDb::new().await;
+        simpul_store_tests::profiles(&db.open().await).await;
+    }
+}
+
+pg_test! {
     async fn directory() {
         let db = TestDb::new().await;
         simpul_store_tests::directory(&db.open().await).await;

@@ -48,6 +48,11 @@ async fn contacts() {
 }
 
 #[tokio::test]
+async fn profiles() {
+    simpul_store_tests::profiles(&TestDb::fresh().store).await;
+}
+
+#[tokio::test]
 async fn identity() {
     simpul_store_tests::identity(&TestDb::fresh().store).await;
 }

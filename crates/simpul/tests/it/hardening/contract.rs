@@ -110,6 +110,25 @@ async fn every_documented_response_is_what_the_handler_answers() {
             Some(json!({"name": "Singapore CERT", "country": "SG"})),
         ),
         (
+            Method::PUT,
+            format!("/api/v1/organisations/{}/profile", app.member.id),
+            Some(json!({
+                "document": {"publish": true},
+                "contact": {"team_name": "SingCERT", "time_zone": "Asia/Singapore"},
+                "services": {"offered": ["incident-management/incident-coordination"]}
+            })),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/organisations/{}/profile", app.member.id),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/organisations/{}/rfc2350.txt", app.member.id),
+            None,
+        ),
+        (
             Method::POST,
             format!("/api/v1/organisations/{}/suspend", spare.id),
             None,

@@ -25,6 +25,7 @@ mod intel_changes;
 mod mail;
 mod match_;
 mod misp_feed;
+mod profiles;
 mod sightings;
 mod taxii;
 mod warninglists;
@@ -88,6 +89,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
     [
         auth::rows(ids),
         directory::rows(ids),
+        profiles::rows(ids),
         identity::rows(ids),
         audit::rows(ids),
         intel::rows(ids),
@@ -168,6 +170,7 @@ async fn run(w: World) {
     intel_changes::setup(&w).await;
     taxii::setup(&w).await;
     federation::setup(&w).await;
+    profiles::setup(&w).await;
     let principals: [Option<String>; 6] = [
         None,
         Some("simpul_not-a-real-token-000000000000000000000000".into()),
