@@ -31,6 +31,7 @@ use tokio_postgres::NoTls;
 
 mod audit;
 mod auth;
+mod comm_checks;
 mod directory;
 mod error;
 mod federation;

@@ -21,6 +21,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_federation.sql")),
     (9, include_str!("../migrations/0009_peer_lease_holder.sql")),
     (10, include_str!("../migrations/0010_peer_push_retries.sql")),
+    (14, include_str!("../migrations/0014_comm_checks.sql")),
 ];
 
 /// The newest schema version this binary knows (the last entry's: numbers are taken by branches

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_federation.sql")),
     (8, include_str!("../migrations/0008_peer_lease_holder.sql")),
     (9, include_str!("../migrations/0009_peer_push_retries.sql")),
+    (13, include_str!("../migrations/0013_comm_checks.sql")),
 ];
 
 /// The newest schema version this binary knows (the last entry's: numbers are taken by branches

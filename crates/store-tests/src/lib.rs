@@ -14,6 +14,9 @@
 //! seed), and [`concurrent_appends`] several stores over one database. One check needs the backend's
 //! help: [`login_failures_saturate`] starts from a counter the backend stored by hand.
 //!
+//! [`comm_checks`] drives communication checks through the service, and [`schedule_claim_race`]
+//! races several services over one database for one due schedule.
+//!
 //! Adding a domain: one module here with its story, a `pub use` and a line in [`all`]; each backend's
 //! test binary adds one `#[tokio::test]` calling it.
 //!
@@ -26,6 +29,7 @@ use simpul_core::Store;
 
 mod audit;
 mod auth;
+mod comm_checks;
 mod directory;
 mod federation;
 mod identity;
@@ -44,6 +48,7 @@ mod versions;
 
 pub use audit::{audit, concurrent_appends};
 pub use auth::{auth, login_failures_saturate};
+pub use comm_checks::{comm_checks, schedule_claim_race};
 pub use directory::directory;
 pub use federation::federation;
 pub use identity::identity;

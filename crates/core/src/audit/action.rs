@@ -36,6 +36,10 @@ string_enum!(
         ObjectDelete => "object.delete",
         PeerAdd => "peer.add",
         PeerRemove => "peer.remove",
+        CommCheckStart => "comm_check.start",
+        CommCheckAcknowledge => "comm_check.acknowledge",
+        CommCheckScheduleCreate => "comm_check.schedule_create",
+        CommCheckScheduleDelete => "comm_check.schedule_delete",
     }
 );
 

@@ -21,6 +21,7 @@ use async_trait::async_trait;
 
 pub use crate::audit::store::AuditStore;
 pub use crate::auth::store::{AuthStore, LoginFailures};
+pub use crate::comm_checks::store::CommCheckStore;
 pub use crate::directory::store::DirectoryStore;
 pub use crate::federation::store::FederationStore;
 pub use crate::identity::store::IdentityStore;
@@ -137,6 +138,7 @@ pub trait Store:
     + ImportStore
     + TaxiiStore
     + FederationStore
+    + CommCheckStore
     + std::fmt::Debug
 {
     /// The store seen as its probe (trait upcasting without naming it at every call site).
@@ -156,6 +158,7 @@ where
         + ImportStore
         + TaxiiStore
         + FederationStore
+        + CommCheckStore
         + std::fmt::Debug,
 {
     fn as_probe(&self) -> &dyn Probe {
