@@ -24,6 +24,7 @@ use crate::error::ApiError;
 pub mod audit;
 mod chunks;
 pub mod collections;
+pub mod comm_checks;
 pub mod communities;
 pub mod export;
 pub mod imports;
@@ -63,6 +64,7 @@ pub fn table() -> Vec<ApiRoute> {
         export::routes(),
         misp_feed::routes(),
         peers::routes(),
+        comm_checks::routes(),
     ]
     .into_iter()
     .flatten()

@@ -34,6 +34,7 @@ mod stix;
 mod taxii;
 mod warninglists;
 mod web;
+mod web_ack;
 mod web_admin;
 mod web_browse;
 mod web_match;
