@@ -17,6 +17,7 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod clock;
+pub mod comm_checks;
 pub mod contacts;
 pub mod country;
 pub mod decay;

@@ -121,6 +121,14 @@ pub fn new_session_id() -> (String, [u8; 32]) {
     (secret, hash)
 }
 
+/// A new communication-check acknowledgement token: (the token for the link, 43 base64url
+/// characters of 256 random bits; its hash to store).
+pub fn new_ack_token() -> (String, [u8; 32]) {
+    let secret = random_secret();
+    let hash = secret_hash(&secret);
+    (secret, hash)
+}
+
 /// A new CSRF token.
 pub fn new_csrf_token() -> String {
     random_secret()

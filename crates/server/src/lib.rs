@@ -160,7 +160,7 @@ pub fn app(state: AppState, routes: Router<AppState>) -> Router {
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request| {
                     let id = req.extensions().get::<RequestId>().map_or("-", |r| &r.0);
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                    tracing::info_span!("request", method = %req.method(), path = %log_path(req.uri().path()), request_id = %id)
                 })
                 .on_response(|res: &Response, latency: std::time::Duration, _span: &tracing::Span| {
                     tracing::info!(status = res.status().as_u16(), latency_ms = latency.as_secs_f64() * 1e3, "answered");
@@ -168,6 +168,16 @@ pub fn app(state: AppState, routes: Router<AppState>) -> Router {
         )
         .layer(middleware::from_fn(request_id))
         .with_state(state)
+}
+
+/// The path a request log records: the route for paths that carry a secret (an acknowledgement
+/// link's token), the path otherwise.
+pub fn log_path(path: &str) -> &str {
+    if path.starts_with("/ack/") {
+        "/ack/{token}"
+    } else {
+        path
+    }
 }
 
 async fn request_id(mut req: Request, next: Next) -> Response {

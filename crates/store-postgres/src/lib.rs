@@ -32,6 +32,7 @@ use tokio_postgres::NoTls;
 mod audit;
 mod auth;
 mod contacts;
+mod comm_checks;
 mod directory;
 mod error;
 mod federation;

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("../migrations/0011_contacts.sql")),
     (12, include_str!("../migrations/0012_team_profiles.sql")),
     (13, include_str!("../migrations/0013_mail_outbox.sql")),
+    (14, include_str!("../migrations/0014_comm_checks.sql")),
 ];
 
 /// The newest schema version this binary knows (the last entry's: numbers are taken by branches

@@ -30,6 +30,7 @@ use simpul_core::store::{MetaStore, PoolStatus, Probe, SchemaStatus, StoreError}
 mod audit;
 mod auth;
 mod contacts;
+mod comm_checks;
 mod directory;
 mod error;
 mod federation;

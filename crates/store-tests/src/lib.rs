@@ -15,6 +15,9 @@
 //! help: [`login_failures_saturate`] starts from a counter the backend stored by hand, and
 //! [`failed_cursor_reset_rolls_back_the_update`] from a push cursor whose removal the backend makes fail.
 //!
+//! [`comm_checks`] drives communication checks through the service, and [`schedule_claim_race`]
+//! races several services over one database for one due schedule.
+//!
 //! Adding a domain: one module here with its story, a `pub use` and a line in [`all`]; each backend's
 //! test binary adds one `#[tokio::test]` calling it.
 //!
@@ -29,6 +32,7 @@ mod audit;
 mod auth;
 mod cursor_reset;
 mod contacts;
+mod comm_checks;
 mod directory;
 mod federation;
 mod identity;
@@ -51,6 +55,7 @@ pub use audit::{audit, concurrent_appends};
 pub use auth::{auth, login_failures_saturate};
 pub use cursor_reset::failed_cursor_reset_rolls_back_the_update;
 pub use contacts::contacts;
+pub use comm_checks::{comm_checks, schedule_claim_race};
 pub use directory::directory;
 pub use federation::federation;
 pub use identity::identity;

@@ -68,6 +68,23 @@ pub fn may_read_profile(view: &DirectoryView, kind: OrgKind, published: bool) ->
     !view.is_anonymous() || (published && is_member_kind(kind))
 }
 
+/// Which communication checks a reader may list: every check (the coordinators), or those with a
+/// target of the reader's own organisation (each of its results then filtered by
+/// [`may_read_check_result`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckResults {
+    All,
+    OwnOrg(OrgId),
+}
+
+/// The checks `p` may list.
+pub fn check_results_of(p: &Principal) -> CheckResults {
+    match p {
+        Principal::User(u) if !is_coordinator(p) => CheckResults::OwnOrg(u.org.id),
+        _ => CheckResults::All,
+    }
+}
+
 /// Proof that an anonymous read of the public directory was decided. Only core makes one, inside a
 /// service function whose answer [`DirectoryView::anonymous`] filters.
 #[derive(Debug, Clone, Copy)]
@@ -190,6 +207,26 @@ mod tests {
             },
             source: None,
         }))
+    }
+
+    #[test]
+    fn check_results_for_coordinators_and_organisations() {
+        let coordinator = user(OrgKind::RegionalCert, Role::Analyst);
+        let regional_reader = user(OrgKind::RegionalCert, Role::ReadOnly);
+        let national_admin = user(OrgKind::NationalCert, Role::SiteAdmin);
+        let other = OrgId::new_random();
+        assert_eq!(check_results_of(&coordinator), CheckResults::All);
+        assert_eq!(
+            check_results_of(&Principal::operator("op")),
+            CheckResults::All
+        );
+        for p in [&regional_reader, &national_admin] {
+            let own = p.org_id().unwrap();
+            assert_eq!(check_results_of(p), CheckResults::OwnOrg(own));
+            assert!(may_read_check_result(p, own));
+            assert!(!may_read_check_result(p, other));
+        }
+        assert!(may_read_check_result(&coordinator, other));
     }
 
     /// The truth table of the module comment, every reader × visibility × own/other organisation.

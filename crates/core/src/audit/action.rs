@@ -42,6 +42,10 @@ string_enum!(
         ContactUpdate => "contact.update",
         ContactDelete => "contact.delete",
         ContactVerified => "contact.verified",
+        CommCheckStart => "comm_check.start",
+        CommCheckAcknowledge => "comm_check.acknowledge",
+        CommCheckScheduleCreate => "comm_check.schedule_create",
+        CommCheckScheduleDelete => "comm_check.schedule_delete",
     }
 );
 

@@ -55,12 +55,14 @@ pub trait Proof: sealed::Sealed {}
 impl Proof for Grant<'_> {}
 impl Proof for Authenticating {}
 impl Proof for crate::access::directory::PublicRead {}
+impl Proof for crate::comm_checks::ack::LinkHolder {}
 
 mod sealed {
     pub trait Sealed {}
     impl Sealed for crate::access::Grant<'_> {}
     impl Sealed for crate::auth::Authenticating {}
     impl Sealed for crate::access::directory::PublicRead {}
+    impl Sealed for crate::comm_checks::ack::LinkHolder {}
 }
 
 impl Service {

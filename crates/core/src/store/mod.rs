@@ -23,6 +23,7 @@ pub use crate::audit::store::AuditStore;
 pub use crate::auth::store::{AuthStore, LoginFailures};
 pub use crate::contacts::store::ContactStore;
 pub use crate::directory::profile_store::ProfileStore;
+pub use crate::comm_checks::store::CommCheckStore;
 pub use crate::directory::store::DirectoryStore;
 pub use crate::federation::store::FederationStore;
 pub use crate::identity::store::IdentityStore;
@@ -150,6 +151,7 @@ pub trait Store:
     + MailStore
     + ContactStore
     + ProfileStore
+    + CommCheckStore
     + std::fmt::Debug
 {
     /// The store seen as its probe (trait upcasting without naming it at every call site).
@@ -172,6 +174,7 @@ where
         + MailStore
         + ContactStore
         + ProfileStore
+        + CommCheckStore
         + std::fmt::Debug,
 {
     fn as_probe(&self) -> &dyn Probe {

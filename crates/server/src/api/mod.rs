@@ -24,6 +24,7 @@ use crate::error::ApiError;
 pub mod audit;
 mod chunks;
 pub mod collections;
+pub mod comm_checks;
 pub mod communities;
 pub mod export;
 pub mod imports;
@@ -67,6 +68,7 @@ pub fn table() -> Vec<ApiRoute> {
         misp_feed::routes(),
         peers::routes(),
         mail::routes(),
+        comm_checks::routes(),
     ]
     .into_iter()
     .flatten()

@@ -24,6 +24,7 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorCode};
 
 mod account;
+mod ack;
 mod admin;
 mod browse;
 mod dashboard;
@@ -50,6 +51,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/account/tokens", post(account::create_token))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/account/password", post(account::change_password))
+        .route("/ack/{token}", get(ack::page).post(ack::confirm))
         .route("/objects", get(browse::browse))
         .route("/objects/{id}", get(object::object))
         .route("/objects/{id}/sightings", post(object::add_sighting))
@@ -91,6 +93,7 @@ pub fn is_web_path(path: &str) -> bool {
         || path.starts_with("/static/")
         || path == "/admin"
         || path.starts_with("/admin/")
+        || path.starts_with("/ack/")
 }
 
 /// The stylesheet's path.
@@ -148,11 +151,11 @@ fn html(status: StatusCode, rendered: askama::Result<String>) -> Response {
 
 #[derive(Template)]
 #[template(path = "error.html")]
-struct ErrorPage {
-    chrome: Chrome,
-    title: &'static str,
-    detail: String,
-    request_id: Option<String>,
+pub(super) struct ErrorPage {
+    pub(super) chrome: Chrome,
+    pub(super) title: &'static str,
+    pub(super) detail: String,
+    pub(super) request_id: Option<String>,
 }
 
 /// An HTML page for an error on a web route: its title and detail, never internal details (a

@@ -37,6 +37,7 @@ mod taxii;
 mod version_base;
 mod warninglists;
 mod web;
+mod web_ack;
 mod web_admin;
 mod web_browse;
 mod web_match;

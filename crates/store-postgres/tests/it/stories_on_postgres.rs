@@ -99,6 +99,22 @@ pg_test! {
 }
 
 pg_test! {
+    async fn comm_checks() {
+        let db = TestDb::new().await;
+        simpul_store_tests::comm_checks(Arc::new(db.open().await)).await;
+    }
+}
+
+pg_test! {
+    /// Two app nodes (each its own pool) race `run_due_schedules` over one database.
+    async fn schedule_claim_race_on_two_nodes() {
+        let db = TestDb::new().await;
+        let nodes: Vec<Arc<dyn Store>> = vec![Arc::new(db.open().await), Arc::new(db.open().await)];
+        simpul_store_tests::schedule_claim_race(nodes).await;
+    }
+}
+
+pg_test! {
     async fn lineages() {
         let db = TestDb::new().await;
         simpul_store_tests::lineages(Arc::new(db.open().await)).await;

@@ -117,6 +117,17 @@ async fn mail() {
 }
 
 #[tokio::test]
+async fn comm_checks() {
+    simpul_store_tests::comm_checks(TestDb::fresh().shared()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schedule_claim_race() {
+    let db = TestDb::fresh();
+    simpul_store_tests::schedule_claim_race(vec![db.shared(), db.shared()]).await;
+}
+
+#[tokio::test]
 async fn lineages() {
     simpul_store_tests::lineages(TestDb::fresh().shared()).await;
 }

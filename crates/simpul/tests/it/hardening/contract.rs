@@ -83,6 +83,44 @@ async fn every_documented_response_is_what_the_handler_answers() {
         .await
         .unwrap()
         .1;
+    // A communication check with a target of the member, and a schedule to delete.
+    let comm_new = |title: &str| simpul_core::comm_checks::NewCheck {
+        title: title.into(),
+        message: "Please acknowledge".into(),
+        channels: vec![simpul_core::comm_checks::Channel::Email],
+        kinds: vec![],
+        targets: simpul_core::comm_checks::TargetSpec::AllMembers,
+        deadline: "4h".parse().unwrap(),
+    };
+    let comm_check = app
+        .service
+        .start_check(
+            &op,
+            comm_new("contract"),
+            vec![simpul_core::comm_checks::TargetContact {
+                contact_id: simpul_core::contacts::ContactId::new_random(),
+                org_id: app.member.id,
+                name: "Duty desk".into(),
+                email: "duty@member.example".into(),
+            }],
+        )
+        .await
+        .unwrap()
+        .check;
+    let comm_schedule = app
+        .service
+        .create_schedule(
+            &op,
+            simpul_core::comm_checks::schedule::NewSchedule {
+                check: comm_new("doomed"),
+                every_days: 7,
+                start_local: simpul_core::comm_checks::rows::parse_local("2026-01-05T09:00:00")
+                    .unwrap(),
+                time_zone: simpul_core::tz::TimeZoneName::parse("UTC").unwrap(),
+            },
+        )
+        .await
+        .unwrap();
     // One successful request per route: (method, path, body).
     let calls: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, "/api/v1/me".into(), None),
@@ -336,6 +374,27 @@ async fn every_documented_response_is_what_the_handler_answers() {
         (Method::POST, "/api/v1/peers/hub/sync".into(), None),
         (Method::DELETE, "/api/v1/peers/hub".into(), None),
         (Method::GET, "/api/v1/mail?status=queued".into(), None),
+        (Method::GET, "/api/v1/comm-checks".into(), None),
+        (
+            Method::GET,
+            format!("/api/v1/comm-checks/{}", comm_check.id),
+            None,
+        ),
+        (Method::GET, "/api/v1/comm-check-schedules".into(), None),
+        (
+            Method::POST,
+            "/api/v1/comm-check-schedules".into(),
+            Some(json!({
+                "title": "Quarterly", "targets": {"orgs": ["SingCERT"]}, "kinds": ["24x7-duty"],
+                "deadline": "2d", "every_days": 90, "start": "2026-01-05T09:00:00",
+                "time_zone": "Asia/Singapore"
+            })),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/comm-check-schedules/{}", comm_schedule.id),
+            None,
+        ),
     ];
     let table = simpul_server::api::table();
     for r in &table {

@@ -16,6 +16,7 @@ use crate::world::{World, operator, world_on};
 
 mod audit;
 mod auth;
+mod comm_checks;
 mod directory;
 mod federation;
 mod identity;
@@ -102,6 +103,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         misp_feed::rows(ids),
         federation::rows(ids),
         mail::rows(ids),
+        comm_checks::rows(ids),
     ]
     .into_iter()
     .flatten()
@@ -171,6 +173,7 @@ async fn run(w: World) {
     taxii::setup(&w).await;
     federation::setup(&w).await;
     profiles::setup(&w).await;
+    comm_checks::setup(&w).await;
     let principals: [Option<String>; 6] = [
         None,
         Some("simpul_not-a-real-token-000000000000000000000000".into()),
@@ -239,7 +242,7 @@ async fn run(w: World) {
 
 /// The row's path for cell `n`: a fresh token to revoke where the row asks for one.
 async fn cell_path(w: &World, path: &str, n: usize) -> String {
-    let mut path = path.replace("{n}", &n.to_string());
+    let mut path = comm_checks::fill(w, path.replace("{n}", &n.to_string())).await;
     for (placeholder, owner) in [
         ("{other_token}", "an@other.example"),
         ("{own_token}", "ro@own.example"),
