@@ -6,8 +6,8 @@
   misp_check.py export CORPUS EXPORT     `simpul export --format misp` of the imported corpus:
                                          every event loads with MISPEvent().load(); each corpus
                                          event comes back with its uuids, types, categories,
-                                         values, to_ids, comments, tags, objects, references and
-                                         timestamps
+                                         values, to_ids, comments, tags, objects, references,
+                                         timestamps, galaxy clusters and sightings
   misp_check.py feed CORPUS BASE TOKEN DENIED
                                          the feed at BASE (…/feeds/misp/<collection>/): the
                                          manifest lists every event file, each entry is what
@@ -174,12 +174,49 @@ def corpus(out):
             o["timestamp"] = str(TS + 1000 * n - 100 + k)
             for a in o.get("Attribute", []):
                 a["timestamp"] = o["timestamp"]
+        if n == 1:
+            galaxies_and_sightings(ev)
         docs.append(d)
     with open(out, "w") as fh:
         json.dump(docs, fh, indent=1)
     print(f"misp: corpus of {len(events)} events, "
           f"{sum(len(e.attributes) for e in events)} attributes, "
           f"{sum(len(e.objects) for e in events)} objects")
+
+
+ACTOR = 'misp-galaxy:threat-actor="Bank Phishers"'
+MALWARE = 'misp-galaxy:mitre-malware="FluBot"'
+
+
+def galaxies_and_sightings(ev):
+    """Event 1 as MISP exports it with an event-level galaxy cluster (its tag on the event) and,
+    on its first attribute, a threat-actor cluster (its tag on the attribute) and a sighting."""
+    ev["Tag"].append({"name": MALWARE})
+    ev["Galaxy"] = [{"type": "mitre-malware", "name": "Malware", "GalaxyCluster": [{
+        "uuid": u(1, 900), "type": "mitre-malware", "value": "FluBot", "tag_name": MALWARE,
+        "description": "Android banking malware"}]}]
+    a = next(a for a in ev["Attribute"] if a["uuid"] == u(1, 1))
+    a["Tag"].append({"name": ACTOR})
+    a["Galaxy"] = [{"type": "threat-actor", "name": "Threat Actor", "GalaxyCluster": [{
+        "uuid": u(1, 901), "type": "threat-actor", "value": "Bank Phishers", "tag_name": ACTOR,
+        "description": "Phishes bank customers"}]}]
+    a["Sighting"] = [{"uuid": u(1, 902), "type": "0", "date_sighting": str(TS + 10),
+                      "source": "sensor-1"}]
+
+
+def secs(v):
+    return str(int(v.timestamp())) if hasattr(v, "timestamp") else str(v)
+
+
+def sightings(a):
+    return sorted((str(s.uuid), str(getattr(s, "type", "")), secs(getattr(s, "date_sighting", "")))
+                  for s in (getattr(a, "sightings", None) or []))
+
+
+def galaxies(x):
+    return sorted((g.type, c.uuid, c.value, c.tag_name, getattr(c, "description", ""))
+                  for g in (getattr(x, "galaxies", None) or [])
+                  for c in (getattr(g, "clusters", None) or []))
 
 
 def load_event(doc, where):
@@ -213,6 +250,8 @@ def compare_attr(a, b, where):
           f"{where} comment: {getattr(a, 'comment', None)!r} became {getattr(b, 'comment', None)!r}")
     check(tags(a) == tags(b), f"{where} tags: {tags(a)} became {tags(b)}")
     check(ts(a) == ts(b), f"{where} timestamp: {ts(a)} became {ts(b)}")
+    check(sightings(a) == sightings(b), f"{where} sightings: {sightings(a)} became {sightings(b)}")
+    check(galaxies(a) == galaxies(b), f"{where} galaxies: {galaxies(a)} became {galaxies(b)}")
     rel = getattr(a, "object_relation", None)
     if rel:
         check(rel == getattr(b, "object_relation", None), f"{where} object_relation")
@@ -222,6 +261,7 @@ def compare_event(orig, got, where):
     check(got.info == orig.info, f"{where} info")
     check(tags(got) == tags(orig), f"{where} tags: {tags(orig)} became {tags(got)}")
     check(ts(got) == ts(orig), f"{where} timestamp: {ts(orig)} became {ts(got)}")
+    check(galaxies(got) == galaxies(orig), f"{where} galaxies: {galaxies(orig)} became {galaxies(got)}")
     check(str(got.date) == str(orig.date), f"{where} date: {orig.date} became {got.date}")
     check(int(got.threat_level_id) == int(orig.threat_level_id), f"{where} threat_level_id")
     check(int(got.analysis) == int(orig.analysis), f"{where} analysis")

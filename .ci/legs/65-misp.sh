@@ -3,10 +3,11 @@
 # (common attribute types, the financial-fraud ones — phone-number, iban, bic, bank-account-nr,
 # btc, xmr, cc-number — and file, bank-account, coin-address, phone-number, telegram-account and
 # domain-ip objects with references; TLP:GREEN, TLP:AMBER+STRICT and TLP:CLEAR events, PAP and
-# other tags) is imported by a MyCERT analyst into a MyCERT–SingCERT collection of the demo data;
+# other tags, an event-level and an attribute-level galaxy cluster, a sighting) is imported by a MyCERT analyst into a MyCERT–SingCERT collection of the demo data;
 # `simpul export --format misp` as a SingCERT analyst is loaded event by event with
 # MISPEvent().load() and compared with the originals (uuids, types, categories, values, to_ids,
-# comments, tags, objects with their attributes and references, timestamps). Then `simpul serve`
+# comments, tags, objects with their attributes and references, timestamps, galaxies with their
+# clusters, sightings). Then `simpul serve`
 # serves the collection as a MISP feed: manifest.json, every event file and hashes.csv are fetched
 # with a token and checked against PyMISP's own manifest and md5 hashes of each event; a ThaiCERT
 # analyst (outside the audience) gets 404 for each file. Importing the export again stores nothing.

@@ -9,6 +9,8 @@
 //! those recipients and the object's producing user only. `false_positive` is the custom property
 //! [`FALSE_POSITIVE_PROPERTY`] (STIX 2.1 has none).
 
+use std::collections::{HashMap, HashSet};
+
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -159,6 +161,75 @@ impl Service {
                 organisations,
             },
         })
+    }
+}
+
+/// A sighting a reader may see, with the short name of the organisation that reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenBy {
+    pub sighting: StoredObject,
+    pub org: String,
+}
+
+impl Service {
+    /// The sightings `p` may see of each of `ids` (the latest version of each, revoked ones left
+    /// out; read through the sharing policy like every list), by the id they sight, oldest added
+    /// first: one read per page of sightings for the whole batch (an export's page of attributes).
+    pub async fn sightings_of_each(
+        &self,
+        p: &Principal,
+        ids: &[String],
+    ) -> Result<HashMap<String, Vec<SeenBy>>, CoreError> {
+        let grant = authorize(p, Action::ReadIntel)?;
+        let mut out: HashMap<String, Vec<SeenBy>> = HashMap::new();
+        if ids.is_empty() {
+            return Ok(out);
+        }
+        let mut q = ObjectQuery {
+            types: vec!["sighting".into()],
+            refs: ids.to_vec(),
+            latest_only: true,
+            revoked: Some(false),
+            order: Order::OldestFirst,
+            limit: MAX_PAGE,
+            ..ObjectQuery::default()
+        };
+        let wanted: HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let store = self.store(&grant);
+        let mut names: HashMap<OrgId, String> = HashMap::new();
+        loop {
+            let page = self.list_objects(p, &q).await?;
+            for s in &page {
+                let of = serde_json::from_str::<serde_json::Value>(&s.json)
+                    .ok()
+                    .and_then(|v| v["sighting_of_ref"].as_str().map(str::to_owned));
+                let Some(of) = of.filter(|of| wanted.contains(of.as_str())) else {
+                    continue;
+                };
+                let org = match names.get(&s.producer_org) {
+                    Some(n) => n.clone(),
+                    None => {
+                        let n = store
+                            .get_org(s.producer_org)
+                            .await?
+                            .map(|o| o.short_name.as_str().to_owned())
+                            .unwrap_or_default();
+                        names.insert(s.producer_org, n.clone());
+                        n
+                    }
+                };
+                out.entry(of).or_default().push(SeenBy {
+                    sighting: s.clone(),
+                    org,
+                });
+            }
+            match page.last() {
+                Some(last) if page.len() == MAX_PAGE as usize => {
+                    q.after_cursor = Some(last.date_added);
+                }
+                _ => return Ok(out),
+            }
+        }
     }
 }
 

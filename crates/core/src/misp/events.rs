@@ -9,12 +9,13 @@
 //! Memory is bounded by a page (at most [`MAX_PAGE`] objects) and, for an event, by its
 //! report's references and its object references; a whole collection is never held.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use serde_json::Value;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::annotate;
 use super::from_stix::{self, Head, Piece, synthetic_uuid};
 use crate::Service;
 use crate::access::Principal;
@@ -33,7 +34,7 @@ const MEMBER_TYPES: [&str; 3] = ["indicator", "observed-data", "note"];
 /// then event reports), an end.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part {
-    Start(Head),
+    Start(Box<Head>),
     Piece(Piece),
     /// The event's `timestamp` (its newest part's) and `date`.
     End {
@@ -51,9 +52,11 @@ pub enum Scope {
     One { collection: Collection, uuid: Uuid },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Pass {
     Relationships,
+    /// The galaxy SDOs (threat actors, malware…) the report refers to.
+    Galaxies,
     Attributes,
     Objects,
     Reports,
@@ -63,7 +66,8 @@ enum Pass {
 impl Pass {
     fn next(self) -> Pass {
         match self {
-            Pass::Relationships => Pass::Attributes,
+            Pass::Relationships => Pass::Galaxies,
+            Pass::Galaxies => Pass::Attributes,
             Pass::Attributes => Pass::Objects,
             Pass::Objects => Pass::Reports,
             Pass::Reports | Pass::Done => Pass::Done,
@@ -77,8 +81,8 @@ struct Current {
     started: bool,
     newest: i64,
     /// The report's refs, by what each pass reads (relationships; indicators, observed-data and
-    /// notes; notes); `None`: the collection's synthetic event.
-    ids: Option<[Vec<String>; 3]>,
+    /// notes; notes; galaxy SDOs); `None`: the collection's synthetic event.
+    ids: Option<[Vec<String>; 4]>,
     pass: Pass,
     chunk: usize,
     cursor: Option<OffsetDateTime>,
@@ -86,6 +90,10 @@ struct Current {
     references: HashMap<String, Vec<Value>>,
     /// The ids of an event's MISP objects, met by its attributes pass.
     objects: Vec<String>,
+    /// The galaxy SDOs each member relates to, by the member's STIX id.
+    links: HashMap<String, Vec<String>>,
+    /// The galaxy SDOs of the event the reader sees, by STIX id.
+    sdos: BTreeMap<String, Value>,
 }
 
 /// What a stream left out.
@@ -221,10 +229,11 @@ impl Events {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
-        if cur.ids.is_some() && !cur.started {
+        // A report's event starts once its galaxies are read (they are event fields).
+        if cur.ids.is_some() && !cur.started && cur.pass >= Pass::Attributes {
             cur.started = true;
             self.counts.events += 1;
-            out.push(Part::Start(cur.head.clone()));
+            out.push(Part::Start(Box::new(cur.head.clone())));
             return Ok(out);
         }
         if cur.pass == Pass::Done {
@@ -238,7 +247,7 @@ impl Events {
             self.current = None;
             return Ok(out);
         }
-        if cur.ids.is_none() && cur.pass == Pass::Relationships {
+        if cur.ids.is_none() && cur.pass < Pass::Attributes {
             cur.pass = Pass::Attributes;
         }
         let page = self.page().await?;
@@ -246,6 +255,9 @@ impl Events {
             return Ok(out);
         };
         let Some(page) = page else {
+            if cur.pass == Pass::Galaxies {
+                annotate::event_galaxies(&mut cur.head, &cur.sdos, &cur.links);
+            }
             cur.pass = cur.pass.next();
             cur.chunk = 0;
             cur.cursor = None;
@@ -258,11 +270,20 @@ impl Events {
             return Ok(out);
         };
         if cur.pass == Pass::Relationships {
-            for o in &page {
-                if let Some((source, r)) =
-                    from_stix::parse(o).and_then(|v| from_stix::reference(&v))
-                {
+            for v in page.iter().filter_map(from_stix::parse) {
+                if let Some((source, r)) = from_stix::reference(&v) {
                     cur.references.entry(source).or_default().push(r);
+                }
+                if let Some((source, sdo)) = annotate::galaxy_link(&v) {
+                    cur.links.entry(source).or_default().push(sdo);
+                }
+            }
+            return Ok(out);
+        }
+        if cur.pass == Pass::Galaxies {
+            for o in &page {
+                if let Some(v) = from_stix::parse(o) {
+                    cur.sdos.insert(o.stix_id.clone(), v);
                 }
             }
             return Ok(out);
@@ -278,6 +299,19 @@ impl Events {
             .decay_of(&self.principal, &page, self.now)
             .await?;
         let threshold = self.service.decay_model().threshold();
+        // The sightings of the page's attributes this reader may see, one read per page.
+        let seen = if self
+            .current
+            .as_ref()
+            .is_some_and(|c| c.pass == Pass::Attributes)
+        {
+            let ids: Vec<String> = page.iter().map(|o| o.stix_id.clone()).collect();
+            self.service
+                .sightings_of_each(&self.principal, &ids)
+                .await?
+        } else {
+            HashMap::new()
+        };
         let Some(cur) = &mut self.current else {
             return Ok(out);
         };
@@ -298,7 +332,10 @@ impl Events {
             if !detect {
                 self.counts.not_for_detection += 1;
             }
-            for p in from_stix::piece(o, &v, &cur.head, detect) {
+            let pieces = from_stix::piece(o, &v, &cur.head, detect);
+            // Sightings are of the object: on its attribute when it is one.
+            let sightings = seen.get(&o.stix_id).filter(|_| pieces.len() == 1);
+            for p in pieces {
                 let keep = matches!(
                     (&p, cur.pass),
                     (Piece::Attribute(_), Pass::Attributes)
@@ -315,8 +352,11 @@ impl Events {
                         self.counts.objects += 1;
                         Piece::Object(m)
                     }
-                    Piece::Attribute(m) => {
+                    Piece::Attribute(mut m) => {
                         self.counts.attributes += 1;
+                        let labels = from_stix::strings(&v["labels"]);
+                        let g = (&cur.sdos, cur.links.get(&o.stix_id));
+                        annotate::attribute(&mut m, &labels, sightings, g, &cur.head);
                         Piece::Attribute(m)
                     }
                     other => other,
@@ -324,7 +364,7 @@ impl Events {
                 if !cur.started {
                     cur.started = true;
                     self.counts.events += 1;
-                    out.push(Part::Start(cur.head.clone()));
+                    out.push(Part::Start(Box::new(cur.head.clone())));
                 }
                 cur.newest = cur.newest.max(p.timestamp());
                 out.push(Part::Piece(p));
@@ -345,6 +385,11 @@ impl Events {
             vec!["relationship".into()]
         } else if cur.pass == Pass::Reports {
             vec!["note".into()]
+        } else if cur.pass == Pass::Galaxies {
+            annotate::GALAXY_TYPES
+                .iter()
+                .map(|t| (*t).to_owned())
+                .collect()
         } else {
             MEMBER_TYPES.iter().map(|t| (*t).to_owned()).collect()
         };
@@ -362,6 +407,7 @@ impl Events {
             let ids = match cur.pass {
                 Pass::Relationships => &ids[0],
                 Pass::Reports => &ids[2],
+                Pass::Galaxies => &ids[3],
                 _ => &ids[1],
             };
             let Some(chunk) = ids.chunks(ID_CHUNK).nth(cur.chunk) else {
@@ -492,11 +538,13 @@ impl Current {
     fn new(head: Head, ids: Option<Vec<String>>) -> Current {
         // The type is the id's prefix: each pass looks up only the ids it can use.
         let ids = ids.map(|ids| {
-            let mut by: [Vec<String>; 3] = Default::default();
+            let mut by: [Vec<String>; 4] = Default::default();
             for id in ids {
                 let ty = id.split_once("--").map_or("", |(t, _)| t);
                 if ty == "relationship" {
                     by[0].push(id);
+                } else if annotate::GALAXY_TYPES.contains(&ty) {
+                    by[3].push(id);
                 } else if MEMBER_TYPES.contains(&ty) {
                     if ty == "note" {
                         by[2].push(id.clone());
@@ -516,6 +564,8 @@ impl Current {
             cursor: None,
             references: HashMap::new(),
             objects: Vec::new(),
+            links: HashMap::new(),
+            sdos: BTreeMap::new(),
         }
     }
 }

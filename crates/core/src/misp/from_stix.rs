@@ -39,6 +39,8 @@ pub struct Head {
     /// The report's STIX id (`None` for a collection's synthetic event).
     pub report: Option<String>,
     pub collection: CollectionId,
+    /// The event's `Galaxy` entries ([`super::annotate`]).
+    pub galaxies: Vec<Value>,
 }
 
 /// The uuid of the synthetic event of a collection: what a reader sees of it that no visible
@@ -108,6 +110,7 @@ impl Head {
             labels,
             report: Some(o.stix_id.clone()),
             collection: o.collection,
+            galaxies: Vec::new(),
         }
     }
 
@@ -127,6 +130,7 @@ impl Head {
             labels: Vec::new(),
             report: None,
             collection: c.id,
+            galaxies: Vec::new(),
         }
     }
 
@@ -157,6 +161,9 @@ impl Head {
         }
         m.insert("Orgc".into(), self.orgc_json());
         m.insert("Tag".into(), tag_list(&self.tags()));
+        if !self.galaxies.is_empty() {
+            m.insert("Galaxy".into(), Value::Array(self.galaxies.clone()));
+        }
         m
     }
 

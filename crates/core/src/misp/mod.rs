@@ -10,11 +10,14 @@
 //! - [`import`]: the glue to [`crate::intel::imports`].
 //! - [`from_stix`]: the reverse, stored STIX objects → MISP attributes, objects and reports;
 //!   [`events`] reads the events a principal may see a page at a time, [`write`] writes them as
-//!   event JSON, a feed manifest or `hashes.csv`, [`feed`] serves a collection as a MISP feed.
+//!   event JSON, a feed manifest or `hashes.csv`, [`feed`] serves a collection as a MISP feed;
+//!   [`annotate`] makes the sightings and galaxies [`events`] reads into MISP `Sighting`s and
+//!   `Galaxy` entries.
 //!
 //! Everything but [`import`], [`events`] and [`feed`] is pure (no store, no clock, no files): it could move into a
 //! `simpul-misp` crate unchanged. The mapping is documented in `MAPPING.md` next to this file.
 
+pub mod annotate;
 pub mod distribution;
 pub mod events;
 pub mod feed;

@@ -136,7 +136,7 @@ impl Manifest {
 
     pub fn write(&mut self, part: &Part, out: &mut Vec<u8>) {
         match part {
-            Part::Start(h) => self.head = Some(h.clone()),
+            Part::Start(h) => self.head = Some((**h).clone()),
             Part::Piece(_) => {}
             Part::End { timestamp, date } => {
                 let Some(h) = self.head.take() else {

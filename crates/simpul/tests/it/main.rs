@@ -27,6 +27,7 @@ mod matching;
 mod matrix;
 mod misp;
 mod misp_export;
+mod misp_sightings;
 mod object_changes;
 mod pattern;
 mod profiles;

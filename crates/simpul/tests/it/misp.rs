@@ -79,8 +79,13 @@ fn counts(job: &Value) -> (u64, u64, u64, u64) {
 
 /// A new collection `title` shared with SingCERT and MyCERT.
 pub(crate) async fn sing_my_collection(w: &World, title: &str) -> CollectionId {
+    orgs_collection(w, title, &["SingCERT", "MyCERT"]).await
+}
+
+/// A new collection `title` shared with the organisations of short names `orgs`.
+pub(crate) async fn orgs_collection(w: &World, title: &str, orgs: &[&str]) -> CollectionId {
     let op = operator();
-    let names = AudienceNames::Orgs(vec!["SingCERT".into(), "MyCERT".into()]);
+    let names = AudienceNames::Orgs(orgs.iter().map(|o| (*o).to_owned()).collect());
     let audience = w.service.resolve_audience(&op, &names).await.unwrap();
     let new = NewCollection {
         id: None,

@@ -89,7 +89,7 @@ async fn get(w: &World, token: &str, path: &str) -> (u16, String, String) {
     (status, media, res.text().await.unwrap())
 }
 
-fn tags(x: &Value) -> Vec<&str> {
+pub(crate) fn tags(x: &Value) -> Vec<&str> {
     let mut t: Vec<&str> = x["Tag"]
         .as_array()
         .unwrap()
