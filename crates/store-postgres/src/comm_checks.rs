@@ -11,12 +11,14 @@ use simpul_core::comm_checks::rows::{
 use simpul_core::comm_checks::schedule::Schedule;
 use simpul_core::comm_checks::store::CommCheckStore;
 use simpul_core::comm_checks::{AckVia, Check, CheckId, Delivery, ScheduleId, Target, TargetId};
+use simpul_core::mail::OutboxEntry;
 use simpul_core::org::OrgId;
 use simpul_core::store::StoreError;
 use time::OffsetDateTime;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
+use crate::mail::insert_outbox;
 use crate::tx::{execute, query, query_opt};
 use crate::{PostgresStore, rows};
 
@@ -76,14 +78,13 @@ fn schedule(r: &Row) -> Result<Schedule, StoreError> {
     .decode()
 }
 
-/// The rows of a check and its targets, inside `tx`.
-///
-/// Mail wiring: add one `insert_outbox(tx, …)` per target here (the target's message with its
-/// link), so a check and its queued mail commit together.
+/// The rows of a check, its targets and their queued messages, inside `tx`: a check and its
+/// mail commit together.
 async fn insert_check_rows(
     tx: &Transaction<'_>,
     c: &CheckRow,
     targets: &[TargetRow],
+    mail: &[OutboxEntry],
 ) -> Result<(), StoreError> {
     execute(
         tx,
@@ -129,6 +130,9 @@ async fn insert_check_rows(
         )
         .await?;
     }
+    for m in mail {
+        insert_outbox(tx, m).await?;
+    }
     Ok(())
 }
 
@@ -145,11 +149,13 @@ impl CommCheckStore for PostgresStore {
         &self,
         check: &Check,
         targets: &[Target],
+        mail: &[OutboxEntry],
         audit: &AuditEvent,
     ) -> Result<(), StoreError> {
         let (c, t) = rows_of(check, targets);
+        let mail = mail.to_vec();
         self.audited(audit, move |tx| {
-            Box::pin(async move { insert_check_rows(tx, &c, &t).await })
+            Box::pin(async move { insert_check_rows(tx, &c, &t, &mail).await })
         })
         .await
     }
@@ -355,6 +361,10 @@ impl CommCheckStore for PostgresStore {
         .collect()
     }
 
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the claim and the check it starts are one call: one transaction"
+    )]
     async fn start_scheduled(
         &self,
         schedule: ScheduleId,
@@ -362,9 +372,11 @@ impl CommCheckStore for PostgresStore {
         next: OffsetDateTime,
         check: &Check,
         targets: &[Target],
+        mail: &[OutboxEntry],
         audit: &AuditEvent,
     ) -> Result<bool, StoreError> {
         let (c, t) = rows_of(check, targets);
+        let mail = mail.to_vec();
         self.audited(audit, move |tx| {
             Box::pin(async move {
                 // The claim: of nodes racing, the first to move next_run_at wins; the others
@@ -379,7 +391,7 @@ impl CommCheckStore for PostgresStore {
                 if claimed == 0 {
                     return Ok(false);
                 }
-                insert_check_rows(tx, &c, &t).await?;
+                insert_check_rows(tx, &c, &t, &mail).await?;
                 Ok(true)
             })
         })

@@ -17,8 +17,10 @@ use time::OffsetDateTime;
 
 use crate::SqliteStore;
 use crate::error::Error;
+use crate::mail::insert_outbox;
 use crate::rows::{Cols, opt_ts, opt_uuid_text, ts};
 use crate::tx::{query_all, query_opt};
+use simpul_core::mail::OutboxEntry;
 
 fn check(r: &rusqlite::Row<'_>) -> Result<CheckRow, Error> {
     let c = Cols::new(r, "comm_checks");
@@ -74,14 +76,13 @@ fn schedule(r: &rusqlite::Row<'_>) -> Result<ScheduleRow, Error> {
     })
 }
 
-/// The rows of a check and its targets, inside `tx`.
-///
-/// Mail wiring: add one `insert_outbox(tx, …)` per target here (the target's message with its
-/// link), so a check and its queued mail commit together.
+/// The rows of a check, its targets and their queued messages, inside `tx`: a check and its
+/// mail commit together.
 fn insert_check_rows(
     tx: &Transaction<'_>,
     c: &CheckRow,
     ts_rows: &[TargetRow],
+    mail: &[OutboxEntry],
 ) -> Result<(), Error> {
     tx.prepare_cached(&format!(
         "INSERT INTO comm_checks ({CHECK_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
@@ -118,6 +119,9 @@ fn insert_check_rows(
             t.via,
         ])?;
     }
+    for m in mail {
+        insert_outbox(tx, m)?;
+    }
     Ok(())
 }
 
@@ -134,10 +138,12 @@ impl CommCheckStore for SqliteStore {
         &self,
         check: &Check,
         targets: &[Target],
+        mail: &[OutboxEntry],
         audit: &AuditEvent,
     ) -> Result<(), StoreError> {
         let (c, t) = rows_of(check, targets);
-        self.audited(audit, move |tx| insert_check_rows(tx, &c, &t))
+        let mail = mail.to_vec();
+        self.audited(audit, move |tx| insert_check_rows(tx, &c, &t, &mail))
             .await
     }
 
@@ -339,6 +345,10 @@ impl CommCheckStore for SqliteStore {
         rows.into_iter().map(ScheduleRow::decode).collect()
     }
 
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the claim and the check it starts are one call: one transaction"
+    )]
     async fn start_scheduled(
         &self,
         schedule: ScheduleId,
@@ -346,9 +356,11 @@ impl CommCheckStore for SqliteStore {
         next: OffsetDateTime,
         check: &Check,
         targets: &[Target],
+        mail: &[OutboxEntry],
         audit: &AuditEvent,
     ) -> Result<bool, StoreError> {
         let (c, t) = rows_of(check, targets);
+        let mail = mail.to_vec();
         self.audited(audit, move |tx| {
             let claimed = tx
                 .prepare_cached(
@@ -359,7 +371,7 @@ impl CommCheckStore for SqliteStore {
             if claimed == 0 {
                 return Ok(false);
             }
-            insert_check_rows(tx, &c, &t)?;
+            insert_check_rows(tx, &c, &t, &mail)?;
             Ok(true)
         })
         .await

@@ -30,6 +30,7 @@ use simpul_core::Store;
 
 mod audit;
 mod auth;
+mod comm_check_start;
 mod comm_checks;
 mod contacts;
 mod cursor_reset;
@@ -53,6 +54,7 @@ mod versions;
 
 pub use audit::{audit, concurrent_appends};
 pub use auth::{auth, login_failures_saturate};
+pub use comm_check_start::comm_check_start;
 pub use comm_checks::{comm_checks, schedule_claim_race};
 pub use contacts::contacts;
 pub use cursor_reset::failed_cursor_reset_rolls_back_the_update;

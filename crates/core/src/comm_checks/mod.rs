@@ -25,6 +25,7 @@ pub mod rows;
 pub mod schedule;
 pub mod schedules;
 pub mod service;
+pub mod start;
 pub mod store;
 pub mod summary;
 mod target_spec;

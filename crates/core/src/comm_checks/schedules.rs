@@ -131,13 +131,28 @@ impl Service {
                 target_org: None,
                 details: start_details(&check, &targets),
             };
+            let mail = self.check_mails(grant, &check, &tokens).await?;
             if store
-                .start_scheduled(s.id, s.next_run_at, next, &check, &targets, &event)
+                .start_scheduled(s.id, s.next_run_at, next, &check, &targets, &mail, &event)
                 .await?
             {
                 started.push(StartedCheck { check, tokens });
             }
         }
         Ok(started)
+    }
+
+    /// [`Service::run_due_schedules`] with the targets resolved as a started check's are (the
+    /// server's scheduler calls this).
+    pub async fn run_due_comm_checks(
+        &self,
+        grant: &Grant<'_>,
+        now: OffsetDateTime,
+    ) -> Result<Vec<StartedCheck>, CoreError> {
+        let source = crate::comm_checks::start::ContactsSource {
+            service: self,
+            grant,
+        };
+        self.run_due_schedules(grant, now, &source).await
     }
 }

@@ -139,9 +139,10 @@ pub(crate) fn start_details(check: &Check, targets: &[Target]) -> serde_json::Va
 }
 
 impl Service {
-    /// Starts a check of `targets` (resolved by the caller from `new.targets` and `new.kinds`):
-    /// coordinators only. Stores the check, its targets and the `comm_check.start` entry in one
-    /// transaction, and returns each target's token once.
+    /// Starts a check of `targets` (resolved by the caller from `new.targets` and `new.kinds`;
+    /// [`Service::start_comm_check`] resolves them from the spec): coordinators only. Stores the
+    /// check, its targets, their messages (when e-mail is a channel) and the `comm_check.start`
+    /// entry in one transaction, and returns each target's token once.
     pub async fn start_check(
         &self,
         p: &Principal,
@@ -159,8 +160,9 @@ impl Service {
             None,
             start_details(&check, &targets),
         );
+        let mail = self.check_mails(&grant, &check, &tokens).await?;
         self.store(&grant)
-            .insert_check(&check, &targets, &event)
+            .insert_check(&check, &targets, &mail, &event)
             .await?;
         Ok(StartedCheck { check, tokens })
     }

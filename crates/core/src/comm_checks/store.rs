@@ -7,18 +7,20 @@ use time::OffsetDateTime;
 use crate::audit::AuditEvent;
 use crate::comm_checks::schedule::Schedule;
 use crate::comm_checks::{AckVia, Check, CheckId, Delivery, ScheduleId, Target, TargetId};
+use crate::mail::OutboxEntry;
 use crate::org::OrgId;
 use crate::store::StoreError;
 
 #[async_trait]
 pub trait CommCheckStore: Send + Sync {
-    /// Stores a check with its targets and `audit`'s entry (`comm_check.start`) in one
-    /// transaction. Each backend's `insert_check_rows` is where the mail wiring adds one
-    /// `insert_outbox` call per target, inside that same transaction.
+    /// Stores a check with its targets, their queued messages (`mail`, one per target reached by
+    /// e-mail, with the target's id as `ref_id`) and `audit`'s entry (`comm_check.start`) in one
+    /// transaction: the check and its mail are durable together, or neither.
     async fn insert_check(
         &self,
         check: &Check,
         targets: &[Target],
+        mail: &[OutboxEntry],
         audit: &AuditEvent,
     ) -> Result<(), StoreError>;
 
@@ -69,8 +71,12 @@ pub trait CommCheckStore: Send + Sync {
 
     /// Claims a due schedule and starts its check in one transaction: moves `next_run_at` from
     /// `expected` to `next` by compare-and-set and, only if that changed a row, stores the check
-    /// and its targets with `audit`'s entry. `false`: another node claimed it first (nothing
+    /// and its targets and `mail` with `audit`'s entry. `false`: another node claimed it first (nothing
     /// stored).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the claim and the check it starts are one call: one transaction"
+    )]
     async fn start_scheduled(
         &self,
         schedule: ScheduleId,
@@ -78,6 +84,7 @@ pub trait CommCheckStore: Send + Sync {
         next: OffsetDateTime,
         check: &Check,
         targets: &[Target],
+        mail: &[OutboxEntry],
         audit: &AuditEvent,
     ) -> Result<bool, StoreError>;
 }

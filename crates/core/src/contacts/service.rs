@@ -192,10 +192,6 @@ impl Service {
     /// For communication checks (the caller holds a `RunCommChecks` grant, so no visibility
     /// filter): the contacts having any of `kinds` (empty: all kinds) of the given organisations
     /// or the given contact ids; with neither, of every active member organisation.
-    #[allow(
-        dead_code,
-        reason = "for the communication checks (P2.1), built beside this"
-    )]
     pub(crate) async fn contacts_for_check(
         &self,
         grant: &Grant<'_>,

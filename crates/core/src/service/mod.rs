@@ -29,6 +29,10 @@ pub use crate::auth::service::{
 pub use crate::directory::service::OrgUpdate;
 pub use crate::identity::service::{NewUser, UserUpdate};
 
+/// Where links point until configured (`simpul serve` sets it from `public_url` or the listen
+/// address).
+pub const DEFAULT_PUBLIC_URL: &str = "http://localhost:8080";
+
 /// The application: a store and a clock. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Service {
@@ -45,6 +49,8 @@ pub struct Service {
     /// The key that seals federation peers' credentials (`federation/secrets.rs`); none unless
     /// configured.
     pub(crate) federation_key: Option<Arc<crate::federation::FederationKey>>,
+    /// Where communication checks' links point (`comm_checks/start.rs`), without a trailing `/`.
+    pub(crate) public_url: Arc<str>,
 }
 
 /// Proof that a store access was decided: a [`Grant`] from `authorize`, or [`Authenticating`],
@@ -75,6 +81,7 @@ impl Service {
             warninglists: Arc::default(),
             decay: Arc::default(),
             federation_key: None,
+            public_url: Arc::from(DEFAULT_PUBLIC_URL),
         }
     }
 

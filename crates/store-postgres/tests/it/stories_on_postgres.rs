@@ -106,6 +106,13 @@ pg_test! {
 }
 
 pg_test! {
+    async fn comm_check_start() {
+        let db = TestDb::new().await;
+        simpul_store_tests::comm_check_start(Arc::new(db.open().await)).await;
+    }
+}
+
+pg_test! {
     /// Two app nodes (each its own pool) race `run_due_schedules` over one database.
     async fn schedule_claim_race_on_two_nodes() {
         let db = TestDb::new().await;

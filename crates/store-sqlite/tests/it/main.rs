@@ -121,6 +121,11 @@ async fn comm_checks() {
     simpul_store_tests::comm_checks(TestDb::fresh().shared()).await;
 }
 
+#[tokio::test]
+async fn comm_check_start() {
+    simpul_store_tests::comm_check_start(TestDb::fresh().shared()).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schedule_claim_race() {
     let db = TestDb::fresh();
