@@ -45,6 +45,8 @@ pub struct Service {
     /// The key that seals federation peers' credentials (`federation/secrets.rs`); none unless
     /// configured.
     pub(crate) federation_key: Option<Arc<crate::federation::FederationKey>>,
+    /// Days after which a contact counts as not verified (`directory/freshness.rs`).
+    pub(crate) verify_after_days: u32,
 }
 
 /// Proof that a store access was decided: a [`Grant`] from `authorize`, or [`Authenticating`],
@@ -75,6 +77,7 @@ impl Service {
             warninglists: Arc::default(),
             decay: Arc::default(),
             federation_key: None,
+            verify_after_days: crate::directory::freshness::DEFAULT_VERIFY_AFTER_DAYS,
         }
     }
 
