@@ -89,6 +89,16 @@ struct FileConfig {
     federation: crate::federation::settings::FederationFile,
     #[serde(default)]
     mail: crate::mail::settings::MailFile,
+    #[serde(default)]
+    directory: DirectoryFile,
+}
+
+/// The `[directory]` table.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DirectoryFile {
+    /// Days after which a contact not verified (by a check's acknowledgement) is flagged.
+    verify_after_days: Option<u32>,
 }
 
 /// A secret in the file: `Debug` shows `***`.
@@ -219,6 +229,9 @@ pub struct Config {
     pub mail: crate::mail::settings::MailSettings,
     /// The token `/metrics` wants (`metrics_token`, or `SIMPUL_METRICS_TOKEN`); open without.
     pub metrics_token: Option<simpul_server::MetricsToken>,
+    /// Days after which a contact counts as not verified (`[directory] verify_after_days`, or
+    /// `SIMPUL_DIRECTORY_VERIFY_AFTER_DAYS`; default 183).
+    pub verify_after_days: u32,
 }
 
 pub const DEFAULT_MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
@@ -285,7 +298,22 @@ impl Config {
             .or(file.metrics_token.map(|s| s.0))
             .map(|t| simpul_server::MetricsToken::new(&t).map_err(ConfigError))
             .transpose()?;
+        let verify_after_days = match std::env::var("SIMPUL_DIRECTORY_VERIFY_AFTER_DAYS") {
+            Ok(v) if !v.is_empty() => Some(v.parse::<u32>().map_err(|_| {
+                ConfigError(format!(
+                    "SIMPUL_DIRECTORY_VERIFY_AFTER_DAYS must be a whole number of days (got `{v}`)"
+                ))
+            })?),
+            _ => file.directory.verify_after_days,
+        }
+        .unwrap_or(simpul_core::directory::freshness::DEFAULT_VERIFY_AFTER_DAYS);
+        if !(1..=3650).contains(&verify_after_days) {
+            return Err(ConfigError(format!(
+                "directory.verify_after_days must be 1 to 3650 (got {verify_after_days})"
+            )));
+        }
         Ok(Self {
+            verify_after_days,
             metrics_token,
             decay,
             listen,
@@ -327,6 +355,12 @@ impl Config {
         );
         t.insert("log_level".into(), self.log_level.clone().into());
         t.insert("secure_cookies".into(), self.secure_cookies.into());
+        let mut directory = toml::Table::new();
+        directory.insert(
+            "verify_after_days".into(),
+            i64::from(self.verify_after_days).into(),
+        );
+        t.insert("directory".into(), directory.into());
         if self.metrics_token.is_some() {
             t.insert("metrics_token".into(), "***".into());
         }

@@ -85,6 +85,20 @@ pub fn check_results_of(p: &Principal) -> CheckResults {
     }
 }
 
+/// Whose freshness flags (the directory's health report) a reader may list: every organisation's
+/// (the coordinators), their own organisation's (its org-admins), or none. Visibility is not
+/// administration: a site-admin who is not a coordinator reads only their own organisation's, as
+/// its administrator.
+pub fn health_scope(p: &Principal) -> Option<CheckResults> {
+    match p {
+        _ if is_coordinator(p) => Some(CheckResults::All),
+        Principal::User(u) if matches!(u.user.role, Role::OrgAdmin | Role::SiteAdmin) => {
+            Some(CheckResults::OwnOrg(u.org.id))
+        }
+        _ => None,
+    }
+}
+
 /// Proof that an anonymous read of the public directory was decided. Only core makes one, inside a
 /// service function whose answer [`DirectoryView::anonymous`] filters.
 #[derive(Debug, Clone, Copy)]
@@ -347,6 +361,30 @@ mod tests {
             Action::SendMail
         ));
         assert!(authorize(&Principal::operator("op"), Action::SendMail).is_ok());
+    }
+
+    /// The health report: reader × scope.
+    #[test]
+    fn health_truth_table() {
+        let rows = [
+            (user(OrgKind::RegionalCert, Role::Analyst), Some(true)),
+            (user(OrgKind::RegionalCert, Role::ReadOnly), None),
+            (user(OrgKind::NationalCert, Role::OrgAdmin), Some(false)),
+            (user(OrgKind::NationalCert, Role::SiteAdmin), Some(false)),
+            (user(OrgKind::Industry, Role::OrgAdmin), Some(false)),
+            (user(OrgKind::NationalCert, Role::Analyst), None),
+            (Principal::operator("op"), Some(true)),
+        ];
+        for (p, want) in rows {
+            let got = health_scope(&p);
+            match want {
+                None => assert_eq!(got, None, "{p:?}"),
+                Some(true) => assert_eq!(got, Some(CheckResults::All), "{p:?}"),
+                Some(false) => {
+                    assert_eq!(got, p.org_id().map(CheckResults::OwnOrg), "{p:?}");
+                }
+            }
+        }
     }
 
     #[test]

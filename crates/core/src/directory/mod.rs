@@ -3,6 +3,7 @@
 //! ([`profile`]: the model and its validation; [`profile_service`], [`profile_store`], and the
 //! text rendering [`rfc2350`]).
 
+pub mod freshness;
 pub mod profile;
 pub mod profile_service;
 pub mod profile_store;

@@ -51,6 +51,8 @@ pub struct Service {
     pub(crate) federation_key: Option<Arc<crate::federation::FederationKey>>,
     /// Where communication checks' links point (`comm_checks/start.rs`), without a trailing `/`.
     pub(crate) public_url: Arc<str>,
+    /// Days after which a contact counts as not verified (`directory/freshness.rs`).
+    pub(crate) verify_after_days: u32,
 }
 
 /// Proof that a store access was decided: a [`Grant`] from `authorize`, or [`Authenticating`],
@@ -82,6 +84,7 @@ impl Service {
             decay: Arc::default(),
             federation_key: None,
             public_url: Arc::from(DEFAULT_PUBLIC_URL),
+            verify_after_days: crate::directory::freshness::DEFAULT_VERIFY_AFTER_DAYS,
         }
     }
 

@@ -27,6 +27,7 @@ pub mod collections;
 pub mod comm_checks;
 pub mod communities;
 pub mod export;
+pub mod directory_health;
 pub mod imports;
 pub mod json;
 pub mod mail;
@@ -69,6 +70,7 @@ pub fn table() -> Vec<ApiRoute> {
         peers::routes(),
         mail::routes(),
         comm_checks::routes(),
+        directory_health::routes(),
     ]
     .into_iter()
     .flatten()

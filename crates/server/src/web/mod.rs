@@ -28,6 +28,7 @@ mod ack;
 mod admin;
 mod browse;
 mod dashboard;
+mod directory;
 mod login;
 mod match_page;
 mod object;
@@ -52,6 +53,9 @@ pub fn router() -> axum::Router<AppState> {
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/account/password", post(account::change_password))
         .route("/ack/{token}", get(ack::page).post(ack::confirm))
+        .route("/directory", get(directory::directory))
+        .route("/directory/health", get(directory::health))
+        .route("/directory/{short}", get(directory::team))
         .route("/objects", get(browse::browse))
         .route("/objects/{id}", get(object::object))
         .route("/objects/{id}/sightings", post(object::add_sighting))
@@ -94,6 +98,8 @@ pub fn is_web_path(path: &str) -> bool {
         || path == "/admin"
         || path.starts_with("/admin/")
         || path.starts_with("/ack/")
+        || path == "/directory"
+        || path.starts_with("/directory/")
 }
 
 /// The stylesheet's path.

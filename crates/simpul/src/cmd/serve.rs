@@ -63,6 +63,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .with_import_lease(std::time::Duration::from_secs(config.import_lease_secs))
         .with_warninglists(warninglists)
         .with_decay(config.decay.clone())
+        .with_verify_after_days(config.verify_after_days)
         .with_federation_key(federation_key);
     simpul::federation::apply_configured_peers(&service, &config).await?;
     // Import jobs this node or another left running when it stopped are marked failed (now, then

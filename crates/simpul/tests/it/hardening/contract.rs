@@ -374,6 +374,7 @@ async fn every_documented_response_is_what_the_handler_answers() {
         (Method::POST, "/api/v1/peers/hub/sync".into(), None),
         (Method::DELETE, "/api/v1/peers/hub".into(), None),
         (Method::GET, "/api/v1/mail?status=queued".into(), None),
+        (Method::GET, "/api/v1/directory/health".into(), None),
         (Method::GET, "/api/v1/comm-checks".into(), None),
         (
             Method::GET,

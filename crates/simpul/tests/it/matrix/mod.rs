@@ -18,6 +18,7 @@ mod audit;
 mod auth;
 mod comm_checks;
 mod directory;
+mod directory_health;
 mod federation;
 mod identity;
 mod imports;
@@ -104,6 +105,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         federation::rows(ids),
         mail::rows(ids),
         comm_checks::rows(ids),
+        directory_health::rows(ids),
     ]
     .into_iter()
     .flatten()
