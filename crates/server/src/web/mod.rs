@@ -27,6 +27,7 @@ mod account;
 mod ack;
 mod admin;
 mod browse;
+mod checks;
 mod dashboard;
 mod login;
 mod match_page;
@@ -52,6 +53,8 @@ pub fn router() -> axum::Router<AppState> {
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route("/account/password", post(account::change_password))
         .route("/ack/{token}", get(ack::page).post(ack::confirm))
+        .route("/checks", get(checks::list))
+        .route("/checks/{id}", get(checks::page))
         .route("/objects", get(browse::browse))
         .route("/objects/{id}", get(object::object))
         .route("/objects/{id}/sightings", post(object::add_sighting))
@@ -85,8 +88,15 @@ pub fn router() -> axum::Router<AppState> {
 pub fn is_web_path(path: &str) -> bool {
     matches!(
         path,
-        "/" | "/login" | "/logout" | "/account" | "/preferences" | "/objects" | "/match"
+        "/" | "/login"
+            | "/logout"
+            | "/account"
+            | "/preferences"
+            | "/objects"
+            | "/match"
+            | "/checks"
     ) || path.starts_with("/account/")
+        || path.starts_with("/checks/")
         || path.starts_with("/objects/")
         || path == "/submit"
         || path.starts_with("/submit/")

@@ -29,11 +29,12 @@ pub struct NavItem {
 }
 
 /// The sections of the main navigation, in order (a domain adds its page here).
-const NAV: [(&str, &str); 5] = [
+const NAV: [(&str, &str); 6] = [
     ("/", "Dashboard"),
     ("/objects", "Browse"),
     ("/submit", "Submit"),
     ("/match", "Match"),
+    ("/checks", "Checks"),
     ("/account", "Account"),
 ];
 
