@@ -19,6 +19,7 @@ use simpul_core::comm_checks::summary::Figures;
 use simpul_core::comm_checks::{CheckId, Delivery, TargetState};
 use simpul_core::{CoreError, OrgId};
 
+use super::checks_mine::Mine;
 use super::view::{Chrome, Prefs, When};
 use super::{WebUser, error_page, html};
 use crate::AppState;
@@ -70,6 +71,7 @@ struct ChecksPage {
     chart_width: u32,
     chart_max: String,
     lines: Vec<OrgLine>,
+    mine: Vec<Mine>,
 }
 
 /// One target's row on a check's page.
@@ -267,6 +269,7 @@ pub(super) async fn list(State(state): State<AppState>, w: WebUser, prefs: Prefs
         })
         .collect();
     let page = ChecksPage {
+        mine: super::checks_mine::mine(&state, &w.principal, &prefs).await,
         chart_width: u32::try_from(chart_checks.len()).unwrap_or(0) * 12 + 4,
         chart_checks,
         chart_max,
@@ -312,7 +315,7 @@ pub(super) async fn page(
         Ok(b) => b,
         Err(e) => return error_page(&ApiError::from(e), None),
     };
-    let rows = r
+    let mut rows: Vec<TargetRow> = r
         .results
         .iter()
         .map(|t| TargetRow {
@@ -326,6 +329,7 @@ pub(super) async fn page(
             state: t.state.to_string(),
         })
         .collect();
+    rows.sort_by(|a, b| (&a.org, &a.contact).cmp(&(&b.org, &b.contact)));
     let mut per_org: Vec<FigureRow> = r
         .summary
         .per_org

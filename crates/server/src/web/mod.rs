@@ -28,6 +28,7 @@ mod ack;
 mod admin;
 mod browse;
 mod checks;
+mod checks_mine;
 mod dashboard;
 mod login;
 mod match_page;
@@ -55,6 +56,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/ack/{token}", get(ack::page).post(ack::confirm))
         .route("/checks", get(checks::list))
         .route("/checks/{id}", get(checks::page))
+        .route("/checks/{id}/acknowledge", post(checks_mine::acknowledge))
         .route("/objects", get(browse::browse))
         .route("/objects/{id}", get(object::object))
         .route("/objects/{id}/sightings", post(object::add_sighting))

@@ -125,3 +125,98 @@ async fn the_list_the_chart_and_the_check_page_show_what_the_reader_may_read() {
     let (status, _) = get(&w, "/checks", "").await;
     assert_eq!(status, 303);
 }
+
+#[tokio::test]
+async fn a_contact_signed_in_acknowledges_in_the_app_with_one_click() {
+    let w = world().await;
+    // SingCERT's analyst is a contact of SingCERT (by e-mail, matched case-insensitively).
+    let new = serde_json::from_value(serde_json::json!({
+        "name": "An Analyst", "emails": ["An@Own.example"], "kinds": ["24x7-duty"]
+    }))
+    .unwrap();
+    let c = w
+        .service
+        .add_contact(&operator(), w.own.id, new)
+        .await
+        .unwrap();
+    let (id, _) = started(&w, "Duty check").await;
+    let new = NewCheck {
+        title: "Analyst check".into(),
+        message: String::new(),
+        channels: vec![Channel::InApp],
+        kinds: vec![],
+        targets: TargetSpec::AllMembers,
+        deadline: "1h".parse().unwrap(),
+    };
+    let target = TargetContact {
+        contact_id: c.id,
+        org_id: w.own.id,
+        name: c.name.clone(),
+        email: "an@own.example".into(),
+    };
+    let mine = w
+        .service
+        .start_check(&operator(), new, vec![target])
+        .await
+        .unwrap()
+        .check
+        .id;
+    assert_ne!(id, mine);
+
+    let an = session_of(&w, "an@own.example").await;
+    let action = format!("action=\"/checks/{mine}/acknowledge\"");
+    for page in ["/", "/checks"] {
+        let (status, html) = get(&w, page, &an).await;
+        assert_eq!(status, 200, "{html}");
+        assert!(
+            html.contains("<h2 id=\"mine-h\">Checks asking you</h2>"),
+            "{html}"
+        );
+        assert!(html.contains(&action), "{html}");
+        // The other check asks someone else.
+        assert!(!html.contains(&format!("/checks/{id}/acknowledge")));
+    }
+    // Someone who is no contact sees no panel.
+    let other = session_of(&w, "an@other.example").await;
+    let (_, html) = get(&w, "/", &other).await;
+    assert!(!html.contains("mine-h"), "{html}");
+
+    w.clock.advance(time::Duration::seconds(75));
+    let (_, html) = get(&w, "/checks", &an).await;
+    let csrf = crate::web_pages::csrf_of(&html);
+    let post = |cookies: &str, csrf: &str| {
+        crate::helpers::no_redirects()
+            .post(w.app.url(&format!("/checks/{mine}/acknowledge")))
+            .header("cookie", cookies.to_owned())
+            .form(&[("csrf_token", csrf.to_owned())])
+            .send()
+    };
+    // Without the session's CSRF token: refused, nothing recorded.
+    let res = post(&an, "forged").await.unwrap();
+    assert_eq!(res.status(), 403);
+    // Not asked: not found.
+    let (_, ohtml) = get(&w, "/checks", &other).await;
+    let res = post(&other, &crate::web_pages::csrf_of(&ohtml))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    let res = post(&an, &csrf).await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], format!("/checks/{mine}"));
+    let (_, html) = get(&w, &format!("/checks/{mine}"), &an).await;
+    assert!(
+        html.contains("<span class=\"status state-acknowledged\">acknowledged</span>"),
+        "{html}"
+    );
+    assert!(html.contains("<td class=\"num\">1 min 15 s</td>"), "{html}");
+    let report = w.service.check_report(&operator(), mine).await.unwrap();
+    assert_eq!(report.results[0].response_secs, Some(75.0));
+    assert_eq!(
+        report.results[0].via,
+        Some(simpul_core::comm_checks::AckVia::InApp)
+    );
+    // The panel is gone.
+    let (_, html) = get(&w, "/", &an).await;
+    assert!(!html.contains(&action), "{html}");
+}
