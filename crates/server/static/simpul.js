@@ -4,6 +4,8 @@
 //   with action=preview (the server's own Preview) and showing the answer's #preview section.
 // - Upload (`form[data-upload-progress]`): the file is sent with XMLHttpRequest so a <progress>
 //   shows how much is sent; the server's answer (the result page) then replaces the page.
+// - Refresh (`[data-refresh]`, a pending communication check's progress): the region is fetched
+//   again every `data-refresh` seconds and replaced, until the fresh page no longer asks for it.
 "use strict";
 
 function livePreview(form) {
@@ -72,5 +74,27 @@ function uploadProgress(form) {
   });
 }
 
+function refreshRegion(region) {
+  const secs = Number(region.dataset.refresh) || 5;
+  const tick = async () => {
+    try {
+      const res = await fetch(window.location.href, { credentials: "same-origin" });
+      const page = new DOMParser().parseFromString(await res.text(), "text/html");
+      const fresh = page.getElementById(region.id);
+      if (!fresh) return;
+      region.innerHTML = fresh.innerHTML;
+      if (!fresh.hasAttribute("data-refresh")) {
+        region.removeAttribute("data-refresh");
+        return;
+      }
+    } catch (_) {
+      // Offline for a moment: try again at the next tick.
+    }
+    window.setTimeout(tick, secs * 1000);
+  };
+  window.setTimeout(tick, secs * 1000);
+}
+
 for (const f of document.querySelectorAll("form[data-live-preview]")) livePreview(f);
+for (const r of document.querySelectorAll("[data-refresh][id]")) refreshRegion(r);
 for (const f of document.querySelectorAll("form[data-upload-progress]")) uploadProgress(f);

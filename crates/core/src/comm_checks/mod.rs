@@ -21,6 +21,7 @@ use crate::org::{OrgId, ShortName, string_enum};
 
 pub mod ack;
 pub mod duration;
+pub mod in_app;
 pub mod rows;
 pub mod schedule;
 pub mod schedules;

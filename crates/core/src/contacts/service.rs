@@ -265,10 +265,6 @@ impl Service {
 
     /// Which contacts have `email` among their addresses (case-insensitive): who a signed-in user
     /// is in the POC network.
-    #[allow(
-        dead_code,
-        reason = "for the communication checks (P2.1), built beside this"
-    )]
     pub(crate) async fn contact_ids_for_email(
         &self,
         proof: &impl Proof,

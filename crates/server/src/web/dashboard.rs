@@ -126,6 +126,7 @@ struct DashboardPage {
     recent: Vec<Recent>,
     spread: Vec<Spread>,
     peers: Vec<PeerRow>,
+    mine: Vec<super::checks_mine::Mine>,
 }
 
 /// Bar geometry of the per-country charts.
@@ -192,10 +193,12 @@ pub(super) async fn dashboard(
         Err(e) => return error_page(&e, None),
     };
     let page = tally.into_page(&prefs, days, &countries);
+    let mine = super::checks_mine::mine(&state, &w.principal, &prefs).await;
     let page = DashboardPage {
         chrome: Chrome::signed_in("Dashboard", &w, prefs, "/"),
         org: me.org.name.clone(),
         peers,
+        mine,
         ..page
     };
     html(StatusCode::OK, page.render())
@@ -406,6 +409,7 @@ impl Tally {
             recent: self.recent.iter().map(|o| recent(o, prefs)).collect(),
             spread,
             peers: Vec::new(),
+            mine: Vec::new(),
         }
     }
 }

@@ -27,6 +27,8 @@ mod account;
 mod ack;
 mod admin;
 mod browse;
+mod checks;
+mod checks_mine;
 mod dashboard;
 mod directory;
 mod login;
@@ -56,6 +58,9 @@ pub fn router() -> axum::Router<AppState> {
         .route("/directory", get(directory::directory))
         .route("/directory/health", get(directory::health))
         .route("/directory/{short}", get(directory::team))
+        .route("/checks", get(checks::list))
+        .route("/checks/{id}", get(checks::page))
+        .route("/checks/{id}/acknowledge", post(checks_mine::acknowledge))
         .route("/objects", get(browse::browse))
         .route("/objects/{id}", get(object::object))
         .route("/objects/{id}/sightings", post(object::add_sighting))
@@ -89,8 +94,15 @@ pub fn router() -> axum::Router<AppState> {
 pub fn is_web_path(path: &str) -> bool {
     matches!(
         path,
-        "/" | "/login" | "/logout" | "/account" | "/preferences" | "/objects" | "/match"
+        "/" | "/login"
+            | "/logout"
+            | "/account"
+            | "/preferences"
+            | "/objects"
+            | "/match"
+            | "/checks"
     ) || path.starts_with("/account/")
+        || path.starts_with("/checks/")
         || path.starts_with("/objects/")
         || path == "/submit"
         || path.starts_with("/submit/")

@@ -35,6 +35,7 @@ const NAV: [(&str, &str); 6] = [
     ("/submit", "Submit"),
     ("/match", "Match"),
     ("/directory", "Directory"),
+    ("/checks", "Checks"),
     ("/account", "Account"),
 ];
 

@@ -41,6 +41,7 @@ mod web;
 mod web_ack;
 mod web_admin;
 mod web_browse;
+mod web_checks;
 mod web_directory;
 mod web_match;
 mod web_object;
