@@ -31,8 +31,8 @@ use tokio_postgres::NoTls;
 
 mod audit;
 mod auth;
-mod contacts;
 mod comm_checks;
+mod contacts;
 mod directory;
 mod error;
 mod federation;

@@ -29,8 +29,8 @@ use simpul_core::store::{MetaStore, PoolStatus, Probe, SchemaStatus, StoreError}
 
 mod audit;
 mod auth;
-mod contacts;
 mod comm_checks;
+mod contacts;
 mod directory;
 mod error;
 mod federation;

@@ -30,9 +30,9 @@ use simpul_core::Store;
 
 mod audit;
 mod auth;
-mod cursor_reset;
-mod contacts;
 mod comm_checks;
+mod contacts;
+mod cursor_reset;
 mod directory;
 mod federation;
 mod identity;
@@ -53,9 +53,9 @@ mod versions;
 
 pub use audit::{audit, concurrent_appends};
 pub use auth::{auth, login_failures_saturate};
-pub use cursor_reset::failed_cursor_reset_rolls_back_the_update;
-pub use contacts::contacts;
 pub use comm_checks::{comm_checks, schedule_claim_race};
+pub use contacts::contacts;
+pub use cursor_reset::failed_cursor_reset_rolls_back_the_update;
 pub use directory::directory;
 pub use federation::federation;
 pub use identity::identity;

@@ -21,9 +21,9 @@ use async_trait::async_trait;
 
 pub use crate::audit::store::AuditStore;
 pub use crate::auth::store::{AuthStore, LoginFailures};
+pub use crate::comm_checks::store::CommCheckStore;
 pub use crate::contacts::store::ContactStore;
 pub use crate::directory::profile_store::ProfileStore;
-pub use crate::comm_checks::store::CommCheckStore;
 pub use crate::directory::store::DirectoryStore;
 pub use crate::federation::store::FederationStore;
 pub use crate::identity::store::IdentityStore;

@@ -26,6 +26,7 @@ mod chunks;
 pub mod collections;
 pub mod comm_checks;
 pub mod communities;
+pub mod contacts;
 pub mod export;
 pub mod imports;
 pub mod json;
@@ -52,6 +53,7 @@ pub fn table() -> Vec<ApiRoute> {
         me::routes(),
         organisations::routes(),
         profiles::routes(),
+        contacts::routes(),
         communities::routes(),
         users::routes(),
         tokens::routes(),
