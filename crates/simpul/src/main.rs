@@ -55,6 +55,8 @@ enum Command {
     Peer(cmd::peer::Args),
     /// Outgoing mail: the sent-mail record, a test message.
     Mail(cmd::mail::Args),
+    /// The POC network's contacts: add, list.
+    Contact(cmd::contact::Args),
 }
 
 /// Output into a closed pipe (`simpul org list | head -1`) ends the program quietly, as it does any
@@ -121,5 +123,6 @@ fn main() -> ExitCode {
         Command::Warninglist(args) => cmd::warninglist::run(store, args),
         Command::Peer(args) => cmd::peer::run(store, args),
         Command::Mail(args) => cmd::mail::run(store, args),
+        Command::Contact(args) => cmd::contact::run(store, args),
     }
 }

@@ -1,6 +1,7 @@
 //! The contacts' service functions. Reads take a [`Reader`]: a signed-in reader's view comes from
-//! a `ReadDirectory` grant, an anonymous one's from a [`PublicRead`] (public contacts only); both
-//! reach the store with the view's [`DirectoryFilter`](crate::access::directory::DirectoryFilter).
+//! a `ReadDirectory` grant, which is also the store proof of the read; an anonymous one's from a
+//! [`PublicRead`] (public contacts only), its proof. Both reach the store with the view's
+//! [`DirectoryFilter`](crate::access::directory::DirectoryFilter).
 //! Writes need `ManageContacts(org)`. A contact the reader may not see is not found.
 
 use serde_json::json;
@@ -22,13 +23,45 @@ fn not_found(id: ContactId) -> CoreError {
     CoreError::NotFound(format!("contact {id}"))
 }
 
+/// A decided directory read: the store proof (the signed-in reader's `ReadDirectory` grant, or
+/// the anonymous reader's [`PublicRead`]) and the view it allows.
+struct ContactsRead<'p> {
+    proof: ReadProof<'p>,
+    view: DirectoryView,
+}
+
+enum ReadProof<'p> {
+    Signed(Grant<'p>),
+    Anonymous(PublicRead),
+}
+
 impl Service {
-    /// The reader's view, and a store proof for it.
-    fn contacts_view(&self, r: Reader<'_>) -> Result<DirectoryView, CoreError> {
+    /// The reader's view, and the store proof for it.
+    fn contacts_read<'p>(&self, r: Reader<'p>) -> Result<ContactsRead<'p>, CoreError> {
         Ok(match r {
-            Reader::Anonymous => DirectoryView::anonymous(&PublicRead::decided()),
-            Reader::Signed(p) => DirectoryView::of(&authorize(p, Action::ReadDirectory)?),
+            Reader::Anonymous => {
+                let proof = PublicRead::decided();
+                ContactsRead {
+                    view: DirectoryView::anonymous(&proof),
+                    proof: ReadProof::Anonymous(proof),
+                }
+            }
+            Reader::Signed(p) => {
+                let grant = authorize(p, Action::ReadDirectory)?;
+                ContactsRead {
+                    view: DirectoryView::of(&grant),
+                    proof: ReadProof::Signed(grant),
+                }
+            }
         })
+    }
+
+    /// The store, reached with the read's proof.
+    fn read_store(&self, read: &ContactsRead<'_>) -> &dyn crate::store::Store {
+        match &read.proof {
+            ReadProof::Signed(g) => self.store(g),
+            ReadProof::Anonymous(p) => self.store(p),
+        }
     }
 
     async fn org_for_contacts(
@@ -84,9 +117,9 @@ impl Service {
 
     /// One contact, if the reader may see it.
     pub async fn get_contact(&self, r: Reader<'_>, id: ContactId) -> Result<Contact, CoreError> {
-        let view = self.contacts_view(r)?;
-        self.store(&PublicRead::decided())
-            .get_contact(id, Some(view.filter()))
+        let read = self.contacts_read(r)?;
+        self.read_store(&read)
+            .get_contact(id, Some(read.view.filter()))
             .await?
             .ok_or_else(|| not_found(id))
     }
@@ -97,7 +130,7 @@ impl Service {
         r: Reader<'_>,
         mut query: ContactQuery,
     ) -> Result<Vec<Contact>, CoreError> {
-        let view = self.contacts_view(r)?;
+        let read = self.contacts_read(r)?;
         if query.limit == 0 || query.limit > LIST_MAX {
             query.limit = LIST_MAX;
         }
@@ -105,8 +138,8 @@ impl Service {
             return Err(crate::Invalid::new("q", "at most 200 characters").into());
         }
         Ok(self
-            .store(&PublicRead::decided())
-            .list_contacts(Some(view.filter()), &query)
+            .read_store(&read)
+            .list_contacts(Some(read.view.filter()), &query)
             .await?)
     }
 
@@ -165,26 +198,34 @@ impl Service {
 
     /// The vCard 4.0 of one contact the reader may see.
     pub async fn contact_vcard(&self, r: Reader<'_>, id: ContactId) -> Result<String, CoreError> {
-        let c = self.get_contact(r, id).await?;
-        let o = self
-            .org_for_contacts(&PublicRead::decided(), c.org_id)
-            .await?;
+        let read = self.contacts_read(r)?;
+        let store = self.read_store(&read);
+        let c = store
+            .get_contact(id, Some(read.view.filter()))
+            .await?
+            .ok_or_else(|| not_found(id))?;
+        let o = store
+            .get_org(c.org_id)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("organisation {}", c.org_id)))?;
         Ok(vcard::write_all([&c], &o.name))
     }
 
     /// The vCards of every contact of `org` the reader may see (none: an empty body).
     pub async fn org_contacts_vcard(&self, r: Reader<'_>, org: OrgId) -> Result<String, CoreError> {
-        let view = self.contacts_view(r)?;
-        let proof = PublicRead::decided();
-        let o = self.org_for_contacts(&proof, org).await?;
+        let read = self.contacts_read(r)?;
+        let store = self.read_store(&read);
+        let o = store
+            .get_org(org)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("organisation {org}")))?;
         let query = ContactQuery {
             orgs: Some(vec![org]),
             limit: LIST_MAX,
             ..Default::default()
         };
-        let contacts = self
-            .store(&proof)
-            .list_contacts(Some(view.filter()), &query)
+        let contacts = store
+            .list_contacts(Some(read.view.filter()), &query)
             .await?;
         Ok(vcard::write_all(&contacts, &o.name))
     }

@@ -7,6 +7,7 @@ use crate::org::{NewOrganisation, OrgKind, ShortName};
 use crate::service::{NewUser, Service};
 use crate::user::{CommunityName, Email, Role};
 
+pub mod contacts;
 pub mod intel;
 pub mod plan;
 pub mod profiles;
@@ -148,6 +149,8 @@ pub struct SeedReport {
     pub intel: intel::IntelReport,
     /// The team profiles saved ([`profiles`]).
     pub profiles: usize,
+    /// The contacts added ([`contacts`]).
+    pub contacts: usize,
 }
 
 /// The demo email domain of an organisation: `Id-SIRTII/CC` → `id-sirtii-cc.example`.
@@ -253,6 +256,7 @@ pub async fn seed(service: &Service) -> Result<SeedReport, CoreError> {
         .add_community_members(&operator, COMMUNITY, &national)
         .await?;
     report.profiles = profiles::seed(service, &operator).await?;
+    report.contacts = contacts::seed(service, &operator).await?;
     report.intel = intel::seed(service, &operator).await?;
     store.set_meta(SEEDED_KEY, SEED_VERSION).await?;
     Ok(report)

@@ -12,14 +12,14 @@ use crate::tz::TimeZoneName;
 use super::{ORGANISATIONS, email_domain};
 
 /// Per country: IANA time zone, local languages (BCP 47), government domain, a phone number.
-type Place = (
+pub(super) type Place = (
     &'static str,
     &'static str,
     &'static [&'static str],
     &'static str,
     Option<&'static str>,
 );
-const PLACES: &[Place] = &[
+pub(super) const PLACES: &[Place] = &[
     ("BN", "Asia/Brunei", &["ms-BN"], "gov.bn", None),
     ("KH", "Asia/Phnom_Penh", &["km"], "gov.kh", None),
     (

@@ -26,6 +26,7 @@ mod chunks;
 pub mod collections;
 pub mod comm_checks;
 pub mod communities;
+pub mod contacts;
 pub mod directory_health;
 pub mod export;
 pub mod imports;
@@ -53,6 +54,7 @@ pub fn table() -> Vec<ApiRoute> {
         me::routes(),
         organisations::routes(),
         profiles::routes(),
+        contacts::routes(),
         communities::routes(),
         users::routes(),
         tokens::routes(),

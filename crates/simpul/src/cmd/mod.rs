@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 pub mod admin;
 pub mod config;
+pub mod contact;
 pub mod export;
 pub mod intel;
 pub mod mail;

@@ -9,6 +9,7 @@
 
 mod cli;
 mod collection_changes;
+mod contacts;
 mod correlation;
 mod decay;
 mod durability;

@@ -121,6 +121,25 @@ async fn every_documented_response_is_what_the_handler_answers() {
         )
         .await
         .unwrap();
+    // A contact to read and change, and one to delete.
+    let new_contact = |name: &str| simpul_core::contacts::NewContact {
+        name: name.into(),
+        kinds: vec![simpul_core::contacts::ContactKind::TechnicalPoc],
+        emails: vec![format!("{}@member.example", name.to_lowercase())],
+        ..Default::default()
+    };
+    let contact = app
+        .service
+        .add_contact(&op, app.member.id, new_contact("Kept"))
+        .await
+        .unwrap()
+        .id;
+    let doomed_contact = app
+        .service
+        .add_contact(&op, app.member.id, new_contact("Doomed"))
+        .await
+        .unwrap()
+        .id;
     // One successful request per route: (method, path, body).
     let calls: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, "/api/v1/me".into(), None),
@@ -169,6 +188,45 @@ async fn every_documented_response_is_what_the_handler_answers() {
         (
             Method::POST,
             format!("/api/v1/organisations/{}/suspend", spare.id),
+            None,
+        ),
+        (
+            Method::POST,
+            "/api/v1/contacts".into(),
+            Some(json!({
+                "org": app.member.id, "name": "Duty desk", "mailbox": true, "kinds": ["24x7-duty"],
+                "emails": ["duty@member.example"], "phones": ["+65 6211 0000"],
+                "handles": [{"network": "signal", "handle": "+6562110000"}],
+                "languages": ["en"], "availability": "24x7", "visibility": "public"
+            })),
+        ),
+        (
+            Method::GET,
+            format!(
+                "/api/v1/contacts?org={}&kind=technical-poc&q=kept",
+                app.member.id
+            ),
+            None,
+        ),
+        (Method::GET, format!("/api/v1/contacts/{contact}"), None),
+        (
+            Method::PATCH,
+            format!("/api/v1/contacts/{contact}"),
+            Some(json!({"availability": null, "visibility": "partners"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v1/contacts/{doomed_contact}"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/contacts/{contact}/vcard"),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/organisations/{}/contacts/vcard", app.member.id),
             None,
         ),
         (Method::GET, "/api/v1/communities".into(), None),

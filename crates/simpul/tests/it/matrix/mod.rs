@@ -17,6 +17,7 @@ use crate::world::{World, operator, world_on};
 mod audit;
 mod auth;
 mod comm_checks;
+mod contacts;
 mod directory;
 mod directory_health;
 mod federation;
@@ -92,6 +93,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         auth::rows(ids),
         directory::rows(ids),
         profiles::rows(ids),
+        contacts::rows(ids),
         identity::rows(ids),
         audit::rows(ids),
         intel::rows(ids),
@@ -175,6 +177,7 @@ async fn run(w: World) {
     taxii::setup(&w).await;
     federation::setup(&w).await;
     profiles::setup(&w).await;
+    contacts::setup(&w).await;
     comm_checks::setup(&w).await;
     let principals: [Option<String>; 6] = [
         None,
@@ -244,7 +247,8 @@ async fn run(w: World) {
 
 /// The row's path for cell `n`: a fresh token to revoke where the row asks for one.
 async fn cell_path(w: &World, path: &str, n: usize) -> String {
-    let mut path = comm_checks::fill(w, path.replace("{n}", &n.to_string())).await;
+    let path = comm_checks::fill(w, path.replace("{n}", &n.to_string())).await;
+    let mut path = contacts::fill(w, path).await;
     for (placeholder, owner) in [
         ("{other_token}", "an@other.example"),
         ("{own_token}", "ro@own.example"),
