@@ -29,7 +29,7 @@ pub struct NavItem {
 }
 
 /// The sections of the main navigation, in order (a domain adds its page here).
-const NAV: [(&str, &str); 6] = [
+const NAV: [(&str, &str); 7] = [
     ("/", "Dashboard"),
     ("/objects", "Browse"),
     ("/submit", "Submit"),
