@@ -3,7 +3,6 @@
 //! site-admin), the RFC 2350 text, and the profiles' ages for the freshness report.
 
 use serde_json::json;
-use time::OffsetDateTime;
 
 use super::profile::TeamProfile;
 use super::profile_store::{ProfileRow, StoredProfile};
@@ -11,7 +10,7 @@ use crate::Service;
 use crate::access::directory::{
     DirectoryView, PublicRead, Reader, is_member_kind, may_read_profile,
 };
-use crate::access::{Action, Grant, Principal, authorize};
+use crate::access::{Action, Principal, authorize};
 use crate::audit::AuditAction;
 use crate::error::{CoreError, Invalid};
 use crate::org::{OrgId, OrgStatus, Organisation};
@@ -126,16 +125,5 @@ impl Service {
             profile,
             saved: true,
         })
-    }
-
-    /// The organisations whose profile was last saved before `t` (oldest first), for the
-    /// directory's freshness report.
-    #[allow(dead_code)] // the freshness report (P2.1 item 4) reads it
-    pub(crate) async fn profiles_updated_before(
-        &self,
-        grant: &Grant<'_>,
-        t: OffsetDateTime,
-    ) -> Result<Vec<(OrgId, OffsetDateTime)>, CoreError> {
-        Ok(self.store(grant).profiles_updated_before(t).await?)
     }
 }
