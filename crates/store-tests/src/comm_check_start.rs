@@ -6,17 +6,27 @@
 use std::sync::Arc;
 
 use simpul_core::access::Principal;
+use simpul_core::access::directory::Reader;
+use simpul_core::audit::AuditAction;
+use simpul_core::comm_checks::service::CheckReport;
 use simpul_core::comm_checks::start::NewCommCheckRequest;
-use simpul_core::comm_checks::{Channel, TargetSpec};
-use simpul_core::contacts::{ContactKind, NewContact};
+use simpul_core::comm_checks::{Channel, Delivery, TargetSpec, TargetState};
+use simpul_core::contacts::{ContactId, ContactKind, NewContact};
 use simpul_core::directory::profile::TeamProfile;
+use simpul_core::mail::{Answer, Attempt};
 use simpul_core::org::OrgKind;
 use simpul_core::tz::TimeZoneName;
 use simpul_core::user::Role;
-use simpul_core::{CoreError, Service, Store};
+use simpul_core::{Clock, CoreError, Service, Store};
 
 use crate::comm_checks::Manual;
-use crate::support::{at, insert_org, insert_user, org, short, signed_in, tag, user};
+use crate::support::{
+    at, insert_org, insert_user, last_seq, org, short, signed_in, tag, user, written_after, wrote,
+};
+
+fn reader(p: &Principal) -> Reader<'_> {
+    Reader::Signed(p)
+}
 
 fn request(targets: TargetSpec, kinds: Vec<ContactKind>) -> NewCommCheckRequest {
     NewCommCheckRequest {
@@ -115,13 +125,9 @@ pub async fn comm_check_start(store: Arc<dyn Store>) {
         .collect();
     names.sort();
     assert_eq!(names, ["Ana", "Desk"]);
+    let holder = uuid::Uuid::new_v4();
     let claimed = svc
-        .claim_due(
-            &op,
-            uuid::Uuid::new_v4(),
-            std::time::Duration::from_secs(60),
-            100,
-        )
+        .claim_due(&op, holder, std::time::Duration::from_secs(60), 100)
         .await
         .unwrap();
     assert_eq!(claimed.len(), 1, "one message: the desk has no address");
@@ -151,6 +157,71 @@ pub async fn comm_check_start(store: Arc<dyn Store>) {
     let preview = svc.ack_preview(&ana_token.token).await.unwrap();
     assert_eq!(preview.check_id, check.id);
 
+    // The relay takes Ana's message at 1 010; the report reads that from the outbox.
+    clock.set(at(1_010));
+    let ok = Attempt::Sent(Answer::new(Some(250), "2.0.0 Ok: queued as 1A2B"));
+    assert!(svc.record_attempt(&op, m, holder, ok, 0.0).await.unwrap());
+    let result_of = |r: &CheckReport, id: ContactId| {
+        r.results
+            .iter()
+            .find(|t| t.contact.contact_id == id)
+            .unwrap()
+            .clone()
+    };
+    let report = svc.check_report(&coord, check.id).await.unwrap();
+    let ana_result = result_of(&report, ana.id);
+    assert_eq!(ana_result.sent_at, Some(at(1_010)));
+    assert_eq!(
+        ana_result.delivery,
+        Delivery::Sent {
+            answer: "250 2.0.0 Ok: queued as 1A2B".into()
+        }
+    );
+    // The desk had no message: queued, never sent.
+    assert_eq!(result_of(&report, desk.id).delivery, Delivery::Queued);
+    assert_eq!(result_of(&report, desk.id).sent_at, None);
+    // Her own organisation's admin sees the same delivery (not a coordinator: the read is
+    // ReadCheckResults, filtered to the organisation's own targets).
+    let own = svc.check_report(&nat_admin, check.id).await.unwrap();
+    assert_eq!(result_of(&own, ana.id).sent_at, Some(at(1_010)));
+
+    // Ana confirms a minute after sending: acknowledged in 60 s, and her contact is verified then
+    // (audited as contact.verified after the acknowledgement).
+    assert_eq!(
+        svc.get_contact(reader(&coord), ana.id)
+            .await
+            .unwrap()
+            .last_verified,
+        None
+    );
+    clock.set(at(1_070));
+    let seq = last_seq(s).await;
+    let done = svc
+        .acknowledge_by_link(&ana_token.token, None)
+        .await
+        .unwrap();
+    assert_eq!(done.response_secs, 60);
+    assert_eq!(
+        written_after(s, seq).await,
+        vec![
+            wrote(AuditAction::CommCheckAcknowledge, &check.id.to_string()),
+            wrote(AuditAction::ContactVerified, &format!("contact:{}", ana.id)),
+        ]
+    );
+    let ana_now = svc.get_contact(reader(&coord), ana.id).await.unwrap();
+    assert_eq!(ana_now.last_verified, Some(at(1_070)));
+    let report = svc.check_report(&coord, check.id).await.unwrap();
+    assert_eq!(result_of(&report, ana.id).response_secs, Some(60.0));
+    assert_eq!(result_of(&report, ana.id).state, TargetState::Acknowledged);
+    assert_eq!(
+        svc.get_contact(reader(&coord), desk.id)
+            .await
+            .unwrap()
+            .last_verified,
+        None,
+        "the desk did not answer"
+    );
+
     // Kinds filter; by id; all members leaves the vendor (a partner) out.
     let (_, only_duty) = svc
         .start_comm_check(
@@ -161,11 +232,23 @@ pub async fn comm_check_start(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(only_duty.len(), 1);
     assert_eq!(only_duty[0].contact.contact_id, desk.id);
-    let (_, by_id) = svc
+    let (by_id_check, by_id) = svc
         .start_comm_check(&coord, request(TargetSpec::Contacts(vec![vend.id]), vec![]))
         .await
         .unwrap();
     assert_eq!(by_id.len(), 1);
+    // Vic, signed in with the contact's address, answers in the app after the deadline: late,
+    // and still verified (an answer proves the contact reachable).
+    let vic = user(vendor.id, "Vic@VD.example", Role::Analyst);
+    insert_user(s, &vic).await;
+    let vic = signed_in(&vic, &vendor, vec![]);
+    clock.set(by_id_check.deadline_at + time::Duration::minutes(1));
+    let acked = svc.acknowledge_as_me(&vic, by_id_check.id).await.unwrap();
+    assert_eq!(acked, [by_id[0].target]);
+    let vic_now = svc.get_contact(reader(&vic), vend.id).await.unwrap();
+    assert_eq!(vic_now.last_verified, Some(clock.now()));
+    let mine = svc.check_report(&vic, by_id_check.id).await.unwrap();
+    assert_eq!(mine.results[0].state, TargetState::Late);
     let (_, all) = svc
         .start_comm_check(&coord, request(TargetSpec::AllMembers, vec![]))
         .await

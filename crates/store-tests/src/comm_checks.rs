@@ -16,6 +16,7 @@ use simpul_core::comm_checks::{
     AckVia, Channel, Delivery, NewCheck, TargetContact, TargetSpec, TargetState,
 };
 use simpul_core::contacts::{ContactId, ContactKind};
+use simpul_core::mail::{Answer, Attempt};
 use simpul_core::org::{OrgId, OrgKind};
 use simpul_core::tz::TimeZoneName;
 use simpul_core::user::Role;
@@ -236,17 +237,28 @@ pub async fn comm_checks(store: Arc<dyn Store>) {
             .is_empty()
     );
 
-    // A delivery outcome, then the deadline passes: the link expires; Budi did not answer.
-    let budi_target = stored
-        .iter()
-        .find(|r| r.contact.contact_id == budi.contact_id)
+    // The relay takes Budi's message (the outbox records it: the report reads it from there),
+    // then the deadline passes: the link expires; Budi did not answer.
+    let op = Principal::operator("test");
+    let holder = uuid::Uuid::new_v4();
+    let claimed = svc
+        .claim_due(&op, holder, std::time::Duration::from_secs(60), 100)
+        .await
         .unwrap();
+    let to_budi = claimed
+        .iter()
+        .find(|m| m.to.as_str() == budi.email)
+        .unwrap();
+    let ok = Attempt::Sent(Answer::new(Some(250), "2.0.0 Ok: queued"));
+    assert!(
+        svc.record_attempt(&op, to_budi, holder, ok, 0.0)
+            .await
+            .unwrap()
+    );
+    let budi_sent_at = clock.now();
     let sent = Delivery::Sent {
         answer: "250 2.0.0 Ok: queued".into(),
     };
-    s.set_delivery(budi_target.id, Some(start + Duration::seconds(5)), &sent)
-        .await
-        .unwrap();
     clock.set(check.deadline_at + Duration::seconds(1));
     match svc.acknowledge_by_link(&token_of(&budi), None).await {
         Err(AckError::Expired { deadline }) => assert_eq!(deadline, check.deadline_at),
@@ -268,7 +280,10 @@ pub async fn comm_checks(store: Arc<dyn Store>) {
     assert_eq!(state(&cita).response_secs, Some(1800.0));
     assert_eq!(state(&budi).state, TargetState::NoAnswer);
     assert_eq!(state(&budi).delivery, sent);
-    assert_eq!(state(&budi).sent_at, Some(start + Duration::seconds(5)));
+    assert_eq!(state(&budi).sent_at, Some(budi_sent_at));
+    // Claimed but not answered yet: still queued, never sent.
+    assert_eq!(state(&ana).delivery, Delivery::Queued);
+    assert_eq!(state(&ana).sent_at, None);
     assert_eq!(report.summary.total.states.acknowledged, 2);
     assert_eq!(report.summary.total.states.no_answer, 1);
     assert_eq!(report.summary.total.median_response_secs, Some(90.0));

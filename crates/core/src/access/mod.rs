@@ -118,6 +118,11 @@ pub enum Action {
     /// coordinators ([`directory::is_coordinator`]) and the operator. Site-admins of other
     /// organisations are not coordinators: administration is not a seat at the hub.
     RunCommChecks,
+    /// Read communication checks' results, with each target's delivery from the outbox: every
+    /// signed-in user, then each result filtered by [`directory::may_read_check_result`] (the
+    /// coordinators every result, an organisation its own contacts'). Never the mail record as
+    /// such ([`Action::ReadMail`]).
+    ReadCheckResults,
     /// Read the sent-mail record (never a body): site-admins and coordinators.
     ReadMail,
     /// Queue a test message and deliver the outbox: site-admins and the operator (the server's
@@ -133,9 +138,11 @@ impl Action {
     /// The token scope the action needs.
     pub fn scope(self) -> Scope {
         match self {
-            Action::ReadSelf | Action::ReadDirectory | Action::ReadIntel | Action::ReadMail => {
-                Scope::Read
-            }
+            Action::ReadSelf
+            | Action::ReadDirectory
+            | Action::ReadIntel
+            | Action::ReadMail
+            | Action::ReadCheckResults => Scope::Read,
             Action::ShareIntel | Action::RunCommChecks => Scope::Write,
             Action::ManageOrgs
             | Action::UpdateOrgProfile(_)
@@ -250,6 +257,7 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<Grant<'_>, Den
             _,
             Action::ReadSelf
             | Action::ReadDirectory
+            | Action::ReadCheckResults
             | Action::ReadIntel
             | Action::ManageOwnTokens
             | Action::ChangeOwnPassword,
@@ -299,6 +307,7 @@ fn describe(action: Action) -> &'static str {
         Action::ManagePeers => "manage federation peers",
         Action::ManageContacts(_) => "change this organisation's contacts",
         Action::RunCommChecks => "run communication checks (the regional CERT's coordinators do)",
+        Action::ReadCheckResults => "read communication-check results",
         Action::ReadMail => "read the sent-mail record",
         Action::SendMail => "send mail",
         Action::IndexIntel => "read every stored indicator",

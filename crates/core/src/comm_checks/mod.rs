@@ -20,6 +20,7 @@ use crate::error::Invalid;
 use crate::org::{OrgId, ShortName, string_enum};
 
 pub mod ack;
+pub mod delivery;
 pub mod duration;
 pub mod in_app;
 pub mod rows;

@@ -16,6 +16,7 @@ use crate::access::directory::{CheckResults, check_results_of, may_read_check_re
 use crate::access::{Action, Principal, authorize};
 use crate::audit::{AuditAction, AuditEvent};
 use crate::comm_checks::ack::{self, AckError, AckPreview, Acknowledged, LinkHolder};
+use crate::comm_checks::delivery::overlay;
 use crate::comm_checks::summary::{Summary, summarise};
 use crate::comm_checks::{
     AckVia, Check, CheckId, Delivery, NewCheck, ScheduleId, Target, TargetContact, TargetId,
@@ -23,6 +24,7 @@ use crate::comm_checks::{
 };
 use crate::contacts::ContactId;
 use crate::error::{CoreError, Invalid};
+use crate::mail::service::newest_per_ref;
 
 /// The most targets one check has.
 pub const MAX_TARGETS: usize = 20_000;
@@ -170,7 +172,7 @@ impl Service {
     /// The checks `p` may see, newest first: coordinators every one, an organisation those with
     /// a target of it.
     pub async fn list_checks(&self, p: &Principal) -> Result<Vec<Check>, CoreError> {
-        let grant = authorize(p, Action::ReadDirectory)?;
+        let grant = authorize(p, Action::ReadCheckResults)?;
         let org = match check_results_of(p) {
             CheckResults::All => None,
             CheckResults::OwnOrg(org) => Some(org),
@@ -179,9 +181,10 @@ impl Service {
     }
 
     /// A check with the results `p` may read and the summary over them; a check `p` sees no
-    /// result of is not found.
+    /// result of is not found. Each target's delivery and `sent_at` come from the outbox
+    /// ([`super::delivery`]).
     pub async fn check_report(&self, p: &Principal, id: CheckId) -> Result<CheckReport, CoreError> {
-        let grant = authorize(p, Action::ReadDirectory)?;
+        let grant = authorize(p, Action::ReadCheckResults)?;
         let store = self.store(&grant);
         let not_found = || CoreError::NotFound(format!("communication check {id}"));
         let check = store.get_check(id).await?.ok_or_else(not_found)?;
@@ -194,6 +197,7 @@ impl Service {
         if targets.is_empty() && check_results_of(p) != CheckResults::All {
             return Err(not_found());
         }
+        let targets = self.with_outbox_delivery(&grant, targets).await?;
         let now = self.now();
         let summary = summarise(&check, &targets, now);
         let results = targets
@@ -281,7 +285,14 @@ impl Service {
             let at = self.by_token(token).await?.1.acknowledged_at.unwrap_or(now);
             return Err(AckError::Used { at });
         }
-        let mut done = target;
+        // Answering proves the contact reachable: it is verified at the acknowledgement's time.
+        self.mark_contact_verified(&holder, target.contact.contact_id, now, &event.actor)
+            .await?;
+        // The response time runs from when the relay took the message (the link holder reads its
+        // own target's message record only).
+        let record = self.store(&holder).mail_of_refs(&[target.id.0]).await?;
+        let record = newest_per_ref(record).remove(&target.id.0);
+        let mut done = overlay(target, record.as_ref());
         done.acknowledged_at = Some(now);
         Ok(Acknowledged {
             check_id: check.id,
@@ -329,6 +340,9 @@ impl Service {
                 .acknowledge_target(t.id, now, AckVia::InApp, &event)
                 .await?
             {
+                // Late or not, an answer proves the contact reachable.
+                self.mark_contact_verified(&grant, t.contact.contact_id, now, &event.actor)
+                    .await?;
                 done.push(t.id);
             }
         }

@@ -275,10 +275,6 @@ impl Service {
     /// Records that contact `id` answered at `at` (a communication check's acknowledgement);
     /// audited as `contact.verified` by `actor` (`user:<uuid>`, or the check's token actor).
     /// Returns false when the contact no longer exists.
-    #[allow(
-        dead_code,
-        reason = "for the communication checks (P2.1), built beside this"
-    )]
     pub(crate) async fn mark_contact_verified(
         &self,
         proof: &impl Proof,

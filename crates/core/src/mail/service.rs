@@ -82,14 +82,9 @@ impl Service {
         ) {
             return Err(CoreError::Forbidden("this action reads no mail".into()));
         }
-        let mut out: HashMap<Uuid, MailRecord> = HashMap::new();
-        for r in self.store(grant).mail_of_refs(ref_ids).await? {
-            let Some(k) = r.ref_id else { continue };
-            if out.get(&k).is_none_or(|old| old.created_at <= r.created_at) {
-                out.insert(k, r);
-            }
-        }
-        Ok(out)
+        Ok(newest_per_ref(
+            self.store(grant).mail_of_refs(ref_ids).await?,
+        ))
     }
 
     /// Claims at most `n` due messages for `holder` for `lease` (the sender of the binary).
@@ -133,4 +128,16 @@ impl Service {
         let grant = authorize(p, Action::SendMail)?;
         Ok(self.store(&grant).mail_backlog().await?)
     }
+}
+
+/// The newest of `records` per `ref_id` (records without one are left out).
+pub(crate) fn newest_per_ref(records: Vec<MailRecord>) -> HashMap<Uuid, MailRecord> {
+    let mut out: HashMap<Uuid, MailRecord> = HashMap::new();
+    for r in records {
+        let Some(k) = r.ref_id else { continue };
+        if out.get(&k).is_none_or(|old| old.created_at <= r.created_at) {
+            out.insert(k, r);
+        }
+    }
+    out
 }

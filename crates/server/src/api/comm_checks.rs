@@ -1,7 +1,7 @@
 //! `/comm-checks` and `/comm-check-schedules`: communication checks (P2.1) — the checks a reader
 //! may see with their per-target results and summary, and the recurring schedules coordinators
-//! keep. Starting a check over REST (`POST /comm-checks`) and the in-app routes arrive with the
-//! contacts wiring, which resolves targets.
+//! keep. Starting a check and the signed-in contact's pending checks and acknowledgement are in
+//! [`super::comm_checks_start`].
 
 use std::collections::BTreeMap;
 
@@ -27,7 +27,8 @@ use crate::AppState;
 use crate::auth::Auth;
 
 pub fn routes() -> Vec<ApiRoute> {
-    vec![
+    let mut routes = super::comm_checks_start::routes();
+    routes.extend([
         route!(GET "/comm-checks", list_checks)
             .doc(
                 "List communication checks: coordinators every one, an organisation those with a target of it",
@@ -53,7 +54,8 @@ pub fn routes() -> Vec<ApiRoute> {
         route!(DELETE "/comm-check-schedules/{id}", delete_schedule)
             .doc("Delete a recurring communication check (the checks it started stay)", "coordinators")
             .no_content(),
-    ]
+    ]);
+    routes
 }
 
 /// A communication check as started.
@@ -320,21 +322,41 @@ fn each<T>(
         .collect()
 }
 
+/// What a check asks, read from a body's fields with the JSON path of the first it refuses:
+/// channels default to `email` and `in-app`, kinds to every kind.
+pub(super) fn read_check(
+    title: String,
+    message: String,
+    targets: &serde_json::Value,
+    kinds: &[String],
+    channels: Option<&[String]>,
+    deadline: &str,
+) -> Result<NewCheck, Invalid> {
+    let channels = match channels {
+        Some(c) => each("/channels", c, str::parse)?,
+        None => simpul_core::comm_checks::Channel::ALL.to_vec(),
+    };
+    Ok(NewCheck {
+        title,
+        message,
+        channels,
+        kinds: each("/kinds", kinds, str::parse)?,
+        targets: TargetSpec::from_json("/targets", targets)?,
+        deadline: CheckDuration::parse_at("/deadline", deadline)?,
+    })
+}
+
 impl NewSchedule {
     fn into_core(self) -> Result<CoreNewSchedule, Invalid> {
-        let channels = match &self.channels {
-            Some(c) => each("/channels", c, str::parse)?,
-            None => simpul_core::comm_checks::Channel::ALL.to_vec(),
-        };
         Ok(CoreNewSchedule {
-            check: NewCheck {
-                title: self.title,
-                message: self.message,
-                channels,
-                kinds: each("/kinds", &self.kinds, str::parse)?,
-                targets: TargetSpec::from_json("/targets", &self.targets)?,
-                deadline: CheckDuration::parse_at("/deadline", &self.deadline)?,
-            },
+            check: read_check(
+                self.title,
+                self.message,
+                &self.targets,
+                &self.kinds,
+                self.channels.as_deref(),
+                &self.deadline,
+            )?,
             every_days: self.every_days,
             start_local: parse_local(&self.start).map_err(|_| {
                 Invalid::new("/start", "give the local start as YYYY-MM-DDTHH:MM:SS")

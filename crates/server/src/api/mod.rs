@@ -25,6 +25,7 @@ pub mod audit;
 mod chunks;
 pub mod collections;
 pub mod comm_checks;
+pub mod comm_checks_start;
 pub mod communities;
 pub mod contacts;
 pub mod directory_health;

@@ -9,6 +9,7 @@
 
 mod cli;
 mod collection_changes;
+mod comm_checks_api;
 mod contacts;
 mod correlation;
 mod decay;

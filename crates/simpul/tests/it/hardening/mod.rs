@@ -19,6 +19,7 @@ use tokio::sync::oneshot;
 use crate::helpers::{TestClock, TestDb, set_cookie, shown_secret};
 use crate::world::{PASSWORD, org, user};
 
+mod bounds;
 mod contract;
 
 struct App {

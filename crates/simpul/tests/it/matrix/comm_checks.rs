@@ -1,7 +1,9 @@
 //! Matrix rows of communication checks: every signed-in caller lists checks (coordinators see all,
 //! an organisation those with a target of it); a check's results are read by coordinators and by
 //! the organisations it targeted (another organisation: 404); schedules are the coordinators'
-//! (the regional CERT's site-admin here; a national CERT's org-admin is refused).
+//! (the regional CERT's site-admin here; a national CERT's org-admin is refused), and so is
+//! starting a check. Every signed-in caller reads their pending checks; only a check's target
+//! acknowledges it (our analyst is the contact of `{my_check}`; others: 404).
 
 use serde_json::json;
 use simpul_core::comm_checks::schedule::NewSchedule;
@@ -17,6 +19,8 @@ use crate::world::{World, operator};
 pub const OWN_CHECK: &str = "{own_check}";
 pub const OTHER_CHECK: &str = "{other_check}";
 pub const SCHEDULE: &str = "{schedule}";
+/// A check asking our analyst (a contact with the analyst's e-mail).
+pub const MY_CHECK: &str = "{my_check}";
 
 fn new_check(title: &str) -> NewCheck {
     NewCheck {
@@ -53,6 +57,26 @@ pub async fn setup(w: &World) {
         )
         .await
         .unwrap();
+    let me = w
+        .service
+        .add_contact(
+            &op,
+            w.own.id,
+            simpul_core::contacts::NewContact {
+                name: "matrix me".into(),
+                emails: vec![w.own_analyst.email.as_str().into()],
+                kinds: vec![simpul_core::contacts::ContactKind::Duty24x7],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut mine = contact(w.own.id, "me");
+    mine.contact_id = me.id;
+    w.service
+        .start_check(&op, new_check("matrix mine"), vec![mine])
+        .await
+        .unwrap();
     w.service
         .create_schedule(
             &op,
@@ -70,7 +94,9 @@ pub async fn setup(w: &World) {
 
 /// `path` with the placeholders replaced by the setup's ids.
 pub async fn fill(w: &World, path: String) -> String {
-    if !path.contains("{own_check}") && !path.contains("{other_check}") && !path.contains(SCHEDULE)
+    if ![OWN_CHECK, OTHER_CHECK, SCHEDULE, MY_CHECK]
+        .iter()
+        .any(|p| path.contains(p))
     {
         return path;
     }
@@ -89,6 +115,7 @@ pub async fn fill(w: &World, path: String) -> String {
     path.replace(OWN_CHECK, &id("matrix own"))
         .replace(OTHER_CHECK, &id("matrix other"))
         .replace(SCHEDULE, &schedule)
+        .replace(MY_CHECK, &id("matrix mine"))
 }
 
 pub fn rows(_: &Ids) -> Vec<Row> {
@@ -111,6 +138,27 @@ pub fn rows(_: &Ids) -> Vec<Row> {
             format!("/api/v1/comm-checks/{OTHER_CHECK}"),
             None,
             [401, 401, 200, 404, 404, 404]
+        ),
+        row!(
+            "POST /comm-checks",
+            "/api/v1/comm-checks".into(),
+            Some(json!({
+                "title": "matrix start {n}", "targets": {"all_members": true}, "deadline": "4h",
+                "channels": ["in-app"]
+            })),
+            coordinators(201)
+        ),
+        row!(
+            "GET /comm-checks/pending",
+            "/api/v1/comm-checks/pending".into(),
+            None,
+            [401, 401, 200, 200, 200, 200]
+        ),
+        row!(
+            "POST /comm-checks/{id}/acknowledge",
+            format!("/api/v1/comm-checks/{MY_CHECK}/acknowledge"),
+            None,
+            [401, 401, 404, 404, 200, 404]
         ),
         row!(
             "GET /comm-check-schedules",
