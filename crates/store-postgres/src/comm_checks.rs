@@ -6,11 +6,10 @@ use deadpool_postgres::Transaction;
 use simpul_core::audit::AuditEvent;
 use simpul_core::comm_checks::rows::{
     CHECK_COLUMNS, CheckRow, SCHEDULE_COLUMNS, ScheduleRow, TARGET_COLUMNS, TargetRow,
-    delivery_columns,
 };
 use simpul_core::comm_checks::schedule::Schedule;
 use simpul_core::comm_checks::store::CommCheckStore;
-use simpul_core::comm_checks::{AckVia, Check, CheckId, Delivery, ScheduleId, Target, TargetId};
+use simpul_core::comm_checks::{AckVia, Check, CheckId, ScheduleId, Target, TargetId};
 use simpul_core::mail::OutboxEntry;
 use simpul_core::org::OrgId;
 use simpul_core::store::StoreError;
@@ -258,24 +257,6 @@ impl CommCheckStore for PostgresStore {
             })
         })
         .await
-    }
-
-    async fn set_delivery(
-        &self,
-        target: TargetId,
-        sent_at: Option<OffsetDateTime>,
-        delivery: &Delivery,
-    ) -> Result<(), StoreError> {
-        let (status, detail) = delivery_columns(delivery);
-        let client = self.client().await?;
-        execute(
-            &client,
-            "UPDATE comm_check_targets SET sent_at = $2, delivery = $3, delivery_detail = $4
-             WHERE id = $1",
-            &[&target.0, &sent_at, &status, &detail],
-        )
-        .await?;
-        Ok(())
     }
 
     async fn insert_schedule(&self, s: &Schedule, audit: &AuditEvent) -> Result<(), StoreError> {

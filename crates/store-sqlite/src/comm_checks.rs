@@ -6,11 +6,10 @@ use rusqlite::{Transaction, params};
 use simpul_core::audit::AuditEvent;
 use simpul_core::comm_checks::rows::{
     CHECK_COLUMNS, CheckRow, SCHEDULE_COLUMNS, ScheduleRow, TARGET_COLUMNS, TargetRow,
-    delivery_columns,
 };
 use simpul_core::comm_checks::schedule::Schedule;
 use simpul_core::comm_checks::store::CommCheckStore;
-use simpul_core::comm_checks::{AckVia, Check, CheckId, Delivery, ScheduleId, Target, TargetId};
+use simpul_core::comm_checks::{AckVia, Check, CheckId, ScheduleId, Target, TargetId};
 use simpul_core::org::OrgId;
 use simpul_core::store::StoreError;
 use time::OffsetDateTime;
@@ -244,29 +243,6 @@ impl CommCheckStore for SqliteStore {
                 )?
                 .execute(params![target.0.to_string(), ts(at), via.as_str()])?;
             Ok(n > 0)
-        })
-        .await
-    }
-
-    async fn set_delivery(
-        &self,
-        target: TargetId,
-        sent_at: Option<OffsetDateTime>,
-        delivery: &Delivery,
-    ) -> Result<(), StoreError> {
-        let (status, detail) = delivery_columns(delivery);
-        self.write(move |c| {
-            c.prepare_cached(
-                "UPDATE comm_check_targets SET sent_at = ?2, delivery = ?3, delivery_detail = ?4
-                 WHERE id = ?1",
-            )?
-            .execute(params![
-                target.0.to_string(),
-                opt_ts(sent_at),
-                status,
-                detail
-            ])?;
-            Ok(())
         })
         .await
     }

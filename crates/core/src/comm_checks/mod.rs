@@ -151,6 +151,8 @@ pub struct Target {
     pub contact: TargetContact,
     /// SHA-256 of the acknowledgement token.
     pub token_hash: [u8; 32],
+    /// As stored, never sent and `queued`; a report reads both from the target's outbox row
+    /// ([`delivery`]).
     pub sent_at: Option<OffsetDateTime>,
     pub delivery: Delivery,
     pub acknowledged_at: Option<OffsetDateTime>,

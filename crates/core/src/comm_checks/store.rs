@@ -6,7 +6,7 @@ use time::OffsetDateTime;
 
 use crate::audit::AuditEvent;
 use crate::comm_checks::schedule::Schedule;
-use crate::comm_checks::{AckVia, Check, CheckId, Delivery, ScheduleId, Target, TargetId};
+use crate::comm_checks::{AckVia, Check, CheckId, ScheduleId, Target, TargetId};
 use crate::mail::OutboxEntry;
 use crate::org::OrgId;
 use crate::store::StoreError;
@@ -46,14 +46,6 @@ pub trait CommCheckStore: Send + Sync {
         via: AckVia,
         audit: &AuditEvent,
     ) -> Result<bool, StoreError>;
-
-    /// Records what became of a target's message (the mail wiring's outbox calls this).
-    async fn set_delivery(
-        &self,
-        target: TargetId,
-        sent_at: Option<OffsetDateTime>,
-        delivery: &Delivery,
-    ) -> Result<(), StoreError>;
 
     /// Stores a schedule with `audit`'s entry.
     async fn insert_schedule(&self, s: &Schedule, audit: &AuditEvent) -> Result<(), StoreError>;

@@ -211,3 +211,108 @@ async fn a_coordinator_starts_a_check_and_the_contact_acknowledges_it_in_the_app
     assert_eq!(c["last_verified"], "2026-11-28T08:00:42Z", "{c}");
     w.app.shutdown().await;
 }
+
+/// Polls `GET path` as `t` until `done` holds (a few seconds at most).
+async fn until(
+    w: &crate::world::World,
+    t: &str,
+    path: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    for _ in 0..100 {
+        let v: Value = call(&w.app, Method::GET, path, Some(t), None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        if done(&v) {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{path} never got there");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs aiosmtpd: run by .ci/legs/74-mail.sh"]
+async fn smtp_a_check_started_over_rest_reports_the_relays_answer_and_times_from_sending() {
+    let w = world().await;
+    let coord = w.tokens[0].1.clone();
+    let siti = w
+        .service
+        .add_contact(
+            &operator(),
+            w.own.id,
+            NewContact {
+                name: "Siti Rahman".into(),
+                kinds: vec![ContactKind::TechnicalPoc],
+                emails: vec!["duty@own.example".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut b = body(json!({"orgs": ["SingCERT"]}), "1h");
+    b["channels"] = json!(["email"]);
+    let res = call(
+        &w.app,
+        Method::POST,
+        "/api/v1/comm-checks",
+        Some(&coord),
+        Some(&b),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let id = res.json::<Value>().await.unwrap()["check"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let report = format!("/api/v1/comm-checks/{id}");
+    let queued = until(&w, &coord, &report, |_| true).await;
+    assert_eq!(queued["results"][0]["delivery"], "queued");
+
+    // The relay takes the message 10 s after the start.
+    w.clock.advance(time::Duration::seconds(10));
+    let port = crate::mail::free_port();
+    let sink = crate::mail::Sink::start(port, &[]);
+    let sender = tokio::spawn(simpul::mail::keep_sending(
+        w.service.clone(),
+        crate::mail::settings(port),
+    ));
+    let sent = until(&w, &coord, &report, |v| {
+        v["results"][0]["delivery"] == "sent"
+    })
+    .await;
+    let r = &sent["results"][0];
+    assert_eq!(r["sent_at"], "2026-11-28T08:00:10Z");
+    let answer = r["delivery_detail"].as_str().unwrap();
+    assert!(answer.starts_with("250"), "the relay's answer: {answer}");
+    let mail = sink.received().pop().unwrap();
+    let at = mail.find("/ack/").unwrap() + "/ack/".len();
+    let token = &mail[at..at + 43];
+
+    // Confirmed 20 s after sending: 20 s of response time, and the contact verified then.
+    w.clock.advance(time::Duration::seconds(20));
+    let res = crate::helpers::no_redirects()
+        .post(w.app.url(&format!("/ack/{token}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let done = until(&w, &coord, &report, |_| true).await;
+    let r = &done["results"][0];
+    assert_eq!(r["state"], "acknowledged", "{done}");
+    assert_eq!(r["via"], "link");
+    assert_eq!(r["response_secs"], json!(20.0));
+    assert_eq!(
+        done["summary"]["total"]["median_response_secs"],
+        json!(20.0)
+    );
+    let c = until(&w, &coord, &format!("/api/v1/contacts/{}", siti.id), |_| {
+        true
+    })
+    .await;
+    assert_eq!(c["last_verified"], "2026-11-28T08:00:30Z", "{c}");
+    sender.abort();
+    w.app.shutdown().await;
+}
