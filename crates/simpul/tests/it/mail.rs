@@ -20,7 +20,7 @@ use crate::helpers::{TestClock, TestDb, simpul_cmd};
 const NEEDS: &str = "needs aiosmtpd: run by .ci/legs/74-mail.sh";
 
 /// The sink, killed when dropped.
-struct Sink {
+pub(crate) struct Sink {
     child: Child,
     dir: tempfile::TempDir,
 }
@@ -33,7 +33,7 @@ impl Drop for Sink {
 }
 
 impl Sink {
-    fn start(port: u16, refuse: &[&str]) -> Sink {
+    pub(crate) fn start(port: u16, refuse: &[&str]) -> Sink {
         let python = std::env::var("SIMPUL_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.ci/smtp_sink.py");
         let dir = tempfile::tempdir().unwrap();
@@ -56,7 +56,7 @@ impl Sink {
     }
 
     /// The messages received, in order.
-    fn received(&self) -> Vec<String> {
+    pub(crate) fn received(&self) -> Vec<String> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
             .unwrap()
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -70,7 +70,7 @@ impl Sink {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -78,7 +78,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn settings(port: u16) -> MailSettings {
+pub(crate) fn settings(port: u16) -> MailSettings {
     MailSettings {
         smtp: Some(SmtpSettings {
             host: "127.0.0.1".into(),

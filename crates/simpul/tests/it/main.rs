@@ -9,6 +9,7 @@
 
 mod cli;
 mod collection_changes;
+mod comm_check_bench;
 mod contacts;
 mod correlation;
 mod decay;
