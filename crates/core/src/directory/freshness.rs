@@ -1,8 +1,8 @@
 //! The directory's freshness (its health report): contacts not verified for longer than the
 //! configured period (a communication check's acknowledgement verifies), OpenPGP keys expired or
 //! expiring within 30 days, organisations whose 24/7 duty contacts answered neither of the last
-//! two checks that asked them, and profiles not saved for a year. Who reads which organisation's
-//! flags is [`health_scope`]'s decision.
+//! two checks that asked them, and member organisations' profiles not saved for a year or never
+//! saved. Who reads which organisation's flags is [`health_scope`]'s decision.
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -10,7 +10,7 @@ use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
 use crate::Service;
-use crate::access::directory::{CheckResults, health_scope};
+use crate::access::directory::{CheckResults, health_scope, is_member_kind};
 use crate::access::{Action, Principal, authorize};
 use crate::comm_checks::{Check, CheckId, Target};
 use crate::contacts::store::{ContactQuery, LIST_MAX};
@@ -54,6 +54,8 @@ pub enum Problem {
         #[serde(with = "time::serde::rfc3339")]
         updated_at: OffsetDateTime,
     },
+    /// A member organisation whose team profile was never saved.
+    ProfileMissing,
 }
 
 /// One flag: the organisation, the contact (for contact flags), the problem.
@@ -154,7 +156,7 @@ impl Service {
         let grant = authorize(p, Action::ReadDirectory)?;
         let store = self.store(&grant);
         let now = self.now();
-        let orgs: BTreeMap<OrgId, String> = store
+        let listed: Vec<_> = store
             .list_orgs()
             .await?
             .into_iter()
@@ -163,6 +165,14 @@ impl Service {
                 CheckResults::All => true,
                 CheckResults::OwnOrg(own) => o.id == own,
             })
+            .collect();
+        let members: HashSet<OrgId> = listed
+            .iter()
+            .filter(|o| is_member_kind(o.kind))
+            .map(|o| o.id)
+            .collect();
+        let orgs: BTreeMap<OrgId, String> = listed
+            .into_iter()
             .map(|o| (o.id, o.short_name.as_str().to_owned()))
             .collect();
         let ids: Vec<OrgId> = orgs.keys().copied().collect();
@@ -232,19 +242,27 @@ impl Service {
                 });
             }
         }
-        for (org_id, updated_at) in store
-            .profiles_updated_before(now - Duration::days(PROFILE_STALE_DAYS))
+        // Every saved profile (saved before tomorrow), to flag the stale and the missing.
+        let saved: BTreeMap<OrgId, OffsetDateTime> = store
+            .profiles_updated_before(now + Duration::days(1))
             .await?
-        {
-            if let Some(org) = orgs.get(&org_id) {
-                flags.push(Flag {
-                    org_id,
-                    org: org.clone(),
-                    contact_id: None,
-                    contact: None,
-                    problem: Problem::ProfileStale { updated_at },
-                });
-            }
+            .into_iter()
+            .collect();
+        for (org_id, org) in &orgs {
+            let problem = match saved.get(org_id) {
+                Some(&updated_at) if now - updated_at > Duration::days(PROFILE_STALE_DAYS) => {
+                    Problem::ProfileStale { updated_at }
+                }
+                None if members.contains(org_id) => Problem::ProfileMissing,
+                _ => continue,
+            };
+            flags.push(Flag {
+                org_id: *org_id,
+                org: org.clone(),
+                contact_id: None,
+                contact: None,
+                problem,
+            });
         }
         flags.sort_by(|a, b| (&a.org, &a.contact).cmp(&(&b.org, &b.contact)));
         Ok(Health {

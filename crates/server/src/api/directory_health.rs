@@ -18,8 +18,9 @@ pub fn routes() -> Vec<ApiRoute> {
         route!(GET "/directory/health", get_health)
             .doc(
                 "The directory's freshness flags: `not-verified`, `key-expired`, \
-                 `key-expires-soon`, `key-unreadable` (per contact), `duty-unanswered` and \
-                 `profile-stale` (per organisation), by organisation",
+                 `key-expires-soon`, `key-unreadable` (per contact), `duty-unanswered`, \
+                 `profile-stale` and `profile-missing` (a member organisation that never saved its \
+                 profile; per organisation), by organisation",
                 "the regional CERT's coordinators (every organisation); an org-admin or \
                  site-admin of another organisation (their own organisation's)",
             )

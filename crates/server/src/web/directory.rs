@@ -429,6 +429,7 @@ fn describe(p: &Problem, prefs: &Prefs) -> (String, &'static str) {
             format!("profile last saved {}", day(*updated_at)),
             "status status-warn",
         ),
+        Problem::ProfileMissing => ("no team profile saved yet".to_owned(), "status status-warn"),
     }
 }
 

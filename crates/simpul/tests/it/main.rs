@@ -9,6 +9,7 @@
 
 mod cli;
 mod collection_changes;
+mod comm_check_bench;
 mod comm_checks_api;
 mod contacts;
 mod correlation;

@@ -181,9 +181,30 @@ async fn health_flags_for_coordinators_and_own_org_admins() {
         .unwrap();
     let t = |o: &str, c: &str, f: &str| (o.to_owned(), c.to_owned(), f.to_owned());
 
-    // The coordinator (the regional CERT's site-admin): the expired key only, for now.
+    // The coordinator (the regional CERT's site-admin): the member organisations that never
+    // saved a profile (SingCERT has), and the expired key.
     let (status, v) = flags(&w, "site-admin").await;
     assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        kinds_of(&v),
+        [
+            t("ASEAN-CERT", "", "profile-missing"),
+            t("MyCERT", "", "profile-missing"),
+            t("SingCERT", "Duty desk", "key-expired"),
+        ]
+    );
+    let regional = w
+        .service
+        .org_by_short_name(&operator(), "ASEAN-CERT")
+        .await
+        .unwrap();
+    for org in [w.other.id, regional.id] {
+        w.service
+            .put_profile(&operator(), org, TeamProfile::default())
+            .await
+            .unwrap();
+    }
+    let (_, v) = flags(&w, "site-admin").await;
     assert_eq!(v["verify_after_days"], 183);
     assert_eq!(kinds_of(&v), [t("SingCERT", "Duty desk", "key-expired")]);
     assert_eq!(
