@@ -465,6 +465,13 @@ mod tests {
         for (v, kind, path) in cases {
             assert_eq!(check(v.clone(), kind).unwrap_err().path, path, "{v}");
         }
+        let many = vec![json!({"key": IBAN, "result": "done"}); limits::OBSERVABLES + 1];
+        let e = check(
+            json!({"result": "done", "observables": many}),
+            RequestKind::Block,
+        )
+        .unwrap_err();
+        assert_eq!(e.path, "/outcome/observables");
         for bad in [
             json!({"result": "maybe"}),
             json!({"details": "x"}),
