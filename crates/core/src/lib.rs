@@ -31,6 +31,7 @@ pub mod intel;
 pub mod mail;
 pub mod misp;
 pub mod org;
+pub mod requests;
 pub mod secret;
 pub mod service;
 pub mod store;

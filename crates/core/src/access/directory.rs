@@ -189,38 +189,11 @@ impl DirectoryView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::access::{Action, AuthMethod, UserPrincipal, authorize};
-    use crate::org::{OrgStatus, Organisation, ShortName};
-    use crate::user::{Email, User, UserId, UserStatus};
+    use crate::access::testing::user_of;
+    use crate::access::{Action, authorize};
 
     fn user(kind: OrgKind, role: Role) -> Principal {
-        let t = time::OffsetDateTime::UNIX_EPOCH;
-        let org = OrgId::new_random();
-        Principal::User(Box::new(UserPrincipal {
-            user: User {
-                id: UserId::new_random(),
-                email: Email::parse("a@b.org").unwrap(),
-                display_name: "A".into(),
-                org_id: org,
-                role,
-                status: UserStatus::Active,
-                created_at: t,
-            },
-            org: Organisation {
-                id: org,
-                name: "Org".into(),
-                short_name: ShortName::parse("Org").unwrap(),
-                kind,
-                country: None,
-                status: OrgStatus::Active,
-                created_at: t,
-            },
-            communities: vec![],
-            method: AuthMethod::Session {
-                csrf_token: String::new(),
-            },
-            source: None,
-        }))
+        user_of(OrgId::new_random(), kind, role)
     }
 
     #[test]

@@ -9,7 +9,10 @@
 
 pub mod directory;
 pub mod imports;
+pub mod requests;
 pub mod sharing;
+#[cfg(test)]
+pub(crate) mod testing;
 mod visibility;
 
 pub use visibility::{Unfiltered, Viewer, Visibility};
@@ -317,34 +320,14 @@ fn describe(action: Action) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::org::{OrgKind, OrgStatus, ShortName};
-    use crate::user::{Email, UserId, UserStatus};
+    use crate::org::OrgKind;
 
     fn principal(role: Role, org: OrgId, method: AuthMethod) -> Principal {
-        let t = time::OffsetDateTime::UNIX_EPOCH;
-        Principal::User(Box::new(UserPrincipal {
-            user: User {
-                id: UserId::new_random(),
-                email: Email::parse("a@b.org").unwrap(),
-                display_name: "A".into(),
-                org_id: org,
-                role,
-                status: UserStatus::Active,
-                created_at: t,
-            },
-            org: Organisation {
-                id: org,
-                name: "Org".into(),
-                short_name: ShortName::parse("Org").unwrap(),
-                kind: OrgKind::NationalCert,
-                country: None,
-                status: OrgStatus::Active,
-                created_at: t,
-            },
-            communities: vec![],
-            method,
-            source: None,
-        }))
+        let mut p = testing::user_of(org, OrgKind::NationalCert, role);
+        if let Principal::User(u) = &mut p {
+            u.method = method;
+        }
+        p
     }
 
     fn session() -> AuthMethod {
