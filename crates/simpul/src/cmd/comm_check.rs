@@ -1,7 +1,8 @@
 //! `simpul comm-check`: communication checks on the configured database, as the operator (who may
 //! run them) — `start` (prints only the new check's id; its mail is queued for the server's sender,
-//! the links pointing at `public_url`), `report` (a per-target table and the summary, or `--json`)
-//! and `list`.
+//! the links pointing at `public_url`), `report` (a per-target table and the summary, or `--json`),
+//! `list`, and recurring checks: `schedule` (prints the schedule's id; `simpul serve` starts each
+//! occurrence) and `schedules`.
 //!
 //! Unusable input (a bad duration, kind, channel or id, an unknown organisation or contact) is
 //! exit 2 with one line naming the flag.
@@ -12,10 +13,13 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use simpul::config::StoreArgs;
 use simpul_core::comm_checks::duration::human;
+use simpul_core::comm_checks::rows::parse_local;
+use simpul_core::comm_checks::schedule::NewSchedule;
 use simpul_core::comm_checks::service::CheckReport;
 use simpul_core::comm_checks::summary::Figures;
 use simpul_core::comm_checks::{Channel, CheckDuration, CheckId, Delivery, NewCheck, TargetSpec};
 use simpul_core::contacts::{ContactId, ContactKind};
+use simpul_core::tz::TimeZoneName;
 use simpul_core::{CoreError, Invalid, OrgId, ShortName};
 
 use super::admin::with_service;
@@ -41,31 +45,38 @@ struct Targets {
     contacts: Vec<String>,
 }
 
+/// What a check asks, whether started now or scheduled.
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    #[arg(long)]
+    title: String,
+    #[command(flatten)]
+    targets: Targets,
+    /// How long contacts have to answer: a whole number and s, m, h or d (90s, 4h, 2d).
+    #[arg(long)]
+    deadline: String,
+    /// Only contacts of these kinds (comma-separated; default every kind).
+    #[arg(long = "kind", value_delimiter = ',', value_name = "KIND,…")]
+    kinds: Vec<String>,
+    /// email, in-app (comma-separated).
+    #[arg(
+        long = "channel",
+        value_delimiter = ',',
+        default_value = "email",
+        value_name = "CHANNEL,…"
+    )]
+    channels: Vec<String>,
+    /// The text the contacts read.
+    #[arg(long, default_value = "")]
+    message: String,
+}
+
 #[derive(Debug, Subcommand)]
 enum CheckCommand {
     /// Start a check; prints its id.
     Start {
-        #[arg(long)]
-        title: String,
         #[command(flatten)]
-        targets: Targets,
-        /// How long contacts have to answer: a whole number and s, m, h or d (90s, 4h, 2d).
-        #[arg(long)]
-        deadline: String,
-        /// Only contacts of these kinds (comma-separated; default every kind).
-        #[arg(long = "kind", value_delimiter = ',', value_name = "KIND,…")]
-        kinds: Vec<String>,
-        /// email, in-app (comma-separated).
-        #[arg(
-            long = "channel",
-            value_delimiter = ',',
-            default_value = "email",
-            value_name = "CHANNEL,…"
-        )]
-        channels: Vec<String>,
-        /// The text the contacts read.
-        #[arg(long, default_value = "")]
-        message: String,
+        check: CheckArgs,
     },
     /// A check's per-target results and summary.
     Report {
@@ -77,6 +88,27 @@ enum CheckCommand {
     },
     /// List the checks, newest first.
     List {
+        /// Print JSON (one array) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Schedule a recurring check (started by `simpul serve`); prints the schedule's id.
+    Schedule {
+        #[command(flatten)]
+        check: CheckArgs,
+        /// Days between two occurrences (1 to 366).
+        #[arg(long)]
+        every_days: u32,
+        /// The first occurrence, local time in --time-zone: YYYY-MM-DDTHH:MM:SS. The first run is
+        /// the first occurrence at or after now.
+        #[arg(long, value_name = "LOCAL")]
+        start: String,
+        /// An IANA time zone (Asia/Jakarta, UTC).
+        #[arg(long, value_name = "ZONE")]
+        time_zone: String,
+    },
+    /// List the schedules, soonest first.
+    Schedules {
         /// Print JSON (one array) instead of a table.
         #[arg(long)]
         json: bool,
@@ -94,6 +126,9 @@ fn flag_of(path: &str) -> &'static str {
         p if p.starts_with("/channels") => "--channel",
         p if p.starts_with("/kinds") => "--kind",
         p if p.starts_with("/deadline") => "--deadline",
+        p if p.starts_with("/every_days") => "--every-days",
+        p if p.starts_with("/start") => "--start",
+        p if p.starts_with("/time_zone") => "--time-zone",
         _ => "input",
     }
 }
@@ -119,14 +154,15 @@ fn each<T>(
         .collect()
 }
 
-fn read_new_check(
-    title: String,
-    targets: Targets,
-    deadline: &str,
-    kinds: &[String],
-    channels: &[String],
-    message: String,
-) -> Result<NewCheck, Invalid> {
+fn read_new_check(a: CheckArgs) -> Result<NewCheck, Invalid> {
+    let CheckArgs {
+        title,
+        targets,
+        deadline,
+        kinds,
+        channels,
+        message,
+    } = a;
     let targets = if targets.all_members {
         TargetSpec::AllMembers
     } else if !targets.orgs.is_empty() {
@@ -142,33 +178,25 @@ fn read_new_check(
     Ok(NewCheck {
         title,
         message,
-        channels: each("--channel", channels, |s| {
+        channels: each("--channel", &channels, |s| {
             s.parse::<Channel>().map_err(|e| e.message)
         })?,
-        kinds: each("--kind", kinds, |s| {
+        kinds: each("--kind", &kinds, |s| {
             s.parse::<ContactKind>().map_err(|e| e.message)
         })?,
         targets,
-        deadline: CheckDuration::parse_at("--deadline", deadline)?,
+        deadline: CheckDuration::parse_at("--deadline", &deadline)?,
     })
 }
 
 pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
     with_service(store, |svc, op| async move {
         match args.command {
-            CheckCommand::Start {
-                title,
-                targets,
-                deadline,
-                kinds,
-                channels,
-                message,
-            } => {
-                let new =
-                    match read_new_check(title, targets, &deadline, &kinds, &channels, message) {
-                        Ok(n) => n,
-                        Err(e) => return Ok(unusable(&e)),
-                    };
+            CheckCommand::Start { check } => {
+                let new = match read_new_check(check) {
+                    Ok(n) => n,
+                    Err(e) => return Ok(unusable(&e)),
+                };
                 match svc.start_comm_check(&op, new).await {
                     Ok((check, _tokens)) => println!("{}", check.id),
                     Err(CoreError::Invalid(e)) => return Ok(unusable(&e)),
@@ -193,6 +221,59 @@ pub fn run(store: &StoreArgs, args: Args) -> ExitCode {
                         .map(|o| (o.id, o.short_name.as_str().to_owned()))
                         .collect();
                     print!("{}", report_text(&report, &orgs));
+                }
+            }
+            CheckCommand::Schedule {
+                check,
+                every_days,
+                start,
+                time_zone,
+            } => {
+                let new = read_new_check(check).and_then(|check| {
+                    let start_local = parse_local(start.trim()).map_err(|_| {
+                        Invalid::new(
+                            "--start",
+                            format!(
+                                "`{}` is not a local date and time (YYYY-MM-DDTHH:MM:SS)",
+                                simpul_core::error::excerpt(&start)
+                            ),
+                        )
+                    })?;
+                    Ok(NewSchedule {
+                        check,
+                        every_days,
+                        start_local,
+                        time_zone: TimeZoneName::parse_at("--time-zone", time_zone.trim())?,
+                    })
+                });
+                let new = match new {
+                    Ok(n) => n,
+                    Err(e) => return Ok(unusable(&e)),
+                };
+                match svc.create_schedule(&op, new).await {
+                    Ok(s) => println!("{}", s.id),
+                    Err(CoreError::Invalid(e)) => return Ok(unusable(&e)),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            CheckCommand::Schedules { json } => {
+                let schedules = svc.list_schedules(&op).await?;
+                if json {
+                    println!("{}", serde_json::to_string_pretty(&schedules)?);
+                } else {
+                    println!(
+                        "{:<36}  {:<20} {:<6} TITLE",
+                        "ID", "NEXT RUN (UTC)", "EVERY"
+                    );
+                    for s in schedules {
+                        println!(
+                            "{}  {:<20} {:<6} {}",
+                            s.id,
+                            utc(s.next_run_at),
+                            format!("{}d", s.every_days),
+                            s.title
+                        );
+                    }
                 }
             }
             CheckCommand::List { json } => {

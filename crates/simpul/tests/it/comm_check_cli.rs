@@ -30,35 +30,30 @@ pub(crate) fn ok(data: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// Two organisations (SingCERT, MyCERT), each with one contact; their ids.
-pub(crate) fn two_contacts(data: &Path, a: &str, b: &str) -> (String, String) {
+/// Two organisations (SingCERT, MyCERT), each with one contact, made by `simpul` commands run by
+/// `ok` (which returns their stdout); the contacts' ids.
+pub(crate) fn two_contacts(ok: &dyn Fn(&[&str]) -> String, a: &str, b: &str) -> (String, String) {
     for (name, short, cc) in [
         ("Singapore CERT", "SingCERT", "sg"),
         ("Malaysia CERT", "MyCERT", "my"),
     ] {
-        ok(
-            data,
-            &[
-                "org",
-                "add",
-                "--name",
-                name,
-                "--short",
-                short,
-                "--kind",
-                "national-cert",
-                "--country",
-                cc,
-            ],
-        );
+        ok(&[
+            "org",
+            "add",
+            "--name",
+            name,
+            "--short",
+            short,
+            "--kind",
+            "national-cert",
+            "--country",
+            cc,
+        ]);
     }
     let add = |org: &str, name: &str, email: &str, kind: &str| {
-        let id = ok(
-            data,
-            &[
-                "contact", "add", "--org", org, "--name", name, "--email", email, "--kind", kind,
-            ],
-        );
+        let id = ok(&[
+            "contact", "add", "--org", org, "--name", name, "--email", email, "--kind", kind,
+        ]);
         id.trim_end().to_owned()
     };
     (
@@ -91,7 +86,11 @@ fn bodies(data: &Path) -> Vec<String> {
 fn the_cli_starts_lists_and_reports_a_check() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path();
-    let (ana, budi) = two_contacts(data, "ana@singcert.example", "budi@mycert.example");
+    let (ana, budi) = two_contacts(
+        &|args: &[&str]| ok(data, args),
+        "ana@singcert.example",
+        "budi@mycert.example",
+    );
     let out = run(
         data,
         &[
@@ -228,7 +227,11 @@ fn bodies_len(data: &Path) -> usize {
 fn bad_comm_check_input_is_refused_with_one_line() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path();
-    let (ana, _) = two_contacts(data, "ana@singcert.example", "budi@mycert.example");
+    let (ana, _) = two_contacts(
+        &|args: &[&str]| ok(data, args),
+        "ana@singcert.example",
+        "budi@mycert.example",
+    );
     let start = |extra: &[&str]| {
         let mut args = vec!["comm-check", "start", "--title", "T"];
         args.extend_from_slice(extra);
@@ -335,6 +338,61 @@ fn bad_comm_check_input_is_refused_with_one_line() {
     refused(
         &out,
         "SIMPUL_PUBLIC_URL `ftp://simpul.example.org`: give an http:// or https:// URL",
+    );
+    let schedule = |extra: &[&str]| {
+        let mut args = vec![
+            "comm-check",
+            "schedule",
+            "--title",
+            "T",
+            "--all-members",
+            "--deadline",
+            "1h",
+        ];
+        args.extend_from_slice(extra);
+        run(data, &args, &[])
+    };
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &[
+                "--every-days",
+                "90",
+                "--start",
+                "2026-13-01T09:00:00",
+                "--time-zone",
+                "UTC",
+            ],
+            "--start: `2026-13-01T09:00:00` is not a local date and time",
+        ),
+        (
+            &[
+                "--every-days",
+                "90",
+                "--start",
+                "2026-01-05T09:00:00",
+                "--time-zone",
+                "Mars/Base",
+            ],
+            "--time-zone:",
+        ),
+        (
+            &[
+                "--every-days",
+                "0",
+                "--start",
+                "2026-01-05T09:00:00",
+                "--time-zone",
+                "UTC",
+            ],
+            "--every-days: give a number of days from 1 to 366",
+        ),
+    ];
+    for (args, says) in cases {
+        refused(&schedule(args), says);
+    }
+    assert_eq!(
+        ok(data, &["comm-check", "schedules", "--json"]).trim(),
+        "[]"
     );
     assert_eq!(bodies_len(data), 0, "nothing was started");
     assert_eq!(ok(data, &["comm-check", "list", "--json"]).trim(), "[]");

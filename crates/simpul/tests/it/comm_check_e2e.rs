@@ -34,16 +34,16 @@ impl Drop for Server {
 }
 
 impl Server {
-    /// Writes `dir/NAME.toml` — `listen` on a free port, `database` (default: the data
+    /// Writes `dir/NAME.toml` — `listen` on a free port, `data`, `database` (default: the data
     /// directory's SQLite), the relay at `smtp_port`, mail polled and schedules looked for every
-    /// second — and starts the server on it, its log in `dir/NAME.log`.
-    pub(crate) async fn start(
+    /// second — for [`Server::start`] and the commands run against it.
+    pub(crate) fn configure(
         dir: &Path,
         name: &str,
         data: &Path,
         database: Option<&str>,
         smtp_port: u16,
-    ) -> Server {
+    ) -> PathBuf {
         let port = free_port();
         let config = dir.join(format!("{name}.toml"));
         let database = database
@@ -60,29 +60,58 @@ impl Server {
             ),
         )
         .unwrap();
-        let log = std::fs::File::create(dir.join(format!("{name}.log"))).unwrap();
+        config
+    }
+
+    /// Starts `simpul serve --config CONFIG` (its log beside the file, `.log` for `.toml`) and
+    /// waits until it is ready.
+    pub(crate) async fn start(config: &Path) -> Server {
+        let text = std::fs::read_to_string(config).unwrap();
+        let listen = text
+            .lines()
+            .find_map(|l| l.strip_prefix("listen = \""))
+            .and_then(|l| l.strip_suffix('"'))
+            .unwrap()
+            .to_owned();
+        let log = std::fs::File::create(config.with_extension("log")).unwrap();
         let child = simpul_cmd()
             .arg("serve")
             .arg("--config")
-            .arg(&config)
+            .arg(config)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .unwrap();
         let server = Server {
             child,
-            base: format!("http://127.0.0.1:{port}"),
-            config,
+            base: format!("http://{listen}"),
+            config: config.to_path_buf(),
         };
         ready(&reqwest::Client::new(), &server.base).await;
         server
     }
 
+    /// Its log so far.
+    pub(crate) fn log(&self) -> String {
+        std::fs::read_to_string(self.config.with_extension("log")).unwrap_or_default()
+    }
+
     /// `simpul --config CONFIG ARGS`: its stdout, asserting success.
     pub(crate) fn cli(&self, args: &[&str]) -> String {
+        cli(&self.config, args)
+    }
+
+    pub(crate) fn report(&self, id: &str) -> Value {
+        serde_json::from_str(&self.cli(&["comm-check", "report", id, "--json"])).unwrap()
+    }
+}
+
+/// `simpul --config CONFIG ARGS`: its stdout, asserting success.
+pub(crate) fn cli(config: &Path, args: &[&str]) -> String {
+    {
         let out = simpul_cmd()
             .arg("--config")
-            .arg(&self.config)
+            .arg(config)
             .args(args)
             .output()
             .unwrap();
@@ -92,10 +121,6 @@ impl Server {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8(out.stdout).unwrap()
-    }
-
-    pub(crate) fn report(&self, id: &str) -> Value {
-        serde_json::from_str(&self.cli(&["comm-check", "report", id, "--json"])).unwrap()
     }
 }
 
@@ -156,10 +181,15 @@ fn target<'a>(report: &'a Value, email: &str) -> &'a Value {
 async fn smtp_a_check_is_mailed_confirmed_by_link_and_the_silent_contact_ends_no_answer() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let (ana, budi) = two_contacts(&data, "ana@singcert.example", "budi@mycert.example");
+    let (ana, budi) = two_contacts(
+        &|args: &[&str]| ok(&data, args),
+        "ana@singcert.example",
+        "budi@mycert.example",
+    );
     let smtp = free_port();
     let sink = Sink::start(smtp, &[]);
-    let server = Server::start(tmp.path(), "serve", &data, None, smtp).await;
+    let config = Server::configure(tmp.path(), "serve", &data, None, smtp);
+    let server = Server::start(&config).await;
 
     let id = server.cli(&[
         "comm-check",

@@ -12,6 +12,7 @@ mod collection_changes;
 mod comm_check_bench;
 mod comm_check_cli;
 mod comm_check_e2e;
+mod comm_check_scheduled;
 mod comm_checks_api;
 mod contacts;
 mod correlation;
