@@ -397,6 +397,28 @@ fn bad_comm_check_input_is_refused_with_one_line() {
     assert_eq!(bodies_len(data), 0, "nothing was started");
     assert_eq!(ok(data, &["comm-check", "list", "--json"]).trim(), "[]");
 
+    let config = run(
+        data,
+        &["config"],
+        &[
+            ("SIMPUL_DIRECTORY_CHECK_INTERVAL_SECS", "5"),
+            ("SIMPUL_PUBLIC_URL", "https://simpul.example.org/x/"),
+        ],
+    );
+    let printed = String::from_utf8_lossy(&config.stdout);
+    assert!(
+        printed.contains("check_interval_secs = 5")
+            && printed.contains("public_url = \"https://simpul.example.org/x\""),
+        "{printed}"
+    );
+    refused(
+        &run(
+            data,
+            &["config"],
+            &[("SIMPUL_DIRECTORY_CHECK_INTERVAL_SECS", "1m")],
+        ),
+        "SIMPUL_DIRECTORY_CHECK_INTERVAL_SECS must be a whole number of seconds (got `1m`)",
+    );
     refused(
         &run(data, &["comm-check", "report", "nope"], &[]),
         "`nope` is not a check id",
