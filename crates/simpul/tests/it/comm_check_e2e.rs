@@ -241,29 +241,33 @@ async fn smtp_a_check_is_mailed_confirmed_by_link_and_the_silent_contact_ends_no
     let a = target(&r, "ana@singcert.example");
     assert_eq!(a["state"], "pending", "a GET records nothing: {r}");
     assert_eq!(a["acknowledged_at"], Value::Null);
-    // The relay's answer is in the sent-mail record (the report's `delivery` does not read it
-    // yet: `check_report` reads only the targets' own delivery columns).
-    let sent = |r: &str| r.lines().filter(|l| l.contains("\tsent\t")).count();
-    let mut record = server.cli(&["mail", "list"]);
+    // The report carries each message's delivery: the relay's answer and when it took it. (The
+    // sink stores a message before it answers; the answer is recorded right after.)
+    let sent = |r: &Value| {
+        r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["delivery"]["status"] == "sent")
+    };
+    let mut r = server.report(id);
     for _ in 0..100 {
-        if sent(&record) == 2 {
+        if sent(&r) {
             break;
         }
-        // The sink stores a message before it answers; the answer is recorded right after.
         tokio::time::sleep(Duration::from_millis(100)).await;
-        record = server.cli(&["mail", "list"]);
+        r = server.report(id);
     }
     for to in ["ana@singcert.example", "budi@mycert.example"] {
-        let line = record
-            .lines()
-            .find(|l| l.contains(&format!("\t{to}\t")))
-            .unwrap_or_else(|| panic!("no record of {to}: {record}"));
+        let t = target(&r, to);
+        assert_eq!(t["delivery"]["status"], "sent", "{r}");
+        let answer = t["delivery"]["answer"].as_str().unwrap();
         assert!(
-            line.contains("\tsent\t1\t")
-                && line.contains("250 ")
-                && line.contains("queued as sink-"),
-            "{line}"
+            answer.contains("queued as sink-"),
+            "the relay's answer: {r}"
         );
+        assert!(t["sent_at"].is_string(), "{r}");
+        assert_eq!(t["state"], "pending", "{r}");
     }
 
     // Confirming records it, with its response time.
@@ -277,6 +281,19 @@ async fn smtp_a_check_is_mailed_confirmed_by_link_and_the_silent_contact_ends_no
     assert_eq!(a["via"], "link");
     let secs = a["response_secs"].as_f64().unwrap();
     assert!(secs >= 0.0, "{r}");
+    // From the relay's acceptance to the confirmation.
+    let at = |k: &str| {
+        time::OffsetDateTime::parse(
+            a[k].as_str().unwrap(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        (at("acknowledged_at") - at("sent_at")).as_seconds_f64(),
+        secs,
+        "{r}"
+    );
     assert_eq!(target(&r, "budi@mycert.example")["state"], "pending");
 
     // The used link is refused, by POST and by GET, with a page saying so.
