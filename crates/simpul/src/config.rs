@@ -11,6 +11,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 mod decay;
+mod directory;
+pub mod public_url;
+
+pub use directory::DEFAULT_CHECK_INTERVAL_SECS;
 
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
@@ -71,6 +75,7 @@ pub struct ServeFlags {
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     listen: Option<SocketAddr>,
+    public_url: Option<String>,
     data: Option<PathBuf>,
     database: Option<String>,
     log_format: Option<LogFormat>,
@@ -90,15 +95,7 @@ struct FileConfig {
     #[serde(default)]
     mail: crate::mail::settings::MailFile,
     #[serde(default)]
-    directory: DirectoryFile,
-}
-
-/// The `[directory]` table.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DirectoryFile {
-    /// Days after which a contact not verified (by a check's acknowledgement) is flagged.
-    verify_after_days: Option<u32>,
+    directory: directory::DirectoryFile,
 }
 
 /// A secret in the file: `Debug` shows `***`.
@@ -209,6 +206,9 @@ pub struct ConfigError(pub String);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// Where people reach this server, no trailing `/`: the base of the links in its mail
+    /// (`public_url`, or `SIMPUL_PUBLIC_URL`; default `http://{listen}`, see [`public_url`]).
+    pub public_url: String,
     pub data_dir: PathBuf,
     pub database: DatabaseUrl,
     pub log_format: LogFormat,
@@ -232,6 +232,9 @@ pub struct Config {
     /// Days after which a contact counts as not verified (`[directory] verify_after_days`, or
     /// `SIMPUL_DIRECTORY_VERIFY_AFTER_DAYS`; default 183).
     pub verify_after_days: u32,
+    /// Seconds between two looks of `simpul serve` for due scheduled communication checks
+    /// (`[directory] check_interval_secs`, or `SIMPUL_DIRECTORY_CHECK_INTERVAL_SECS`; default 60).
+    pub check_interval_secs: u64,
 }
 
 pub const DEFAULT_MAX_IMPORT_BYTES: u64 = 256 * 1024 * 1024;
@@ -298,22 +301,12 @@ impl Config {
             .or(file.metrics_token.map(|s| s.0))
             .map(|t| simpul_server::MetricsToken::new(&t).map_err(ConfigError))
             .transpose()?;
-        let verify_after_days = match std::env::var("SIMPUL_DIRECTORY_VERIFY_AFTER_DAYS") {
-            Ok(v) if !v.is_empty() => Some(v.parse::<u32>().map_err(|_| {
-                ConfigError(format!(
-                    "SIMPUL_DIRECTORY_VERIFY_AFTER_DAYS must be a whole number of days (got `{v}`)"
-                ))
-            })?),
-            _ => file.directory.verify_after_days,
-        }
-        .unwrap_or(simpul_core::directory::freshness::DEFAULT_VERIFY_AFTER_DAYS);
-        if !(1..=3650).contains(&verify_after_days) {
-            return Err(ConfigError(format!(
-                "directory.verify_after_days must be 1 to 3650 (got {verify_after_days})"
-            )));
-        }
+        let directory = directory::resolve(file.directory)?;
+        let public_url = public_url::resolve(file.public_url, listen)?;
         Ok(Self {
-            verify_after_days,
+            verify_after_days: directory.verify_after_days,
+            check_interval_secs: directory.check_interval_secs,
+            public_url,
             metrics_token,
             decay,
             listen,
@@ -355,12 +348,11 @@ impl Config {
         );
         t.insert("log_level".into(), self.log_level.clone().into());
         t.insert("secure_cookies".into(), self.secure_cookies.into());
-        let mut directory = toml::Table::new();
-        directory.insert(
-            "verify_after_days".into(),
-            i64::from(self.verify_after_days).into(),
+        t.insert("public_url".into(), self.public_url.clone().into());
+        t.insert(
+            "directory".into(),
+            directory::to_toml(self.verify_after_days, self.check_interval_secs).into(),
         );
-        t.insert("directory".into(), directory.into());
         if self.metrics_token.is_some() {
             t.insert("metrics_token".into(), "***".into());
         }

@@ -10,6 +10,7 @@ use simpul_core::{Service, SharedClock, Store, StoreError, SystemClock};
 use simpul_store_postgres::PostgresStore;
 use simpul_store_sqlite::SqliteStore;
 
+pub mod comm_checks;
 pub mod config;
 pub mod federation;
 pub mod mail;

@@ -57,6 +57,8 @@ enum Command {
     Mail(cmd::mail::Args),
     /// The POC network's contacts: add, list.
     Contact(cmd::contact::Args),
+    /// Communication checks of the POC network: start, report, list.
+    CommCheck(cmd::comm_check::Args),
 }
 
 /// Output into a closed pipe (`simpul org list | head -1`) ends the program quietly, as it does any
@@ -124,5 +126,6 @@ fn main() -> ExitCode {
         Command::Peer(args) => cmd::peer::run(store, args),
         Command::Mail(args) => cmd::mail::run(store, args),
         Command::Contact(args) => cmd::contact::run(store, args),
+        Command::CommCheck(args) => cmd::comm_check::run(store, args),
     }
 }

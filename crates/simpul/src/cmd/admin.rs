@@ -43,7 +43,9 @@ where
             let operator = std::env::var("USER")
                 .or_else(|_| std::env::var("LOGNAME"))
                 .unwrap_or_else(|_| "operator".into());
-            let svc = prepare(&config, simpul::service(store))?;
+            // Links in mail a command queues (a communication check's) point at `public_url`.
+            let svc = simpul::service(store).with_public_url(&config.public_url)?;
+            let svc = prepare(&config, svc)?;
             f(svc, Principal::operator(operator)).await
         })
     });

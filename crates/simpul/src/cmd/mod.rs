@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 
 pub mod admin;
+pub mod comm_check;
 pub mod config;
 pub mod contact;
 pub mod export;

@@ -53,7 +53,12 @@ fn init_logging(config: &Config) -> Result<(), String> {
 }
 
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
-    tracing::info!(database = %config.database, listen = %config.listen, "starting simpul");
+    tracing::info!(
+        database = %config.database,
+        listen = %config.listen,
+        public_url = %config.public_url,
+        "starting simpul"
+    );
     let store = simpul::open_store(&config.database)
         .await
         .with_context(|| format!("cannot open database {}", config.database))?;
@@ -64,7 +69,9 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .with_warninglists(warninglists)
         .with_decay(config.decay.clone())
         .with_verify_after_days(config.verify_after_days)
-        .with_federation_key(federation_key);
+        .with_federation_key(federation_key)
+        .with_public_url(&config.public_url)
+        .context("public_url")?;
     simpul::federation::apply_configured_peers(&service, &config).await?;
     // Import jobs this node or another left running when it stopped are marked failed (now, then
     // every half lease).
@@ -98,6 +105,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let service_for_index = service.clone();
     let service_for_peers = service.clone();
     let service_for_mail = service.clone();
+    let service_for_checks = service.clone();
     let app = simpul::app(service, &config);
     println!(
         "simpul {} is serving on http://{addr}/",
@@ -151,9 +159,15 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         service_for_mail,
         config.mail.clone(),
     ));
+    // Scheduled communication checks: the due ones started every interval, once across nodes.
+    let checks = tokio::spawn(simpul::comm_checks::keep_running_schedules(
+        service_for_checks,
+        std::time::Duration::from_secs(config.check_interval_secs),
+    ));
     let served = simpul_server::serve(listener, app, shutdown).await;
     warm.abort();
     mail.abort();
+    checks.abort();
     if let Some(p) = peers {
         p.abort();
     }

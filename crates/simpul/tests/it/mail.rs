@@ -17,7 +17,7 @@ use simpul_core::{Email, Principal, Service};
 
 use crate::helpers::{TestClock, TestDb, simpul_cmd};
 
-const NEEDS: &str = "needs aiosmtpd: run by .ci/legs/74-mail.sh";
+pub(crate) const NEEDS: &str = "needs aiosmtpd: run by .ci/legs/74-mail.sh";
 
 /// The sink, killed when dropped.
 pub(crate) struct Sink {

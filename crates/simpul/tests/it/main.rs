@@ -10,6 +10,9 @@
 mod cli;
 mod collection_changes;
 mod comm_check_bench;
+mod comm_check_cli;
+mod comm_check_e2e;
+mod comm_check_scheduled;
 mod comm_checks_api;
 mod contacts;
 mod correlation;
