@@ -80,6 +80,26 @@ impl TargetSource for Fixed {
     }
 }
 
+/// [`Fixed`], but a spec naming the organisation `gone` fails, as one whose organisation was
+/// removed does.
+struct Picky(Vec<TargetContact>);
+
+#[async_trait::async_trait]
+impl TargetSource for Picky {
+    async fn targets(
+        &self,
+        spec: &TargetSpec,
+        _kinds: &[ContactKind],
+    ) -> Result<Vec<TargetContact>, CoreError> {
+        match spec {
+            TargetSpec::Orgs(o) if o.iter().any(|s| s.as_str() == "gone") => {
+                Err(simpul_core::Invalid::new("/targets/orgs/0", "no organisation `gone`").into())
+            }
+            _ => Ok(self.0.clone()),
+        }
+    }
+}
+
 /// The communication-check story (see the module docs).
 pub async fn comm_checks(store: Arc<dyn Store>) {
     let s = &*store;
@@ -341,9 +361,31 @@ async fn schedules(
             .iter()
             .all(|c| c.check.schedule != Some(sched.id))
     );
-    // Down for three periods: one run, and the next is in the future.
+    // A schedule whose targets cannot be resolved any more, due at the same time.
+    let mut broken = new_check("Broken", "2d");
+    broken.targets = TargetSpec::Orgs(vec![simpul_core::org::ShortName::parse("gone").unwrap()]);
+    let broken = svc
+        .create_schedule(
+            coord,
+            NewSchedule {
+                check: broken,
+                every_days: 90,
+                start_local: parse_local("2026-01-05T09:00:00").unwrap(),
+                time_zone: TimeZoneName::parse("Asia/Singapore").unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    let source = Picky(vec![contact(national.id, "Dewi")]);
+    // Down for three periods: one run, and the next is in the future; the broken schedule
+    // keeps nobody else from starting and stays due.
     let late = sched.next_run_at + Duration::days(200);
     let ran = svc.run_due_schedules(&grant, late, &source).await.unwrap();
+    assert!(ran.iter().all(|c| c.check.schedule != Some(broken.id)));
+    let still = svc.list_schedules(coord).await.unwrap();
+    let still = still.iter().find(|x| x.id == broken.id).unwrap();
+    assert_eq!(still.next_run_at, broken.next_run_at);
+    svc.delete_schedule(coord, broken.id).await.unwrap();
     let mine: Vec<_> = ran
         .iter()
         .filter(|c| c.check.schedule == Some(sched.id))

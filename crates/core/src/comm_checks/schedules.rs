@@ -108,38 +108,59 @@ impl Service {
         let store = self.store(grant);
         let mut started = Vec::new();
         for s in store.due_schedules(now).await? {
-            let next = s.following(now)?;
-            let contacts = source.targets(&s.targets, &s.kinds).await?;
-            let new = NewCheck {
-                title: s.title.clone(),
-                message: s.message.clone(),
-                channels: s.channels.clone(),
-                kinds: s.kinds.clone(),
-                targets: s.targets.clone(),
-                deadline: s.deadline.clone(),
-            };
-            let check = new_check(new, now, format!("schedule:{}", s.id), Some(s.id));
-            let (check, targets, tokens) = prepare(check, contacts)?;
-            let p = grant.principal();
-            let event = AuditEvent {
-                at: now,
-                actor: p.actor(),
-                actor_org: p.org_id(),
-                source: p.source(),
-                action: AuditAction::CommCheckStart,
-                target: Some(check.id.to_string()),
-                target_org: None,
-                details: start_details(&check, &targets),
-            };
-            let mail = self.check_mails(grant, &check, &tokens).await?;
-            if store
-                .start_scheduled(s.id, s.next_run_at, next, &check, &targets, &mail, &event)
-                .await?
-            {
-                started.push(StartedCheck { check, tokens });
+            // One schedule that cannot start (its targets are gone, say) stays due and is
+            // tried again on the next round; it never keeps the others from starting.
+            match self.run_schedule(grant, now, source, &s).await {
+                Ok(Some(check)) => started.push(check),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(
+                    schedule = %s.id,
+                    title = %s.title,
+                    error = %e,
+                    "a scheduled communication check could not start; it stays due"
+                ),
             }
         }
         Ok(started)
+    }
+
+    /// Starts one due schedule's check; `None` when another node claimed it first.
+    async fn run_schedule(
+        &self,
+        grant: &Grant<'_>,
+        now: OffsetDateTime,
+        source: &dyn TargetSource,
+        s: &Schedule,
+    ) -> Result<Option<StartedCheck>, CoreError> {
+        let store = self.store(grant);
+        let next = s.following(now)?;
+        let contacts = source.targets(&s.targets, &s.kinds).await?;
+        let new = NewCheck {
+            title: s.title.clone(),
+            message: s.message.clone(),
+            channels: s.channels.clone(),
+            kinds: s.kinds.clone(),
+            targets: s.targets.clone(),
+            deadline: s.deadline.clone(),
+        };
+        let check = new_check(new, now, format!("schedule:{}", s.id), Some(s.id));
+        let (check, targets, tokens) = prepare(check, contacts)?;
+        let p = grant.principal();
+        let event = AuditEvent {
+            at: now,
+            actor: p.actor(),
+            actor_org: p.org_id(),
+            source: p.source(),
+            action: AuditAction::CommCheckStart,
+            target: Some(check.id.to_string()),
+            target_org: None,
+            details: start_details(&check, &targets),
+        };
+        let mail = self.check_mails(grant, &check, &tokens).await?;
+        let won = store
+            .start_scheduled(s.id, s.next_run_at, next, &check, &targets, &mail, &event)
+            .await?;
+        Ok(won.then_some(StartedCheck { check, tokens }))
     }
 
     /// [`Service::run_due_schedules`] with the targets resolved as a started check's are (the
