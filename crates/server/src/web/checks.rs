@@ -312,6 +312,33 @@ pub(super) async fn list_page(
     html(status, page.render())
 }
 
+/// Who started a check, in words: "you", a user's name when the reader may look them up (a
+/// site-admin), else "a coordinator" (only coordinators start checks); the operator and a
+/// schedule by what they are.
+async fn starter(state: &AppState, w: &WebUser, actor: &str) -> String {
+    if actor == w.principal.actor() {
+        return "you".to_owned();
+    }
+    if let Some(id) = actor.strip_prefix("user:") {
+        if let Ok(id) = id.parse::<uuid::Uuid>()
+            && let Ok(u) = state
+                .service
+                .get_user(&w.principal, simpul_core::UserId(id))
+                .await
+        {
+            return format!("{} ({})", u.display_name, u.email.as_str());
+        }
+        return "a coordinator".to_owned();
+    }
+    if actor.starts_with("schedule:") {
+        return "a recurring schedule".to_owned();
+    }
+    match actor.strip_prefix("cli:") {
+        Some(name) if !name.is_empty() => format!("the operator ({name})"),
+        _ => "the operator".to_owned(),
+    }
+}
+
 fn delivery_text(d: &Delivery) -> String {
     match d {
         Delivery::Queued => "queued".to_owned(),
@@ -374,7 +401,7 @@ pub(super) async fn page(
         message: r.check.message.clone(),
         started: prefs.when(r.check.started_at),
         deadline: prefs.when(r.check.deadline_at),
-        started_by: r.check.started_by.clone(),
+        started_by: starter(&state, &w, &r.check.started_by).await,
         pending,
         refresh: REFRESH_SECS,
         rows,

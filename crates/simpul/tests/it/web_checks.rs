@@ -373,4 +373,9 @@ async fn a_coordinator_starts_a_check_with_the_form_and_others_may_not() {
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("<h1>Web-started check</h1>"));
     assert!(html.contains("<span class=\"status state-pending\">pending</span>"));
+    assert!(html.contains("</time> by you;"), "{html}");
+    // SingCERT's analyst reads its own targets' results, and who started it in general terms.
+    let (status, html) = get(&w, &format!("/checks/{id}"), &an).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Tan Wei Ling") && html.contains("</time> by a coordinator;"));
 }
