@@ -4,6 +4,8 @@
 # on a random port with a fresh data folder. web-tests/run.mjs loads the suites in web-tests/suites/: it signs in (with the mouse and with the
 # keyboard alone), checks that a form post without the CSRF token is refused, that an AMBER+STRICT
 # object shared into the MyCERT–SingCERT collection is counted for SingCERT and not for ThaiCERT,
+# that a coordinator's communication check started with the form is acknowledged in the app by
+# SingCERT's analyst (a demo contact) and shows on the check's page,
 # and runs axe-core on every main page in light and dark (no serious or critical violation). A
 # failing test leaves a screenshot in the folder printed (kept on failure). WEB_KEEP=1 keeps it always.
 set -euo pipefail

@@ -145,6 +145,26 @@ pub async fn service(store: Arc<dyn Store>) {
     );
     let second = simpul_core::demo::seed(&service).await.unwrap();
     assert!(!second.seeded && second.logins.is_empty());
+    // Three contacts per CERT, two per partner, and SingCERT's analyst as its technical POC.
+    let cert_orgs = simpul_core::demo::ORGANISATIONS.len();
+    let partners = simpul_core::demo::PARTNERS.len();
+    assert_eq!(first.contacts, cert_orgs * 3 + partners * 2 + 1);
+    // A store seeded by an earlier version is seeded again, gaining only what is missing.
+    store
+        .set_meta(simpul_core::demo::SEEDED_KEY, "2")
+        .await
+        .unwrap();
+    let upgraded = simpul_core::demo::seed(&service).await.unwrap();
+    assert!(upgraded.seeded && upgraded.logins.is_empty());
+    assert_eq!(
+        (
+            upgraded.organisations_created,
+            upgraded.profiles,
+            upgraded.contacts
+        ),
+        (0, 0, 0)
+    );
+    assert_eq!(upgraded.intel.objects_stored, 0);
     let plan = simpul_core::demo::plan::Plan::generate();
     assert_eq!(first.intel.collections_created, 6);
     assert_eq!(first.intel.objects_stored, plan.len());

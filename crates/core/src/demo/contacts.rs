@@ -3,13 +3,18 @@
 //! escalation contact. Visibilities are mixed (`members`, `partners`, `public`), so every view of
 //! the directory shows something different. No OpenPGP keys (none generated at start). An
 //! organisation that has contacts keeps them.
+//!
+//! Some demo users are contacts too ([`USER_CONTACTS`]: SingCERT's analyst is also its team's
+//! technical POC), so signing in as them shows the checks that ask them in the app; each is added
+//! once, when no contact has that user's e-mail yet.
 
-use crate::access::Principal;
 use crate::access::directory::Reader;
+use crate::access::{Action, Principal, authorize};
 use crate::contacts::store::ContactQuery;
 use crate::contacts::{ContactKind as K, DirectoryVisibility as V, NewContact};
 use crate::error::CoreError;
 use crate::service::Service;
+use crate::user::Email;
 
 use super::{ORGANISATIONS, PARTNERS, email_domain, profiles::PLACES};
 
@@ -115,7 +120,25 @@ pub fn demo_contacts(
     vec![duty, poc, head]
 }
 
-/// Adds the demo contacts of every demo organisation that has none; returns how many were added.
+/// The demo users who are contacts of their own organisation: (organisation, the user's local
+/// part, the contact's name).
+pub const USER_CONTACTS: &[(&str, &str, &str)] = &[("SingCERT", "analyst", "SingCERT Analyst")];
+
+/// The contact of a demo user (see [`USER_CONTACTS`]): a technical POC with the user's e-mail.
+pub fn user_contact(short: &str, local: &str, name: &str) -> NewContact {
+    NewContact {
+        name: name.to_owned(),
+        kinds: vec![K::TechnicalPoc],
+        emails: vec![format!("{local}@{}", email_domain(short))],
+        languages: vec!["en".to_owned()],
+        availability: Some("Mon-Fri, office hours".into()),
+        visibility: Some(V::Members),
+        ..Default::default()
+    }
+}
+
+/// Adds the demo contacts of every demo organisation that has none, and the demo users' own
+/// contacts ([`USER_CONTACTS`]) that no contact has the e-mail of; returns how many were added.
 pub async fn seed(service: &Service, operator: &Principal) -> Result<usize, CoreError> {
     let mut added = 0;
     let all = ORGANISATIONS
@@ -141,6 +164,24 @@ pub async fn seed(service: &Service, operator: &Principal) -> Result<usize, Core
             added += 1;
         }
     }
+    let grant = authorize(operator, Action::ReadDirectory)?;
+    for (short, local, name) in USER_CONTACTS {
+        let c = user_contact(short, local, name);
+        let Some(email) = c.emails.first() else {
+            continue;
+        };
+        let email = Email::parse(email)?;
+        if !service
+            .contact_ids_for_email(&grant, &email)
+            .await?
+            .is_empty()
+        {
+            continue;
+        }
+        let org = service.org_by_short_name(operator, short).await?;
+        service.add_contact(operator, org.id, c).await?;
+        added += 1;
+    }
     Ok(added)
 }
 
@@ -163,5 +204,16 @@ mod tests {
             seen.extend(cs.iter().filter_map(|c| c.visibility));
         }
         assert_eq!(seen.len(), 3, "{seen:?}");
+    }
+
+    #[test]
+    fn the_user_contacts_are_of_demo_users_of_their_own_organisation() {
+        for (short, local, name) in USER_CONTACTS {
+            assert!(ORGANISATIONS.iter().any(|o| o.short_name == *short));
+            assert!(["admin", "analyst"].contains(local));
+            let c = user_contact(short, local, name);
+            assert_eq!(c.emails, [format!("{local}@{}", email_domain(short))]);
+            assert_eq!(c.kinds, [K::TechnicalPoc]);
+        }
     }
 }

@@ -14,9 +14,10 @@ pub mod profiles;
 
 /// The meta key recording that the demo seed ran, and which version of it.
 pub const SEEDED_KEY: &str = "demo_seed_version";
-/// Version 2 added the intelligence ([`intel`]); a store seeded at version 1 gets it on the next
-/// start, the rest being kept as it is.
-const SEED_VERSION: &str = "2";
+/// Version 2 added the intelligence ([`intel`]), version 3 the team profiles ([`profiles`]), the
+/// contacts ([`contacts`]) and the demo users who are contacts (SingCERT's analyst); a store seeded
+/// at an earlier version gets what is new on the next start, the rest being kept as it is.
+const SEED_VERSION: &str = "3";
 
 /// One demo organisation: short name, full name, kind, country.
 #[derive(Debug)]

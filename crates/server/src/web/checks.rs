@@ -5,7 +5,8 @@
 //! progress: per-target rows, the summary and the figures per organisation, exactly the results
 //! [`Service::check_report`](simpul_core::Service::check_report) lets the reader read. While a
 //! target is pending the page refreshes its progress region (`simpul.js`, `data-refresh`; without
-//! script a `<meta http-equiv=refresh>` inside `<noscript>`).
+//! script a `<meta http-equiv=refresh>` inside `<noscript>`). The coordinators also find the form
+//! to start a check on `/checks` ([`super::checks_start`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -20,6 +21,7 @@ use simpul_core::comm_checks::{CheckId, Delivery, TargetState};
 use simpul_core::{CoreError, OrgId};
 
 use super::checks_mine::Mine;
+use super::checks_start::{StartForm, may_start};
 use super::view::{Chrome, Prefs, When};
 use super::{WebUser, error_page, html};
 use crate::AppState;
@@ -72,6 +74,8 @@ struct ChecksPage {
     chart_max: String,
     lines: Vec<OrgLine>,
     mine: Vec<Mine>,
+    /// The form to start a check (for those who may).
+    form: Option<StartForm>,
 }
 
 /// One target's row on a check's page.
@@ -243,11 +247,37 @@ fn chart(
     (titles, secs(Some(max)), lines)
 }
 
-/// `GET /checks`: the list and the chart.
+/// The short names of the organisations a check may target, in order (the form's boxes).
+pub(super) async fn org_choices(state: &AppState, w: &WebUser) -> Result<Vec<String>, CoreError> {
+    let mut names: Vec<String> = org_names(state, w).await?.into_values().collect();
+    names.sort_by_key(|n| n.to_lowercase());
+    Ok(names)
+}
+
+/// `GET /checks`: the list and the chart, with the form to start a check for those who may.
 pub(super) async fn list(State(state): State<AppState>, w: WebUser, prefs: Prefs) -> Response {
+    let form = if may_start(&w) {
+        match org_choices(&state, &w).await {
+            Ok(orgs) => Some(StartForm::blank(&orgs)),
+            Err(e) => return error_page(&ApiError::from(e), None),
+        }
+    } else {
+        None
+    };
+    list_page(&state, &w, prefs, form, StatusCode::OK).await
+}
+
+/// The list page with `form` (blank, or refused with its reasons), answered with `status`.
+pub(super) async fn list_page(
+    state: &AppState,
+    w: &WebUser,
+    prefs: Prefs,
+    form: Option<StartForm>,
+    status: StatusCode,
+) -> Response {
     let built = async {
-        let (reports, more) = reports(&state, &w, LIST_LIMIT).await?;
-        let names = org_names(&state, &w).await?;
+        let (reports, more) = reports(state, w, LIST_LIMIT).await?;
+        let names = org_names(state, w).await?;
         Ok::<_, CoreError>((reports, more, names))
     }
     .await;
@@ -269,16 +299,44 @@ pub(super) async fn list(State(state): State<AppState>, w: WebUser, prefs: Prefs
         })
         .collect();
     let page = ChecksPage {
-        mine: super::checks_mine::mine(&state, &w.principal, &prefs).await,
+        mine: super::checks_mine::mine(state, &w.principal, &prefs).await,
         chart_width: u32::try_from(chart_checks.len()).unwrap_or(0) * 12 + 4,
         chart_checks,
         chart_max,
         lines,
         rows,
         more,
-        chrome: Chrome::signed_in("Communication checks", &w, prefs, "/checks"),
+        form,
+        chrome: Chrome::signed_in("Communication checks", w, prefs, "/checks"),
     };
-    html(StatusCode::OK, page.render())
+    html(status, page.render())
+}
+
+/// Who started a check, in words: "you", a user's name when the reader may look them up (a
+/// site-admin), else "a coordinator" (only coordinators start checks); the operator and a
+/// schedule by what they are.
+async fn starter(state: &AppState, w: &WebUser, actor: &str) -> String {
+    if actor == w.principal.actor() {
+        return "you".to_owned();
+    }
+    if let Some(id) = actor.strip_prefix("user:") {
+        if let Ok(id) = id.parse::<uuid::Uuid>()
+            && let Ok(u) = state
+                .service
+                .get_user(&w.principal, simpul_core::UserId(id))
+                .await
+        {
+            return format!("{} ({})", u.display_name, u.email.as_str());
+        }
+        return "a coordinator".to_owned();
+    }
+    if actor.starts_with("schedule:") {
+        return "a recurring schedule".to_owned();
+    }
+    match actor.strip_prefix("cli:") {
+        Some(name) if !name.is_empty() => format!("the operator ({name})"),
+        _ => "the operator".to_owned(),
+    }
 }
 
 fn delivery_text(d: &Delivery) -> String {
@@ -343,7 +401,7 @@ pub(super) async fn page(
         message: r.check.message.clone(),
         started: prefs.when(r.check.started_at),
         deadline: prefs.when(r.check.deadline_at),
-        started_by: r.check.started_by.clone(),
+        started_by: starter(&state, &w, &r.check.started_by).await,
         pending,
         refresh: REFRESH_SECS,
         rows,

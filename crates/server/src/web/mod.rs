@@ -29,6 +29,7 @@ mod admin;
 mod browse;
 mod checks;
 mod checks_mine;
+mod checks_start;
 mod dashboard;
 mod directory;
 mod login;
@@ -58,7 +59,7 @@ pub fn router() -> axum::Router<AppState> {
         .route("/directory", get(directory::directory))
         .route("/directory/health", get(directory::health))
         .route("/directory/{short}", get(directory::team))
-        .route("/checks", get(checks::list))
+        .route("/checks", get(checks::list).post(checks_start::start))
         .route("/checks/{id}", get(checks::page))
         .route("/checks/{id}/acknowledge", post(checks_mine::acknowledge))
         .route("/objects", get(browse::browse))

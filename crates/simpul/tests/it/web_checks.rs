@@ -220,3 +220,162 @@ async fn a_contact_signed_in_acknowledges_in_the_app_with_one_click() {
     let (_, html) = get(&w, "/", &an).await;
     assert!(!html.contains(&action), "{html}");
 }
+
+/// Posts the start form as `cookies` with `fields` (and the CSRF token when given).
+async fn post_start(
+    w: &World,
+    cookies: &str,
+    csrf: Option<&str>,
+    fields: &[(&str, &str)],
+) -> (u16, Option<String>, String) {
+    let mut form: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    if let Some(c) = csrf {
+        form.push(("csrf_token".into(), c.to_owned()));
+    }
+    let res = crate::helpers::no_redirects()
+        .post(w.app.url("/checks"))
+        .header("cookie", cookies.to_owned())
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned());
+    (status, location, res.text().await.unwrap())
+}
+
+/// A good form: SingCERT's technical POCs, in the app, within 90 s.
+const GOOD: &[(&str, &str)] = &[
+    ("title", "Web-started check"),
+    ("targets", "orgs"),
+    ("org", "SingCERT"),
+    ("kind", "technical-poc"),
+    ("channel", "in-app"),
+    ("deadline", "90s"),
+    ("message", "Please confirm you read this."),
+];
+
+#[tokio::test]
+async fn a_coordinator_starts_a_check_with_the_form_and_others_may_not() {
+    let w = world().await;
+    for (name, email, kinds) in [
+        ("Tan Wei Ling", "poc@own.example", "technical-poc"),
+        ("Duty desk", "duty@own.example", "24x7-duty"),
+    ] {
+        let new = serde_json::from_value(serde_json::json!({
+            "name": name, "emails": [email], "kinds": [kinds]
+        }))
+        .unwrap();
+        w.service
+            .add_contact(&operator(), w.own.id, new)
+            .await
+            .unwrap();
+    }
+    let sa = session_of(&w, "sa@regional.example").await;
+    let (status, html) = get(&w, "/checks", &sa).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("<h2 id=\"start-h\">Start a check</h2>"));
+    assert!(html.contains("<form class=\"start-check\" method=\"post\" action=\"/checks\">"));
+    assert!(
+        html.contains("<input type=\"checkbox\" name=\"org\" value=\"SingCERT\"> SingCERT"),
+        "{html}"
+    );
+    assert!(html.contains("aria-describedby=\"check-deadline-help\""));
+    let csrf = crate::web_pages::csrf_of(&html);
+
+    // An analyst of a national CERT sees no form, and a post is refused whatever it holds.
+    let an = session_of(&w, "an@own.example").await;
+    let (status, html) = get(&w, "/checks", &an).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("start-h") && !html.contains("action=\"/checks\""));
+    let an_csrf = crate::web_pages::csrf_of(&html);
+    let (status, _, html) = post_start(&w, &an, Some(&an_csrf), GOOD).await;
+    assert_eq!(status, 403, "{html}");
+    assert!(html.contains("run communication checks"), "{html}");
+
+    // Without the session's CSRF token: refused, nothing started.
+    let (status, _, html) = post_start(&w, &sa, None, GOOD).await;
+    assert_eq!(status, 403, "{html}");
+    assert!(html.contains("Missing or wrong CSRF token"));
+    let (status, _, _) = post_start(&w, &sa, Some("forged"), GOOD).await;
+    assert_eq!(status, 403);
+    assert!(w.service.list_checks(&operator()).await.unwrap().is_empty());
+
+    // A bad deadline (and no channel): the form again, each reason beside its field, what was
+    // typed kept; nothing started.
+    let mut bad: Vec<(&str, &str)> = GOOD
+        .iter()
+        .copied()
+        .filter(|(k, _)| *k != "deadline" && *k != "channel")
+        .collect();
+    bad.push(("deadline", "soon"));
+    let (status, _, html) = post_start(&w, &sa, Some(&csrf), &bad).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("The check was not started"), "{html}");
+    assert!(
+        html.contains(
+            "aria-invalid=\"true\" aria-describedby=\"check-deadline-help check-deadline-error\""
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains("<span class=\"error\" id=\"check-deadline-error\">`soon` has no unit"),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<span class=\"error\" id=\"check-channels-error\">tick at least one channel"
+        )
+    );
+    assert!(html.contains("value=\"Web-started check\""));
+    assert!(html.contains("<input type=\"checkbox\" name=\"org\" value=\"SingCERT\" checked>"));
+    assert!(html.contains("<input type=\"radio\" name=\"targets\" value=\"orgs\" checked>"));
+    assert!(html.contains(">Please confirm you read this.</textarea>"));
+    insta::assert_snapshot!("web_checks_start_refused", crate::web_pages::redact(&html));
+    // What core refuses after reading the form (no contact of these kinds) comes back the same way.
+    let mut none: Vec<(&str, &str)> = GOOD.iter().copied().filter(|(k, _)| *k != "kind").collect();
+    none.push(("kind", "escalation"));
+    let (status, _, html) = post_start(&w, &sa, Some(&csrf), &none).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(
+        html.contains("<span class=\"error\" id=\"check-targets-error\">no contact matches these targets and kinds</span>"),
+        "{html}"
+    );
+    assert!(w.service.list_checks(&operator()).await.unwrap().is_empty());
+
+    // A good form starts the check and shows it.
+    let (status, location, _) = post_start(&w, &sa, Some(&csrf), GOOD).await;
+    assert_eq!(status, 303);
+    let checks = w.service.list_checks(&operator()).await.unwrap();
+    assert_eq!(checks.len(), 1);
+    let id = checks[0].id;
+    assert_eq!(location.as_deref(), Some(format!("/checks/{id}").as_str()));
+    let report = w.service.check_report(&operator(), id).await.unwrap();
+    assert_eq!(report.check.title, "Web-started check");
+    assert_eq!(
+        report.check.deadline_at - report.check.started_at,
+        time::Duration::seconds(90)
+    );
+    assert_eq!(report.check.channels, vec![Channel::InApp]);
+    let names: Vec<&str> = report
+        .results
+        .iter()
+        .map(|t| t.contact.name.as_str())
+        .collect();
+    assert_eq!(names, ["Tan Wei Ling"], "technical POCs of SingCERT only");
+    let (status, html) = get(&w, &format!("/checks/{id}"), &sa).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("<h1>Web-started check</h1>"));
+    assert!(html.contains("<span class=\"status state-pending\">pending</span>"));
+    assert!(html.contains("</time> by you;"), "{html}");
+    // SingCERT's analyst reads its own targets' results, and who started it in general terms.
+    let (status, html) = get(&w, &format!("/checks/{id}"), &an).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Tan Wei Ling") && html.contains("</time> by a coordinator;"));
+}

@@ -232,7 +232,7 @@ pub(super) fn shown(state: &AppState, headers: &HeaderMap, mut res: Response) ->
 /// A posted form as its fields in order (a field may repeat: checkboxes of one name).
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(transparent)]
-pub(super) struct Form(Vec<(String, String)>);
+pub(in crate::web) struct Form(Vec<(String, String)>);
 
 impl Form {
     /// The first value of `name` (empty when absent).
