@@ -2,7 +2,8 @@
 // business hours), adds a contact and sees both on the team's page; a bad phone comes back beside
 // its field with what was typed. The directory, a team's page, the profile editor and the
 // freshness list are audited by axe-core (the editor and the freshness list as the org-admin).
-import { BASE, check, login, signIn, test, axePage } from "../lib.mjs";
+import { join } from "node:path";
+import { BASE, SCREENS, check, login, signIn, test, axePage } from "../lib.mjs";
 
 const OA = login("admin@singcert.example");
 
@@ -35,6 +36,7 @@ test("an org-admin finds their team, edits its profile and adds a contact", asyn
   check(err && err.length > 0, "an error beside the phone");
   check((await page.getAttribute("#pe-phone", "aria-describedby")).includes("pe-phone-error"), "tied to the field");
   check((await page.inputValue("#pe-hours")) === hours, "the hours typed are kept");
+  if (SCREENS) await page.screenshot({ path: join(SCREENS, "directory-edit-refused.png"), fullPage: true });
 
   await page.fill("#pe-phone", phone || "+65 6211 0000");
   await Promise.all([page.waitForNavigation(), page.click("button:text('Save profile')")]);
@@ -54,6 +56,7 @@ test("an org-admin finds their team, edits its profile and adds a contact", asyn
   await Promise.all([page.waitForNavigation(), page.click("button:text('Add contact')")]);
   check((await page.textContent("#ct-pgp-error")).includes("OpenPGP"), "the key's error beside it");
   check((await page.inputValue("#ct-name")) === name, "the name is kept");
+  if (SCREENS) await page.screenshot({ path: join(SCREENS, "directory-contact-refused.png"), fullPage: true });
   await page.fill("#ct-pgp", "");
   await Promise.all([page.waitForNavigation(), page.click("button:text('Add contact')")]);
   check(new URL(page.url()).pathname === "/directory/SingCERT", `back on the team's page: ${page.url()}`);
@@ -61,6 +64,7 @@ test("an org-admin finds their team, edits its profile and adds a contact", asyn
   check(row, "the new contact is listed");
   const text = await row.textContent();
   check(text.includes("+6562114242") && text.includes("partners"), `its row: ${text}`);
+  if (SCREENS) await page.screenshot({ path: join(SCREENS, "directory-team-org-admin.png"), fullPage: true });
 });
 
 test("an analyst sees no editor", async (page) => {

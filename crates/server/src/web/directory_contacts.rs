@@ -187,15 +187,12 @@ fn form_page(
         "ct-visibility",
         "visibility",
         "Directory visibility",
-        [
-            ("members", "members: users of member organisations"),
-            ("partners", "partners: members and partner organisations"),
-            ("public", "public: anyone, without signing in"),
-        ]
-        .map(|(v, l)| (v.to_owned(), l.to_owned())),
+        DirectoryVisibility::ALL
+            .iter()
+            .map(|v| (v.as_str().to_owned(), v.as_str().to_owned())),
         &t.visibility,
     )
-    .help("Who sees this contact in the directory.");
+    .help("Who sees this contact: members (users of member organisations), partners (also partner organisations' users) or public (anyone, without signing in).");
     let kinds = ContactKind::ALL
         .iter()
         .map(|k| {
