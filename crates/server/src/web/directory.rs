@@ -15,7 +15,7 @@ use simpul_core::contacts::store::ContactQuery;
 use simpul_core::contacts::{Contact, ContactKind, KeyFacts};
 use simpul_core::directory::freshness::Problem;
 use simpul_core::directory::profile::TeamProfile;
-use simpul_core::{OrgStatus, Organisation};
+use simpul_core::{Action, OrgStatus, Organisation, authorize};
 
 use super::table::{Column, Header, Pager, Sorted, TableQuery};
 use super::view::{Chrome, Prefs, When};
@@ -83,7 +83,7 @@ fn opts(values: impl IntoIterator<Item = (String, String)>, chosen: &str) -> Vec
         .collect()
 }
 
-fn fail(e: impl Into<ApiError>) -> Response {
+pub(super) fn fail(e: impl Into<ApiError>) -> Response {
     error_page(&e.into(), None)
 }
 
@@ -232,6 +232,7 @@ struct KeyRow {
 }
 
 struct ContactRow {
+    id: String,
     name: String,
     kinds: Vec<&'static str>,
     emails: Vec<String>,
@@ -255,6 +256,9 @@ struct TeamPage {
     services: Vec<(String, String)>,
     hours: Vec<(&'static str, String)>,
     contacts: Vec<ContactRow>,
+    /// Whether the reader may edit the profile, and manage the contacts.
+    may_edit: bool,
+    may_manage: bool,
 }
 
 fn contact_row(c: &Contact, prefs: &Prefs) -> ContactRow {
@@ -280,6 +284,7 @@ fn contact_row(c: &Contact, prefs: &Prefs) -> ContactRow {
         }
     };
     ContactRow {
+        id: c.id.to_string(),
         name: c.name.clone(),
         kinds: c.kinds.iter().map(|k| k.as_str()).collect(),
         emails: c.emails.iter().map(|e| e.as_str().to_owned()).collect(),
@@ -291,27 +296,35 @@ fn contact_row(c: &Contact, prefs: &Prefs) -> ContactRow {
     }
 }
 
+/// The organisation of the directory named `short` (any case), or the 404 page.
+pub(super) async fn org_by_short(
+    state: &AppState,
+    w: &WebUser,
+    short: &str,
+) -> Result<Organisation, Response> {
+    let orgs = state.service.list_orgs(&w.principal).await.map_err(fail)?;
+    orgs.into_iter()
+        .find(|o| o.short_name.as_str().eq_ignore_ascii_case(short))
+        .ok_or_else(|| {
+            fail(ApiError::new(
+                ErrorCode::NotFound,
+                format!(
+                    "no organisation `{}` in the directory",
+                    crate::error::bound_message(short)
+                ),
+            ))
+        })
+}
+
 pub async fn team(
     State(state): State<AppState>,
     w: WebUser,
     prefs: Prefs,
     Path(short): Path<String>,
 ) -> Response {
-    let orgs = match state.service.list_orgs(&w.principal).await {
+    let org = match org_by_short(&state, &w, &short).await {
         Ok(o) => o,
-        Err(e) => return fail(e),
-    };
-    let Some(org) = orgs
-        .into_iter()
-        .find(|o| o.short_name.as_str().eq_ignore_ascii_case(&short))
-    else {
-        return fail(ApiError::new(
-            ErrorCode::NotFound,
-            format!(
-                "no organisation `{}` in the directory",
-                crate::error::bound_message(&short)
-            ),
-        ));
+        Err(r) => return r,
     };
     let reader = Reader::Signed(&w.principal);
     let view = match state.service.profile(reader, org.id).await {
@@ -359,7 +372,11 @@ pub async fn team(
         .iter()
         .map(|b| (b.day.name(), format!("{}–{}", b.from, b.to)))
         .collect();
+    let may_edit = authorize(&w.principal, Action::UpdateOrgProfile(org.id)).is_ok();
+    let may_manage = authorize(&w.principal, Action::ManageContacts(org.id)).is_ok();
     let page = TeamPage {
+        may_edit,
+        may_manage,
         chrome: Chrome::signed_in(org.name.as_str(), &w, prefs.clone(), "/directory"),
         org_id: org.id.to_string(),
         updated: p.document.last_updated.map(|t| prefs.when(t)),

@@ -11,7 +11,7 @@ use simpul_core::contacts::{ContactKind, DirectoryVisibility, NewContact};
 use simpul_core::directory::profile::TeamProfile;
 
 use crate::helpers::{call, no_redirects};
-use crate::web_pages::{get, session_of};
+use crate::web_pages::{csrf_of, get, session_of};
 use crate::world::{World, operator, world};
 
 const EXPIRING: &str = include_str!("../../../core/src/contacts/testdata/expiring.asc");
@@ -242,4 +242,317 @@ async fn health_flags_for_coordinators_and_own_org_admins() {
     let an = session_of(&w, "an@own.example").await;
     let (status, _) = get(&w, "/directory/health", &an).await;
     assert_eq!(status, 403);
+}
+
+/// A form post without following the redirect: status, `Location`, body.
+async fn post(
+    w: &World,
+    path: &str,
+    cookies: &str,
+    form: &[(&str, &str)],
+) -> (u16, String, String) {
+    let res = no_redirects()
+        .post(w.app.url(path))
+        .header("cookie", cookies)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let location = res
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (res.status().as_u16(), location, res.text().await.unwrap())
+}
+
+/// The editor's form as the page fills it, with `changes` laid over it.
+fn profile_form<'a>(csrf: &'a str, changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![
+        ("csrf_token", csrf),
+        ("team_name", "SingCERT"),
+        ("time_zone", "Asia/Singapore"),
+        ("email", "cert@own.example"),
+        ("phone", "+65 6211 0000"),
+        ("business_hours", "Monday 09:00-18:00"),
+        ("mission", "Coordinate incident response for Singapore"),
+        ("service", "incident-management/incident-coordination"),
+    ];
+    for (k, v) in changes {
+        f.retain(|(n, _)| n != k);
+        f.push((k, v));
+    }
+    f
+}
+
+#[tokio::test]
+async fn the_profile_editor_is_for_the_organisations_admins_only() {
+    let w = populated().await;
+    crate::world::user(&w.service, &w.other, "oa@other.example", Role::OrgAdmin).await;
+    let oa = session_of(&w, "oa@own.example").await;
+    let (status, html) = get(&w, "/directory/SingCERT", &oa).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("href=\"/directory/SingCERT/edit\">Edit profile</a>"));
+    assert!(html.contains("href=\"/directory/SingCERT/contacts/new\">Add a contact</a>"));
+    let (status, html) = get(&w, "/directory/SingCERT/edit", &oa).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("value=\"Asia/Singapore\""), "{html}");
+    assert!(html.contains("Monday 09:00-18:00</textarea>"), "{html}");
+    assert!(
+        html.contains("value=\"incident-management/incident-coordination\" checked"),
+        "{html}"
+    );
+
+    // Another organisation's admin, and the organisation's analyst: no link, and a 403 page.
+    for who in ["oa@other.example", "an@own.example"] {
+        let s = session_of(&w, who).await;
+        let (_, html) = get(&w, "/directory/SingCERT", &s).await;
+        assert!(!html.contains("/directory/SingCERT/edit"), "{who}");
+        assert!(!html.contains("/contacts/new"), "{who}");
+        for path in [
+            "/directory/SingCERT/edit",
+            "/directory/SingCERT/contacts/new",
+        ] {
+            let (status, html) = get(&w, path, &s).await;
+            assert_eq!(status, 403, "{who} {path}: {html}");
+        }
+        let (_, page) = get(&w, "/directory", &s).await;
+        let csrf = csrf_of(&page);
+        let (status, _, _) = post(
+            &w,
+            "/directory/SingCERT/edit",
+            &s,
+            &profile_form(&csrf, &[]),
+        )
+        .await;
+        assert_eq!(status, 403, "{who}");
+    }
+    // The other admin edits their own.
+    let s = session_of(&w, "oa@other.example").await;
+    let (status, _) = get(&w, "/directory/MyCERT/edit", &s).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn a_refused_profile_keeps_what_was_typed_and_a_saved_one_shows() {
+    let w = populated().await;
+    let oa = session_of(&w, "oa@own.example").await;
+    let (_, page) = get(&w, "/directory/SingCERT/edit", &oa).await;
+    let csrf = csrf_of(&page);
+
+    // No CSRF token: refused, nothing saved.
+    let form = profile_form("", &[("mission", "Forged")]);
+    let (status, _, html) = post(&w, "/directory/SingCERT/edit", &oa, &form[1..]).await;
+    assert_eq!(status, 403, "{html}");
+    assert!(html.contains("CSRF"), "{html}");
+
+    let form = profile_form(
+        &csrf,
+        &[("phone", "call us"), ("mission", "Typed mission, kept")],
+    );
+    let (status, _, html) = post(&w, "/directory/SingCERT/edit", &oa, &form).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(
+        html.contains("id=\"pe-phone\" name=\"phone\" type=\"tel\" autocomplete=\"off\" value=\"call us\" aria-invalid=\"true\" aria-describedby=\"pe-phone-help pe-phone-error\""),
+        "{html}"
+    );
+    assert!(
+        html.contains("<span class=\"error\" id=\"pe-phone-error\">"),
+        "{html}"
+    );
+    assert!(html.contains("Typed mission, kept</textarea>"), "{html}");
+    assert!(html.contains("see the marked fields"), "{html}");
+    // A bad line of business hours and a bad country are marked beside their fields too.
+    for (field, value, error) in [
+        (
+            "business_hours",
+            "Monday 9-5",
+            "pe-hours-error\">`9` is not a time of day",
+        ),
+        ("countries", "SG\nXX", "pe-countries-error\">"),
+        (
+            "asns",
+            "AS64500\nASX",
+            "pe-asns-error\">`ASX` is not an AS number",
+        ),
+        ("networks", "300.1.1.0/24", "pe-networks-error\">"),
+    ] {
+        let form = profile_form(&csrf, &[(field, value)]);
+        let (status, _, html) = post(&w, "/directory/SingCERT/edit", &oa, &form).await;
+        assert_eq!(status, 400, "{field}");
+        assert!(html.contains(error), "{field}: {html}");
+    }
+    let (_, page) = get(&w, "/directory/SingCERT", &oa).await;
+    assert!(page.contains("Monday 09:00–18:00"), "nothing saved");
+
+    let form = profile_form(
+        &csrf,
+        &[
+            ("business_hours", "mon 08:30-17:30\nSaturday 09:00-12:00"),
+            ("languages", "en, ms"),
+            ("emergency_phone", "+65 6211 9999"),
+            ("service", "knowledge-transfer/exercises"),
+        ],
+    );
+    let (status, location, html) = post(&w, "/directory/SingCERT/edit", &oa, &form).await;
+    assert_eq!(status, 303, "{html}");
+    assert_eq!(location, "/directory/SingCERT");
+    let (_, html) = get(&w, "/directory/SingCERT", &oa).await;
+    assert!(html.contains("Monday 08:30–17:30"), "{html}");
+    assert!(html.contains("Saturday 09:00–12:00"), "{html}");
+    assert!(html.contains("+6562119999"), "{html}");
+    assert!(html.contains("en, ms"), "{html}");
+    assert!(
+        html.contains("service=knowledge-transfer/exercises\">Exercises</a>"),
+        "{html}"
+    );
+    assert!(!html.contains("Information security incident coordination"));
+    // Saved through the core function: audited.
+    let v = w
+        .service
+        .profile(
+            simpul_core::access::directory::Reader::Signed(&operator()),
+            w.own.id,
+        )
+        .await
+        .unwrap();
+    assert_eq!(v.profile.services.offered, ["knowledge-transfer/exercises"]);
+    let audit = w
+        .service
+        .list_audit(&operator(), None, None, 500)
+        .await
+        .unwrap();
+    let n = audit
+        .iter()
+        .filter(|e| e.action == "org.profile_update")
+        .count();
+    assert_eq!(n, 2, "the fixture's save and the form's");
+}
+
+#[tokio::test]
+async fn contacts_are_added_changed_and_deleted_with_errors_beside_their_fields() {
+    let w = populated().await;
+    let oa = session_of(&w, "oa@own.example").await;
+    let (status, page) = get(&w, "/directory/SingCERT/contacts/new", &oa).await;
+    assert_eq!(status, 200, "{page}");
+    let csrf = csrf_of(&page);
+    let bad_key = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nbm90IGEga2V5\n-----END PGP PUBLIC KEY BLOCK-----\n";
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("name", "Night shift"),
+        ("kind", "24x7-duty"),
+        ("kind", "technical-poc"),
+        ("emails", "night@own.example"),
+        ("phones", "+65 6211 1111"),
+        ("visibility", "partners"),
+        ("pgp_key", bad_key),
+    ];
+    let (status, _, html) = post(&w, "/directory/SingCERT/contacts/new", &oa, &form).await;
+    assert_eq!(status, 400, "{html}");
+    let err = html
+        .split("<span class=\"error\" id=\"ct-pgp-error\">")
+        .nth(1)
+        .unwrap_or_else(|| panic!("an error beside the key: {html}"));
+    assert!(err.starts_with("malformed OpenPGP key"), "{err}");
+    assert!(html.contains("value=\"Night shift\""), "{html}");
+    assert!(html.contains("night@own.example</textarea>"), "{html}");
+    assert!(html.contains("value=\"24x7-duty\" checked"), "{html}");
+    assert!(
+        html.contains("<option value=\"partners\" selected>"),
+        "{html}"
+    );
+    // Without the CSRF token: refused.
+    let (status, _, _) = post(&w, "/directory/SingCERT/contacts/new", &oa, &form[1..]).await;
+    assert_eq!(status, 403);
+
+    let mut form = form.to_vec();
+    form.retain(|(k, _)| *k != "pgp_key");
+    form.push(("pgp_key", EXPIRING));
+    let (status, location, html) = post(&w, "/directory/SingCERT/contacts/new", &oa, &form).await;
+    assert_eq!(status, 303, "{html}");
+    assert_eq!(location, "/directory/SingCERT");
+    let (_, html) = get(&w, "/directory/SingCERT", &oa).await;
+    assert!(html.contains("Night shift"), "{html}");
+    assert!(html.contains("+6562111111"), "{html}");
+    let id = w
+        .service
+        .list_contacts(
+            simpul_core::access::directory::Reader::Signed(&operator()),
+            Default::default(),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == "Night shift")
+        .unwrap()
+        .id;
+    assert!(html.contains(&format!("/directory/SingCERT/contacts/{id}/edit")));
+
+    // Another organisation's admin may not change it.
+    crate::world::user(&w.service, &w.other, "oa@other.example", Role::OrgAdmin).await;
+    let other = session_of(&w, "oa@other.example").await;
+    let (status, _) = get(
+        &w,
+        &format!("/directory/SingCERT/contacts/{id}/edit"),
+        &other,
+    )
+    .await;
+    assert_eq!(status, 403);
+    let (status, _) = get(&w, &format!("/directory/MyCERT/contacts/{id}/edit"), &other).await;
+    assert_eq!(
+        status, 404,
+        "a contact of another organisation is not found"
+    );
+
+    // Edit: a bad phone is marked, then a good one saved; the key is kept as shown.
+    let edit = format!("/directory/SingCERT/contacts/{id}/edit");
+    let (status, page) = get(&w, &edit, &oa).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("-----BEGIN PGP PUBLIC KEY BLOCK-----"),
+        "{page}"
+    );
+    let key = EXPIRING.trim().to_owned() + "\n";
+    let mut form = vec![
+        ("csrf_token", csrf.as_str()),
+        ("name", "Night shift desk"),
+        ("mailbox", "on"),
+        ("kind", "24x7-duty"),
+        ("emails", "night@own.example"),
+        ("phones", "not a phone"),
+        ("visibility", "members"),
+        ("pgp_key", key.as_str()),
+    ];
+    let (status, _, html) = post(&w, &edit, &oa, &form).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("id=\"ct-phones-error\""), "{html}");
+    assert!(html.contains("value=\"Night shift desk\""), "{html}");
+    form.retain(|(k, _)| *k != "phones");
+    form.push(("phones", "+65 6211 2222"));
+    let (status, _, html) = post(&w, &edit, &oa, &form).await;
+    assert_eq!(status, 303, "{html}");
+    let c = w
+        .service
+        .get_contact(
+            simpul_core::access::directory::Reader::Signed(&operator()),
+            id,
+        )
+        .await
+        .unwrap();
+    assert_eq!(c.name, "Night shift desk");
+    assert!(c.mailbox);
+    assert_eq!(c.phones, ["+6562112222"]);
+    assert!(c.pgp_key.is_some());
+
+    // Delete: a confirmation page, then the post.
+    let del = format!("/directory/SingCERT/contacts/{id}/delete");
+    let (status, page) = get(&w, &del, &oa).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Delete Night shift desk"), "{page}");
+    let (status, _, _) = post(&w, &del, &oa, &[]).await;
+    assert_eq!(status, 403, "no CSRF token");
+    let (status, location, _) = post(&w, &del, &oa, &[("csrf_token", csrf.as_str())]).await;
+    assert_eq!((status, location.as_str()), (303, "/directory/SingCERT"));
+    let (_, html) = get(&w, "/directory/SingCERT", &oa).await;
+    assert!(!html.contains("Night shift"), "{html}");
 }
