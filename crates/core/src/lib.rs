@@ -39,6 +39,7 @@ pub mod token;
 pub mod tz;
 pub mod user;
 pub mod warninglist;
+pub mod webhooks;
 
 pub use access::{Action, AuthMethod, Grant, Principal, UserPrincipal, Visibility, authorize};
 pub use audit::{AuditAction, AuditEntry, AuditEvent};

@@ -129,6 +129,12 @@ pub fn new_ack_token() -> (String, [u8; 32]) {
     (secret, hash)
 }
 
+/// A new webhook signing secret: `whsec_` and 256 random bits as base64url (shown once, stored
+/// sealed: `webhooks/`).
+pub fn new_webhook_secret() -> String {
+    format!("whsec_{}", random_secret())
+}
+
 /// A new CSRF token.
 pub fn new_csrf_token() -> String {
     random_secret()

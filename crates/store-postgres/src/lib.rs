@@ -43,6 +43,7 @@ mod migrate;
 mod profiles;
 mod rows;
 mod tx;
+mod webhooks;
 
 use error::{map_err, map_pool_err};
 use tx::{execute, query_opt};

@@ -41,6 +41,7 @@ mod migrate;
 mod profiles;
 mod rows;
 mod tx;
+mod webhooks;
 
 /// The most reader connections kept open.
 const MAX_READERS: usize = 8;

@@ -51,6 +51,7 @@ mod sharing;
 mod support;
 mod taxii;
 mod versions;
+mod webhooks;
 
 pub use audit::{audit, concurrent_appends};
 pub use auth::{auth, login_failures_saturate};
@@ -73,6 +74,7 @@ pub use service::service;
 pub use sharing::sharing_matches_policy;
 pub use taxii::taxii;
 pub use versions::object_versions;
+pub use webhooks::webhooks;
 
 /// Every domain story in turn on `store`; the audit chain verifies after all of them.
 pub async fn all(store: &dyn Store) {

@@ -135,6 +135,12 @@ pub enum Action {
     /// filters every hit through the sharing policy). Nobody is ever granted it by [`authorize`],
     /// not even the operator: only core's own refresh holds it ([`Grant::internal_index`]).
     IndexIntel,
+    /// Register, list and delete an organisation's webhooks and read their delivery log: its
+    /// org-admins, site-admins.
+    ManageWebhooks(OrgId),
+    /// Claim and deliver queued webhook events (the server's sender acts as the operator):
+    /// site-admins and the operator.
+    DeliverWebhooks,
 }
 
 impl Action {
@@ -159,7 +165,9 @@ impl Action {
             | Action::ManagePeers
             | Action::ManageContacts(_)
             | Action::SendMail
-            | Action::IndexIntel => Scope::Admin,
+            | Action::IndexIntel
+            | Action::ManageWebhooks(_)
+            | Action::DeliverWebhooks => Scope::Admin,
         }
     }
 }
@@ -271,6 +279,7 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<Grant<'_>, Den
         (_, Action::ShareIntel) => true,
         (Role::SiteAdmin, _) => true,
         (Role::OrgAdmin, Action::UpdateOrgProfile(org) | Action::ManageContacts(org)) => org == own,
+        (Role::OrgAdmin, Action::ManageWebhooks(org)) => org == own,
         (Role::OrgAdmin, Action::ManageUsers(Some(org)) | Action::ReadAudit(Some(org))) => {
             if org != own {
                 return Err(Denied::Hidden);
@@ -314,6 +323,8 @@ fn describe(action: Action) -> &'static str {
         Action::ReadMail => "read the sent-mail record",
         Action::SendMail => "send mail",
         Action::IndexIntel => "read every stored indicator",
+        Action::ManageWebhooks(_) => "manage this organisation's webhooks",
+        Action::DeliverWebhooks => "deliver webhook events",
     }
 }
 
@@ -406,6 +417,33 @@ mod tests {
                 ],
             ),
             (Action::ManageOwnTokens, [Ok(()), Ok(()), Ok(()), Ok(())]),
+            (
+                Action::ManageWebhooks(own),
+                [
+                    Ok(()),
+                    Ok(()),
+                    Err(Denied::Forbidden(String::new())),
+                    Err(Denied::Forbidden(String::new())),
+                ],
+            ),
+            (
+                Action::ManageWebhooks(other),
+                [
+                    Ok(()),
+                    Err(Denied::Forbidden(String::new())),
+                    Err(Denied::Forbidden(String::new())),
+                    Err(Denied::Forbidden(String::new())),
+                ],
+            ),
+            (
+                Action::DeliverWebhooks,
+                [
+                    Ok(()),
+                    Err(Denied::Forbidden(String::new())),
+                    Err(Denied::Forbidden(String::new())),
+                    Err(Denied::Forbidden(String::new())),
+                ],
+            ),
         ];
         let roles = [
             Role::SiteAdmin,

@@ -46,6 +46,8 @@ string_enum!(
         CommCheckAcknowledge => "comm_check.acknowledge",
         CommCheckScheduleCreate => "comm_check.schedule_create",
         CommCheckScheduleDelete => "comm_check.schedule_delete",
+        WebhookCreate => "webhook.create",
+        WebhookDelete => "webhook.delete",
     }
 );
 

@@ -99,6 +99,13 @@ pg_test! {
 }
 
 pg_test! {
+    async fn webhooks() {
+        let db = TestDb::new().await;
+        simpul_store_tests::webhooks(Arc::new(db.open().await)).await;
+    }
+}
+
+pg_test! {
     async fn comm_checks() {
         let db = TestDb::new().await;
         simpul_store_tests::comm_checks(Arc::new(db.open().await)).await;

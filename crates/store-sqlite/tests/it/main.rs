@@ -117,6 +117,11 @@ async fn mail() {
 }
 
 #[tokio::test]
+async fn webhooks() {
+    simpul_store_tests::webhooks(TestDb::fresh().shared()).await;
+}
+
+#[tokio::test]
 async fn comm_checks() {
     simpul_store_tests::comm_checks(TestDb::fresh().shared()).await;
 }
