@@ -48,6 +48,7 @@ pub mod sightings;
 pub mod tokens;
 pub mod users;
 pub mod warninglists;
+pub mod webhooks;
 
 /// Every REST route.
 pub fn table() -> Vec<ApiRoute> {
@@ -74,6 +75,7 @@ pub fn table() -> Vec<ApiRoute> {
         mail::routes(),
         comm_checks::routes(),
         directory_health::routes(),
+        webhooks::routes(),
     ]
     .into_iter()
     .flatten()

@@ -106,6 +106,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let service_for_peers = service.clone();
     let service_for_mail = service.clone();
     let service_for_checks = service.clone();
+    let service_for_webhooks = service.clone();
     let app = simpul::app(service, &config);
     println!(
         "simpul {} is serving on http://{addr}/",
@@ -159,6 +160,11 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         service_for_mail,
         config.mail.clone(),
     ));
+    // Webhooks: due deliveries POSTed to their receivers, signed, retried with backoff.
+    let webhooks = tokio::spawn(simpul::webhooks::keep_delivering(
+        service_for_webhooks,
+        simpul::webhooks::WebhookSettings::default(),
+    ));
     // Scheduled communication checks: the due ones started every interval, once across nodes.
     let checks = tokio::spawn(simpul::comm_checks::keep_running_schedules(
         service_for_checks,
@@ -167,6 +173,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let served = simpul_server::serve(listener, app, shutdown).await;
     warm.abort();
     mail.abort();
+    webhooks.abort();
     checks.abort();
     if let Some(p) = peers {
         p.abort();

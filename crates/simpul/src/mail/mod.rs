@@ -126,7 +126,7 @@ fn error_text(e: &dyn std::error::Error) -> String {
 }
 
 /// A number in `[0, 1)` from the OS's random source (through a v4 uuid), for the backoff's jitter.
-fn jitter() -> f64 {
+pub(crate) fn jitter() -> f64 {
     let (hi, _) = Uuid::new_v4().as_u64_pair();
     #[allow(clippy::cast_precision_loss)]
     let j = (hi >> 11) as f64 / (1u64 << 53) as f64;

@@ -53,4 +53,5 @@ mod web_match;
 mod web_object;
 mod web_pages;
 mod web_submit;
+mod webhooks;
 mod world;
