@@ -164,6 +164,34 @@ async fn every_documented_response_is_what_the_handler_answers() {
         .await
         .unwrap()
         .id;
+    // A webhook of the member with a delivery in its log, and one to delete.
+    let new_hook = |name: &str| simpul_core::webhooks::NewWebhook {
+        url: format!("https://hooks.member.example/{name}"),
+        events: vec!["request.*".into()],
+        ..Default::default()
+    };
+    app.service
+        .create_webhook(&op, app.member.id, new_hook("kept"))
+        .await
+        .unwrap();
+    let doomed_hook = app
+        .service
+        .create_webhook(&op, app.member.id, new_hook("doomed"))
+        .await
+        .unwrap()
+        .webhook
+        .id;
+    let deliver =
+        simpul_core::access::authorize(&op, simpul_core::access::Action::DeliverWebhooks).unwrap();
+    app.service
+        .queue_event(
+            &deliver,
+            app.member.id,
+            simpul_core::webhooks::EventType::parse("request.created").unwrap(),
+            &json!({"request": "contract"}),
+        )
+        .await
+        .unwrap();
     // One successful request per route: (method, path, body).
     let calls: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, "/api/v1/me".into(), None),
@@ -490,6 +518,35 @@ async fn every_documented_response_is_what_the_handler_answers() {
         (
             Method::DELETE,
             format!("/api/v1/comm-check-schedules/{}", comm_schedule.id),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/organisations/{}/webhooks", app.member.id),
+            Some(json!({
+                "url": "https://hooks.member.example/soar", "events": ["request.*", "case.created"],
+                "description": "SOAR", "active": true
+            })),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/organisations/{}/webhooks", app.member.id),
+            None,
+        ),
+        (
+            Method::DELETE,
+            format!(
+                "/api/v1/organisations/{}/webhooks/{doomed_hook}",
+                app.member.id
+            ),
+            None,
+        ),
+        (
+            Method::GET,
+            format!(
+                "/api/v1/organisations/{}/webhook-deliveries?limit=10",
+                app.member.id
+            ),
             None,
         ),
     ];

@@ -32,6 +32,7 @@ mod profiles;
 mod sightings;
 mod taxii;
 mod warninglists;
+mod webhooks;
 
 /// The principals, in column order.
 pub const COLUMNS: [&str; 6] = [
@@ -108,6 +109,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         mail::rows(ids),
         comm_checks::rows(ids),
         directory_health::rows(ids),
+        webhooks::rows(ids),
     ]
     .into_iter()
     .flatten()
@@ -179,6 +181,7 @@ async fn run(w: World) {
     profiles::setup(&w).await;
     contacts::setup(&w).await;
     comm_checks::setup(&w).await;
+    webhooks::setup(&w).await;
     let principals: [Option<String>; 6] = [
         None,
         Some("simpul_not-a-real-token-000000000000000000000000".into()),
@@ -248,6 +251,7 @@ async fn run(w: World) {
 /// The row's path for cell `n`: a fresh token to revoke where the row asks for one.
 async fn cell_path(w: &World, path: &str, n: usize) -> String {
     let path = comm_checks::fill(w, path.replace("{n}", &n.to_string())).await;
+    let path = webhooks::fill(w, path).await;
     let mut path = contacts::fill(w, path).await;
     for (placeholder, owner) in [
         ("{other_token}", "an@other.example"),
