@@ -127,6 +127,30 @@ macro_rules! string_enum {
 
 pub(crate) use string_enum;
 
+/// `id_type!(/// doc \n Name)`: a `Copy` uuid newtype with `new_random`, `Display` and transparent
+/// serde. The caller's scope provides `Uuid`, `fmt`, `Serialize` and `Deserialize`.
+macro_rules! id_type {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
+
+        impl $name {
+            pub fn new_random() -> Self {
+                Self(Uuid::new_v4())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+pub(crate) use id_type;
+
 string_enum!(
     /// What kind of organisation this is.
     OrgKind, "kind" {

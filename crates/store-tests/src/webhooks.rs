@@ -27,7 +27,7 @@ fn hook(org: OrgId, n: u32, events: &[&str], active: bool) -> StoredWebhook {
                 .iter()
                 .map(|e| EventPattern::parse(e).unwrap())
                 .collect(),
-            description: (n % 2 == 0).then(|| format!("Hook {n}")),
+            description: n.is_multiple_of(2).then(|| format!("Hook {n}")),
             active,
             created_at: at(i64::from(n)),
         },

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::contacts::{ContactId, ContactKind};
 use crate::error::Invalid;
-use crate::org::{OrgId, ShortName, string_enum};
+use crate::org::{OrgId, ShortName, id_type, string_enum};
 
 pub mod ack;
 pub mod delivery;
@@ -34,27 +34,6 @@ mod target_spec;
 
 pub use duration::CheckDuration;
 pub use target_spec::TargetSpec;
-
-macro_rules! id_type {
-    ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(pub Uuid);
-
-        impl $name {
-            pub fn new_random() -> Self {
-                Self(Uuid::new_v4())
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-    };
-}
 
 id_type!(
     /// A communication check's id.

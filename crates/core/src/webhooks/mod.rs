@@ -30,7 +30,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::error::{Invalid, excerpt};
-use crate::org::{OrgId, string_enum};
+use crate::org::{OrgId, id_type, string_enum};
 
 pub use attempt::{Attempt, DeliveryUpdate, classify, next_state, sign};
 pub use url::{MAX_URL_CHARS, WebhookUrl};
@@ -49,27 +49,6 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 pub const MAX_ERROR_CHARS: usize = 300;
 /// The most webhooks of one organisation.
 pub const MAX_WEBHOOKS_PER_ORG: usize = 20;
-
-macro_rules! id_type {
-    ($(#[$m:meta])* $name:ident) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(pub Uuid);
-
-        impl $name {
-            pub fn new_random() -> Self {
-                Self(Uuid::new_v4())
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                self.0.fmt(f)
-            }
-        }
-    };
-}
 
 id_type!(
     /// A webhook's id.

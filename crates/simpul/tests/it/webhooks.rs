@@ -32,15 +32,18 @@ struct Receipt {
     answered: u16,
 }
 
+/// An answer: a status and an optional `Retry-After`.
+type Answer = (u16, Option<&'static str>);
+
 /// The receiver's record and its script: per path, the answers to give in turn (then 200).
 #[derive(Clone, Default)]
 struct Receiver {
     got: Arc<Mutex<Vec<Receipt>>>,
-    script: Arc<Mutex<HashMap<String, VecDeque<(u16, Option<&'static str>)>>>>,
+    script: Arc<Mutex<HashMap<String, VecDeque<Answer>>>>,
 }
 
 impl Receiver {
-    fn on(&self, path: &str, answers: &[(u16, Option<&'static str>)]) {
+    fn on(&self, path: &str, answers: &[Answer]) {
         self.script
             .lock()
             .unwrap()
