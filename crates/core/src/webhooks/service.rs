@@ -196,6 +196,8 @@ impl Service {
         n: u32,
     ) -> Result<Vec<ClaimedDelivery>, CoreError> {
         let grant = authorize(p, Action::DeliverWebhooks)?;
+        // Without the key nothing could be signed: claim nothing rather than hold claims.
+        let key = self.webhook_key()?;
         let now = self.now();
         let lease = time::Duration::try_from(lease.max(std::time::Duration::from_secs(1)))
             .unwrap_or(time::Duration::HOUR);
@@ -203,7 +205,6 @@ impl Service {
             .store(&grant)
             .claim_webhook_deliveries(now, holder, now + lease, n)
             .await?;
-        let key = self.webhook_key()?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             match key.open(&r.sealed_secret, &secret_aad(r.webhook)) {

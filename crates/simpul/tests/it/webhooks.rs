@@ -517,3 +517,66 @@ async fn rest_refuses_bad_urls_by_pointer_and_shows_the_secret_once() {
     assert_eq!(header(&r.headers, "x-simpul-event"), "request.transition");
     w.app.shutdown().await;
 }
+
+/// A secret sealed under another federation key does not open: the delivery is given up at once
+/// with the reason, never sent unsigned, never claimed again.
+#[tokio::test]
+async fn a_changed_federation_key_gives_the_delivery_up() {
+    let db = TestDb::sqlite();
+    let clock = TestClock::new();
+    let svc = Service::new(db.open().await, Arc::new(clock.clone()))
+        .with_federation_key(simpul_core::federation::FederationKey::generate());
+    let o = org(&svc, "SingCERT", OrgKind::NationalCert).await;
+    let op = Principal::operator("test");
+    let new = NewWebhook {
+        url: "https://hooks.example/x".into(),
+        events: vec!["*".into()],
+        ..Default::default()
+    };
+    svc.create_webhook(&op, o.id, new).await.unwrap();
+    let grant = authorize(&op, Action::DeliverWebhooks).unwrap();
+    let ids = svc
+        .queue_event(
+            &grant,
+            o.id,
+            EventType::parse("request.created").unwrap(),
+            &serde_json::json!({}),
+        )
+        .await
+        .unwrap();
+    let other = Service::new(db.open().await, Arc::new(clock.clone()))
+        .with_federation_key(simpul_core::federation::FederationKey::generate());
+    let holder = uuid::Uuid::new_v4();
+    let lease = Duration::from_secs(30);
+    assert!(
+        other
+            .claim_due_deliveries(&op, holder, lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let d = &svc.list_deliveries(&op, o.id, 10).await.unwrap()[0];
+    assert_eq!(
+        (d.id, d.status, d.attempts),
+        (ids[0], DeliveryStatus::Failed, 1)
+    );
+    assert!(
+        d.last_error.as_deref().unwrap().contains("does not open"),
+        "{d:?}"
+    );
+    clock.advance(time::Duration::days(1));
+    assert!(
+        svc.claim_due_deliveries(&op, holder, lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Without any key, nothing is claimed at all.
+    let keyless = Service::new(db.open().await, Arc::new(clock.clone()));
+    assert!(
+        keyless
+            .claim_due_deliveries(&op, holder, lease, 10)
+            .await
+            .is_err()
+    );
+}
