@@ -54,4 +54,5 @@ mod web_object;
 mod web_pages;
 mod web_submit;
 mod webhooks;
+mod webhooks_rest;
 mod world;

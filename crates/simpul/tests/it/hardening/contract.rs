@@ -164,34 +164,8 @@ async fn every_documented_response_is_what_the_handler_answers() {
         .await
         .unwrap()
         .id;
-    // A webhook of the member with a delivery in its log, and one to delete.
-    let new_hook = |name: &str| simpul_core::webhooks::NewWebhook {
-        url: format!("https://hooks.member.example/{name}"),
-        events: vec!["request.*".into()],
-        ..Default::default()
-    };
-    app.service
-        .create_webhook(&op, app.member.id, new_hook("kept"))
-        .await
-        .unwrap();
-    let doomed_hook = app
-        .service
-        .create_webhook(&op, app.member.id, new_hook("doomed"))
-        .await
-        .unwrap()
-        .webhook
-        .id;
-    let deliver =
-        simpul_core::access::authorize(&op, simpul_core::access::Action::DeliverWebhooks).unwrap();
-    app.service
-        .queue_event(
-            &deliver,
-            app.member.id,
-            simpul_core::webhooks::EventType::parse("request.created").unwrap(),
-            &json!({"request": "contract"}),
-        )
-        .await
-        .unwrap();
+    // Webhooks of the member, one with a delivery in its log, one to delete.
+    let doomed_hook = crate::webhooks_rest::contract_fixture(&app.service, app.member.id).await;
     // One successful request per route: (method, path, body).
     let calls: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, "/api/v1/me".into(), None),
