@@ -95,6 +95,8 @@ struct FileConfig {
     #[serde(default)]
     mail: crate::mail::settings::MailFile,
     #[serde(default)]
+    webhooks: crate::webhooks::settings::WebhooksFile,
+    #[serde(default)]
     directory: directory::DirectoryFile,
 }
 
@@ -227,6 +229,8 @@ pub struct Config {
     pub federation: crate::federation::FederationSettings,
     /// Outgoing mail (`[mail]`).
     pub mail: crate::mail::settings::MailSettings,
+    /// The webhook sender (`[webhooks]`).
+    pub webhooks: crate::webhooks::WebhookSettings,
     /// The token `/metrics` wants (`metrics_token`, or `SIMPUL_METRICS_TOKEN`); open without.
     pub metrics_token: Option<simpul_server::MetricsToken>,
     /// Days after which a contact counts as not verified (`[directory] verify_after_days`, or
@@ -295,6 +299,7 @@ impl Config {
         let decay = decay::model(file.decay)?;
         let federation = crate::federation::settings::resolve(file.federation)?;
         let mail = crate::mail::settings::resolve(file.mail)?;
+        let webhooks = crate::webhooks::settings::resolve(file.webhooks)?;
         let metrics_token = std::env::var("SIMPUL_METRICS_TOKEN")
             .ok()
             .filter(|t| !t.is_empty())
@@ -328,6 +333,7 @@ impl Config {
             warninglists: store.warninglists.clone().or(file.warninglists),
             federation,
             mail,
+            webhooks,
         })
     }
 
@@ -403,6 +409,10 @@ impl Config {
         t.insert(
             "mail".into(),
             crate::mail::settings::to_toml(&self.mail).into(),
+        );
+        t.insert(
+            "webhooks".into(),
+            crate::webhooks::settings::to_toml(&self.webhooks).into(),
         );
         t.to_string()
     }

@@ -163,7 +163,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     // Webhooks: due deliveries POSTed to their receivers, signed, retried with backoff.
     let webhooks = tokio::spawn(simpul::webhooks::keep_delivering(
         service_for_webhooks,
-        simpul::webhooks::WebhookSettings::default(),
+        config.webhooks,
     ));
     // Scheduled communication checks: the due ones started every interval, once across nodes.
     let checks = tokio::spawn(simpul::comm_checks::keep_running_schedules(

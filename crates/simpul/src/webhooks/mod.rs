@@ -14,6 +14,8 @@
 //! 503; other 4xx and 3xx failed for good) and is recorded with
 //! [`Service::record_delivery_attempt`]. The receiver's body is never read beyond its status.
 
+pub mod settings;
+
 use std::time::Duration;
 
 use simpul_core::webhooks::{Attempt, ClaimedDelivery, classify, sign};
@@ -25,7 +27,7 @@ pub fn sender_principal() -> Principal {
     Principal::operator("system:webhooks")
 }
 
-/// How the sender runs.
+/// How the sender runs (`[webhooks]`, `settings.rs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WebhookSettings {
     /// How often due deliveries are claimed.
