@@ -6,7 +6,7 @@
 //! |---|---|---|---|
 //! | a user of the owner organisation | yes | only if named | yes, entry by entry |
 //! | a user of an invited party that has acknowledged (any later status too) | yes | only if named | yes, entry by entry |
-//! | a user of a party still `invited` | yes | only if named | no: it acknowledges first |
+//! | a user of a party still (or, re-invited, again) `invited` | yes | only if named | no: it acknowledges first |
 //! | the regional CERT's coordinators ([`is_coordinator`], the operator too) | yes, for routing and statistics | no | no |
 //! | anyone else: uninvited members, partners, site-admins of other organisations | no | no | no |
 //!
