@@ -16,6 +16,7 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod clock;
 pub mod comm_checks;
 pub mod contacts;

@@ -7,6 +7,7 @@
 //! Visibility of shared intelligence (TLP and audiences) is the sharing policy's: reads of shared
 //! objects take a [`Visibility`], which only [`Visibility::of`] makes, from a grant.
 
+pub mod cases;
 pub mod directory;
 pub mod imports;
 pub mod requests;

@@ -47,7 +47,9 @@ use uuid::Uuid;
 
 use crate::country::Country;
 use crate::error::Invalid;
+use crate::intel::Tlp;
 use crate::org::{OrgId, ShortName, string_enum};
+use crate::user::Email;
 
 pub mod new;
 pub mod outcome;
@@ -64,11 +66,8 @@ pub use state::{Party, RequestState, Step};
 #[serde(transparent)]
 pub struct RequestId(pub Uuid);
 
-/// An incident case's id (the cases domain of P2.2 is not built yet; a request names the case it
-/// was raised from).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct CaseId(pub Uuid);
+/// The case a request was raised from: one type with the cases domain's.
+pub use crate::cases::CaseId;
 
 impl RequestId {
     pub fn new_random() -> Self {
@@ -88,12 +87,6 @@ impl std::str::FromStr for RequestId {
         Uuid::parse_str(s.trim())
             .map(Self)
             .map_err(|_| Invalid::new("id", "must be a request id (a UUID)"))
-    }
-}
-
-impl fmt::Display for CaseId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
     }
 }
 
@@ -169,6 +162,37 @@ pub(crate) fn bounded(
         _ if len > max => Err(Invalid::new(path, format!("at most {max} {what}"))),
         _ => Ok(()),
     }
+}
+
+/// Reads the e-mail addresses of named users at `/recipients`: only at TLP:RED (`not_red` refuses
+/// them elsewhere), where 1 to `max` are needed (`empty` refuses none), none twice.
+pub(crate) fn named_users(
+    list: &[String],
+    tlp: Tlp,
+    max: usize,
+    not_red: &str,
+    empty: &str,
+) -> Result<Vec<Email>, Invalid> {
+    if tlp != Tlp::Red {
+        if list.is_empty() {
+            return Ok(Vec::new());
+        }
+        return Err(Invalid::new("/recipients", not_red));
+    }
+    bounded("/recipients", list.len(), Some(empty), max, "named users")?;
+    let mut out: Vec<Email> = Vec::with_capacity(list.len());
+    for (i, s) in list.iter().enumerate() {
+        let at = format!("/recipients/{i}");
+        let email = Email::parse(s.trim()).map_err(|e| Invalid::new(&at, e.message))?;
+        if let Some(j) = out.iter().position(|seen| seen == &email) {
+            return Err(Invalid::new(
+                at,
+                format!("is named twice (also /recipients/{j})"),
+            ));
+        }
+        out.push(email);
+    }
+    Ok(out)
 }
 
 /// Reads a free text of at most `max` characters at `path`: trimmed; `required` refuses an empty
