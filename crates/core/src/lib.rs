@@ -21,6 +21,7 @@ pub mod clock;
 pub mod comm_checks;
 pub mod contacts;
 pub mod country;
+pub mod csv;
 pub mod decay;
 pub mod demo;
 pub mod directory;

@@ -14,6 +14,11 @@
 //!   `overdue` flag, computed from the clock;
 //! - [`outcome`]: the outcome the target reports, with amounts for freezes and per-observable
 //!   results;
+//! - [`stats`]: the statistics of the requests created in a period, per target and per requesting
+//!   country and kind (counts, nearest-rank median and p90 times, exact sums frozen per currency);
+//!   [`stats_csv`] writes them as CSV;
+//! - [`retention`]: how long personal data is kept after closing, per kind (180 days by default),
+//!   which requests are due for purging, and the purge's audit details (counts only);
 //! - `crate::access::requests`: who sees a request and its personal data.
 //!
 //! ## What the next layers must add
@@ -53,8 +58,11 @@ use crate::user::Email;
 
 pub mod new;
 pub mod outcome;
+pub mod retention;
 pub mod sla;
 pub mod state;
+pub mod stats;
+pub mod stats_csv;
 
 pub use new::{NewRequest, ObservableInput, PersonalInput, RequestObservable, ValidRequest};
 pub use outcome::{Amount, Outcome, OutcomeInput, OutcomeResult};
