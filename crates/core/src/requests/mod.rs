@@ -51,8 +51,12 @@ use crate::org::{OrgId, ShortName, string_enum};
 
 pub mod new;
 pub mod outcome;
+pub mod reads;
+pub mod rows;
+pub mod service;
 pub mod sla;
 pub mod state;
+pub mod store;
 
 pub use new::{NewRequest, ObservableInput, PersonalInput, RequestObservable, ValidRequest};
 pub use outcome::{Amount, Outcome, OutcomeInput, OutcomeResult};
