@@ -77,6 +77,12 @@ const VISIBLE: &str = "
     AND ($7::uuid IS NULL OR r.requester_org = $7::uuid)
     AND ($8::bool IS NULL OR $8::bool = (r.state IN (OPEN) AND r.due_at < $9::timestamptz))";
 
+/// The next number of a request's transition or comment in `table` (the request is `$2`): audited
+/// writes are serialised by the audit lock, so two never take the same.
+fn next_seq(table: &str) -> String {
+    format!("(SELECT COALESCE(MAX(seq), 0) + 1 FROM {table} WHERE request_id = $2)")
+}
+
 /// The requests whose rows `where_` (over `action_requests r`, with `p`) selects, assembled.
 async fn load(
     c: &impl GenericClient,
@@ -302,7 +308,7 @@ impl RequestStore for PostgresStore {
             &client,
             &format!(
                 "SELECT {TRANSITION_COLUMNS} FROM request_transitions
-                 WHERE request_id = $1 ORDER BY at, id"
+                 WHERE request_id = $1 ORDER BY seq"
             ),
             &[&id.0],
         )
@@ -328,7 +334,7 @@ impl RequestStore for PostgresStore {
             &client,
             &format!(
                 "SELECT {COMMENT_COLUMNS} FROM request_comments
-                 WHERE request_id = $1 ORDER BY at, id"
+                 WHERE request_id = $1 ORDER BY seq"
             ),
             &[&id.0],
         )
@@ -379,8 +385,9 @@ impl RequestStore for PostgresStore {
                 execute(
                     tx,
                     &format!(
-                        "INSERT INTO request_transitions ({TRANSITION_COLUMNS})
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                        "INSERT INTO request_transitions ({TRANSITION_COLUMNS}, seq)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, {NEXT_SEQ})",
+                        NEXT_SEQ = next_seq("request_transitions")
                     ),
                     &[
                         &row.id,
@@ -412,8 +419,9 @@ impl RequestStore for PostgresStore {
                 execute(
                     tx,
                     &format!(
-                        "INSERT INTO request_comments ({COMMENT_COLUMNS})
-                         VALUES ($1, $2, $3, $4, $5, $6)"
+                        "INSERT INTO request_comments ({COMMENT_COLUMNS}, seq)
+                         VALUES ($1, $2, $3, $4, $5, $6, {NEXT_SEQ})",
+                        NEXT_SEQ = next_seq("request_comments")
                     ),
                     &[&r.id, &r.request_id, &r.at, &r.actor, &r.actor_org, &r.body],
                 )

@@ -2,7 +2,8 @@
 -- routed to its national CERT when the request is created, and the organisation is stored), its
 -- observables by canonical key (indexed: a request shows the intelligence with the same keys),
 -- the users named in a TLP:RED request, its personal data (a table of its own, so that purging it
--- leaves the request), its transitions and comments.
+-- leaves the request), its transitions and comments (numbered per request by `seq`, in the order
+-- they were written).
 CREATE TABLE action_requests (
     id            TEXT PRIMARY KEY NOT NULL,
     kind          TEXT NOT NULL
@@ -62,24 +63,24 @@ CREATE TABLE request_personal_data (
 CREATE TABLE request_transitions (
     id         TEXT PRIMARY KEY NOT NULL,
     request_id TEXT NOT NULL REFERENCES action_requests (id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL,
     at         TEXT NOT NULL,
     actor      TEXT NOT NULL,
     actor_org  TEXT,
     party      TEXT NOT NULL CHECK (party IN ('requester', 'target')),
     from_state TEXT NOT NULL,
     to_state   TEXT NOT NULL,
-    reason     TEXT
+    reason     TEXT,
+    UNIQUE (request_id, seq)
 ) STRICT;
-
-CREATE INDEX request_transitions_request ON request_transitions (request_id, at);
 
 CREATE TABLE request_comments (
     id         TEXT PRIMARY KEY NOT NULL,
     request_id TEXT NOT NULL REFERENCES action_requests (id) ON DELETE CASCADE,
+    seq        INTEGER NOT NULL,
     at         TEXT NOT NULL,
     actor      TEXT NOT NULL,
     actor_org  TEXT,
-    body       TEXT NOT NULL
+    body       TEXT NOT NULL,
+    UNIQUE (request_id, seq)
 ) STRICT;
-
-CREATE INDEX request_comments_request ON request_comments (request_id, at);

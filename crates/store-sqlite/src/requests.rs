@@ -75,6 +75,12 @@ const VISIBLE: &str = "
     AND (?7 IS NULL OR r.requester_org = ?7)
     AND (?8 IS NULL OR ?8 = (r.state IN (OPEN) AND r.due_at < ?9))";
 
+/// The next number of a request's transition or comment in `table` (the request is `?2`): audited
+/// writes are serialised, so two never take the same.
+fn next_seq(table: &str) -> String {
+    format!("(SELECT COALESCE(MAX(seq), 0) + 1 FROM {table} WHERE request_id = ?2)")
+}
+
 fn visible() -> String {
     VISIBLE.replace("OPEN", OPEN_STATES)
 }
@@ -299,7 +305,7 @@ impl RequestStore for SqliteStore {
                     c,
                     &format!(
                         "SELECT {TRANSITION_COLUMNS} FROM request_transitions
-                         WHERE request_id = ?1 ORDER BY at, id"
+                         WHERE request_id = ?1 ORDER BY seq"
                     ),
                     params![id],
                     |r| {
@@ -321,7 +327,7 @@ impl RequestStore for SqliteStore {
                     c,
                     &format!(
                         "SELECT {COMMENT_COLUMNS} FROM request_comments
-                         WHERE request_id = ?1 ORDER BY at, id"
+                         WHERE request_id = ?1 ORDER BY seq"
                     ),
                     params![id],
                     |r| {
@@ -372,8 +378,9 @@ impl RequestStore for SqliteStore {
                 return Ok(false);
             }
             tx.prepare_cached(&format!(
-                "INSERT INTO request_transitions ({TRANSITION_COLUMNS})
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+                "INSERT INTO request_transitions ({TRANSITION_COLUMNS}, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {NEXT_SEQ})",
+                NEXT_SEQ = next_seq("request_transitions")
             ))?
             .execute(params![
                 row.id.to_string(),
@@ -399,7 +406,9 @@ impl RequestStore for SqliteStore {
         let r = CommentRow::from(c);
         self.audited(audit, move |tx| {
             tx.prepare_cached(&format!(
-                "INSERT INTO request_comments ({COMMENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                "INSERT INTO request_comments ({COMMENT_COLUMNS}, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, {NEXT_SEQ})",
+                NEXT_SEQ = next_seq("request_comments")
             ))?
             .execute(params![
                 r.id.to_string(),
