@@ -113,12 +113,11 @@ fn list_params(f: &RequestFilter, q: &RequestQuery) -> ListParams {
     )
 }
 
+/// Requests' rows, their observables' and their named users (`(request, user)`).
+type Loaded = (Vec<RequestRow>, Vec<ObservableRow>, Vec<(Uuid, Uuid)>);
+
 /// The requests whose rows `where_` (over `action_requests r`, with `p`) selects, assembled.
-fn load<P: rusqlite::Params + Clone>(
-    c: &Connection,
-    where_: &str,
-    p: P,
-) -> Result<(Vec<RequestRow>, Vec<ObservableRow>, Vec<(Uuid, Uuid)>), Error> {
+fn load<P: rusqlite::Params + Clone>(c: &Connection, where_: &str, p: P) -> Result<Loaded, Error> {
     let cols = REQUEST_COLUMNS
         .split(", ")
         .map(|c| format!("r.{c}"))

@@ -2,7 +2,7 @@
 //! its one active national CERT, the refusals, RED's named users, one audited transaction),
 //! reading (every reader of `access::requests` through the list's SQL filter and the read by id,
 //! which must agree with the in-memory rule; personal data for the two parties only), and the
-//! list filters. The state machine, overdue and the compare-and-set are in `request_steps.rs`.
+//! list filters; the intelligence linked by canonical key. The state machine, overdue and the compare-and-set are in `request_steps.rs`.
 
 use std::sync::Arc;
 
@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 use simpul_core::access::requests::RequestFilter;
 use simpul_core::access::{Action, Principal, authorize};
 use simpul_core::audit::AuditAction;
+use simpul_core::intel::sightings::NewSighting;
+use simpul_core::intel::{Audience, service::NewCollection};
 use simpul_core::org::{OrgKind, OrgStatus, Organisation};
 use simpul_core::requests::reads::{RequestListFilter, RequestView};
 use simpul_core::requests::{NewRequest, RequestId, RequestKind, RequestState};
@@ -361,5 +363,69 @@ pub async fn requests(store: Arc<dyn Store>) {
         vec![b.request.id, r.request.id, a.request.id]
     );
     let _ = (&w.partner, &w.hub);
+
+    // Linked intelligence: what the reader may see with the request's canonical keys, and the
+    // sightings of it, through the sharing policy (the collection is the two parties').
+    let c = svc
+        .create_collection(
+            &operator,
+            NewCollection {
+                id: None,
+                title: format!("{t} scams"),
+                alias: None,
+                description: String::new(),
+                audience: Audience::Orgs {
+                    orgs: vec![w.requester.id, w.target.id],
+                },
+                default_tlp: None,
+            },
+        )
+        .await
+        .unwrap();
+    let ind_id = format!("indicator--{}", uuid::Uuid::new_v4());
+    let ind = json!({
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": ind_id,
+        "created": "2026-11-01T00:00:00.000Z",
+        "modified": "2026-11-01T00:00:00.000Z",
+        "pattern": format!("[domain-name:value = '{t}-mule.example']"),
+        "pattern_type": "stix",
+        "valid_from": "2026-11-01T00:00:00Z",
+    });
+    let shared = svc
+        .share(w.p("tgt"), c.id, &serde_json::to_vec(&ind).unwrap(), &[])
+        .await
+        .unwrap();
+    assert_eq!(shared.stored.len(), 1, "{shared:?}");
+    svc.record_sighting(w.p("req"), &ind_id, NewSighting::default())
+        .await
+        .unwrap();
+    let x = svc
+        .create_request(
+            req,
+            body(
+                json!({"country": "MY"}),
+                json!({"observables": [{"type": "domain", "value": format!("{t}-Mule.example")}]}),
+            ),
+        )
+        .await
+        .unwrap()
+        .request;
+    let key = format!("domain|{t}-mule.example");
+    let linked = svc.request_intel(req, x.id, 10).await.unwrap();
+    assert_eq!(linked.keys, vec![key.clone()]);
+    assert_eq!(linked.total, 1);
+    assert_eq!(linked.objects[0].object.stix_id, ind_id);
+    assert_eq!(linked.objects[0].shared, vec![key.clone()]);
+    assert_eq!(linked.sightings[&ind_id].len(), 1);
+    // The coordinator sees the request but not the collection: no intelligence.
+    let theirs = svc.request_intel(w.p("coord"), x.id, 10).await.unwrap();
+    assert_eq!((theirs.keys, theirs.total), (vec![key], 0));
+    assert!(theirs.objects.is_empty() && theirs.sightings.is_empty());
+    assert!(matches!(
+        svc.request_intel(w.p("third"), x.id, 10).await,
+        Err(CoreError::NotFound(_))
+    ));
     crate::support::assert_chain_verifies(s).await;
 }

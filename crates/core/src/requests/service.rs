@@ -28,7 +28,7 @@ pub const COMMENT_CHARS: usize = 10_000;
 const STEP_TRIES: usize = 3;
 
 /// The signed-in user a request is sent or acted on by: the operator has no organisation.
-fn party_user<'p>(p: &'p Principal) -> Result<&'p UserPrincipal, CoreError> {
+fn party_user(p: &Principal) -> Result<&UserPrincipal, CoreError> {
     p.as_user().ok_or_else(|| {
         CoreError::Forbidden(
             "the operator has no organisation: requests are sent and acted on by users".into(),
