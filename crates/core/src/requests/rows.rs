@@ -336,3 +336,40 @@ impl CommentRow {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::requests::RequestKind;
+
+    fn outcome(json: serde_json::Value, keys: &[String]) -> Outcome {
+        serde_json::from_value::<OutcomeInput>(json)
+            .unwrap()
+            .validate("/outcome", RequestKind::Freeze, keys)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_stored_outcome_reads_back_as_reported() {
+        let keys = vec![
+            "iban|GB82WEST12345698765432".to_owned(),
+            "phone|+60123".to_owned(),
+        ];
+        for json in [
+            serde_json::json!({"result": "done"}),
+            serde_json::json!({
+                "result": "partial", "details": "Frozen\nwhat was left.", "reference": "R-1",
+                "amount": {"value": "1500.50", "currency": "myr"},
+                "observables": [{"key": keys[0], "result": "done", "amount": {"value": 20, "currency": "SGD"}}]
+            }),
+        ] {
+            let o = outcome(json, &keys);
+            let back = decode_outcome(&outcome_text(&o), RequestKind::Freeze, &keys).unwrap();
+            assert_eq!(back, o);
+        }
+        assert!(matches!(
+            decode_outcome("{\"result\": \"maybe\"}", RequestKind::Freeze, &keys),
+            Err(StoreError::Corrupt(_))
+        ));
+    }
+}
