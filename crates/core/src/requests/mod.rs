@@ -2,7 +2,7 @@
 //! its national CERT — to take down a site, block a number, freeze an account, notify victims or
 //! give information, before a deadline, and the target reports what it did.
 //!
-//! This module is the pure core of the domain, so far the model and the rules only:
+//! The model, the rules, the store and the service (REST, CLI and web come next):
 //!
 //! - `mod.rs`: ids, the vocabularies ([`RequestKind`], [`Urgency`]), the target
 //!   ([`RequestTarget`]) and the bounds of the text fields;
@@ -19,21 +19,17 @@
 //!   [`stats_csv`] writes them as CSV;
 //! - [`retention`]: how long personal data is kept after closing, per kind (180 days by default),
 //!   which requests are due for purging, and the purge's audit details (counts only);
-//! - `crate::access::requests`: who sees a request and its personal data.
+//! - `crate::access::requests`: who sees a request and its personal data;
+//! - [`store`]: what is stored ([`store::RequestStore`], one of `crate::Store`'s parts) and
+//!   [`rows`], the one decoding of its columns for both backends;
+//! - [`service`]: creating (routing, RED's named users), steps of the state machine (by
+//!   compare-and-set on the state) and comments; [`reads`]: lists, one request with its history,
+//!   and the intelligence linked by canonical key.
 //!
 //! ## What the next layers must add
 //!
-//! - **Store**: tables for requests, their observables (by canonical key, indexed so that a
-//!   request shows every visible indicator and sighting with the same key), named users,
-//!   personal data (its own table, so that purging it leaves the request), transitions (each one
-//!   audited) and comments; a backend compilation of `access::requests::RequestFilter` into SQL
-//!   that agrees with `RequestFilter::admits`.
-//! - **Routing**: a [`RequestTarget::Country`] is resolved to that country's national CERT from
-//!   the directory (P2.1) when the request is created, and the resolved organisation is stored;
-//!   a country without exactly one active national CERT is a clear error at `/to/country`.
-//!   [`ensure_distinct`] then refuses a request to one's own organisation. RED requests' named
-//!   users ([`ValidRequest::recipients`], e-mail addresses) are resolved to users of the two
-//!   organisations (refusing anyone else) and the requesting user is named too.
+//! (The store and the routing are built: [`store`], [`service`].)
+//!
 //! - **Retention**: personal data is kept for a configurable period per kind after closing
 //!   (default 180 days) and purged by the server over the injected clock; the purge is audited
 //!   without the data.
@@ -58,11 +54,15 @@ use crate::user::Email;
 
 pub mod new;
 pub mod outcome;
+pub mod reads;
 pub mod retention;
+pub mod rows;
+pub mod service;
 pub mod sla;
 pub mod state;
 pub mod stats;
 pub mod stats_csv;
+pub mod store;
 
 pub use new::{NewRequest, ObservableInput, PersonalInput, RequestObservable, ValidRequest};
 pub use outcome::{Amount, Outcome, OutcomeInput, OutcomeResult};

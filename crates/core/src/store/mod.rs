@@ -32,6 +32,7 @@ pub use crate::intel::imports_store::ImportStore;
 pub use crate::intel::store::IntelStore;
 pub use crate::intel::taxii_store::TaxiiStore;
 pub use crate::mail::store::MailStore;
+pub use crate::requests::store::RequestStore;
 
 pub mod rows;
 
@@ -152,6 +153,7 @@ pub trait Store:
     + ContactStore
     + ProfileStore
     + CommCheckStore
+    + RequestStore
     + std::fmt::Debug
 {
     /// The store seen as its probe (trait upcasting without naming it at every call site).
@@ -175,6 +177,7 @@ where
         + ContactStore
         + ProfileStore
         + CommCheckStore
+        + RequestStore
         + std::fmt::Debug,
 {
     fn as_probe(&self) -> &dyn Probe {
