@@ -50,7 +50,10 @@ test("start a check, acknowledge it as the contact, see the result page update",
   const mine = `#progress tr:has-text("SingCERT Analyst")`;
   check((await page.textContent(`${mine} .status`)).trim() === "pending", "SingCERT's analyst is pending");
   const before = await totals(page);
-  check(before[0] === "2" && before[1] === "0" && before[6] === "0 %", `two targets, none answered: ${before}`);
+  // SingCERT's technical POCs: the demo's two, and any an earlier suite added.
+  const n = Number(before[0]);
+  check(n >= 2 && before[1] === "0" && before[5] === String(n) && before[6] === "0 %",
+    `${n} targets, none answered: ${before}`);
 
   // SingCERT's analyst, in another browser, sees the check asking them and answers with one click.
   const other = await context.browser().newContext();
@@ -73,10 +76,11 @@ test("start a check, acknowledge it as the contact, see the result page update",
   await page.reload();
   check((await page.textContent(`${mine} .status`)).trim() === "acknowledged", "acknowledged after a reload");
   const after = await totals(page);
-  check(after[0] === "2" && after[1] === "1" && after[5] === "1" && after[6] === "50 %",
-    `one of two acknowledged, one pending: ${after}`);
+  const share = `${Math.round(100 / n)} %`;
+  check(after[0] === String(n) && after[1] === "1" && after[5] === String(n - 1) && after[6] === share,
+    `one of ${n} acknowledged (${share}), the rest pending: ${after}`);
   check(after[7] !== "–", `a median response time: ${after[7]}`);
   await page.goto(`${BASE}/checks`);
   const row = await page.textContent(`table tbody tr:has-text("${title}")`);
-  check(row.includes("50 %"), `the list shows the share: ${row}`);
+  check(row.includes(share), `the list shows the share: ${row}`);
 });

@@ -61,6 +61,10 @@ pub enum CoreError {
     RateLimited { retry_after_secs: u64 },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A step of an action request's state machine that the party may not take from the
+    /// request's state: the edges answer 409 with [`Refused::allowed`](crate::requests::state::Refused).
+    #[error(transparent)]
+    Refused(#[from] crate::requests::state::Refused),
 }
 
 impl From<crate::access::Denied> for CoreError {

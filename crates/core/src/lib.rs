@@ -16,10 +16,12 @@
 pub mod access;
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod clock;
 pub mod comm_checks;
 pub mod contacts;
 pub mod country;
+pub mod csv;
 pub mod decay;
 pub mod demo;
 pub mod directory;

@@ -240,6 +240,8 @@ impl From<CoreError> for ApiError {
                 )
             },
             CoreError::Store(e) => e.into(),
+            // A refused step of a request's state machine (the message names the allowed ones).
+            CoreError::Refused(r) => Self::new(ErrorCode::Conflict, r.to_string()),
         }
     }
 }

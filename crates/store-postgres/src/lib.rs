@@ -41,6 +41,7 @@ mod intel;
 mod mail;
 mod migrate;
 mod profiles;
+mod requests;
 mod rows;
 mod tx;
 mod webhooks;

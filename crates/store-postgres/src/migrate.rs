@@ -25,6 +25,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("../migrations/0012_team_profiles.sql")),
     (13, include_str!("../migrations/0013_mail_outbox.sql")),
     (14, include_str!("../migrations/0014_comm_checks.sql")),
+    (15, include_str!("../migrations/0015_action_requests.sql")),
     (16, include_str!("../migrations/0016_webhooks.sql")),
 ];
 

@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("../migrations/0011_team_profiles.sql")),
     (12, include_str!("../migrations/0012_mail_outbox.sql")),
     (13, include_str!("../migrations/0013_comm_checks.sql")),
+    (14, include_str!("../migrations/0014_action_requests.sql")),
     (15, include_str!("../migrations/0015_webhooks.sql")),
 ];
 

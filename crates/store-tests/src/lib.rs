@@ -16,7 +16,10 @@
 //! [`failed_cursor_reset_rolls_back_the_update`] from a push cursor whose removal the backend makes fail.
 //!
 //! [`comm_checks`] drives communication checks through the service, and [`schedule_claim_race`]
-//! races several services over one database for one due schedule.
+//! races several services over one database for one due schedule. [`requests`] and
+//! [`request_steps`] drive action requests through the service (routing, every reader, the state
+//! machine, overdue, the compare-and-set on the state); each wants a fresh store (routing counts
+//! a country's national CERTs).
 //!
 //! Adding a domain: one module here with its story, a `pub use` and a line in [`all`]; each backend's
 //! test binary adds one `#[tokio::test]` calling it.
@@ -45,6 +48,8 @@ mod matching;
 mod meta;
 mod profiles;
 mod references;
+mod request_steps;
+mod requests;
 mod rng;
 mod service;
 mod sharing;
@@ -70,6 +75,8 @@ pub use matching::{match_index, match_index_matches_policy};
 pub use meta::meta;
 pub use profiles::profiles;
 pub use references::references;
+pub use request_steps::request_steps;
+pub use requests::requests;
 pub use service::service;
 pub use sharing::sharing_matches_policy;
 pub use taxii::taxii;

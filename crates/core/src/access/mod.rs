@@ -7,6 +7,7 @@
 //! Visibility of shared intelligence (TLP and audiences) is the sharing policy's: reads of shared
 //! objects take a [`Visibility`], which only [`Visibility::of`] makes, from a grant.
 
+pub mod cases;
 pub mod directory;
 pub mod imports;
 pub mod requests;
@@ -135,6 +136,15 @@ pub enum Action {
     /// filters every hit through the sharing policy). Nobody is ever granted it by [`authorize`],
     /// not even the operator: only core's own refresh holds it ([`Grant::internal_index`]).
     IndexIntel,
+    /// Send a cross-border action request (P2.2) from one's own organisation: every user who is
+    /// not read-only.
+    CreateRequest,
+    /// Act on a request (a step of its state machine, a comment): every user who is not
+    /// read-only, then [`requests::acting_party`] for the request at hand.
+    ActOnRequests,
+    /// Read action requests: every signed-in user, then each request filtered by
+    /// [`requests::may_see`] / [`requests::RequestFilter`].
+    ReadRequests,
     /// Register, list and delete an organisation's webhooks and read their delivery log: its
     /// org-admins, site-admins.
     ManageWebhooks(OrgId),
@@ -151,8 +161,12 @@ impl Action {
             | Action::ReadDirectory
             | Action::ReadIntel
             | Action::ReadMail
-            | Action::ReadCheckResults => Scope::Read,
-            Action::ShareIntel | Action::RunCommChecks => Scope::Write,
+            | Action::ReadCheckResults
+            | Action::ReadRequests => Scope::Read,
+            Action::ShareIntel
+            | Action::RunCommChecks
+            | Action::CreateRequest
+            | Action::ActOnRequests => Scope::Write,
             Action::ManageOrgs
             | Action::UpdateOrgProfile(_)
             | Action::ManageCommunities
@@ -271,9 +285,17 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<Grant<'_>, Den
             | Action::ReadCheckResults
             | Action::ReadIntel
             | Action::ManageOwnTokens
-            | Action::ChangeOwnPassword,
+            | Action::ChangeOwnPassword
+            | Action::ReadRequests,
         ) => true,
-        (Role::ReadOnly, Action::ShareIntel | Action::RunCommChecks) => false,
+        (
+            Role::ReadOnly,
+            Action::ShareIntel
+            | Action::RunCommChecks
+            | Action::CreateRequest
+            | Action::ActOnRequests,
+        ) => false,
+        (_, Action::CreateRequest | Action::ActOnRequests) => true,
         (_, Action::RunCommChecks) => directory::is_coordinator(principal),
         (_, Action::ReadMail) => role == Role::SiteAdmin || directory::is_coordinator(principal),
         (_, Action::ShareIntel) => true,
@@ -323,6 +345,9 @@ fn describe(action: Action) -> &'static str {
         Action::ReadMail => "read the sent-mail record",
         Action::SendMail => "send mail",
         Action::IndexIntel => "read every stored indicator",
+        Action::CreateRequest => "send action requests",
+        Action::ActOnRequests => "act on action requests",
+        Action::ReadRequests => "read action requests",
         Action::ManageWebhooks(_) => "manage this organisation's webhooks",
         Action::DeliverWebhooks => "deliver webhook events",
     }

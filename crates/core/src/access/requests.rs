@@ -214,6 +214,44 @@ mod tests {
         }
     }
 
+    /// Sending and acting take the `write` scope and a role that is not read-only; reading takes
+    /// `read` and any role (the rule then filters).
+    #[test]
+    fn the_actions_take_their_scopes_and_roles() {
+        use crate::access::AuthMethod;
+        use crate::token::{Scope, Scopes, TokenId};
+        let org = OrgId::new_random();
+        for role in [
+            Role::ReadOnly,
+            Role::Analyst,
+            Role::OrgAdmin,
+            Role::SiteAdmin,
+        ] {
+            let p = user(org, OrgKind::Industry, role);
+            let writes = role != Role::ReadOnly;
+            assert!(
+                authorize(&p, Action::ReadRequests).is_ok(),
+                "{role:?} reads"
+            );
+            for a in [Action::CreateRequest, Action::ActOnRequests] {
+                assert_eq!(authorize(&p, a).is_ok(), writes, "{role:?} {a:?}");
+            }
+            let mut read_token = p.clone();
+            if let Principal::User(u) = &mut read_token {
+                u.method = AuthMethod::Token {
+                    id: TokenId(uuid::Uuid::new_v4()),
+                    scopes: Scopes::default().with(Scope::Read),
+                };
+            }
+            assert!(authorize(&read_token, Action::ReadRequests).is_ok());
+            assert!(authorize(&read_token, Action::CreateRequest).is_err());
+            assert!(authorize(&read_token, Action::ActOnRequests).is_err());
+        }
+        assert_eq!(Action::ReadRequests.scope(), Scope::Read);
+        assert_eq!(Action::CreateRequest.scope(), Scope::Write);
+        assert_eq!(Action::ActOnRequests.scope(), Scope::Write);
+    }
+
     #[test]
     fn parties_are_organisations_whatever_their_kind_and_role() {
         let (a, bank) = (OrgId::new_random(), OrgId::new_random());

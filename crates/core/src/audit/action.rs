@@ -46,6 +46,9 @@ string_enum!(
         CommCheckAcknowledge => "comm_check.acknowledge",
         CommCheckScheduleCreate => "comm_check.schedule_create",
         CommCheckScheduleDelete => "comm_check.schedule_delete",
+        RequestCreate => "request.create",
+        RequestTransition => "request.transition",
+        RequestComment => "request.comment",
         WebhookCreate => "webhook.create",
         WebhookDelete => "webhook.delete",
     }

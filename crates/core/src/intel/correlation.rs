@@ -144,7 +144,11 @@ impl Service {
     }
 
     /// The page, total, shared keys and producers of `q` (whose `observables` are the keys).
-    async fn reports(&self, p: &Principal, q: &ObjectQuery) -> Result<Reports, CoreError> {
+    pub(crate) async fn reports(
+        &self,
+        p: &Principal,
+        q: &ObjectQuery,
+    ) -> Result<Reports, CoreError> {
         let grant = authorize(p, Action::ReadIntel)?;
         let mut keys = q.observables.clone();
         keys.sort();
@@ -191,7 +195,11 @@ fn version_key(o: &StoredObject) -> VersionKey {
 }
 
 /// Latest versions yielding any of `keys`, newest added first.
-fn reporting(keys: Vec<String>, after_cursor: Option<OffsetDateTime>, limit: u32) -> ObjectQuery {
+pub(crate) fn reporting(
+    keys: Vec<String>,
+    after_cursor: Option<OffsetDateTime>,
+    limit: u32,
+) -> ObjectQuery {
     ObjectQuery {
         observables: keys,
         latest_only: true,

@@ -2,7 +2,7 @@
 //! its national CERT — to take down a site, block a number, freeze an account, notify victims or
 //! give information, before a deadline, and the target reports what it did.
 //!
-//! This module is the pure core of the domain, so far the model and the rules only:
+//! The model, the rules, the store and the service (REST, CLI and web come next):
 //!
 //! - `mod.rs`: ids, the vocabularies ([`RequestKind`], [`Urgency`]), the target
 //!   ([`RequestTarget`]) and the bounds of the text fields;
@@ -14,21 +14,22 @@
 //!   `overdue` flag, computed from the clock;
 //! - [`outcome`]: the outcome the target reports, with amounts for freezes and per-observable
 //!   results;
-//! - `crate::access::requests`: who sees a request and its personal data.
+//! - [`stats`]: the statistics of the requests created in a period, per target and per requesting
+//!   country and kind (counts, nearest-rank median and p90 times, exact sums frozen per currency);
+//!   [`stats_csv`] writes them as CSV;
+//! - [`retention`]: how long personal data is kept after closing, per kind (180 days by default),
+//!   which requests are due for purging, and the purge's audit details (counts only);
+//! - `crate::access::requests`: who sees a request and its personal data;
+//! - [`store`]: what is stored ([`store::RequestStore`], one of `crate::Store`'s parts) and
+//!   [`rows`], the one decoding of its columns for both backends;
+//! - [`service`]: creating (routing, RED's named users), steps of the state machine (by
+//!   compare-and-set on the state) and comments; [`reads`]: lists, one request with its history,
+//!   and the intelligence linked by canonical key.
 //!
 //! ## What the next layers must add
 //!
-//! - **Store**: tables for requests, their observables (by canonical key, indexed so that a
-//!   request shows every visible indicator and sighting with the same key), named users,
-//!   personal data (its own table, so that purging it leaves the request), transitions (each one
-//!   audited) and comments; a backend compilation of `access::requests::RequestFilter` into SQL
-//!   that agrees with `RequestFilter::admits`.
-//! - **Routing**: a [`RequestTarget::Country`] is resolved to that country's national CERT from
-//!   the directory (P2.1) when the request is created, and the resolved organisation is stored;
-//!   a country without exactly one active national CERT is a clear error at `/to/country`.
-//!   [`ensure_distinct`] then refuses a request to one's own organisation. RED requests' named
-//!   users ([`ValidRequest::recipients`], e-mail addresses) are resolved to users of the two
-//!   organisations (refusing anyone else) and the requesting user is named too.
+//! (The store and the routing are built: [`store`], [`service`].)
+//!
 //! - **Retention**: personal data is kept for a configurable period per kind after closing
 //!   (default 180 days) and purged by the server over the injected clock; the purge is audited
 //!   without the data.
@@ -47,12 +48,21 @@ use uuid::Uuid;
 
 use crate::country::Country;
 use crate::error::Invalid;
+use crate::intel::Tlp;
 use crate::org::{OrgId, ShortName, string_enum};
+use crate::user::Email;
 
 pub mod new;
 pub mod outcome;
+pub mod reads;
+pub mod retention;
+pub mod rows;
+pub mod service;
 pub mod sla;
 pub mod state;
+pub mod stats;
+pub mod stats_csv;
+pub mod store;
 
 pub use new::{NewRequest, ObservableInput, PersonalInput, RequestObservable, ValidRequest};
 pub use outcome::{Amount, Outcome, OutcomeInput, OutcomeResult};
@@ -64,11 +74,8 @@ pub use state::{Party, RequestState, Step};
 #[serde(transparent)]
 pub struct RequestId(pub Uuid);
 
-/// An incident case's id (the cases domain of P2.2 is not built yet; a request names the case it
-/// was raised from).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct CaseId(pub Uuid);
+/// The case a request was raised from: one type with the cases domain's.
+pub use crate::cases::CaseId;
 
 impl RequestId {
     pub fn new_random() -> Self {
@@ -88,12 +95,6 @@ impl std::str::FromStr for RequestId {
         Uuid::parse_str(s.trim())
             .map(Self)
             .map_err(|_| Invalid::new("id", "must be a request id (a UUID)"))
-    }
-}
-
-impl fmt::Display for CaseId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
     }
 }
 
@@ -169,6 +170,37 @@ pub(crate) fn bounded(
         _ if len > max => Err(Invalid::new(path, format!("at most {max} {what}"))),
         _ => Ok(()),
     }
+}
+
+/// Reads the e-mail addresses of named users at `/recipients`: only at TLP:RED (`not_red` refuses
+/// them elsewhere), where 1 to `max` are needed (`empty` refuses none), none twice.
+pub(crate) fn named_users(
+    list: &[String],
+    tlp: Tlp,
+    max: usize,
+    not_red: &str,
+    empty: &str,
+) -> Result<Vec<Email>, Invalid> {
+    if tlp != Tlp::Red {
+        if list.is_empty() {
+            return Ok(Vec::new());
+        }
+        return Err(Invalid::new("/recipients", not_red));
+    }
+    bounded("/recipients", list.len(), Some(empty), max, "named users")?;
+    let mut out: Vec<Email> = Vec::with_capacity(list.len());
+    for (i, s) in list.iter().enumerate() {
+        let at = format!("/recipients/{i}");
+        let email = Email::parse(s.trim()).map_err(|e| Invalid::new(&at, e.message))?;
+        if let Some(j) = out.iter().position(|seen| seen == &email) {
+            return Err(Invalid::new(
+                at,
+                format!("is named twice (also /recipients/{j})"),
+            ));
+        }
+        out.push(email);
+    }
+    Ok(out)
 }
 
 /// Reads a free text of at most `max` characters at `path`: trimmed; `required` refuses an empty

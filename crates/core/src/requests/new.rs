@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use simpul_observable::{Context, ObservableType};
 use time::OffsetDateTime;
 
-use super::{CaseId, RequestKind, RequestTarget, Sla, Urgency, bounded, limits, text};
+use super::{CaseId, RequestKind, RequestTarget, Sla, Urgency, bounded, limits, named_users, text};
 use crate::error::{Invalid, excerpt};
 use crate::intel::{Tlp, parse_tlp};
 use crate::org::string_enum;
@@ -268,35 +268,13 @@ fn observables(list: &[ObservableInput], ctx: &Context) -> Result<Vec<RequestObs
 
 /// Named users: only for TLP:RED, where at least one is needed (the target's reader).
 fn recipients(list: &[String], tlp: Tlp) -> Result<Vec<Email>, Invalid> {
-    if tlp != Tlp::Red {
-        if list.is_empty() {
-            return Ok(Vec::new());
-        }
-        return Err(Invalid::new(
-            "/recipients",
-            "users are named only for TLP:RED; at other levels both organisations see the request",
-        ));
-    }
-    bounded(
-        "/recipients",
-        list.len(),
-        Some("a TLP:RED request names the users who may see it (at least one of the target)"),
+    named_users(
+        list,
+        tlp,
         limits::RECIPIENTS,
-        "named users",
-    )?;
-    let mut out: Vec<Email> = Vec::with_capacity(list.len());
-    for (i, s) in list.iter().enumerate() {
-        let at = format!("/recipients/{i}");
-        let email = Email::parse(s.trim()).map_err(|e| Invalid::new(&at, e.message))?;
-        if let Some(j) = out.iter().position(|seen| seen == &email) {
-            return Err(Invalid::new(
-                at,
-                format!("is named twice (also /recipients/{j})"),
-            ));
-        }
-        out.push(email);
-    }
-    Ok(out)
+        "users are named only for TLP:RED; at other levels both organisations see the request",
+        "a TLP:RED request names the users who may see it (at least one of the target)",
+    )
 }
 
 #[cfg(test)]

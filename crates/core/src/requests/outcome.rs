@@ -169,13 +169,19 @@ impl Amount {
 
     /// The value as a decimal without trailing zeros (`1500.5`, `20`).
     pub fn value(&self) -> String {
-        let (int, frac) = (self.ten_thousandths / 10_000, self.ten_thousandths % 10_000);
-        if frac == 0 {
-            return int.to_string();
-        }
-        let f = format!("{frac:04}");
-        format!("{int}.{}", f.trim_end_matches('0'))
+        decimal_text(i128::from(self.ten_thousandths))
     }
+}
+
+/// A non-negative number of ten-thousandths as a decimal without trailing zeros (`1500.5`, `20`,
+/// `0.0001`); also the form of sums of amounts (`requests::stats`), which can exceed an `i64`.
+pub(crate) fn decimal_text(ten_thousandths: i128) -> String {
+    let (int, frac) = (ten_thousandths / 10_000, ten_thousandths % 10_000);
+    if frac == 0 {
+        return int.to_string();
+    }
+    let f = format!("{frac:04}");
+    format!("{int}.{}", f.trim_end_matches('0'))
 }
 
 impl Serialize for Amount {
@@ -203,6 +209,18 @@ fn decimal(s: &str) -> Option<i64> {
     }
     let scaled = int.parse::<i64>().ok()? * 10_000 + format!("{frac:0<4}").parse::<i64>().ok()?;
     (scaled > 0).then_some(scaled)
+}
+
+impl Outcome {
+    /// What the outcome counts as frozen (`requests::stats`): its amount for the whole when given
+    /// (it is the total), else the amounts of its per-observable entries. Nothing for other kinds
+    /// than freezes (validation refuses amounts there) or a `not-possible` result.
+    pub fn frozen(&self) -> Vec<Amount> {
+        match self.amount {
+            Some(a) => vec![a],
+            None => self.observables.iter().filter_map(|o| o.amount).collect(),
+        }
+    }
 }
 
 impl OutcomeInput {
@@ -479,5 +497,30 @@ mod tests {
         ] {
             assert!(serde_json::from_value::<OutcomeInput>(bad).is_err());
         }
+    }
+
+    #[test]
+    fn what_an_outcome_counts_as_frozen() {
+        let outcome = |v: Value| check(v, RequestKind::Freeze).unwrap();
+        let amount = |v: &str, c: &str| {
+            let input = AmountInput {
+                value: json!(v),
+                currency: c.into(),
+            };
+            Amount::parse("/amount", &input).unwrap()
+        };
+        let whole = outcome(json!({"result": "done",
+            "amount": {"value": "100", "currency": "MYR"},
+            "observables": [{"key": IBAN, "result": "done", "amount": {"value": "60", "currency": "MYR"}}]}));
+        assert_eq!(whole.frozen(), [amount("100", "MYR")]);
+        let parts = outcome(json!({"result": "partial", "observables": [
+            {"key": IBAN, "result": "done", "amount": {"value": "60", "currency": "MYR"}},
+            {"key": PHONE, "result": "not-possible"}]}));
+        assert_eq!(parts.frozen(), [amount("60", "MYR")]);
+        assert!(
+            outcome(json!({"result": "not-possible"}))
+                .frozen()
+                .is_empty()
+        );
     }
 }

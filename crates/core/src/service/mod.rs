@@ -53,6 +53,8 @@ pub struct Service {
     pub(crate) public_url: Arc<str>,
     /// Days after which a contact counts as not verified (`directory/freshness.rs`).
     pub(crate) verify_after_days: u32,
+    /// The default deadline of an action request per urgency (`requests/sla.rs`).
+    pub(crate) request_sla: Arc<crate::requests::Sla>,
 }
 
 /// Proof that a store access was decided: a [`Grant`] from `authorize`, or [`Authenticating`],
@@ -85,7 +87,19 @@ impl Service {
             federation_key: None,
             public_url: Arc::from(DEFAULT_PUBLIC_URL),
             verify_after_days: crate::directory::freshness::DEFAULT_VERIFY_AFTER_DAYS,
+            request_sla: Arc::default(),
         }
+    }
+
+    /// The same service with another default deadline per urgency for action requests.
+    pub fn with_request_sla(mut self, sla: crate::requests::Sla) -> Self {
+        self.request_sla = Arc::new(sla);
+        self
+    }
+
+    /// The default deadline per urgency of action requests.
+    pub fn request_sla(&self) -> &crate::requests::Sla {
+        &self.request_sla
     }
 
     /// The same service with another import-job lease (at least a second).

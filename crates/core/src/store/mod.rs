@@ -32,6 +32,7 @@ pub use crate::intel::imports_store::ImportStore;
 pub use crate::intel::store::IntelStore;
 pub use crate::intel::taxii_store::TaxiiStore;
 pub use crate::mail::store::MailStore;
+pub use crate::requests::store::RequestStore;
 pub use crate::webhooks::store::WebhookStore;
 
 pub mod rows;
@@ -153,6 +154,7 @@ pub trait Store:
     + ContactStore
     + ProfileStore
     + CommCheckStore
+    + RequestStore
     + WebhookStore
     + std::fmt::Debug
 {
@@ -177,6 +179,7 @@ where
         + ContactStore
         + ProfileStore
         + CommCheckStore
+        + RequestStore
         + WebhookStore
         + std::fmt::Debug,
 {

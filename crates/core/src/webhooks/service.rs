@@ -16,10 +16,14 @@ use crate::webhooks::{
     WebhookSecret, envelope, next_state, secret_aad,
 };
 
-/// Whether a grant's action may emit webhook events. A domain that emits events (requests,
-/// cases) adds the action its change is granted under here.
+/// Whether a grant's action may emit webhook events: the changes of action requests (P2.2), and
+/// the sender's own grant. A domain that emits events (cases) adds the action its change is
+/// granted under here.
 fn emits_events(action: Action) -> bool {
-    matches!(action, Action::DeliverWebhooks)
+    matches!(
+        action,
+        Action::DeliverWebhooks | Action::CreateRequest | Action::ActOnRequests
+    )
 }
 
 impl Service {

@@ -113,6 +113,20 @@ pg_test! {
 }
 
 pg_test! {
+    async fn requests() {
+        let db = TestDb::new().await;
+        simpul_store_tests::requests(Arc::new(db.open().await)).await;
+    }
+}
+
+pg_test! {
+    async fn request_steps() {
+        let db = TestDb::new().await;
+        simpul_store_tests::request_steps(Arc::new(db.open().await)).await;
+    }
+}
+
+pg_test! {
     async fn comm_check_start() {
         let db = TestDb::new().await;
         simpul_store_tests::comm_check_start(Arc::new(db.open().await)).await;

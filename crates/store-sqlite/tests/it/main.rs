@@ -127,6 +127,16 @@ async fn comm_checks() {
 }
 
 #[tokio::test]
+async fn requests() {
+    simpul_store_tests::requests(TestDb::fresh().shared()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_steps() {
+    simpul_store_tests::request_steps(TestDb::fresh().shared()).await;
+}
+
+#[tokio::test]
 async fn comm_check_start() {
     simpul_store_tests::comm_check_start(TestDb::fresh().shared()).await;
 }

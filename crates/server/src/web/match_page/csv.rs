@@ -4,6 +4,8 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use simpul_core::csv::csv_row;
+
 use super::LineRow;
 use crate::web::view::Prefs;
 
@@ -152,32 +154,6 @@ pub(super) fn csv_response(rows: &[LineRow], prefs: &Prefs) -> Response {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     res
-}
-
-/// One CSV line (RFC 4180, CRLF): a cell a spreadsheet would read as a formula (starting with
-/// `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`; a cell with a comma, quote
-/// or line break is quoted.
-fn csv_row<'a>(out: &mut String, cells: impl IntoIterator<Item = &'a str>) {
-    for (i, cell) in cells.into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        let guarded;
-        let cell = if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            guarded = format!("'{cell}");
-            guarded.as_str()
-        } else {
-            cell
-        };
-        if cell.contains([',', '"', '\n', '\r']) {
-            out.push('"');
-            out.push_str(&cell.replace('"', "\"\""));
-            out.push('"');
-        } else {
-            out.push_str(cell);
-        }
-    }
-    out.push_str("\r\n");
 }
 
 #[cfg(test)]
