@@ -39,7 +39,10 @@ impl CheckDuration {
             "m" => 60,
             "h" => 3_600,
             "d" => 86_400,
-            _ => return Err(bad("has no unit")),
+            _ if !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()) => {
+                return Err(bad("has no unit"));
+            }
+            _ => return Err(bad("is not a duration")),
         };
         if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad("is not a duration"));
@@ -133,8 +136,8 @@ mod tests {
             ("31d", "longer than 30 days"),
             ("99999999999999999999d", "longer than 30 days"),
             ("4", "has no unit"),
-            ("4w", "has no unit"),
-            ("", "has no unit"),
+            ("4w", "is not a duration"),
+            ("", "is not a duration"),
             ("h", "is not a duration"),
             ("-5m", "is not a duration"),
             ("1.5h", "is not a duration"),

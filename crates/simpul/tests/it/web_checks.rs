@@ -325,7 +325,7 @@ async fn a_coordinator_starts_a_check_with_the_form_and_others_may_not() {
         "{html}"
     );
     assert!(
-        html.contains("<span class=\"error\" id=\"check-deadline-error\">`soon` has no unit"),
+        html.contains("<span class=\"error\" id=\"check-deadline-error\">`soon` is not a duration"),
         "{html}"
     );
     assert!(
