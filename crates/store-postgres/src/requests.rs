@@ -12,9 +12,11 @@ use simpul_core::requests::rows::{
     PersonalRow, RED, REQUEST_COLUMNS, RequestRow, TRANSITION_COLUMNS, TransitionRow, assemble,
     observable_rows, outcome_text, personal_rows,
 };
+use simpul_core::requests::stats_read::{StatsSource, stats_sources};
 use simpul_core::requests::store::{Comment, Request, RequestQuery, RequestStore, Transition};
 use simpul_core::requests::{Outcome, RequestId};
 use simpul_core::store::StoreError;
+use time::OffsetDateTime;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
@@ -262,6 +264,60 @@ impl RequestStore for PostgresStore {
             ],
         )
         .await
+    }
+
+    async fn request_stats_sources(
+        &self,
+        filter: &RequestFilter,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<StatsSource>, StoreError> {
+        let client = self.client().await?;
+        let org: Option<Uuid> = filter.party.map(|(o, _)| o.0);
+        let user: Option<Uuid> = filter.party.map(|(_, u)| u.0);
+        let none_text: Option<&str> = None;
+        let none_uuid: Option<Uuid> = None;
+        let none_bool: Option<bool> = None;
+        let where_ = format!(
+            "{} AND r.created_at >= $11::timestamptz AND r.created_at < $12::timestamptz",
+            VISIBLE.replace("OPEN", OPEN_STATES)
+        );
+        let p: Params<'_> = &[
+            &org,
+            &user,
+            &filter.all_but_red,
+            &none_text,
+            &none_text,
+            &none_uuid,
+            &none_uuid,
+            &none_bool,
+            &to,
+            &RED,
+            &from,
+            &to,
+        ];
+        let requests = load(&client, &where_, p).await?;
+        let steps = query(
+            &client,
+            &format!(
+                "SELECT t.request_id, t.to_state, t.at FROM request_transitions t
+                 JOIN action_requests r ON r.id = t.request_id WHERE {where_}
+                 ORDER BY t.request_id, t.seq"
+            ),
+            p,
+        )
+        .await?
+        .iter()
+        .map(|r| {
+            let t = "request_transitions";
+            Ok((
+                rows::value(r, t, "request_id")?,
+                rows::value(r, t, "to_state")?,
+                rows::value(r, t, "at")?,
+            ))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+        stats_sources(requests, steps)
     }
 
     async fn get_request(&self, id: RequestId) -> Result<Option<Request>, StoreError> {

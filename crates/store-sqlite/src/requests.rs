@@ -12,9 +12,11 @@ use simpul_core::requests::rows::{
     PersonalRow, RED, REQUEST_COLUMNS, RequestRow, TRANSITION_COLUMNS, TransitionRow, assemble,
     observable_rows, outcome_text, personal_rows,
 };
+use simpul_core::requests::stats_read::{StatsSource, stats_sources};
 use simpul_core::requests::store::{Comment, Request, RequestQuery, RequestStore, Transition};
 use simpul_core::requests::{Outcome, RequestId};
 use simpul_core::store::StoreError;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::SqliteStore;
@@ -258,6 +260,43 @@ impl RequestStore for SqliteStore {
             })
             .await?;
         assemble(reqs, obs, names)
+    }
+
+    async fn request_stats_sources(
+        &self,
+        filter: &RequestFilter,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<StatsSource>, StoreError> {
+        let p = list_params(filter, &RequestQuery::all(to));
+        let (from, to) = (ts(from), ts(to));
+        let (loaded, steps) = self
+            .read(move |c| {
+                let (p1, p2, p3, p4, p5, p6, p7, p8, p9, p10) = p;
+                let where_ = format!(
+                    "{} AND r.created_at >= ?11 AND r.created_at < ?12",
+                    visible()
+                );
+                let ps = params![p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, from, to];
+                let loaded = load(c, &where_, ps)?;
+                let steps = query_all(
+                    c,
+                    &format!(
+                        "SELECT t.request_id, t.to_state, t.at FROM request_transitions t
+                         JOIN action_requests r ON r.id = t.request_id WHERE {where_}
+                         ORDER BY t.request_id, t.seq"
+                    ),
+                    ps,
+                    |r| {
+                        let c = Cols::new(r, "request_transitions");
+                        Ok((c.uuid(0)?, c.get::<String>(1)?, c.ts(2)?))
+                    },
+                )?;
+                Ok((loaded, steps))
+            })
+            .await?;
+        let (reqs, obs, names) = loaded;
+        stats_sources(assemble(reqs, obs, names)?, steps)
     }
 
     async fn get_request(&self, id: RequestId) -> Result<Option<Request>, StoreError> {

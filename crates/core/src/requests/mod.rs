@@ -62,6 +62,7 @@ pub mod sla;
 pub mod state;
 pub mod stats;
 pub mod stats_csv;
+pub mod stats_read;
 pub mod store;
 
 pub use new::{NewRequest, ObservableInput, PersonalInput, RequestObservable, ValidRequest};

@@ -159,6 +159,15 @@ pub trait RequestStore: Send + Sync {
         q: &RequestQuery,
     ) -> Result<Vec<Request>, StoreError>;
 
+    /// The requests `filter` admits created in `[from, to)`, each with its steps `(to, at)`
+    /// oldest first: what the statistics read.
+    async fn request_stats_sources(
+        &self,
+        filter: &RequestFilter,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<crate::requests::stats_read::StatsSource>, StoreError>;
+
     /// A request by id, whoever may see it (the service decides).
     async fn get_request(&self, id: RequestId) -> Result<Option<Request>, StoreError>;
 

@@ -120,6 +120,13 @@ pg_test! {
 }
 
 pg_test! {
+    async fn request_stats() {
+        let db = TestDb::new().await;
+        simpul_store_tests::request_stats(Arc::new(db.open().await)).await;
+    }
+}
+
+pg_test! {
     async fn request_steps() {
         let db = TestDb::new().await;
         simpul_store_tests::request_steps(Arc::new(db.open().await)).await;

@@ -132,6 +132,11 @@ async fn requests() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_stats() {
+    simpul_store_tests::request_stats(TestDb::fresh().shared()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_steps() {
     simpul_store_tests::request_steps(TestDb::fresh().shared()).await;
 }
