@@ -60,6 +60,10 @@ use crate::user::Email;
 
 pub mod closing;
 pub mod party;
+pub mod rows;
+mod service;
+mod service_timeline;
+pub mod store;
 pub mod tasks;
 pub mod templates;
 pub mod timeline;
@@ -68,6 +72,12 @@ pub use party::{PartyStatus, Side};
 pub use tasks::{TaskState, ValidTask};
 pub use templates::TemplateKind;
 pub use timeline::{Consent, EntryAudience, EntryBody};
+
+/// The largest case attachment unless configured (5 MiB).
+pub const DEFAULT_ATTACHMENT_MAX: u64 = 5 * 1024 * 1024;
+
+pub use service::CaseView;
+pub use service_timeline::{ConsentInput, EntryView, TaskUpdate, TaskView};
 
 /// An incident case's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
