@@ -3,7 +3,8 @@
 //! party says where it stands, writes to a shared timeline behind a consent gate, and takes on
 //! tasks; at the end an after-action summary says who took how long.
 //!
-//! This module is the pure core of the domain, so far the model and the rules only:
+//! The model and rules below, with the store ([`store`], [`rows`]) and the service
+//! (`service.rs`, `service_timeline.rs`) on top; REST, CLI and web are still to come:
 //!
 //! - `mod.rs`: the id ([`CaseId`], the one `crate::requests` names too), the vocabularies
 //!   ([`Severity`] 1–4, [`Category`]), the bounds of the fields and the body of
