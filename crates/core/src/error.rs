@@ -65,6 +65,35 @@ pub enum CoreError {
     /// request's state: the edges answer 409 with [`Refused::allowed`](crate::requests::state::Refused).
     #[error(transparent)]
     Refused(#[from] crate::requests::state::Refused),
+    /// A step of a case party's status or of a task that may not be taken from where it stands:
+    /// the edges answer 409 with the allowed next states.
+    /// A body larger than a configured maximum (an attachment): the edges answer 413 with the
+    /// pointer of the field.
+    #[error("{path} is larger than the {max} bytes allowed")]
+    TooLarge { path: String, max: u64 },
+    #[error("{message}")]
+    StepRefused {
+        message: String,
+        allowed: Vec<&'static str>,
+    },
+}
+
+impl From<crate::cases::party::Refused> for CoreError {
+    fn from(r: crate::cases::party::Refused) -> Self {
+        CoreError::StepRefused {
+            message: r.to_string(),
+            allowed: r.allowed.iter().map(|s| s.as_str()).collect(),
+        }
+    }
+}
+
+impl From<crate::cases::tasks::Refused> for CoreError {
+    fn from(r: crate::cases::tasks::Refused) -> Self {
+        CoreError::StepRefused {
+            message: r.to_string(),
+            allowed: r.allowed.iter().map(|s| s.as_str()).collect(),
+        }
+    }
 }
 
 impl From<crate::access::Denied> for CoreError {

@@ -242,6 +242,13 @@ impl From<CoreError> for ApiError {
             CoreError::Store(e) => e.into(),
             // A refused step of a request's state machine (the message names the allowed ones).
             CoreError::Refused(r) => Self::new(ErrorCode::Conflict, r.to_string()),
+            // A refused step of a case party's status or a task (the message names the allowed).
+            CoreError::StepRefused { message, .. } => Self::new(ErrorCode::Conflict, message),
+            CoreError::TooLarge { path, max } => {
+                let detail = format!("is larger than the {max} bytes allowed");
+                Self::new(ErrorCode::PayloadTooLarge, format!("{path} {detail}"))
+                    .with_field(path, detail)
+            }
         }
     }
 }

@@ -31,6 +31,7 @@ use tokio_postgres::NoTls;
 
 mod audit;
 mod auth;
+mod cases;
 mod comm_checks;
 mod contacts;
 mod directory;

@@ -29,6 +29,7 @@ use simpul_core::store::{MetaStore, PoolStatus, Probe, SchemaStatus, StoreError}
 
 mod audit;
 mod auth;
+mod cases;
 mod comm_checks;
 mod contacts;
 mod directory;

@@ -33,6 +33,7 @@ use simpul_core::Store;
 
 mod audit;
 mod auth;
+mod cases;
 mod comm_check_start;
 mod comm_checks;
 mod contacts;
@@ -61,6 +62,7 @@ mod webhooks;
 
 pub use audit::{audit, concurrent_appends};
 pub use auth::{auth, login_failures_saturate};
+pub use cases::cases;
 pub use comm_check_start::comm_check_start;
 pub use comm_checks::{comm_checks, schedule_claim_race};
 pub use contacts::contacts;

@@ -145,6 +145,15 @@ pub enum Action {
     /// Read action requests: every signed-in user, then each request filtered by
     /// [`requests::may_see`] / [`requests::RequestFilter`].
     ReadRequests,
+    /// Open an incident case (P2.2) for one's own organisation: every user who is not read-only.
+    OpenCase,
+    /// Act in a case (invite, a party's status step, timeline entries, consent, tasks): every
+    /// user who is not read-only, then `cases::may_manage` / `may_write` / `status_side` for the
+    /// case at hand.
+    ActOnCases,
+    /// Read incident cases: every signed-in user, then each case filtered by `cases::may_see` /
+    /// `cases::CaseFilter` and each entry by `cases::EntryFilter`.
+    ReadCases,
     /// Register, list and delete an organisation's webhooks and read their delivery log: its
     /// org-admins, site-admins.
     ManageWebhooks(OrgId),
@@ -162,11 +171,14 @@ impl Action {
             | Action::ReadIntel
             | Action::ReadMail
             | Action::ReadCheckResults
-            | Action::ReadRequests => Scope::Read,
+            | Action::ReadRequests
+            | Action::ReadCases => Scope::Read,
             Action::ShareIntel
             | Action::RunCommChecks
             | Action::CreateRequest
-            | Action::ActOnRequests => Scope::Write,
+            | Action::ActOnRequests
+            | Action::OpenCase
+            | Action::ActOnCases => Scope::Write,
             Action::ManageOrgs
             | Action::UpdateOrgProfile(_)
             | Action::ManageCommunities
@@ -286,16 +298,22 @@ pub fn authorize(principal: &Principal, action: Action) -> Result<Grant<'_>, Den
             | Action::ReadIntel
             | Action::ManageOwnTokens
             | Action::ChangeOwnPassword
-            | Action::ReadRequests,
+            | Action::ReadRequests
+            | Action::ReadCases,
         ) => true,
         (
             Role::ReadOnly,
             Action::ShareIntel
             | Action::RunCommChecks
             | Action::CreateRequest
-            | Action::ActOnRequests,
+            | Action::ActOnRequests
+            | Action::OpenCase
+            | Action::ActOnCases,
         ) => false,
-        (_, Action::CreateRequest | Action::ActOnRequests) => true,
+        (
+            _,
+            Action::CreateRequest | Action::ActOnRequests | Action::OpenCase | Action::ActOnCases,
+        ) => true,
         (_, Action::RunCommChecks) => directory::is_coordinator(principal),
         (_, Action::ReadMail) => role == Role::SiteAdmin || directory::is_coordinator(principal),
         (_, Action::ShareIntel) => true,
@@ -348,6 +366,9 @@ fn describe(action: Action) -> &'static str {
         Action::CreateRequest => "send action requests",
         Action::ActOnRequests => "act on action requests",
         Action::ReadRequests => "read action requests",
+        Action::OpenCase => "open incident cases",
+        Action::ActOnCases => "act in incident cases",
+        Action::ReadCases => "read incident cases",
         Action::ManageWebhooks(_) => "manage this organisation's webhooks",
         Action::DeliverWebhooks => "deliver webhook events",
     }

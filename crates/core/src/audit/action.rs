@@ -49,6 +49,11 @@ string_enum!(
         RequestCreate => "request.create",
         RequestTransition => "request.transition",
         RequestComment => "request.comment",
+        CaseOpen => "case.open",
+        CaseParty => "case.party",
+        CaseEntry => "case.entry",
+        CaseConsent => "case.consent",
+        CaseTask => "case.task",
         WebhookCreate => "webhook.create",
         WebhookDelete => "webhook.delete",
     }

@@ -3,7 +3,8 @@
 //! party says where it stands, writes to a shared timeline behind a consent gate, and takes on
 //! tasks; at the end an after-action summary says who took how long.
 //!
-//! This module is the pure core of the domain, so far the model and the rules only:
+//! The model and rules below, with the store ([`store`], [`rows`]) and the service
+//! (`service.rs`, `service_timeline.rs`) on top; REST, CLI and web are still to come:
 //!
 //! - `mod.rs`: the id ([`CaseId`], the one `crate::requests` names too), the vocabularies
 //!   ([`Severity`] 1–4, [`Category`]), the bounds of the fields and the body of
@@ -60,6 +61,10 @@ use crate::user::Email;
 
 pub mod closing;
 pub mod party;
+pub mod rows;
+mod service;
+mod service_timeline;
+pub mod store;
 pub mod tasks;
 pub mod templates;
 pub mod timeline;
@@ -68,6 +73,12 @@ pub use party::{PartyStatus, Side};
 pub use tasks::{TaskState, ValidTask};
 pub use templates::TemplateKind;
 pub use timeline::{Consent, EntryAudience, EntryBody};
+
+/// The largest case attachment unless configured (5 MiB).
+pub const DEFAULT_ATTACHMENT_MAX: u64 = 5 * 1024 * 1024;
+
+pub use service::CaseView;
+pub use service_timeline::{ConsentInput, EntryView, TaskUpdate, TaskView};
 
 /// An incident case's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -53,7 +53,7 @@ string_enum!(
 );
 
 /// What an entry says, validated.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum EntryBody {
     Comment {

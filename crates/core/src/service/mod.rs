@@ -55,6 +55,8 @@ pub struct Service {
     pub(crate) verify_after_days: u32,
     /// The default deadline of an action request per urgency (`requests/sla.rs`).
     pub(crate) request_sla: Arc<crate::requests::Sla>,
+    /// The largest attachment a case's timeline takes, in bytes (`cases/service_timeline.rs`).
+    pub(crate) case_attachment_max: u64,
 }
 
 /// Proof that a store access was decided: a [`Grant`] from `authorize`, or [`Authenticating`],
@@ -88,7 +90,20 @@ impl Service {
             public_url: Arc::from(DEFAULT_PUBLIC_URL),
             verify_after_days: crate::directory::freshness::DEFAULT_VERIFY_AFTER_DAYS,
             request_sla: Arc::default(),
+            case_attachment_max: crate::cases::DEFAULT_ATTACHMENT_MAX,
         }
+    }
+
+    /// The same service with another largest case attachment (in bytes, at most
+    /// [`crate::cases::timeline::MAX_ATTACHMENT_BYTES`]).
+    pub fn with_case_attachment_max(mut self, bytes: u64) -> Self {
+        self.case_attachment_max = bytes.clamp(1, crate::cases::timeline::MAX_ATTACHMENT_BYTES);
+        self
+    }
+
+    /// The largest case attachment, in bytes.
+    pub fn case_attachment_max(&self) -> u64 {
+        self.case_attachment_max
     }
 
     /// The same service with another default deadline per urgency for action requests.

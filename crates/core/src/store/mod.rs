@@ -21,6 +21,7 @@ use async_trait::async_trait;
 
 pub use crate::audit::store::AuditStore;
 pub use crate::auth::store::{AuthStore, LoginFailures};
+pub use crate::cases::store::CaseStore;
 pub use crate::comm_checks::store::CommCheckStore;
 pub use crate::contacts::store::ContactStore;
 pub use crate::directory::profile_store::ProfileStore;
@@ -155,6 +156,7 @@ pub trait Store:
     + ProfileStore
     + CommCheckStore
     + RequestStore
+    + CaseStore
     + WebhookStore
     + std::fmt::Debug
 {
@@ -180,6 +182,7 @@ where
         + ProfileStore
         + CommCheckStore
         + RequestStore
+        + CaseStore
         + WebhookStore
         + std::fmt::Debug,
 {

@@ -113,6 +113,13 @@ pg_test! {
 }
 
 pg_test! {
+    async fn cases() {
+        let db = TestDb::new().await;
+        simpul_store_tests::cases(Arc::new(db.open().await)).await;
+    }
+}
+
+pg_test! {
     async fn requests() {
         let db = TestDb::new().await;
         simpul_store_tests::requests(Arc::new(db.open().await)).await;

@@ -127,6 +127,11 @@ async fn comm_checks() {
 }
 
 #[tokio::test]
+async fn cases() {
+    simpul_store_tests::cases(TestDb::fresh().shared()).await;
+}
+
+#[tokio::test]
 async fn requests() {
     simpul_store_tests::requests(TestDb::fresh().shared()).await;
 }
