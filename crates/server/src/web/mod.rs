@@ -38,6 +38,10 @@ mod login;
 mod match_page;
 mod object;
 mod prefs;
+mod request_page;
+mod requests;
+mod requests_new;
+mod requests_stats;
 mod scam;
 mod session;
 mod submit;
@@ -93,6 +97,16 @@ pub fn router() -> axum::Router<AppState> {
                 axum::extract::DefaultBodyLimit::max(match_page::MAX_BODY_BYTES),
             ),
         )
+        .route("/requests", get(requests::list))
+        .route(
+            "/requests/new",
+            get(requests_new::new_page).post(requests_new::create),
+        )
+        .route("/requests/stats", get(requests_stats::page))
+        .route("/requests/stats.csv", get(requests_stats::csv))
+        .route("/requests/{id}", get(request_page::page))
+        .route("/requests/{id}/step", post(request_page::step))
+        .route("/requests/{id}/comments", post(request_page::comment))
         .route("/preferences", post(prefs::save))
         .route("/submit", get(submit::page).post(submit::submit))
         .route("/submit/scam", get(scam::page).post(scam::submit))
@@ -120,7 +134,9 @@ pub fn is_web_path(path: &str) -> bool {
             | "/objects"
             | "/match"
             | "/checks"
+            | "/requests"
     ) || path.starts_with("/account/")
+        || path.starts_with("/requests/")
         || path.starts_with("/checks/")
         || path.starts_with("/objects/")
         || path == "/submit"

@@ -29,12 +29,13 @@ pub struct NavItem {
 }
 
 /// The sections of the main navigation, in order (a domain adds its page here).
-const NAV: [(&str, &str); 7] = [
+const NAV: [(&str, &str); 8] = [
     ("/", "Dashboard"),
     ("/objects", "Browse"),
     ("/submit", "Submit"),
     ("/match", "Match"),
     ("/directory", "Directory"),
+    ("/requests", "Requests"),
     ("/checks", "Checks"),
     ("/account", "Account"),
 ];

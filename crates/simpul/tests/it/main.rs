@@ -52,6 +52,7 @@ mod web_directory;
 mod web_match;
 mod web_object;
 mod web_pages;
+mod web_requests;
 mod web_submit;
 mod webhooks;
 mod webhooks_rest;
