@@ -55,4 +55,5 @@ mod web_pages;
 mod web_submit;
 mod webhooks;
 mod webhooks_rest;
+mod webhooks_ssrf;
 mod world;
