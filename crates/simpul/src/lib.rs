@@ -14,6 +14,7 @@ pub mod comm_checks;
 pub mod config;
 pub mod federation;
 pub mod mail;
+pub mod request_notices;
 pub mod webhooks;
 
 use config::{Config, DatabaseKind, DatabaseUrl};

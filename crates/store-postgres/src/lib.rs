@@ -42,6 +42,7 @@ mod intel;
 mod mail;
 mod migrate;
 mod profiles;
+mod request_notices;
 mod requests;
 mod rows;
 mod tx;

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../migrations/0015_action_requests.sql")),
     (16, include_str!("../migrations/0016_webhooks.sql")),
     (17, include_str!("../migrations/0017_cases.sql")),
+    (18, include_str!("../migrations/0018_request_notices.sql")),
 ];
 
 /// The newest schema version this binary knows (the last entry's: numbers are taken by branches

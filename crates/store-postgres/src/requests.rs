@@ -7,6 +7,7 @@ use deadpool_postgres::{GenericClient, Transaction};
 use simpul_core::access::requests::RequestFilter;
 use simpul_core::audit::AuditEvent;
 use simpul_core::requests::new::PersonalData;
+use simpul_core::requests::notify::{Deadline, Notices};
 use simpul_core::requests::rows::{
     COMMENT_COLUMNS, CommentRow, OBSERVABLE_COLUMNS, OPEN_STATES, ObservableRow, PERSONAL_COLUMNS,
     PersonalRow, RED, REQUEST_COLUMNS, RequestRow, TRANSITION_COLUMNS, TransitionRow, assemble,
@@ -20,6 +21,7 @@ use time::OffsetDateTime;
 use tokio_postgres::Row;
 use uuid::Uuid;
 
+use crate::request_notices::{insert_notices, set_warn_at};
 use crate::tx::{Params, execute, query};
 use crate::{PostgresStore, rows};
 
@@ -223,13 +225,19 @@ impl RequestStore for PostgresStore {
         request: &Request,
         personal: &[PersonalData],
         audit: &AuditEvent,
+        notices: &Notices,
     ) -> Result<(), StoreError> {
         let r = RequestRow::from(request);
         let obs = observable_rows(request);
         let named: Vec<Uuid> = request.named.iter().map(|u| u.0).collect();
         let personal = personal_rows(request.id, personal);
+        let (request, notices) = (request.clone(), notices.clone());
         self.audited(audit, move |tx| {
-            Box::pin(async move { insert_rows(tx, &r, &obs, &named, &personal).await })
+            Box::pin(async move {
+                insert_rows(tx, &r, &obs, &named, &personal).await?;
+                set_warn_at(tx, &request).await?;
+                insert_notices(tx, &notices).await
+            })
         })
         .await
     }
@@ -416,9 +424,11 @@ impl RequestStore for PostgresStore {
         t: &Transition,
         outcome: Option<&Outcome>,
         audit: &AuditEvent,
+        notices: &Notices,
     ) -> Result<bool, StoreError> {
         let row = TransitionRow::from(t);
         let outcome = outcome.map(outcome_text);
+        let notices = notices.clone();
         self.audited(audit, move |tx| {
             Box::pin(async move {
                 let n = execute(
@@ -458,6 +468,7 @@ impl RequestStore for PostgresStore {
                     ],
                 )
                 .await?;
+                insert_notices(tx, &notices).await?;
                 Ok(true)
             })
         })
@@ -468,8 +479,10 @@ impl RequestStore for PostgresStore {
         &self,
         c: &Comment,
         audit: &AuditEvent,
+        notices: &Notices,
     ) -> Result<(), StoreError> {
         let r = CommentRow::from(c);
+        let notices = notices.clone();
         self.audited(audit, move |tx| {
             Box::pin(async move {
                 execute(
@@ -482,9 +495,27 @@ impl RequestStore for PostgresStore {
                     &[&r.id, &r.request_id, &r.at, &r.actor, &r.actor_org, &r.body],
                 )
                 .await?;
-                Ok(())
+                insert_notices(tx, &notices).await
             })
         })
         .await
+    }
+
+    async fn requests_due_notice(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<RequestId>, StoreError> {
+        self.due_notice(now, limit).await
+    }
+
+    async fn record_request_notice(
+        &self,
+        id: RequestId,
+        d: Deadline,
+        at: OffsetDateTime,
+        notices: &Notices,
+    ) -> Result<bool, StoreError> {
+        self.record_notice(id, d, at, notices).await
     }
 }

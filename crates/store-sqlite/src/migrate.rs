@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("../migrations/0014_action_requests.sql")),
     (15, include_str!("../migrations/0015_webhooks.sql")),
     (16, include_str!("../migrations/0016_cases.sql")),
+    (17, include_str!("../migrations/0017_request_notices.sql")),
 ];
 
 /// The newest schema version this binary knows (the last entry's: numbers are taken by branches

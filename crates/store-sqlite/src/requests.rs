@@ -7,6 +7,7 @@ use rusqlite::{Connection, Transaction, params};
 use simpul_core::access::requests::RequestFilter;
 use simpul_core::audit::AuditEvent;
 use simpul_core::requests::new::PersonalData;
+use simpul_core::requests::notify::{Deadline, Notices};
 use simpul_core::requests::rows::{
     COMMENT_COLUMNS, CommentRow, OBSERVABLE_COLUMNS, OPEN_STATES, ObservableRow, PERSONAL_COLUMNS,
     PersonalRow, RED, REQUEST_COLUMNS, RequestRow, TRANSITION_COLUMNS, TransitionRow, assemble,
@@ -21,6 +22,7 @@ use uuid::Uuid;
 
 use crate::SqliteStore;
 use crate::error::Error;
+use crate::request_notices::{insert_notices, set_warn_at};
 use crate::rows::{Cols, opt_uuid_text, ts};
 use crate::tx::query_all;
 
@@ -232,13 +234,17 @@ impl RequestStore for SqliteStore {
         request: &Request,
         personal: &[PersonalData],
         audit: &AuditEvent,
+        notices: &Notices,
     ) -> Result<(), StoreError> {
         let r = RequestRow::from(request);
         let obs = observable_rows(request);
         let named: Vec<Uuid> = request.named.iter().map(|u| u.0).collect();
         let personal = personal_rows(request.id, personal);
+        let (request, notices) = (request.clone(), notices.clone());
         self.audited(audit, move |tx| {
-            insert_rows(tx, &r, &obs, &named, &personal)
+            insert_rows(tx, &r, &obs, &named, &personal)?;
+            set_warn_at(tx, &request)?;
+            insert_notices(tx, &notices)
         })
         .await
     }
@@ -395,9 +401,11 @@ impl RequestStore for SqliteStore {
         t: &Transition,
         outcome: Option<&Outcome>,
         audit: &AuditEvent,
+        notices: &Notices,
     ) -> Result<bool, StoreError> {
         let row = TransitionRow::from(t);
         let outcome = outcome.map(outcome_text);
+        let notices = notices.clone();
         self.audited(audit, move |tx| {
             let n = tx
                 .prepare_cached(
@@ -431,6 +439,7 @@ impl RequestStore for SqliteStore {
                 row.to_state,
                 row.reason,
             ])?;
+            insert_notices(tx, &notices)?;
             Ok(true)
         })
         .await
@@ -440,8 +449,10 @@ impl RequestStore for SqliteStore {
         &self,
         c: &Comment,
         audit: &AuditEvent,
+        notices: &Notices,
     ) -> Result<(), StoreError> {
         let r = CommentRow::from(c);
+        let notices = notices.clone();
         self.audited(audit, move |tx| {
             tx.prepare_cached(&format!(
                 "INSERT INTO request_comments ({COMMENT_COLUMNS}, seq)
@@ -456,8 +467,26 @@ impl RequestStore for SqliteStore {
                 opt_uuid_text(r.actor_org),
                 r.body,
             ])?;
-            Ok(())
+            insert_notices(tx, &notices)
         })
         .await
+    }
+
+    async fn requests_due_notice(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<RequestId>, StoreError> {
+        self.due_notice(now, limit).await
+    }
+
+    async fn record_request_notice(
+        &self,
+        id: RequestId,
+        d: Deadline,
+        at: OffsetDateTime,
+        notices: &Notices,
+    ) -> Result<bool, StoreError> {
+        self.record_notice(id, d, at, notices).await
     }
 }

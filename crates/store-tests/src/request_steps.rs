@@ -248,7 +248,11 @@ pub async fn request_steps(store: Arc<dyn Store>) {
         reason: None,
     };
     let e = crate::support::event(AuditAction::RequestTransition, &o.id.to_string(), None);
-    assert!(!s.transition_request(&stale, None, &e).await.unwrap());
+    assert!(
+        !s.transition_request(&stale, None, &e, &Default::default())
+            .await
+            .unwrap()
+    );
     assert!(written_after(s, seq).await.is_empty());
     assert_eq!(s.request_history(o.id).await.unwrap().0.len(), 1);
 

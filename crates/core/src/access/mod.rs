@@ -160,6 +160,9 @@ pub enum Action {
     /// Claim and deliver queued webhook events (the server's sender acts as the operator):
     /// site-admins and the operator.
     DeliverWebhooks,
+    /// Find action requests whose deadline is near or past and notify their parties, once each
+    /// (the server's sweep acts as the operator): site-admins and the operator.
+    NotifyRequests,
 }
 
 impl Action {
@@ -193,7 +196,8 @@ impl Action {
             | Action::SendMail
             | Action::IndexIntel
             | Action::ManageWebhooks(_)
-            | Action::DeliverWebhooks => Scope::Admin,
+            | Action::DeliverWebhooks
+            | Action::NotifyRequests => Scope::Admin,
         }
     }
 }
@@ -371,6 +375,7 @@ fn describe(action: Action) -> &'static str {
         Action::ReadCases => "read incident cases",
         Action::ManageWebhooks(_) => "manage this organisation's webhooks",
         Action::DeliverWebhooks => "deliver webhook events",
+        Action::NotifyRequests => "send action requests' deadline notices",
     }
 }
 
@@ -483,6 +488,15 @@ mod tests {
             ),
             (
                 Action::DeliverWebhooks,
+                [
+                    Ok(()),
+                    Err(Denied::Forbidden(String::new())),
+                    Err(Denied::Forbidden(String::new())),
+                    Err(Denied::Forbidden(String::new())),
+                ],
+            ),
+            (
+                Action::NotifyRequests,
                 [
                     Ok(()),
                     Err(Denied::Forbidden(String::new())),

@@ -53,6 +53,8 @@ use crate::org::{OrgId, ShortName, string_enum};
 use crate::user::Email;
 
 pub mod new;
+pub mod notify;
+pub mod notify_service;
 pub mod outcome;
 pub mod reads;
 pub mod retention;

@@ -1,6 +1,7 @@
 //! Action requests' service functions that change something: creating a request (validated with
 //! the requester's region, routed, stored in one audited transaction), a step of its state machine
-//! (compare-and-set on the state in the store) and a comment. The reads are in `reads.rs`.
+//! (compare-and-set on the state in the store) and a comment, each with its notifications
+//! (`notify.rs`) in the same transaction. The reads are in `reads.rs`.
 
 use serde_json::json;
 use uuid::Uuid;
@@ -12,6 +13,7 @@ use crate::audit::AuditAction;
 use crate::error::{CoreError, Invalid};
 use crate::intel::service::observable_context;
 use crate::org::{OrgKind, OrgStatus, Organisation};
+use crate::requests::notify::Notice;
 use crate::requests::reads::RequestView;
 use crate::requests::state::{Step, TransitionInput};
 use crate::requests::store::{Comment, Request, Transition};
@@ -97,8 +99,11 @@ impl Service {
                 "due": crate::clock::rfc3339_micros(request.due),
             }),
         );
+        let notices = self
+            .request_notices(&grant, &request, &Notice::Created)
+            .await?;
         self.store(&grant)
-            .insert_request(&request, &v.personal_data, &event)
+            .insert_request(&request, &v.personal_data, &event, &notices)
             .await?;
         Ok(RequestView::of(p, request, now))
     }
@@ -288,9 +293,21 @@ impl Service {
                 Some(request.target_org),
                 json!({"from": t.from, "to": t.to, "party": party}),
             );
+            let mut after = request.clone();
+            after.state = to;
+            let notices = self
+                .request_notices(
+                    &grant,
+                    &after,
+                    &Notice::Transition {
+                        from: request.state,
+                        to,
+                    },
+                )
+                .await?;
             if self
                 .store(&grant)
-                .transition_request(&t, outcome.as_ref(), &event)
+                .transition_request(&t, outcome.as_ref(), &event, &notices)
                 .await?
             {
                 let mut done = request;
@@ -333,8 +350,11 @@ impl Service {
             Some(request.target_org),
             json!({"comment": c.id, "party": party, "chars": c.text.chars().count()}),
         );
+        let notices = self
+            .request_notices(&grant, &request, &Notice::Comment(c.id))
+            .await?;
         self.store(&grant)
-            .insert_request_comment(&c, &event)
+            .insert_request_comment(&c, &event, &notices)
             .await?;
         Ok(c)
     }

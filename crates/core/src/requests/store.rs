@@ -17,6 +17,7 @@ use crate::country::Country;
 use crate::intel::{Tlp, tlp_label};
 use crate::org::OrgId;
 use crate::requests::new::PersonalData;
+use crate::requests::notify::{Deadline, Notices};
 use crate::requests::{
     CaseId, Outcome, Party, RequestId, RequestKind, RequestObservable, RequestState, Urgency,
 };
@@ -143,13 +144,15 @@ impl RequestQuery {
 
 #[async_trait]
 pub trait RequestStore: Send + Sync {
-    /// Stores a request with its observables, named users and `personal` data, and `audit`'s
-    /// entry (`request.create`), in one transaction.
+    /// Stores a request with its observables, named users and `personal` data, the time of its
+    /// due-soon notice ([`crate::requests::state::warn_at`], to the microsecond), `audit`'s entry
+    /// (`request.create`) and its `notices` (webhook deliveries, outbox mail), in one transaction.
     async fn insert_request(
         &self,
         request: &Request,
         personal: &[PersonalData],
         audit: &AuditEvent,
+        notices: &Notices,
     ) -> Result<(), StoreError>;
 
     /// The requests `filter` admits that match `q`, newest first.
@@ -181,19 +184,42 @@ pub trait RequestStore: Send + Sync {
     ) -> Result<(Vec<Transition>, Vec<Comment>), StoreError>;
 
     /// Moves the request from `t.from` to `t.to` by compare-and-set on the current state, records
-    /// `t` (and `outcome`, with the step to `actioned`) and `audit`'s entry, in one transaction:
-    /// `false` (nothing stored) when the request was not in `t.from` any more.
+    /// `t` (and `outcome`, with the step to `actioned`), `audit`'s entry and `notices`, in one
+    /// transaction: `false` (nothing stored) when the request was not in `t.from` any more.
     async fn transition_request(
         &self,
         t: &Transition,
         outcome: Option<&Outcome>,
         audit: &AuditEvent,
+        notices: &Notices,
     ) -> Result<bool, StoreError>;
 
-    /// Stores a comment with `audit`'s entry (`request.comment`).
+    /// Stores a comment with `audit`'s entry (`request.comment`) and `notices`.
     async fn insert_request_comment(
         &self,
         c: &Comment,
         audit: &AuditEvent,
+        notices: &Notices,
     ) -> Result<(), StoreError>;
+
+    /// The open requests, at most `limit`, earliest due first, whose deadline notice is due at
+    /// `now` and not sent: overdue (`due < now`) without the overdue notice, or past their
+    /// due-soon time (`warn_at <= now`) with neither notice.
+    async fn requests_due_notice(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<RequestId>, StoreError>;
+
+    /// Marks deadline notice `d` of the open request `id` as sent at `at` — by compare-and-set:
+    /// due-soon when neither was sent, overdue when it was not (marking due-soon too) — and
+    /// writes `notices` with it, in one transaction: `false` (nothing written) when it was sent
+    /// already or the request is closed.
+    async fn record_request_notice(
+        &self,
+        id: RequestId,
+        d: Deadline,
+        at: OffsetDateTime,
+        notices: &Notices,
+    ) -> Result<bool, StoreError>;
 }

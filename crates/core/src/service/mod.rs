@@ -57,6 +57,8 @@ pub struct Service {
     pub(crate) request_sla: Arc<crate::requests::Sla>,
     /// The largest attachment a case's timeline takes, in bytes (`cases/service_timeline.rs`).
     pub(crate) case_attachment_max: u64,
+    /// Whether webhooks may point at private and loopback addresses (`webhooks/target.rs`).
+    pub(crate) webhook_private_targets: bool,
 }
 
 /// Proof that a store access was decided: a [`Grant`] from `authorize`, or [`Authenticating`],
@@ -91,6 +93,7 @@ impl Service {
             verify_after_days: crate::directory::freshness::DEFAULT_VERIFY_AFTER_DAYS,
             request_sla: Arc::default(),
             case_attachment_max: crate::cases::DEFAULT_ATTACHMENT_MAX,
+            webhook_private_targets: false,
         }
     }
 
@@ -104,6 +107,18 @@ impl Service {
     /// The largest case attachment, in bytes.
     pub fn case_attachment_max(&self) -> u64 {
         self.case_attachment_max
+    }
+
+    /// The same service allowing (or not, the default) webhooks to private, link-local and
+    /// loopback addresses and `http://` to loopback (`[webhooks] allow_private_targets`).
+    pub fn with_webhook_private_targets(mut self, allow: bool) -> Self {
+        self.webhook_private_targets = allow;
+        self
+    }
+
+    /// Whether webhooks may point at private addresses.
+    pub fn webhook_private_targets(&self) -> bool {
+        self.webhook_private_targets
     }
 
     /// The same service with another default deadline per urgency for action requests.

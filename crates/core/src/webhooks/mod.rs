@@ -1,7 +1,8 @@
 //! Webhooks (P2.2): an organisation's HTTP endpoints that receive its events as signed JSON.
 //!
 //! An org-admin (or a site-admin) registers a [`Webhook`] for their organisation: an endpoint
-//! ([`WebhookUrl`]: `https://`, or `http://` to a loopback address only), the event types it
+//! ([`WebhookUrl`]: `https://`, or `http://` to a loopback address only; at creation a public
+//! address only unless the operator allows private targets — [`target`], the SSRF guard — ), the event types it
 //! wants ([`EventPattern`]s) and a generated 256-bit secret, shown once at creation and stored
 //! sealed under the federation key (`federation/secrets.rs`) so that the sender can sign with it.
 //! A domain emits an event — an [`EventType`], a JSON payload and the organisation it belongs to —
@@ -21,6 +22,7 @@ pub mod attempt;
 pub mod rows;
 pub mod service;
 pub mod store;
+pub mod target;
 mod url;
 
 use std::fmt;
@@ -33,6 +35,7 @@ use crate::error::{Invalid, excerpt};
 use crate::org::{OrgId, id_type, string_enum};
 
 pub use attempt::{Attempt, DeliveryUpdate, classify, next_state, sign};
+pub use target::{check_target, is_public};
 pub use url::{MAX_URL_CHARS, WebhookUrl};
 
 /// The most attempts before a delivery is given up (about six hours of backoff).
@@ -104,6 +107,11 @@ impl EventType {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// A type the code names (each one's form is checked by its domain's tests).
+    pub(crate) fn known(t: &'static str) -> Self {
+        Self(t.to_owned())
     }
 }
 

@@ -22,7 +22,10 @@ use crate::webhooks::{
 fn emits_events(action: Action) -> bool {
     matches!(
         action,
-        Action::DeliverWebhooks | Action::CreateRequest | Action::ActOnRequests
+        Action::DeliverWebhooks
+            | Action::CreateRequest
+            | Action::ActOnRequests
+            | Action::NotifyRequests
     )
 }
 
@@ -45,7 +48,8 @@ impl Service {
     }
 
     /// Registers a webhook for `org`, with a new secret that is answered this once (audited as
-    /// `webhook.create`, without the secret).
+    /// `webhook.create`, without the secret). Its URL must be a public target unless the service
+    /// allows private ones ([`Service::with_webhook_private_targets`], [`crate::webhooks::target`]).
     pub async fn create_webhook(
         &self,
         p: &Principal,
@@ -55,6 +59,9 @@ impl Service {
         let grant = authorize(p, Action::ManageWebhooks(org))?;
         self.org_exists(&grant, org).await?;
         let valid = new.validate()?;
+        // Stored rows are read back with `WebhookUrl::parse` alone: the guard is for new ones.
+        crate::webhooks::check_target(&valid.url, self.webhook_private_targets)
+            .map_err(|reason| crate::error::Invalid::new("/url", reason))?;
         if self.store(&grant).list_webhooks(org).await?.len() >= MAX_WEBHOOKS_PER_ORG {
             return Err(CoreError::Conflict(format!(
                 "an organisation has at most {MAX_WEBHOOKS_PER_ORG} webhooks; delete one first"

@@ -70,6 +70,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         .with_decay(config.decay.clone())
         .with_verify_after_days(config.verify_after_days)
         .with_federation_key(federation_key)
+        .with_webhook_private_targets(config.webhooks.allow_private_targets)
         .with_public_url(&config.public_url)
         .context("public_url")?;
     simpul::federation::apply_configured_peers(&service, &config).await?;
@@ -107,6 +108,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let service_for_mail = service.clone();
     let service_for_checks = service.clone();
     let service_for_webhooks = service.clone();
+    let service_for_requests = service.clone();
     let app = simpul::app(service, &config);
     println!(
         "simpul {} is serving on http://{addr}/",
@@ -165,6 +167,10 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         service_for_webhooks,
         config.webhooks,
     ));
+    // Action requests: due-soon and overdue notices, each once, over the service's clock.
+    let request_notices = tokio::spawn(simpul::request_notices::keep_notifying(
+        service_for_requests,
+    ));
     // Scheduled communication checks: the due ones started every interval, once across nodes.
     let checks = tokio::spawn(simpul::comm_checks::keep_running_schedules(
         service_for_checks,
@@ -174,6 +180,7 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     warm.abort();
     mail.abort();
     webhooks.abort();
+    request_notices.abort();
     checks.abort();
     if let Some(p) = peers {
         p.abort();

@@ -7,13 +7,17 @@
 //! - `X-Simpul-Event` (the event type), `X-Simpul-Delivery` (the delivery's id, the same on every
 //!   retry, for receivers' de-duplication), `X-Simpul-Signature: sha256=<hex HMAC-SHA256 of the
 //!   body keyed with the webhook's secret>`;
-//! - a timeout on connecting and one on the whole exchange; redirects are not followed.
+//! - a timeout on connecting and one on the whole exchange; redirects are not followed;
+//! - unless `allow_private_targets`, only to public addresses (`resolve.rs`: names are resolved by
+//!   a resolver that drops private addresses, IP literals are checked before sending); a refusal
+//!   is a delivery failed for good.
 //!
 //! The answer is core's to judge ([`simpul_core::webhooks::classify`]: 2xx delivered; 5xx, 408,
 //! 429, timeouts and connection errors retried with backoff, `Retry-After` honoured for 429 and
 //! 503; other 4xx and 3xx failed for good) and is recorded with
 //! [`Service::record_delivery_attempt`]. The receiver's body is never read beyond its status.
 
+pub mod resolve;
 pub mod settings;
 
 use std::time::Duration;
@@ -38,6 +42,10 @@ pub struct WebhookSettings {
     pub connect_timeout: Duration,
     /// The most time for the whole exchange (connect, send, answer's head).
     pub timeout: Duration,
+    /// Whether deliveries may go to private, link-local and loopback addresses (a lab, the
+    /// tests); off by default. The service has the same setting for creation
+    /// (`Service::with_webhook_private_targets`).
+    pub allow_private_targets: bool,
 }
 
 impl Default for WebhookSettings {
@@ -47,6 +55,7 @@ impl Default for WebhookSettings {
             batch: 32,
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(15),
+            allow_private_targets: false,
         }
     }
 }
@@ -55,21 +64,35 @@ impl Default for WebhookSettings {
 #[derive(Debug, Clone)]
 pub struct Sender {
     http: reqwest::Client,
+    allow_private_targets: bool,
 }
 
 impl Sender {
     pub fn new(s: &WebhookSettings) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
+        let mut b = reqwest::Client::builder()
             .connect_timeout(s.connect_timeout.min(s.timeout))
             .timeout(s.timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("simpul-webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        Ok(Self { http })
+            .user_agent(concat!("simpul-webhooks/", env!("CARGO_PKG_VERSION")));
+        if !s.allow_private_targets {
+            b = b.dns_resolver(std::sync::Arc::new(resolve::PublicOnly::default()));
+        }
+        Ok(Self {
+            http: b.build()?,
+            allow_private_targets: s.allow_private_targets,
+        })
     }
 
     /// Sends one delivery: what came of it, as core reads an answer.
     pub async fn send(&self, d: &ClaimedDelivery, now: time::OffsetDateTime) -> Attempt {
+        if !self.allow_private_targets
+            && let Some(error) = resolve::literal_refusal(d.url.as_str())
+        {
+            return Attempt::Failed {
+                status: None,
+                error,
+            };
+        }
         let res = self
             .http
             .post(d.url.as_str())
@@ -89,10 +112,16 @@ impl Sender {
                     .and_then(|v| retry_after(v, now));
                 classify(r.status().as_u16(), after)
             }
-            Err(e) => Attempt::Retry {
-                status: None,
-                error: error_text(&e.without_url()),
-                after: None,
+            Err(e) => match resolve::refusal(&e) {
+                Some(error) => Attempt::Failed {
+                    status: None,
+                    error,
+                },
+                None => Attempt::Retry {
+                    status: None,
+                    error: error_text(&e.without_url()),
+                    after: None,
+                },
             },
         }
     }

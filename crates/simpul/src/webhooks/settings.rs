@@ -1,7 +1,10 @@
 //! The `[webhooks]` table of the configuration: how the sender runs — `timeout_secs` (the whole
 //! exchange with a receiver, 1–300, default 15), `connect_timeout_secs` (1 to `timeout_secs`,
 //! default 5), `poll_secs` (1–3600, default 1) and `batch` (deliveries claimed and sent at once
-//! per pass, 1–256, default 32).
+//! per pass, 1–256, default 32) and `allow_private_targets` (default `false`: webhooks may be
+//! registered at, and are sent to, public addresses only — no loopback, private, link-local,
+//! CGNAT or ULA address, no `localhost`, no `http://` —; `true` for a lab or tests, where
+//! `http://` to loopback is allowed too; see `simpul_core::webhooks::target`).
 
 use std::time::Duration;
 
@@ -17,6 +20,7 @@ pub(crate) struct WebhooksFile {
     connect_timeout_secs: Option<u64>,
     poll_secs: Option<u64>,
     batch: Option<u32>,
+    allow_private_targets: Option<bool>,
 }
 
 fn within(key: &str, v: u64, lo: u64, hi: u64) -> Result<u64, ConfigError> {
@@ -56,6 +60,7 @@ pub(crate) fn resolve(f: WebhooksFile) -> Result<WebhookSettings, ConfigError> {
         batch: u32::try_from(batch).unwrap_or(d.batch),
         connect_timeout: Duration::from_secs(connect),
         timeout: Duration::from_secs(timeout),
+        allow_private_targets: f.allow_private_targets.unwrap_or(d.allow_private_targets),
     })
 }
 
@@ -69,6 +74,10 @@ pub(crate) fn to_toml(s: &WebhookSettings) -> toml::Table {
     );
     t.insert("poll_secs".into(), secs(s.poll).into());
     t.insert("batch".into(), i64::from(s.batch).into());
+    t.insert(
+        "allow_private_targets".into(),
+        s.allow_private_targets.into(),
+    );
     t
 }
 
@@ -99,5 +108,17 @@ mod tests {
             assert!(e.0.starts_with("[webhooks] "), "{bad}: {}", e.0);
         }
         assert!(toml::from_str::<WebhooksFile>("retries = 3").is_err());
+        assert!(
+            !resolve(file("")).unwrap().allow_private_targets,
+            "off by default"
+        );
+        assert!(
+            resolve(file("allow_private_targets = true"))
+                .unwrap()
+                .allow_private_targets
+        );
+        let round = resolve(file("allow_private_targets = true\nbatch = 7")).unwrap();
+        let back: WebhooksFile = to_toml(&round).try_into().unwrap();
+        assert_eq!(resolve(back).unwrap(), round, "to_toml reads back");
     }
 }

@@ -56,4 +56,5 @@ mod web_requests;
 mod web_submit;
 mod webhooks;
 mod webhooks_rest;
+mod webhooks_ssrf;
 mod world;

@@ -124,14 +124,17 @@ impl Drop for Setup {
 async fn setup() -> Setup {
     let db = TestDb::sqlite();
     let clock = TestClock::new();
+    // The receiver is on loopback: private targets allowed, at creation and when sending.
     let svc = Service::new(db.open().await, Arc::new(clock.clone()))
-        .with_federation_key(simpul_core::federation::FederationKey::generate());
+        .with_federation_key(simpul_core::federation::FederationKey::generate())
+        .with_webhook_private_targets(true);
     let o = org(&svc, "SingCERT", OrgKind::NationalCert).await;
     let settings = WebhookSettings {
         poll: Duration::from_millis(50),
         batch: 8,
         connect_timeout: Duration::from_secs(2),
         timeout: Duration::from_secs(5),
+        allow_private_targets: true,
     };
     // Two senders, as two app nodes run them: each claim is one node's.
     let senders = (0..2)

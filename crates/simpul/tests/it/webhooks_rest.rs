@@ -41,7 +41,9 @@ pub(crate) async fn contract_fixture(svc: &Service, org: OrgId) -> WebhookId {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rest_refuses_bad_urls_by_pointer_and_shows_the_secret_once() {
     let (rx, port) = start_receiver().await;
-    let w = crate::world::world_on(TestDb::sqlite()).await;
+    // The receiver is on loopback: private targets allowed (`webhooks_ssrf.rs` without).
+    let w =
+        crate::world::world_with(TestDb::sqlite(), |s| s.with_webhook_private_targets(true)).await;
     let org_admin = &w.tokens[1].1;
     let path = format!("/api/v1/organisations/{}/webhooks", w.own.id);
     let post = |body: serde_json::Value| {
@@ -113,6 +115,7 @@ async fn rest_refuses_bad_urls_by_pointer_and_shows_the_secret_once() {
         w.service.clone(),
         WebhookSettings {
             poll: Duration::from_millis(50),
+            allow_private_targets: true,
             ..WebhookSettings::default()
         },
     ));

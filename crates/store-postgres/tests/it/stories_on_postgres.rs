@@ -141,6 +141,13 @@ pg_test! {
 }
 
 pg_test! {
+    async fn request_notices() {
+        let db = TestDb::new().await;
+        simpul_store_tests::request_notices(Arc::new(db.open().await)).await;
+    }
+}
+
+pg_test! {
     async fn comm_check_start() {
         let db = TestDb::new().await;
         simpul_store_tests::comm_check_start(Arc::new(db.open().await)).await;

@@ -147,6 +147,11 @@ async fn request_steps() {
 }
 
 #[tokio::test]
+async fn request_notices() {
+    simpul_store_tests::request_notices(TestDb::fresh().shared()).await;
+}
+
+#[tokio::test]
 async fn comm_check_start() {
     simpul_store_tests::comm_check_start(TestDb::fresh().shared()).await;
 }
