@@ -83,5 +83,11 @@ pub async fn request_notices(store: Arc<dyn Store>) {
             .await
             .unwrap()
     );
-    assert!(s.requests_due_notice(now, 100).await.unwrap().iter().all(|r| *r != id));
+    assert!(
+        s.requests_due_notice(now, 100)
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| *r != id)
+    );
 }
