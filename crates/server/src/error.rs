@@ -166,6 +166,8 @@ pub struct ApiError {
     pub errors: Vec<FieldError>,
     /// Seconds to wait, sent as `Retry-After` (rate limits).
     pub retry_after: Option<u64>,
+    /// A refused step of a state machine: the states it may go to instead (sent as `allowed`).
+    pub allowed: Option<Vec<String>>,
 }
 
 impl ApiError {
@@ -176,6 +178,15 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
+            allowed: None,
+        }
+    }
+
+    /// A refused step of a state machine (409) that may go to `allowed` instead.
+    pub fn refused_step(detail: impl Into<String>, allowed: Vec<String>) -> Self {
+        Self {
+            allowed: Some(allowed),
+            ..Self::new(ErrorCode::Conflict, detail)
         }
     }
 
@@ -241,9 +252,15 @@ impl From<CoreError> for ApiError {
             },
             CoreError::Store(e) => e.into(),
             // A refused step of a request's state machine (the message names the allowed ones).
-            CoreError::Refused(r) => Self::new(ErrorCode::Conflict, r.to_string()),
+            // The allowed next states are in the body's `allowed` too.
+            CoreError::Refused(r) => Self::refused_step(
+                r.to_string(),
+                r.allowed.iter().map(|s| s.as_str().to_owned()).collect(),
+            ),
             // A refused step of a case party's status or a task (the message names the allowed).
-            CoreError::StepRefused { message, .. } => Self::new(ErrorCode::Conflict, message),
+            CoreError::StepRefused { message, allowed } => {
+                Self::refused_step(message, allowed.into_iter().map(String::from).collect())
+            }
             CoreError::TooLarge { path, max } => {
                 let detail = format!("is larger than the {max} bytes allowed");
                 Self::new(ErrorCode::PayloadTooLarge, format!("{path} {detail}"))
@@ -375,6 +392,11 @@ struct Problem<'a> {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     #[schema(value_type = Vec<FieldError>)]
     errors: &'a [FieldError],
+    /// A refused step of a state machine (409): the states it may go to from where it stands
+    /// (empty when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<String>>)]
+    allowed: Option<&'a [String]>,
 }
 
 /// The schema of the problem+json body, derived from the type that writes it.
@@ -429,6 +451,7 @@ impl ApiError {
                 code: self.code.as_str(),
                 request_id,
                 errors: &errors,
+                allowed: self.allowed.as_deref(),
             }),
             Flavour::Taxii => serde_json::to_vec(&TaxiiError {
                 title: self.code.title(),

@@ -87,10 +87,19 @@ fn next_seq(table: &str) -> String {
     format!("(SELECT COALESCE(MAX(seq), 0) + 1 FROM {table} WHERE request_id = $2)")
 }
 
-/// The requests whose rows `where_` (over `action_requests r`, with `p`) selects, assembled.
+/// The order of every list: newest first, by the keyset `(created_at, id)`.
+const ORDER: &str = "ORDER BY r.created_at DESC, r.id DESC";
+
+/// The keyset condition after a cursor (`$11` created, `$12` id; both NULL for none).
+const AFTER: &str = "($11::timestamptz IS NULL OR r.created_at < $11::timestamptz
+     OR (r.created_at = $11::timestamptz AND r.id < $12::uuid))";
+
+/// The requests whose rows `where_` (over `action_requests r`, with `p`) selects, at most
+/// `limit`, with their observables and named users, assembled.
 async fn load(
     c: &impl GenericClient,
     where_: &str,
+    limit: Option<u32>,
     p: Params<'_>,
 ) -> Result<Vec<Request>, StoreError> {
     let cols = REQUEST_COLUMNS
@@ -98,11 +107,10 @@ async fn load(
         .map(|c| format!("r.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
+    let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
     let reqs = query(
         c,
-        &format!(
-            "SELECT {cols} FROM action_requests r WHERE {where_} ORDER BY r.created_at DESC, r.id"
-        ),
+        &format!("SELECT {cols} FROM action_requests r WHERE {where_} {ORDER}{limit}"),
         p,
     )
     .await?
@@ -112,6 +120,7 @@ async fn load(
     if reqs.is_empty() {
         return Ok(Vec::new());
     }
+    let ids: Vec<Uuid> = reqs.iter().map(|r| r.id).collect();
     let ocols = OBSERVABLE_COLUMNS
         .split(", ")
         .map(|c| format!("o.{c}"))
@@ -119,11 +128,8 @@ async fn load(
         .join(", ");
     let obs = query(
         c,
-        &format!(
-            "SELECT {ocols} FROM request_observables o JOIN action_requests r ON r.id = o.request_id
-             WHERE {where_}"
-        ),
-        p,
+        &format!("SELECT {ocols} FROM request_observables o WHERE o.request_id = ANY($1::uuid[])"),
+        &[&ids],
     )
     .await?
     .iter()
@@ -131,11 +137,8 @@ async fn load(
     .collect::<Result<Vec<_>, _>>()?;
     let names = query(
         c,
-        &format!(
-            "SELECT m.request_id, m.user_id FROM request_named m
-             JOIN action_requests r ON r.id = m.request_id WHERE {where_}"
-        ),
-        p,
+        "SELECT m.request_id, m.user_id FROM request_named m WHERE m.request_id = ANY($1::uuid[])",
+        &[&ids],
     )
     .await?
     .iter()
@@ -254,10 +257,13 @@ impl RequestStore for PostgresStore {
         let kind: Option<&str> = q.kind.map(|k| k.as_str());
         let to: Option<Uuid> = q.to.map(|o| o.0);
         let from: Option<Uuid> = q.from.map(|o| o.0);
-        let visible = VISIBLE.replace("OPEN", OPEN_STATES);
+        let visible = format!("{} AND {AFTER}", VISIBLE.replace("OPEN", OPEN_STATES));
+        let after_at: Option<OffsetDateTime> = q.after.map(|a| a.created_at);
+        let after_id: Option<Uuid> = q.after.map(|a| a.id.0);
         load(
             &client,
             &visible,
+            q.limit,
             &[
                 &org,
                 &user,
@@ -269,6 +275,8 @@ impl RequestStore for PostgresStore {
                 &q.overdue,
                 &q.now,
                 &RED,
+                &after_at,
+                &after_id,
             ],
         )
         .await
@@ -304,7 +312,7 @@ impl RequestStore for PostgresStore {
             &from,
             &to,
         ];
-        let requests = load(&client, &where_, p).await?;
+        let requests = load(&client, &where_, None, p).await?;
         let steps = query(
             &client,
             &format!(
@@ -330,7 +338,7 @@ impl RequestStore for PostgresStore {
 
     async fn get_request(&self, id: RequestId) -> Result<Option<Request>, StoreError> {
         let client = self.client().await?;
-        Ok(load(&client, "r.id = $1", &[&id.0])
+        Ok(load(&client, "r.id = $1", None, &[&id.0])
             .await?
             .into_iter()
             .next())

@@ -120,24 +120,37 @@ fn list_params(f: &RequestFilter, q: &RequestQuery) -> ListParams {
 /// Requests' rows, their observables' and their named users (`(request, user)`).
 type Loaded = (Vec<RequestRow>, Vec<ObservableRow>, Vec<(Uuid, Uuid)>);
 
-/// The requests whose rows `where_` (over `action_requests r`, with `p`) selects, assembled.
-fn load<P: rusqlite::Params + Clone>(c: &Connection, where_: &str, p: P) -> Result<Loaded, Error> {
+/// The order of every list: newest first, by the keyset `(created_at, id)`.
+const ORDER: &str = "ORDER BY r.created_at DESC, r.id DESC";
+
+/// The keyset condition after a cursor (`?11` created, `?12` id; both NULL for none).
+const AFTER: &str = "(?11 IS NULL OR r.created_at < ?11 OR (r.created_at = ?11 AND r.id < ?12))";
+
+/// The requests whose rows `where_` (over `action_requests r`, with `p`) selects, at most
+/// `limit`, with their observables and named users, assembled.
+fn load<P: rusqlite::Params>(
+    c: &Connection,
+    where_: &str,
+    limit: Option<u32>,
+    p: P,
+) -> Result<Loaded, Error> {
     let cols = REQUEST_COLUMNS
         .split(", ")
         .map(|c| format!("r.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
+    let limit = limit.map(|n| format!(" LIMIT {n}")).unwrap_or_default();
     let reqs = query_all(
         c,
-        &format!(
-            "SELECT {cols} FROM action_requests r WHERE {where_} ORDER BY r.created_at DESC, r.id"
-        ),
-        p.clone(),
+        &format!("SELECT {cols} FROM action_requests r WHERE {where_} {ORDER}{limit}"),
+        p,
         request,
     )?;
     if reqs.is_empty() {
         return Ok((reqs, Vec::new(), Vec::new()));
     }
+    let ids: Vec<String> = reqs.iter().map(|r| r.id.to_string()).collect();
+    let ids = serde_json::Value::from(ids).to_string();
     let ocols = OBSERVABLE_COLUMNS
         .split(", ")
         .map(|c| format!("o.{c}"))
@@ -146,19 +159,17 @@ fn load<P: rusqlite::Params + Clone>(c: &Connection, where_: &str, p: P) -> Resu
     let obs = query_all(
         c,
         &format!(
-            "SELECT {ocols} FROM request_observables o JOIN action_requests r ON r.id = o.request_id
-             WHERE {where_}"
+            "SELECT {ocols} FROM request_observables o
+             WHERE o.request_id IN (SELECT value FROM json_each(?1))"
         ),
-        p.clone(),
+        params![ids],
         observable,
     )?;
     let names = query_all(
         c,
-        &format!(
-            "SELECT m.request_id, m.user_id FROM request_named m
-             JOIN action_requests r ON r.id = m.request_id WHERE {where_}"
-        ),
-        p,
+        "SELECT m.request_id, m.user_id FROM request_named m
+         WHERE m.request_id IN (SELECT value FROM json_each(?1))",
+        params![ids],
         named,
     )?;
     Ok((reqs, obs, names))
@@ -255,13 +266,17 @@ impl RequestStore for SqliteStore {
         q: &RequestQuery,
     ) -> Result<Vec<Request>, StoreError> {
         let p = list_params(filter, q);
+        let after = q.after.map(|a| (ts(a.created_at), a.id.0.to_string()));
+        let (p11, p12) = after.unzip();
+        let limit = q.limit;
         let (reqs, obs, names) = self
             .read(move |c| {
                 let (p1, p2, p3, p4, p5, p6, p7, p8, p9, p10) = p;
                 load(
                     c,
-                    &visible(),
-                    params![p1, p2, p3, p4, p5, p6, p7, p8, p9, p10],
+                    &format!("{} AND {AFTER}", visible()),
+                    limit,
+                    params![p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12],
                 )
             })
             .await?;
@@ -284,7 +299,7 @@ impl RequestStore for SqliteStore {
                     visible()
                 );
                 let ps = params![p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, from, to];
-                let loaded = load(c, &where_, ps)?;
+                let loaded = load(c, &where_, None, ps)?;
                 let steps = query_all(
                     c,
                     &format!(
@@ -307,7 +322,7 @@ impl RequestStore for SqliteStore {
 
     async fn get_request(&self, id: RequestId) -> Result<Option<Request>, StoreError> {
         let (reqs, obs, names) = self
-            .read(move |c| load(c, "r.id = ?1", params![id.0.to_string()]))
+            .read(move |c| load(c, "r.id = ?1", None, params![id.0.to_string()]))
             .await?;
         Ok(assemble(reqs, obs, names)?.into_iter().next())
     }

@@ -17,7 +17,7 @@ use crate::intel::sightings::SeenBy;
 use crate::org::ShortName;
 use crate::requests::new::PersonalData;
 use crate::requests::state::{allowed, overdue};
-use crate::requests::store::{Comment, Request, RequestQuery, Transition};
+use crate::requests::store::{Comment, Request, RequestCursor, RequestQuery, Transition};
 use crate::requests::{Party, RequestId, RequestKind, RequestState};
 
 /// A request as one reader sees it: without the observables marked personal unless the reader is
@@ -83,6 +83,21 @@ pub struct RequestListFilter {
     pub overdue: Option<bool>,
 }
 
+/// Which page of a list: after a cursor (the previous page's `next`), at most `limit` (all when
+/// `None`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageAsk {
+    pub after: Option<RequestCursor>,
+    pub limit: Option<u32>,
+}
+
+/// A page of requests, and where the next one starts (none on the last page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestPage {
+    pub requests: Vec<RequestView>,
+    pub next: Option<RequestCursor>,
+}
+
 /// The intelligence a request's observables link to: the visible latest versions of objects
 /// yielding any of its keys, and the visible sightings of each.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -105,6 +120,20 @@ impl Service {
         p: &Principal,
         filter: &RequestListFilter,
     ) -> Result<Vec<RequestView>, CoreError> {
+        Ok(self
+            .list_requests_page(p, filter, PageAsk::default())
+            .await?
+            .requests)
+    }
+
+    /// One page of [`Service::list_requests`]: after `page.after`, at most `page.limit` (keyset
+    /// paging in the store's SQL), with the cursor of the next page when there is one.
+    pub async fn list_requests_page(
+        &self,
+        p: &Principal,
+        filter: &RequestListFilter,
+        page: PageAsk,
+    ) -> Result<RequestPage, CoreError> {
         let grant = authorize(p, Action::ReadRequests)?;
         let store = self.store(&grant);
         let org = |name: &'static str, s: Option<ShortName>| async move {
@@ -127,12 +156,24 @@ impl Service {
             from: org("from", filter.from.clone()).await?,
             overdue: filter.overdue,
             now,
+            after: page.after,
+            limit: page.limit.map(|l| l.saturating_add(1)),
         };
-        let rows = store.list_requests(&RequestFilter::of(&grant), &q).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| RequestView::of(p, r, now))
-            .collect())
+        let mut rows = store.list_requests(&RequestFilter::of(&grant), &q).await?;
+        let next = match page.limit {
+            Some(l) if rows.len() > l as usize => {
+                rows.truncate(l as usize);
+                rows.last().map(RequestCursor::after)
+            }
+            _ => None,
+        };
+        Ok(RequestPage {
+            requests: rows
+                .into_iter()
+                .map(|r| RequestView::of(p, r, now))
+                .collect(),
+            next,
+        })
     }
 
     /// One request with its history, as `p` may see it; not found when `p` may not see it.

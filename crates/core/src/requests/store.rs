@@ -103,6 +103,53 @@ pub struct Comment {
     pub text: String,
 }
 
+/// A place in the list of requests, newest first: the last request of a page, by `(created_at,
+/// id)` (the keyset the backends order by). Written `{unix micros}.{id}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestCursor {
+    pub created_at: OffsetDateTime,
+    pub id: RequestId,
+}
+
+impl RequestCursor {
+    /// The cursor after `r`.
+    pub fn after(r: &Request) -> Self {
+        Self {
+            created_at: r.created_at,
+            id: r.id,
+        }
+    }
+
+    /// Whether a request created at `created_at` with `id` comes after the cursor (newest first).
+    pub fn precedes(&self, created_at: OffsetDateTime, id: RequestId) -> bool {
+        created_at < self.created_at || (created_at == self.created_at && id < self.id)
+    }
+}
+
+impl std::fmt::Display for RequestCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}.{}",
+            self.created_at.unix_timestamp_nanos() / 1000,
+            self.id
+        )
+    }
+}
+
+impl std::str::FromStr for RequestCursor {
+    type Err = crate::error::Invalid;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || crate::error::Invalid::new("cursor", "not a cursor this server gave");
+        let (micros, id) = s.split_once('.').ok_or_else(bad)?;
+        let micros: i128 = micros.parse().map_err(|_| bad())?;
+        Ok(Self {
+            created_at: crate::clock::from_unix_micros(micros).ok_or_else(bad)?,
+            id: RequestId(Uuid::parse_str(id).map_err(|_| bad())?),
+        })
+    }
+}
+
 /// The list filters (`?state=&kind=&to=&from=&overdue=`), resolved; `now` decides `overdue`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestQuery {
@@ -115,6 +162,10 @@ pub struct RequestQuery {
     /// Only overdue requests (`true`) or only those that are not (`false`).
     pub overdue: Option<bool>,
     pub now: OffsetDateTime,
+    /// Only the requests after this place (newest first).
+    pub after: Option<RequestCursor>,
+    /// At most this many (SQL `LIMIT`); all when `None`.
+    pub limit: Option<u32>,
 }
 
 impl RequestQuery {
@@ -127,6 +178,8 @@ impl RequestQuery {
             from: None,
             overdue: None,
             now,
+            after: None,
+            limit: None,
         }
     }
 
@@ -139,6 +192,7 @@ impl RequestQuery {
             && self
                 .overdue
                 .is_none_or(|o| o == super::state::overdue(r.state, r.due, self.now))
+            && self.after.is_none_or(|c| c.precedes(r.created_at, r.id))
     }
 }
 
@@ -155,7 +209,8 @@ pub trait RequestStore: Send + Sync {
         notices: &Notices,
     ) -> Result<(), StoreError>;
 
-    /// The requests `filter` admits that match `q`, newest first.
+    /// The requests `filter` admits that match `q`, newest first by `(created_at, id)`: after
+    /// `q.after`, at most `q.limit` (both in SQL).
     async fn list_requests(
         &self,
         filter: &RequestFilter,

@@ -43,6 +43,9 @@ mod openapi;
 pub mod organisations;
 pub mod peers;
 pub mod profiles;
+pub mod requests;
+pub mod requests_stats;
+pub mod requests_types;
 pub mod schema;
 pub mod sightings;
 pub mod tokens;
@@ -76,6 +79,7 @@ pub fn table() -> Vec<ApiRoute> {
         comm_checks::routes(),
         directory_health::routes(),
         webhooks::routes(),
+        requests::routes(),
     ]
     .into_iter()
     .flatten()

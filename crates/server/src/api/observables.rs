@@ -74,7 +74,7 @@ pub struct Reported {
 }
 
 impl Reported {
-    fn of(o: SharedObject, shared: Vec<String>) -> Self {
+    pub(super) fn of(o: SharedObject, shared: Vec<String>) -> Self {
         Self {
             object: o.object,
             tlp: o.tlp,

@@ -134,6 +134,13 @@ pg_test! {
 }
 
 pg_test! {
+    async fn request_pages() {
+        let db = TestDb::new().await;
+        simpul_store_tests::request_pages(Arc::new(db.open().await)).await;
+    }
+}
+
+pg_test! {
     async fn request_steps() {
         let db = TestDb::new().await;
         simpul_store_tests::request_steps(Arc::new(db.open().await)).await;

@@ -141,6 +141,11 @@ async fn request_stats() {
     simpul_store_tests::request_stats(TestDb::fresh().shared()).await;
 }
 
+#[tokio::test]
+async fn request_pages() {
+    simpul_store_tests::request_pages(TestDb::fresh().shared()).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_steps() {
     simpul_store_tests::request_steps(TestDb::fresh().shared()).await;

@@ -2,7 +2,8 @@
 //! each cell the exact status. Every route of the API table and of the TAXII table must have a row
 //! (checked below), and the matrix runs on SQLite and on PostgreSQL.
 //!
-//! Rows live beside their domain (`directory.rs`, `identity.rs`, `auth.rs`, `audit.rs`, `intel.rs`, `sightings.rs`); a new domain
+//! Rows live beside their domain (`directory.rs`, `identity.rs`, `auth.rs`, `audit.rs`, `intel.rs`, `sightings.rs`,
+//! `requests.rs`); a new domain
 //! adds a file and one line in [`rows`].
 
 use reqwest::Method;
@@ -29,6 +30,7 @@ mod mail;
 mod match_;
 mod misp_feed;
 mod profiles;
+mod requests;
 mod sightings;
 mod taxii;
 mod warninglists;
@@ -110,6 +112,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         comm_checks::rows(ids),
         directory_health::rows(ids),
         webhooks::rows(ids),
+        requests::rows(ids),
     ]
     .into_iter()
     .flatten()
@@ -182,6 +185,7 @@ async fn run(w: World) {
     contacts::setup(&w).await;
     comm_checks::setup(&w).await;
     webhooks::setup(&w).await;
+    requests::setup(&w).await;
     let principals: [Option<String>; 6] = [
         None,
         Some("simpul_not-a-real-token-000000000000000000000000".into()),
@@ -252,6 +256,7 @@ async fn run(w: World) {
 async fn cell_path(w: &World, path: &str, n: usize) -> String {
     let path = comm_checks::fill(w, path.replace("{n}", &n.to_string())).await;
     let path = webhooks::fill(w, path).await;
+    let path = requests::fill(w, path).await;
     let mut path = contacts::fill(w, path).await;
     for (placeholder, owner) in [
         ("{other_token}", "an@other.example"),
