@@ -166,6 +166,9 @@ pub struct ApiError {
     pub errors: Vec<FieldError>,
     /// Seconds to wait, sent as `Retry-After` (rate limits).
     pub retry_after: Option<u64>,
+    /// For a refused step of a state machine (409): the states that may follow from where it
+    /// stands, sent as `allowed`.
+    pub allowed: Option<Vec<String>>,
 }
 
 impl ApiError {
@@ -176,6 +179,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             retry_after: None,
+            allowed: None,
         }
     }
 
@@ -243,7 +247,10 @@ impl From<CoreError> for ApiError {
             // A refused step of a request's state machine (the message names the allowed ones).
             CoreError::Refused(r) => Self::new(ErrorCode::Conflict, r.to_string()),
             // A refused step of a case party's status or a task (the message names the allowed).
-            CoreError::StepRefused { message, .. } => Self::new(ErrorCode::Conflict, message),
+            CoreError::StepRefused { message, allowed } => Self {
+                allowed: Some(allowed.iter().map(|s| (*s).to_owned()).collect()),
+                ..Self::new(ErrorCode::Conflict, message)
+            },
             CoreError::TooLarge { path, max } => {
                 let detail = format!("is larger than the {max} bytes allowed");
                 Self::new(ErrorCode::PayloadTooLarge, format!("{path} {detail}"))
@@ -375,6 +382,10 @@ struct Problem<'a> {
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     #[schema(value_type = Vec<FieldError>)]
     errors: &'a [FieldError],
+    /// For a refused state step (409): the states it may move to from where it stands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<String>>)]
+    allowed: Option<&'a [String]>,
 }
 
 /// The schema of the problem+json body, derived from the type that writes it.
@@ -429,6 +440,7 @@ impl ApiError {
                 code: self.code.as_str(),
                 request_id,
                 errors: &errors,
+                allowed: self.allowed.as_deref(),
             }),
             Flavour::Taxii => serde_json::to_vec(&TaxiiError {
                 title: self.code.title(),

@@ -249,6 +249,7 @@ async fn render_errors(req: Request, next: Next) -> Response {
         detail,
         errors: Vec::new(),
         retry_after: None,
+        allowed: None,
     };
     err.render_into(parts, flavour, rid)
 }
