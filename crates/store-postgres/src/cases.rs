@@ -6,11 +6,12 @@ use async_trait::async_trait;
 use deadpool_postgres::{GenericClient, Transaction};
 use simpul_core::access::cases::{CaseFilter, EntryFilter};
 use simpul_core::audit::AuditEvent;
+use simpul_core::cases::manage::CaseCursor;
 use simpul_core::cases::rows::{
     CASE_COLUMNS, CaseRow, ENTRY_COLUMNS, EntryRow, PartyRow, STEP_COLUMNS, StepRow, TASK_COLUMNS,
     TaskRow, assemble_cases, assemble_entries, entry_rows, sha256_hex,
 };
-use simpul_core::cases::store::{Case, CaseStore, Entry, PartyStep, Task};
+use simpul_core::cases::store::{Case, CaseParty, CaseStore, Entry, PartyStep, Task};
 use simpul_core::cases::{CaseId, TaskState};
 use simpul_core::requests::rows::RED;
 use simpul_core::store::StoreError;
@@ -370,15 +371,71 @@ impl CaseStore for PostgresStore {
         .await
     }
 
-    async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<Case>, StoreError> {
+    async fn list_cases(
+        &self,
+        filter: &CaseFilter,
+        after: Option<&CaseCursor>,
+        limit: u32,
+    ) -> Result<Vec<Case>, StoreError> {
         let client = self.client().await?;
         let org: Option<Uuid> = filter.member.map(|(o, _)| o.0);
         let user: Option<Uuid> = filter.member.map(|(_, u)| u.0);
+        let at: Option<time::OffsetDateTime> = after.map(|a| a.created_at);
+        let id: Option<Uuid> = after.map(|a| a.id.0);
+        // The page's ids first (keyset, newest first), then those cases with their parties.
+        let where_ = format!(
+            "c.id IN (SELECT c.id FROM cases c WHERE {VISIBLE_CASES}
+                        AND ($5::timestamptz IS NULL OR c.created_at < $5::timestamptz
+                             OR (c.created_at = $5::timestamptz AND c.id > $6::uuid))
+                      ORDER BY c.created_at DESC, c.id LIMIT {limit})"
+        );
         load_cases(
             &client,
-            VISIBLE_CASES,
-            &[&org, &user, &filter.all_but_red, &RED],
+            &where_,
+            &[&org, &user, &filter.all_but_red, &RED, &at, &id],
         )
+        .await
+    }
+
+    async fn update_case(
+        &self,
+        case: &Case,
+        new_parties: &[CaseParty],
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let r = CaseRow::from(case);
+        let new_parties = new_parties.to_vec();
+        self.audited(audit, move |tx| {
+            Box::pin(async move {
+                execute(
+                    tx,
+                    "UPDATE cases SET title = $2, summary = $3, severity = $4, tlp = $5, pap = $6,
+                                      updated_at = $7, closed_at = $8 WHERE id = $1",
+                    &[
+                        &r.id,
+                        &r.title,
+                        &r.summary,
+                        &r.severity,
+                        &r.tlp,
+                        &r.pap,
+                        &r.updated_at,
+                        &r.closed_at,
+                    ],
+                )
+                .await?;
+                for p in &new_parties {
+                    execute(
+                        tx,
+                        "INSERT INTO case_parties (case_id, org_id, position, status, invited_at)
+                         VALUES ($1, $2, (SELECT COALESCE(MAX(position), -1) + 1 FROM case_parties
+                                          WHERE case_id = $1), $3, $4)",
+                        &[&r.id, &p.org.0, &p.status.as_str(), &p.invited_at],
+                    )
+                    .await?;
+                }
+                Ok(())
+            })
+        })
         .await
     }
 

@@ -6,11 +6,12 @@ use async_trait::async_trait;
 use rusqlite::{Connection, Transaction, params};
 use simpul_core::access::cases::{CaseFilter, EntryFilter};
 use simpul_core::audit::AuditEvent;
+use simpul_core::cases::manage::CaseCursor;
 use simpul_core::cases::rows::{
     CASE_COLUMNS, CaseRow, ENTRY_COLUMNS, EntryRow, PartyRow, STEP_COLUMNS, StepRow, TASK_COLUMNS,
     TaskRow, assemble_cases, assemble_entries, entry_rows, sha256_hex,
 };
-use simpul_core::cases::store::{Case, CaseStore, Entry, PartyStep, Task};
+use simpul_core::cases::store::{Case, CaseParty, CaseStore, Entry, PartyStep, Task};
 use simpul_core::cases::{CaseId, TaskState};
 use simpul_core::requests::rows::RED;
 use simpul_core::store::StoreError;
@@ -334,14 +335,68 @@ impl CaseStore for SqliteStore {
         .await
     }
 
-    async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<Case>, StoreError> {
+    async fn list_cases(
+        &self,
+        filter: &CaseFilter,
+        after: Option<&CaseCursor>,
+        limit: u32,
+    ) -> Result<Vec<Case>, StoreError> {
         let org = filter.member.map(|(o, _)| o.0.to_string());
         let user = filter.member.map(|(_, u)| u.0.to_string());
         let all = filter.all_but_red;
+        let at = after.map(|a| ts(a.created_at));
+        let id = after.map(|a| a.id.0.to_string());
+        // The page's ids first (keyset, newest first), then those cases with their parties.
+        let where_ = format!(
+            "c.id IN (SELECT c.id FROM cases c WHERE {VISIBLE_CASES}
+                        AND (?5 IS NULL OR c.created_at < ?5 OR (c.created_at = ?5 AND c.id > ?6))
+                      ORDER BY c.created_at DESC, c.id LIMIT {limit})"
+        );
         let (c, p, n) = self
-            .read(move |c| load_cases(c, VISIBLE_CASES, params![org, user, all, RED]))
+            .read(move |c| load_cases(c, &where_, params![org, user, all, RED, at, id]))
             .await?;
         assemble_cases(c, p, n)
+    }
+
+    async fn update_case(
+        &self,
+        case: &Case,
+        new_parties: &[CaseParty],
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let r = CaseRow::from(case);
+        let new_parties = new_parties.to_vec();
+        self.audited(audit, move |tx| {
+            tx.prepare_cached(
+                "UPDATE cases SET title = ?2, summary = ?3, severity = ?4, tlp = ?5, pap = ?6,
+                                  updated_at = ?7, closed_at = ?8 WHERE id = ?1",
+            )?
+            .execute(params![
+                r.id.to_string(),
+                r.title,
+                r.summary,
+                r.severity,
+                r.tlp,
+                r.pap,
+                ts(r.updated_at),
+                opt_ts(r.closed_at),
+            ])?;
+            let mut stmt = tx.prepare_cached(
+                "INSERT INTO case_parties (case_id, org_id, position, status, invited_at)
+                 VALUES (?1, ?2, (SELECT COALESCE(MAX(position), -1) + 1 FROM case_parties
+                                  WHERE case_id = ?1), ?3, ?4)",
+            )?;
+            for p in &new_parties {
+                stmt.execute(params![
+                    r.id.to_string(),
+                    p.org.0.to_string(),
+                    p.status.as_str(),
+                    ts(p.invited_at),
+                ])?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn get_case(&self, id: CaseId) -> Result<Option<Case>, StoreError> {

@@ -78,7 +78,10 @@ async fn lists_agree(s: &dyn Store, w: &World, cases: &[CaseId]) {
         for name in READERS {
             let p = w.p(name);
             let grant = authorize(p, Action::ReadCases).unwrap();
-            let listed = s.list_cases(&CaseFilter::of(&grant)).await.unwrap();
+            let listed = s
+                .list_cases(&CaseFilter::of(&grant), None, 1000)
+                .await
+                .unwrap();
             assert_eq!(
                 listed.iter().any(|c| c.id == *id),
                 may_see(p, &f),

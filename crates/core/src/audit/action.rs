@@ -54,6 +54,9 @@ string_enum!(
         CaseEntry => "case.entry",
         CaseConsent => "case.consent",
         CaseTask => "case.task",
+        CaseUpdate => "case.update",
+        CaseClose => "case.close",
+        CaseInvite => "case.invite",
         WebhookCreate => "webhook.create",
         WebhookDelete => "webhook.delete",
     }

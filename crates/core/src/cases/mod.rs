@@ -60,6 +60,7 @@ use crate::requests::{bounded, named_users, text};
 use crate::user::Email;
 
 pub mod closing;
+pub mod manage;
 pub mod party;
 pub mod rows;
 mod service;

@@ -194,7 +194,7 @@ impl Service {
         let grant = authorize(p, Action::ReadCases)?;
         Ok(self
             .store(&grant)
-            .list_cases(&CaseFilter::of(&grant))
+            .list_cases(&CaseFilter::of(&grant), None, u32::MAX)
             .await?)
     }
 

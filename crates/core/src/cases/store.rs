@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::access::cases::{CaseFacts, CaseFilter, EntryFacts, EntryFilter};
 use crate::audit::AuditEvent;
+use crate::cases::manage::CaseCursor;
 use crate::cases::timeline::{Consent, EntryAudience, EntryBody};
 use crate::cases::{CaseId, Category, PartyStatus, Severity, TaskState, TemplateKind};
 use crate::intel::{Pap, Tlp, tlp_label};
@@ -145,8 +146,24 @@ pub trait CaseStore: Send + Sync {
         audit: &AuditEvent,
     ) -> Result<(), StoreError>;
 
-    /// The cases `filter` admits, newest first.
-    async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<Case>, StoreError>;
+    /// The cases `filter` admits, newest first (then by id): at most `limit`, after `after` (the
+    /// last case of the previous page), paged in SQL.
+    async fn list_cases(
+        &self,
+        filter: &CaseFilter,
+        after: Option<&CaseCursor>,
+        limit: u32,
+    ) -> Result<Vec<Case>, StoreError>;
+
+    /// Rewrites the case record's editable columns (title, summary, severity, TLP, PAP,
+    /// `updated_at`, `closed_at`) as `case` has them, adds `new_parties` (which are the last of
+    /// `case.parties`), with `audit`'s entry, in one transaction.
+    async fn update_case(
+        &self,
+        case: &Case,
+        new_parties: &[CaseParty],
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
 
     /// A case by id, whoever may see it (the service decides).
     async fn get_case(&self, id: CaseId) -> Result<Option<Case>, StoreError>;

@@ -22,6 +22,9 @@ use crate::AppState;
 use crate::error::ApiError;
 
 pub mod audit;
+pub mod cases;
+pub mod cases_tasks;
+pub mod cases_timeline;
 mod chunks;
 pub mod collections;
 pub mod comm_checks;
@@ -80,6 +83,9 @@ pub fn table() -> Vec<ApiRoute> {
         directory_health::routes(),
         webhooks::routes(),
         requests::routes(),
+        cases::routes(),
+        cases_timeline::routes(),
+        cases_tasks::routes(),
     ]
     .into_iter()
     .flatten()

@@ -120,6 +120,13 @@ pg_test! {
 }
 
 pg_test! {
+    async fn case_management() {
+        let db = TestDb::new().await;
+        simpul_store_tests::case_management(Arc::new(db.open().await)).await;
+    }
+}
+
+pg_test! {
     async fn requests() {
         let db = TestDb::new().await;
         simpul_store_tests::requests(Arc::new(db.open().await)).await;

@@ -132,6 +132,11 @@ async fn cases() {
 }
 
 #[tokio::test]
+async fn case_management() {
+    simpul_store_tests::case_management(TestDb::fresh().shared()).await;
+}
+
+#[tokio::test]
 async fn requests() {
     simpul_store_tests::requests(TestDb::fresh().shared()).await;
 }
