@@ -348,7 +348,7 @@ pub async fn cases(store: Arc<dyn Store>) {
             .overdue
     );
     let up = |state: &str| TaskUpdate {
-        state: Some(serde_json::from_value(json!(state)).unwrap()),
+        state: Some(state.to_owned()),
         assignee: None,
     };
     let done = svc

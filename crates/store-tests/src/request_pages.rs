@@ -43,7 +43,11 @@ async fn pages(
         out.push(page.requests.iter().map(|v| v.request.id).collect());
         match page.next {
             Some(c) => {
-                assert_eq!(page.requests.len(), limit as usize, "a short page has no next");
+                assert_eq!(
+                    page.requests.len(),
+                    limit as usize,
+                    "a short page has no next"
+                );
                 // The cursor reads back as written.
                 assert_eq!(c.to_string().parse::<RequestCursor>().unwrap(), c);
                 after = Some(c);
@@ -72,7 +76,12 @@ pub async fn request_pages(store: Arc<dyn Store>) {
         if i >= 3 {
             clock.set(start + Duration::minutes(i));
         }
-        made.push(svc.create_request(req, new(json!({}))).await.unwrap().request);
+        made.push(
+            svc.create_request(req, new(json!({})))
+                .await
+                .unwrap()
+                .request,
+        );
     }
     clock.set(start + Duration::minutes(8));
     let red = svc
@@ -113,7 +122,11 @@ pub async fn request_pages(store: Arc<dyn Store>) {
         .await
         .unwrap();
     clock.set(start + Duration::minutes(9));
-    let newer = svc.create_request(req, new(json!({}))).await.unwrap().request;
+    let newer = svc
+        .create_request(req, new(json!({})))
+        .await
+        .unwrap()
+        .request;
     let rest = svc
         .list_requests_page(
             req,

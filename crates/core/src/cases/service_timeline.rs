@@ -86,8 +86,10 @@ pub struct ConsentInput {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TaskUpdate {
+    /// A task state as written (`in-progress`); read after the caller's right to the task is
+    /// checked, so that a caller without it learns nothing from a malformed body.
     #[serde(default)]
-    pub state: Option<TaskState>,
+    pub state: Option<String>,
     /// The e-mail address of a user of the task's owner organisation.
     #[serde(default)]
     pub assignee: Option<String>,
@@ -459,7 +461,11 @@ impl Service {
             ));
         }
         let from = t.state;
-        if let Some(to) = up.state {
+        if let Some(to) = &up.state {
+            let to: TaskState = to
+                .trim()
+                .parse()
+                .map_err(|e: Invalid| Invalid::new("/state", e.message))?;
             check(from, to)?;
             t.state = to;
         }

@@ -47,7 +47,7 @@ pub fn routes() -> Vec<ApiRoute> {
             .returns::<CaseBody>(StatusCode::CREATED),
         route!(GET "/cases", list_cases)
             .doc(
-                "The cases you see, newest first, a page at a time (`cursor` from `next_cursor`)",
+                "The cases you see, newest first, a page at a time (`next` is the following page's `cursor`)",
                 READERS,
             )
             .query::<CaseQuery>()
@@ -289,7 +289,7 @@ pub struct CaseList {
     pub cases: Vec<CaseBody>,
     /// The `cursor` of the next page; `null` on the last.
     #[schema(required = true)]
-    pub next_cursor: Option<String>,
+    pub next: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -304,7 +304,7 @@ pub struct PartyList {
 pub struct CaseQuery {
     #[param(schema_with = limit_schema)]
     pub limit: Option<u32>,
-    /// `next_cursor` of the page before.
+    /// `next` of the page before.
     pub cursor: Option<String>,
 }
 
@@ -343,7 +343,7 @@ async fn list_cases(
     let (cases, next) = s.service.list_cases_page(&p, after, limit).await?;
     Ok(Json(CaseList {
         cases: cases.iter().map(|c| CaseBody::of(c, None)).collect(),
-        next_cursor: next.map(|n| n.to_string()),
+        next: next.map(|n| n.to_string()),
     }))
 }
 

@@ -252,13 +252,8 @@ async fn patch_task(
     Path((id, task)): Path<(String, String)>,
     JsonBody(b): JsonBody<TaskPatch>,
 ) -> ApiResult<Json<TaskBody>> {
-    let state = b
-        .state
-        .map(|s| s.parse())
-        .transpose()
-        .map_err(|e: simpul_core::Invalid| simpul_core::Invalid::new("/state", e.message))?;
     let up = TaskUpdate {
-        state,
+        state: b.state,
         assignee: b.assignee,
     };
     let t = s

@@ -20,7 +20,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::json::{ApiQuery, JsonBody};
-use super::objects::{SharedObject, Shaper};
+use super::objects::{Shaper, SharedObject};
 use super::observables::Reported;
 use super::requests_types::{
     CommentOut, NewComment, NewRequest, RequestDetail, RequestOut, TransitionBody,
@@ -178,7 +178,11 @@ impl ListQuery {
             overdue: self.overdue,
         };
         let page = PageAsk {
-            after: param("cursor", self.cursor.as_deref(), str::parse::<RequestCursor>)?,
+            after: param(
+                "cursor",
+                self.cursor.as_deref(),
+                str::parse::<RequestCursor>,
+            )?,
             limit: Some(limit(self.limit, DEFAULT_LIMIT, MAX_LIMIT)?),
         };
         Ok((filter, page))

@@ -89,7 +89,7 @@ pub struct StatsCsv(String);
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StatsPeriod {
+pub struct RequestStatsPeriod {
     #[serde(with = "time::serde::rfc3339")]
     pub from: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
@@ -98,7 +98,7 @@ pub struct StatsPeriod {
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ResultCounts {
+pub struct RequestResultCounts {
     pub done: u64,
     pub partial: u64,
     pub not_possible: u64,
@@ -107,7 +107,7 @@ pub struct ResultCounts {
 /// Nearest-rank median and 90th percentile, in whole seconds (null without a measured time).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Times {
+pub struct RequestTimes {
     pub count: u64,
     #[schema(required = true)]
     pub median_secs: Option<i64>,
@@ -115,7 +115,7 @@ pub struct Times {
     pub p90_secs: Option<i64>,
 }
 
-impl From<CoreTimes> for Times {
+impl From<CoreTimes> for RequestTimes {
     fn from(t: CoreTimes) -> Self {
         Self {
             count: t.count,
@@ -128,7 +128,7 @@ impl From<CoreTimes> for Times {
 /// The exact sum frozen in one currency.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Frozen {
+pub struct RequestFrozen {
     pub currency: String,
     /// A decimal without trailing zeros (`15000.5`).
     pub value: String,
@@ -138,7 +138,7 @@ pub struct Frozen {
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct Figures {
+pub struct RequestFigures {
     pub opened: u64,
     pub acknowledged: u64,
     pub actioned: u64,
@@ -146,13 +146,13 @@ pub struct Figures {
     pub withdrawn: u64,
     /// Open past their due time at `at`.
     pub overdue: u64,
-    pub results: ResultCounts,
-    pub time_to_acknowledge: Times,
-    pub time_to_outcome: Times,
-    pub frozen: Vec<Frozen>,
+    pub results: RequestResultCounts,
+    pub time_to_acknowledge: RequestTimes,
+    pub time_to_outcome: RequestTimes,
+    pub frozen: Vec<RequestFrozen>,
 }
 
-impl From<CoreFigures> for Figures {
+impl From<CoreFigures> for RequestFigures {
     fn from(f: CoreFigures) -> Self {
         Self {
             opened: f.opened,
@@ -161,7 +161,7 @@ impl From<CoreFigures> for Figures {
             declined: f.declined,
             withdrawn: f.withdrawn,
             overdue: f.overdue,
-            results: ResultCounts {
+            results: RequestResultCounts {
                 done: f.results.done,
                 partial: f.results.partial,
                 not_possible: f.results.not_possible,
@@ -171,7 +171,7 @@ impl From<CoreFigures> for Figures {
             frozen: f
                 .frozen
                 .into_iter()
-                .map(|x| Frozen {
+                .map(|x| RequestFrozen {
                     currency: x.currency,
                     value: x.value,
                     requests: x.requests,
@@ -184,14 +184,14 @@ impl From<CoreFigures> for Figures {
 /// The figures of one country (null: an organisation without one) and kind.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct StatsRow {
+pub struct RequestStatsRow {
     #[schema(schema_with = schema::country_or_null, required = true)]
     pub country: Option<String>,
     pub kind: String,
-    pub figures: Figures,
+    pub figures: RequestFigures,
 }
 
-impl From<CoreRow> for StatsRow {
+impl From<CoreRow> for RequestStatsRow {
     fn from(r: CoreRow) -> Self {
         Self {
             country: r.country.map(String::from),
@@ -204,28 +204,32 @@ impl From<CoreRow> for StatsRow {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestStats {
-    pub period: StatsPeriod,
+    pub period: RequestStatsPeriod,
     /// The time `overdue` is computed at.
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
-    pub total: Figures,
+    pub total: RequestFigures,
     /// Per target country and kind.
-    pub by_target: Vec<StatsRow>,
+    pub by_target: Vec<RequestStatsRow>,
     /// Per requesting country and kind.
-    pub by_requester: Vec<StatsRow>,
+    pub by_requester: Vec<RequestStatsRow>,
 }
 
 impl From<CoreStats> for RequestStats {
     fn from(s: CoreStats) -> Self {
         Self {
-            period: StatsPeriod {
+            period: RequestStatsPeriod {
                 from: s.period.from,
                 to: s.period.to,
             },
             at: s.at,
             total: s.total.into(),
-            by_target: s.by_target.into_iter().map(StatsRow::from).collect(),
-            by_requester: s.by_requester.into_iter().map(StatsRow::from).collect(),
+            by_target: s.by_target.into_iter().map(RequestStatsRow::from).collect(),
+            by_requester: s
+                .by_requester
+                .into_iter()
+                .map(RequestStatsRow::from)
+                .collect(),
         }
     }
 }

@@ -596,11 +596,7 @@ impl From<CoreDetail> for RequestDetail {
                 .map(|v| v.into_iter().map(PersonalOut::from).collect()),
             transitions: d.transitions.into_iter().map(TransitionOut::from).collect(),
             comments: d.comments.into_iter().map(CommentOut::from).collect(),
-            allowed: d
-                .allowed
-                .iter()
-                .map(|s| s.as_str().to_owned())
-                .collect(),
+            allowed: d.allowed.iter().map(|s| s.as_str().to_owned()).collect(),
         }
     }
 }

@@ -7,6 +7,7 @@
 //! `--include-ignored` (without the variable they fail, never pass vacuously).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cases_api;
 mod cli;
 mod collection_changes;
 mod comm_check_bench;
@@ -37,6 +38,8 @@ mod misp_sightings;
 mod object_changes;
 mod pattern;
 mod profiles;
+mod request_world;
+mod requests_api;
 mod server;
 mod sightings;
 mod stix;

@@ -33,7 +33,6 @@ pub const PERSONAL_PHONE: &str = "+6281234567890";
 
 pub struct RequestWorld {
     pub app: TestApp,
-    pub service: Service,
     pub clock: TestClock,
     pub orgs: Vec<Organisation>,
     /// (name, token)
@@ -86,7 +85,6 @@ impl RequestWorld {
         .await;
         Self {
             app,
-            service,
             clock,
             orgs,
             tokens,
@@ -121,7 +119,12 @@ impl RequestWorld {
     /// Sends `body` as `who`, answering the created request's id (panics unless 201).
     pub async fn create(&self, who: &str, body: &Value) -> String {
         let (status, text) = self
-            .call(Some(who), reqwest::Method::POST, "/api/v1/requests", Some(body))
+            .call(
+                Some(who),
+                reqwest::Method::POST,
+                "/api/v1/requests",
+                Some(body),
+            )
             .await;
         assert_eq!(status, 201, "{text}");
         let v: Value = serde_json::from_str(&text).unwrap();

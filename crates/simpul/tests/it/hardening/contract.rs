@@ -166,6 +166,11 @@ async fn every_documented_response_is_what_the_handler_answers() {
         .id;
     // Webhooks of the member, one with a delivery in its log, one to delete.
     let doomed_hook = crate::webhooks_rest::contract_fixture(&app.service, app.member.id).await;
+    // A case of the hub with the member invited (and done with it, to re-invite), an entry, an
+    // attachment and a task of the hub's.
+    let case = crate::cases_api::contract_fixture(&app.service).await;
+    // A request of the hub's to the member.
+    let request = crate::requests_api::contract_fixture(&app.service).await;
     // One successful request per route: (method, path, body).
     let calls: Vec<(Method, String, Option<Value>)> = vec![
         (Method::GET, "/api/v1/me".into(), None),
@@ -523,6 +528,112 @@ async fn every_documented_response_is_what_the_handler_answers() {
             ),
             None,
         ),
+        (Method::GET, "/api/v1/cases?limit=5".into(), None),
+        (
+            Method::POST,
+            "/api/v1/cases".into(),
+            Some(json!({"title": "Contract", "severity": 2, "tlp": "amber", "category": "ddos"})),
+        ),
+        (Method::GET, format!("/api/v1/cases/{}", case.case), None),
+        (
+            Method::PATCH,
+            format!("/api/v1/cases/{}", case.case),
+            Some(json!({"severity": 4, "pap": "green"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/cases/{}/parties", case.case),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/cases/{}/parties", case.case),
+            Some(json!({"org": "Extra"})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/cases/{}/parties/SingCERT/status", case.case),
+            Some(json!({"to": "invited", "reason": "a new C2 in your space"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/cases/{}/timeline", case.case),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/cases/{}/timeline", case.case),
+            Some(json!({"kind": "comment", "text": "Seen from here too"})),
+        ),
+        (
+            Method::POST,
+            format!(
+                "/api/v1/cases/{}/timeline/{}/release",
+                case.case, case.entry
+            ),
+            Some(json!({})),
+        ),
+        (
+            Method::GET,
+            format!(
+                "/api/v1/cases/{}/timeline/{}/attachment",
+                case.case, case.attachment
+            ),
+            None,
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/cases/{}/tasks", case.case),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/cases/{}/tasks", case.case),
+            Some(json!({"title": "Contract task", "owner": "ASEAN-CERT"})),
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/cases/{}/tasks/{}", case.case, case.task),
+            Some(json!({"state": "in-progress"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/cases/{}/summary", case.case),
+            None,
+        ),
+        (Method::GET, "/api/v1/requests?limit=5".into(), None),
+        (
+            Method::POST,
+            "/api/v1/requests".into(),
+            Some(json!({
+                "kind": "takedown", "to": {"org": "SingCERT"}, "urgency": "high", "tlp": "amber",
+                "observables": [{"type": "url", "value": "https://phish.example/login"}],
+                "summary": "Phishing page of a bank"
+            })),
+        ),
+        (Method::GET, format!("/api/v1/requests/{request}"), None),
+        (
+            Method::GET,
+            format!("/api/v1/requests/{request}/comments"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/requests/{request}/comments"),
+            Some(json!({"text": "Any news?"})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/requests/{request}/intel"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/requests/{request}/transitions"),
+            Some(json!({"to": "withdrawn", "reason": "Taken down by the host"})),
+        ),
+        (Method::GET, "/api/v1/requests/stats".into(), None),
+        (Method::GET, "/api/v1/requests/stats.csv".into(), None),
     ];
     let table = simpul_server::api::table();
     for r in &table {
@@ -583,6 +694,9 @@ async fn every_documented_response_is_what_the_handler_answers() {
                         let value: Value = serde_json::from_str(line).unwrap();
                         assert_valid(&doc, &schema.name(), &value, &format!("{method} {path}"));
                     }
+                } else if route.response_type == "application/octet-stream" {
+                    // Bytes: an attachment as stored.
+                    assert!(!text.is_empty(), "{method} {path}: no bytes");
                 } else if route.response_type.starts_with("text/") {
                     // A text body: the schema is a string.
                     assert!(!text.is_empty(), "{method} {path}: no text");

@@ -3,8 +3,7 @@
 //! (checked below), and the matrix runs on SQLite and on PostgreSQL.
 //!
 //! Rows live beside their domain (`directory.rs`, `identity.rs`, `auth.rs`, `audit.rs`, `intel.rs`, `sightings.rs`,
-//! `requests.rs`); a new domain
-//! adds a file and one line in [`rows`].
+//! `requests.rs`, `cases.rs`); a new domain adds a file and one line in [`rows`].
 
 use reqwest::Method;
 use serde_json::Value;
@@ -17,6 +16,7 @@ use crate::world::{World, operator, world_on};
 
 mod audit;
 mod auth;
+mod cases;
 mod comm_checks;
 mod contacts;
 mod directory;
@@ -113,6 +113,7 @@ fn rows(ids: &Ids) -> Vec<Row> {
         directory_health::rows(ids),
         webhooks::rows(ids),
         requests::rows(ids),
+        cases::rows(ids),
     ]
     .into_iter()
     .flatten()
@@ -186,6 +187,7 @@ async fn run(w: World) {
     comm_checks::setup(&w).await;
     webhooks::setup(&w).await;
     requests::setup(&w).await;
+    let case_ids = cases::setup(&w).await;
     let principals: [Option<String>; 6] = [
         None,
         Some("simpul_not-a-real-token-000000000000000000000000".into()),
@@ -202,7 +204,7 @@ async fn run(w: World) {
         let method = Method::from_bytes(method.as_bytes()).unwrap();
         for (col, auth) in principals.iter().enumerate() {
             n += 1;
-            let path = cell_path(&w, &row.path, n).await;
+            let path = cell_path(&w, &case_ids, &row.path, n).await;
             let mut req = w.app.client.request(method.clone(), w.app.url(&path));
             if let Some(t) = auth {
                 req = req.bearer_auth(t);
@@ -253,10 +255,11 @@ async fn run(w: World) {
 }
 
 /// The row's path for cell `n`: a fresh token to revoke where the row asks for one.
-async fn cell_path(w: &World, path: &str, n: usize) -> String {
+async fn cell_path(w: &World, case_ids: &[(&str, String)], path: &str, n: usize) -> String {
     let path = comm_checks::fill(w, path.replace("{n}", &n.to_string())).await;
     let path = webhooks::fill(w, path).await;
     let path = requests::fill(w, path).await;
+    let path = cases::fill(w, case_ids, path).await;
     let mut path = contacts::fill(w, path).await;
     for (placeholder, owner) in [
         ("{other_token}", "an@other.example"),

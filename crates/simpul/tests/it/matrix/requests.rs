@@ -146,7 +146,12 @@ pub fn rows(_: &Ids) -> Vec<Row> {
             None,
             [401, 401, 400, 400, 400, 400]
         ),
-        row!("GET /requests/stats", "/api/v1/requests/stats".into(), None, readers),
+        row!(
+            "GET /requests/stats",
+            "/api/v1/requests/stats".into(),
+            None,
+            readers
+        ),
         row!(
             "GET /requests/stats",
             "/api/v1/requests/stats?from=yesterday".into(),

@@ -229,16 +229,17 @@ pub fn rows(_: &Ids) -> Vec<Row> {
             None,
             [401, 401, 404, 404, 404, 404]
         ),
+        // The regional CERT invited (`Spare` is suspended by a directory row).
         row!(
             "POST /cases/{id}/parties",
             format!("/api/v1/cases/{FRESH_CASE}/parties"),
-            Some(json!({"org": "Spare"})),
+            Some(json!({"org": "ASEAN-CERT"})),
             [401, 401, 403, 201, 201, 403]
         ),
         row!(
             "POST /cases/{id}/parties",
             format!("{other}/parties"),
-            Some(json!({"org": "Spare"})),
+            Some(json!({"org": "ASEAN-CERT"})),
             [401, 401, 403, 404, 404, 403]
         ),
         // The owner may not move an invited party: 409 with the (empty) allowed list.
@@ -326,11 +327,12 @@ pub fn rows(_: &Ids) -> Vec<Row> {
             Some(json!({"assignee": "an@own.example"})),
             [401, 401, 404, 200, 200, 403]
         ),
+        // A coordinator never reaches the tasks: 404 before the body is read.
         row!(
             "PATCH /cases/{id}/tasks/{task}",
             format!("{own}/tasks/{OWN_TASK}"),
             Some(json!({"state": "flying"})),
-            [401, 401, 400, 400, 400, 403]
+            [401, 401, 404, 400, 400, 403]
         ),
         row!(
             "GET /cases/{id}/summary",
