@@ -6,14 +6,14 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use simpul_core::Principal;
 use simpul_core::cases::NewCase;
 use simpul_core::cases::party::StatusInput;
 use simpul_core::cases::timeline::NewEntry;
 use simpul_core::org::OrgKind;
 
 use crate::helpers::TestDb;
-use crate::request_world::RequestWorld;
+use crate::request_world::{RequestWorld, parse, problem};
+use crate::world::signed_in;
 
 /// What the contract test calls on: a case of the hub with SingCERT invited and finished with it
 /// (to re-invite), an organisation `Extra` to invite, an entry of the hub's not yet released, an
@@ -23,11 +23,6 @@ pub(crate) struct ContractCase {
     pub entry: String,
     pub attachment: String,
     pub task: String,
-}
-
-async fn signed_in(svc: &simpul_core::Service, email: &str) -> Principal {
-    let t = crate::world::token(svc, email, "read,write", None).await;
-    svc.authenticate_token(&t, None).await.unwrap()
 }
 
 fn step(to: &str) -> StatusInput {
@@ -80,16 +75,6 @@ pub(crate) async fn contract_fixture(svc: &simpul_core::Service) -> ContractCase
         attachment: attachment.id.to_string(),
         task: task.to_string(),
     }
-}
-
-fn parse(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
-
-fn problem(text: &str) -> Value {
-    let mut v = parse(text);
-    v["request_id"] = json!("[request_id]");
-    v
 }
 
 fn open_body(extra: Value) -> Value {

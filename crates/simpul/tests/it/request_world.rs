@@ -167,6 +167,18 @@ pub fn body(to: Value, extra: Value) -> Value {
     b
 }
 
+/// `text` as JSON (panics with the text otherwise).
+pub fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// A problem document with its request id blanked (for snapshots).
+pub fn problem(text: &str) -> Value {
+    let mut v = parse(text);
+    v["request_id"] = json!("[request_id]");
+    v
+}
+
 /// [`body`] to MyCERT.
 pub fn to_my(extra: Value) -> Value {
     body(json!({"org": "MyCERT"}), extra)

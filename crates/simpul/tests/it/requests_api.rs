@@ -5,16 +5,16 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use simpul_core::Principal;
 use simpul_core::requests::new::NewRequest;
 
 use crate::helpers::TestDb;
-use crate::request_world::{HOLDER, HOLDER_ID, PERSONAL_PHONE, RequestWorld, body, to_my};
+use crate::request_world::{
+    HOLDER, HOLDER_ID, PERSONAL_PHONE, RequestWorld, body, parse, problem, to_my,
+};
 
 /// The contract test's request: the hub's site-admin asks the member for information (its id).
 pub(crate) async fn contract_fixture(svc: &simpul_core::Service) -> String {
-    let t = crate::world::token(svc, "sa@regional.example", "read,write", None).await;
-    let p: Principal = svc.authenticate_token(&t, None).await.unwrap();
+    let p = crate::world::signed_in(svc, "sa@regional.example").await;
     let new: NewRequest = serde_json::from_value(json!({
         "kind": "information", "to": {"org": "SingCERT"},
         "observables": [{"type": "domain", "value": "contract.example"}],
@@ -27,17 +27,6 @@ pub(crate) async fn contract_fixture(svc: &simpul_core::Service) -> String {
         .request
         .id
         .to_string()
-}
-
-fn parse(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
-
-/// A problem document with its request id blanked (for snapshots).
-fn problem(text: &str) -> Value {
-    let mut v = parse(text);
-    v["request_id"] = json!("[request_id]");
-    v
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -69,6 +69,12 @@ pub async fn token(service: &Service, email: &str, scopes: &str, days: Option<u3
 }
 
 /// The world over a fresh SQLite database.
+/// `email`'s principal, signed in with a fresh read and write token.
+pub async fn signed_in(service: &Service, email: &str) -> Principal {
+    let t = token(service, email, "read,write", None).await;
+    service.authenticate_token(&t, None).await.unwrap()
+}
+
 pub async fn world() -> World {
     world_on(TestDb::sqlite()).await
 }

@@ -48,10 +48,9 @@ fn step(to: &str) -> StatusInput {
     serde_json::from_value(json!({ "to": to })).unwrap()
 }
 
-/// `email`'s principal, signed in with a fresh token.
+/// `email`'s principal in `w`, signed in with a fresh token.
 pub async fn signed_in(w: &World, email: &str) -> simpul_core::Principal {
-    let t = token(&w.service, email, "read,write", None).await;
-    w.service.authenticate_token(&t, None).await.unwrap()
+    crate::world::signed_in(&w.service, email).await
 }
 
 /// A task of the case's template owned by the case's owner.
